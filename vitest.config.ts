@@ -10,10 +10,11 @@ export default defineConfig({
       '@sextant/core': src('core'),
       '@sextant/proto': src('proto'),
       '@sextant/server': src('server'),
+      '@sextant/browser': src('browser'),
     },
   },
   test: {
-    include: ['{core,server,proto}/test/**/*.test.ts'],
+    include: ['{core,server,proto,browser}/test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },
