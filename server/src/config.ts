@@ -1,0 +1,31 @@
+/** The server's settings, from the environment; the defaults are the quick start's. */
+export interface ServerConfig {
+  host: string;
+  httpPort: number;
+  grpcPort: number;
+  storagePath: string;
+  apiKey: string | undefined;
+  readOnlyApiKey: string | undefined;
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  return {
+    // '::' accepts IPv4 and IPv6 on a dual-stack host, like Qdrant's all-interfaces default.
+    host: env.SEXTANT_HOST || '::',
+    httpPort: port(env, 'SEXTANT_HTTP_PORT', 6333),
+    grpcPort: port(env, 'SEXTANT_GRPC_PORT', 6334),
+    storagePath: env.SEXTANT_STORAGE || './storage',
+    apiKey: env.SEXTANT_API_KEY || undefined,
+    readOnlyApiKey: env.SEXTANT_READ_ONLY_API_KEY || undefined,
+  };
+}
+
+function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) {
+    throw new Error(`${name} must be a port number from 0 to 65535, got "${raw}"`);
+  }
+  return value;
+}
