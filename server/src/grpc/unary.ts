@@ -1,0 +1,85 @@
+import { create } from '@bufbuild/protobuf';
+import type { DescMessage, MessageInitShape, MessageShape } from '@bufbuild/protobuf';
+import type { GenService, GenServiceMethods } from '@bufbuild/protobuf/codegenv2';
+import { status as Status } from '@grpc/grpc-js';
+import type { Deadline, ServerUnaryCall, UntypedServiceImplementation, sendUnaryData } from '@grpc/grpc-js';
+import { checkAccess } from './auth.js';
+import type { ApiKeys } from './auth.js';
+import { UndecodableRequest } from './service-definition.js';
+import { GrpcStatusError, toServiceError } from './status.js';
+
+/** What a handler may use besides its request: the call's abort signal fires on cancel or deadline. */
+export interface CallContext {
+  signal: AbortSignal;
+}
+
+type Method = { input: DescMessage; output: DescMessage };
+
+/** One async function per rpc, returning the response's init shape; `time` is filled in by the wrapper. */
+export type Handlers<M extends GenServiceMethods> = {
+  [K in keyof M]: M[K] extends Method
+    ? (request: MessageShape<M[K]['input']>, context: CallContext) => Promise<MessageInitShape<M[K]['output']>>
+    : never;
+};
+
+/**
+ * Turns typed async handlers into grpc-js's callback implementation, applying in one place what every rpc needs:
+ * malformed-request rejection, api-key checks (`readOnly` lists the rpcs a read-only key may call), deadlines
+ * (answered DEADLINE_EXCEEDED even if the engine is still working) and error mapping. A handler that throws never
+ * takes the server down.
+ */
+export function implement<M extends GenServiceMethods>(
+  service: GenService<M>,
+  handlers: Handlers<M>,
+  options: { keys: ApiKeys; readOnly: ReadonlySet<string>; open?: ReadonlySet<string> },
+): UntypedServiceImplementation {
+  const implementation: UntypedServiceImplementation = {};
+  for (const method of service.methods) {
+    const handler = (handlers as Record<string, (r: unknown, c: CallContext) => Promise<unknown>>)[method.localName];
+    const write = !options.readOnly.has(method.name);
+    const open = options.open?.has(method.name) ?? false;
+    implementation[method.localName] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+      const started = performance.now();
+      const controller = new AbortController();
+      let settled = false;
+      const finish = (error: unknown, response?: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (error !== undefined) callback(toServiceError(error));
+        else callback(null, response);
+      };
+      const remaining = msUntil(call.getDeadline());
+      const timer = remaining === Infinity ? undefined : setTimeout(() => {
+        controller.abort();
+        finish(new GrpcStatusError(Status.DEADLINE_EXCEEDED, 'Deadline exceeded'));
+      }, Math.max(0, remaining));
+      call.on('cancelled', () => {
+        controller.abort();
+        settled = true;
+        clearTimeout(timer);
+      });
+      void (async () => {
+        if (!open) checkAccess(options.keys, call.metadata, write);
+        const request = call.request;
+        if (request instanceof UndecodableRequest) {
+          throw new GrpcStatusError(Status.INVALID_ARGUMENT, `Malformed ${method.input.typeName}: ${request.reason}`);
+        }
+        if (handler === undefined) throw new GrpcStatusError(Status.UNIMPLEMENTED, `${method.name} is not implemented`);
+        const init = await handler(request, { signal: controller.signal });
+        const response = create(method.output, init as MessageInitShape<DescMessage>) as Record<string, unknown>;
+        if ('time' in response && response.time === 0) response.time = (performance.now() - started) / 1000;
+        return response;
+      })().then(
+        (response) => finish(undefined, response),
+        (error: unknown) => finish(error ?? new Error('unknown failure')),
+      );
+    };
+  }
+  return implementation;
+}
+
+function msUntil(deadline: Deadline): number {
+  if (deadline instanceof Date) return deadline.getTime() - Date.now();
+  return deadline === Infinity ? Infinity : deadline - Date.now();
+}
