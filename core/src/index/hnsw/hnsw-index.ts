@@ -1,0 +1,100 @@
+import type { DenseVectorStorage } from '../../segment/dense-vector-storage.js';
+import { rankToScore } from '../../distance/distance.js';
+import { decodeGraph, encodeGraph } from './hnsw-codec.js';
+import { HnswGraph, type HnswParams } from './hnsw-graph.js';
+import { insertNode } from './insert-node.js';
+import { removeNode } from './remove-node.js';
+import { greedyClosest, searchLayer } from './search-layer.js';
+
+export type { HnswParams } from './hnsw-graph.js';
+
+/** Search results, best first, with Qdrant scores (similarity for Cosine/Dot, distance for Euclid/Manhattan). */
+export interface ScoredIds {
+  ids: Uint32Array;
+  scores: Float32Array;
+}
+
+export const HNSW_DEFAULTS: Readonly<HnswParams> = { m: 16, efConstruct: 100 };
+
+/**
+ * An HNSW graph over the vectors of one DenseVectorStorage (same internal ids). The index holds no copy of the
+ * vectors: it reads the storage's arena, so a vector must be in the storage before `insert`, and a deleted one
+ * must be `remove`d here before its id is reused.
+ *
+ * Not re-entrant: one search or insert at a time per index (scratch buffers are shared).
+ */
+export class HnswIndex {
+  private readonly g: HnswGraph;
+
+  constructor(vectors: DenseVectorStorage, params: HnswParams);
+  constructor(vectors: DenseVectorStorage, params: HnswParams, graph?: HnswGraph);
+  constructor(
+    readonly vectors: DenseVectorStorage,
+    params: HnswParams,
+    graph?: HnswGraph,
+  ) {
+    this.g = graph ?? new HnswGraph(vectors, params, vectors.capacity);
+  }
+
+  /** Nodes in the graph (inserted and not removed). */
+  get size(): number {
+    return this.g.nodes;
+  }
+
+  get params(): HnswParams {
+    return { m: this.g.m, efConstruct: this.g.efConstruct };
+  }
+
+  has(id: number): boolean {
+    return id < this.g.levels.length && this.g.levels[id]! >= 0;
+  }
+
+  /** Links `id` (vector already in storage); an id already in the graph is relinked for its new vector. */
+  insert(id: number): void {
+    insertNode(this.g, id);
+  }
+
+  /** Unlinks `id` and repairs its neighbours' links; later searches never return it. No-op if absent. */
+  remove(id: number): void {
+    if (id < this.g.levels.length) removeNode(this.g, id);
+  }
+
+  /**
+   * The `k` nearest accepted nodes to a prepared query (`DenseVectorStorage.prepareQuery`), searching with a
+   * beam of max(ef, k). `accept` filters during the walk: rejected nodes are routed through, never returned.
+   */
+  search(query: Float32Array, k: number, ef: number, accept?: (id: number) => boolean): ScoredIds {
+    const g = this.g;
+    if (g.entry < 0 || k <= 0) return { ids: new Uint32Array(0), scores: new Float32Array(0) };
+    let ep = g.entry;
+    let epDist: number;
+    if (g.maxLevel > 0) {
+      ep = greedyClosest(g, query, 0, ep, g.maxLevel, 1);
+      epDist = g.greedyDist;
+    } else {
+      epDist = this.vectors.rank(query, ep);
+    }
+    searchLayer(g, query, 0, ep, epDist, 0, Math.max(ef, k), accept);
+    const res = g.results;
+    while (res.size > k) res.pop();
+    const n = res.size;
+    const ids = new Uint32Array(n);
+    const scores = new Float32Array(n);
+    const distance = this.vectors.distance;
+    for (let i = n - 1; i >= 0; i--) {
+      ids[i] = res.topId();
+      scores[i] = rankToScore(distance, -res.topKey());
+      res.pop();
+    }
+    return { ids, scores };
+  }
+
+  encode(): Uint8Array {
+    return encodeGraph(this.g);
+  }
+
+  static decode(bytes: Uint8Array, vectors: DenseVectorStorage): HnswIndex {
+    const g = decodeGraph(bytes, vectors);
+    return new HnswIndex(vectors, { m: g.m, efConstruct: g.efConstruct }, g);
+  }
+}

@@ -1,0 +1,112 @@
+import type { HnswGraph } from './hnsw-graph.js';
+
+/**
+ * Greedy walk from `start` on levels `fromLevel` down to `toLevel` (inclusive), moving to any closer neighbour
+ * until none is closer: hnswlib's upper-layer descent with a beam of one. Returns the closest node found; its
+ * distance is left in `g.greedyDist`.
+ *
+ * `q` / `qOff` locate the query: a prepared query (offset 0) or a stored vector in the arena (insert).
+ */
+export function greedyClosest(
+  g: HnswGraph,
+  q: Float32Array,
+  qOff: number,
+  start: number,
+  fromLevel: number,
+  toLevel: number,
+): number {
+  const data = g.vectors.data;
+  const dim = g.vectors.dim;
+  const rank = g.rank;
+  const levels = g.levels;
+  let cur = start;
+  let curDist = rank(q, qOff, data, cur * dim, dim);
+  for (let level = fromLevel; level >= toLevel; level--) {
+    let changed = true;
+    while (changed) {
+      changed = false;
+      const links = level === 0 ? g.links0 : g.upper[cur]!;
+      const base = level === 0 ? cur * g.stride0 : (level - 1) * g.strideU;
+      const count = links[base]!;
+      for (let j = 1; j <= count; j++) {
+        const nb = links[base + j]!;
+        if (levels[nb]! < level) continue; // removed (-1), or a stale link to a node re-inserted lower
+        const d = rank(q, qOff, data, nb * dim, dim);
+        if (d < curDist) {
+          curDist = d;
+          cur = nb;
+          changed = true;
+        }
+      }
+    }
+  }
+  g.greedyDist = curDist;
+  return cur;
+}
+
+/**
+ * Beam search on one level (hnswlib's searchBaseLayerST). Leaves the best `ef` accepted nodes in `g.results`, a
+ * max-heap keyed by the negated distance (top = worst kept). Nodes `accept` rejects are still expanded, so the
+ * walk goes through them to reach accepted regions, but never enter the results; while results are not yet full
+ * the walk keeps expanding, which is what keeps recall up under selective filters.
+ */
+export function searchLayer(
+  g: HnswGraph,
+  q: Float32Array,
+  qOff: number,
+  ep: number,
+  epDist: number,
+  level: number,
+  ef: number,
+  accept?: (id: number) => boolean,
+): void {
+  const data = g.vectors.data;
+  const dim = g.vectors.dim;
+  const rank = g.rank;
+  const levels = g.levels;
+  const visited = g.visited;
+  const gen = g.newVisit();
+  const cand = g.candidates;
+  const res = g.results;
+  cand.clear();
+  res.clear();
+
+  visited[ep] = gen;
+  cand.push(epDist, ep);
+  let worst = Infinity; // distance of the worst kept result once `res` is full; Infinity while it fills
+  if (accept === undefined || accept(ep)) {
+    res.push(-epDist, ep);
+    if (ef === 1) worst = epDist;
+  }
+
+  const links0 = g.links0;
+  const stride0 = g.stride0;
+  const strideU = g.strideU;
+  while (cand.size > 0) {
+    const cd = cand.topKey();
+    if (cd > worst) break;
+    const c = cand.topId();
+    cand.pop();
+    const links = level === 0 ? links0 : g.upper[c]!;
+    const base = level === 0 ? c * stride0 : (level - 1) * strideU;
+    const count = links[base]!;
+    for (let j = 1; j <= count; j++) {
+      const nb = links[base + j]!;
+      if (visited[nb] === gen) continue;
+      visited[nb] = gen;
+      if (levels[nb]! < level) continue;
+      const d = rank(q, qOff, data, nb * dim, dim);
+      if (d < worst) {
+        cand.push(d, nb);
+        if (accept === undefined || accept(nb)) {
+          if (res.size < ef) {
+            res.push(-d, nb);
+          } else {
+            res.replaceTop(-d, nb);
+          }
+          if (res.size === ef) worst = -res.topKey();
+        }
+      }
+    }
+  }
+}
