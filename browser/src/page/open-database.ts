@@ -1,0 +1,106 @@
+import { proxy, releaseProxy, transfer, wrap, type Remote } from 'comlink';
+import { SextantError, type SextantClient } from '@sextant/core';
+import type { ChangeEvent, Role, WorkerApi } from '../protocol.js';
+import { CLIENT_METHODS } from '../client-methods.js';
+import { fromReply, pack, unpack } from '../wire.js';
+import { spawnWorker } from './spawn-worker.js';
+import { requestPersistence, storageReport, type StorageReport } from './storage-quota.js';
+
+export interface OpenDatabaseOptions {
+  /** The database: one IndexedDB database per name, shared by every tab of the origin. */
+  name: string;
+  /** Where the worker script is, when it is not `sextant-worker.js` next to this module. */
+  workerUrl?: string | URL;
+}
+
+/**
+ * A database opened in the page: every `SextantClient` method (the official Qdrant client's), served by the engine
+ * in a Web Worker, so no search runs on the page's thread. Writes with `wait: true` resolve once they are in
+ * IndexedDB. Failures reject with `SextantError`, with Qdrant's `status` and message.
+ */
+export type BrowserDatabase = SextantClient & {
+  /** The database name given to `openDatabase`. */
+  readonly name: string;
+  /** Whether this tab's worker runs the engine ('owner') or forwards to the tab that does ('follower'). */
+  role(): Promise<Role>;
+  /** Makes every acknowledged write durable, including ones made with `wait: false`. */
+  flush(): Promise<void>;
+  /** Calls `listener` after every write to this database from any tab of the origin; returns the unsubscribe. */
+  onChange(listener: (event: ChangeEvent) => void): () => void;
+  /** Usage and quota of the origin's storage. */
+  storage(): Promise<StorageReport>;
+  /** Asks the browser to keep the data under storage pressure; resolves to whether it will. */
+  requestPersistence(): Promise<boolean>;
+  /** Flushes, stops the worker and hands ownership to another tab of the database, if any. */
+  close(): Promise<void>;
+};
+
+export async function openDatabase(options: OpenDatabaseOptions): Promise<BrowserDatabase> {
+  if (typeof options?.name !== 'string' || options.name.length === 0) {
+    throw new SextantError('bad_request', 'Bad request: openDatabase needs a non-empty `name`.');
+  }
+  const worker = spawnWorker(options.workerUrl);
+  const api = wrap<WorkerApi>(worker);
+  try {
+    fromReply(await api.open({ name: options.name }));
+  } catch (error) {
+    api[releaseProxy]();
+    worker.terminate();
+    throw error;
+  }
+  return createBrowserDatabase(options.name, api, worker);
+}
+
+function createBrowserDatabase(name: string, api: Remote<WorkerApi>, worker: Worker): BrowserDatabase {
+  const listeners = new Set<(event: ChangeEvent) => void>();
+  let closed: Promise<void> | undefined;
+  let subscribed = false;
+
+  const ensureOpen = () => {
+    if (closed) throw new SextantError('unavailable', `Service unavailable: database "${name}" was closed; open it again.`);
+  };
+
+  const call = async (method: (typeof CLIENT_METHODS)[number], args: unknown[]): Promise<unknown> => {
+    ensureOpen();
+    const packed = pack(args);
+    const reply = await api.call(method, transfer(packed.value as unknown[], packed.transfer));
+    return unpack(fromReply(reply));
+  };
+
+  const database: Record<string, unknown> = {
+    name,
+    role: async () => {
+      ensureOpen();
+      return api.role();
+    },
+    flush: async () => {
+      ensureOpen();
+      fromReply(await api.flush());
+    },
+    onChange(listener: (event: ChangeEvent) => void) {
+      listeners.add(listener);
+      if (!subscribed) {
+        subscribed = true;
+        // One subscription per page; listeners are fanned out here so unsubscribing needs no round trip.
+        void api.onChange(proxy((event: ChangeEvent) => listeners.forEach((l) => l(event))));
+      }
+      return () => listeners.delete(listener);
+    },
+    storage: () => storageReport(),
+    requestPersistence: () => requestPersistence(),
+    close() {
+      closed ??= (async () => {
+        try {
+          fromReply(await api.close());
+        } finally {
+          listeners.clear();
+          api[releaseProxy]();
+          worker.terminate();
+        }
+      })();
+      return closed;
+    },
+  };
+  for (const method of CLIENT_METHODS) database[method] = (...args: unknown[]) => call(method, args);
+  return database as unknown as BrowserDatabase;
+}

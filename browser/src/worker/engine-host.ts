@@ -1,0 +1,232 @@
+import { SextantError, type SextantClient, type Storage } from '@sextant/core';
+import type { ChangeEvent, ChannelMessage, ClientMethod, Reply, Role } from '../protocol.js';
+import { WRITE_METHODS } from '../client-methods.js';
+import { deserializeError, toReply } from '../wire.js';
+import { IdbStorage } from '../storage/idb-storage.js';
+import { claimOwnership, type Ownership } from './ownership.js';
+
+/** The engine as the worker needs it: the client plus its lifecycle (core's `EmbeddedClient`). */
+export interface Engine extends SextantClient {
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type EngineFactory = (storage: Storage) => Engine | Promise<Engine>;
+
+/**
+ * One database as seen from one worker. Exactly one worker per database (across all tabs of the origin) is the
+ * owner: it holds the Web Lock, opens IndexedDB and runs the engine. Every other worker is a follower and forwards
+ * each call to the owner over the database's BroadcastChannel, so all tabs read and write one consistent state.
+ *
+ * Handover: when the owner's tab closes, the browser grants the lock to a follower, which opens the engine from
+ * IndexedDB (every write acknowledged with `wait: true` is there) and announces itself. Followers then send the
+ * calls still waiting for a reply to the new owner. A call the old owner applied but could not answer before its tab
+ * died is therefore applied twice: harmless for upserts, deletes and payload writes, which are idempotent; a
+ * `createCollection` may then report that the collection exists.
+ */
+export class EngineHost {
+  readonly id = crypto.randomUUID();
+  private currentRole: Role = 'follower';
+  private engine: Engine | undefined;
+  private storage: IdbStorage | undefined;
+  private ownerId: string | undefined;
+  private ownership: Ownership | undefined;
+  private channel: BroadcastChannel | undefined;
+  private closing = false;
+  private nextCallId = 1;
+  /** Calls forwarded to the owner and not answered yet; `sentTo` is the owner they went to. */
+  private readonly pending = new Map<number, PendingCall>();
+  /** Owner side: calls being served, so that closing waits for them before giving the lock up. */
+  private readonly serving = new Set<Promise<unknown>>();
+  private readonly listeners = new Set<(event: ChangeEvent) => void>();
+  private ready: Promise<void> | undefined;
+  private markReady: (() => void) | undefined;
+  private failReady: ((error: unknown) => void) | undefined;
+
+  constructor(
+    private readonly createEngine: EngineFactory,
+    /** The IndexedDB database name of a Sextant database; distinct from other apps' databases of the origin. */
+    private readonly idbName: (name: string) => string = (name) => `sextant/${name}`,
+  ) {}
+
+  role(): Role {
+    return this.currentRole;
+  }
+
+  /** Resolves once this worker can serve calls: it owns the database, or it has heard from the owner. */
+  open(name: string): Promise<void> {
+    if (this.ready) return this.ready;
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.markReady = resolve;
+      this.failReady = reject;
+    });
+    this.channel = new BroadcastChannel(`sextant/${name}`);
+    this.channel.onmessage = (event: MessageEvent<ChannelMessage>) => this.onMessage(event.data);
+    this.ownership = claimOwnership(
+      `sextant/${name}`,
+      () => this.becomeOwner(name),
+      (error) => this.fail(error),
+    );
+    this.post({ type: 'hello', from: this.id });
+    return this.ready;
+  }
+
+  /** Runs one client call here (owner) or at the owner (follower). Rejects with SextantError. */
+  invoke(method: ClientMethod | 'flush', args: unknown[]): Promise<unknown> {
+    if (this.closing) return Promise.reject(closedError());
+    if (this.currentRole === 'owner') return this.serve(method, args);
+    return new Promise((resolve, reject) => {
+      const id = this.nextCallId++;
+      const call: PendingCall = { method, args, resolve, reject, sentTo: undefined };
+      this.pending.set(id, call);
+      this.send(id, call);
+    });
+  }
+
+  onChange(listener: (event: ChangeEvent) => void): void {
+    this.listeners.add(listener);
+  }
+
+  /** Flushes, then gives ownership up (the next tab in line takes over) or leaves the queue for it. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    try {
+      if (this.currentRole === 'owner') {
+        await Promise.allSettled([...this.serving]);
+        await this.engine?.close();
+        await this.storage?.close();
+      }
+    } finally {
+      for (const call of this.pending.values()) call.reject(closedError());
+      this.pending.clear();
+      this.ownership?.release();
+      this.channel?.close();
+      this.listeners.clear();
+    }
+  }
+
+  /** Taking ownership failed (IndexedDB would not open, the engine could not load): nobody can serve this tab. */
+  private fail(error: unknown): void {
+    this.failReady?.(error);
+    for (const call of this.pending.values()) call.reject(error);
+    this.pending.clear();
+  }
+
+  private async becomeOwner(name: string): Promise<void> {
+    if (this.closing) return;
+    const storage = await IdbStorage.open(this.idbName(name));
+    let engine: Engine;
+    try {
+      engine = await this.createEngine(storage);
+    } catch (error) {
+      await storage.close();
+      throw error;
+    }
+    this.storage = storage;
+    this.engine = engine;
+    this.currentRole = 'owner';
+    this.ownerId = this.id;
+    this.post({ type: 'owner', from: this.id });
+    // Calls we had forwarded to the previous owner, which is gone since we hold the lock: serve them here.
+    for (const [id, call] of this.pending) {
+      this.pending.delete(id);
+      this.serve(call.method, call.args).then(call.resolve, call.reject);
+    }
+    this.markReady?.();
+  }
+
+  private serve(method: ClientMethod | 'flush', args: unknown[]): Promise<unknown> {
+    const engine = this.engine;
+    if (!engine) return Promise.reject(closedError());
+    const run = (async () => {
+      if (method === 'flush') return engine.flush();
+      const fn = engine[method] as (...a: unknown[]) => Promise<unknown>;
+      const value = await fn.apply(engine, args);
+      if (WRITE_METHODS.has(method)) this.announceChange({ collection: collectionOf(args), method });
+      return value;
+    })();
+    this.serving.add(run);
+    void run.finally(() => this.serving.delete(run)).catch(() => undefined);
+    return run;
+  }
+
+  private onMessage(message: ChannelMessage): void {
+    switch (message.type) {
+      case 'hello':
+        if (this.currentRole === 'owner' && !this.closing) this.post({ type: 'owner', from: this.id });
+        return;
+      case 'owner':
+        if (this.currentRole === 'owner') return;
+        this.ownerId = message.from;
+        for (const [id, call] of this.pending) if (call.sentTo !== message.from) this.send(id, call);
+        this.markReady?.();
+        return;
+      case 'call': {
+        // A closing owner stays silent: the caller resends to the next owner once it announces itself.
+        if (message.to !== this.id || this.currentRole !== 'owner' || this.closing) return;
+        const { from, id, method, args } = message;
+        void toReply(() => this.serve(method, args)).then((reply) => this.post({ type: 'reply', from: this.id, to: from, id, reply }));
+        return;
+      }
+      case 'reply': {
+        if (message.to !== this.id) return;
+        const call = this.pending.get(message.id);
+        if (!call) return;
+        this.pending.delete(message.id);
+        settle(call, message.reply);
+        return;
+      }
+      case 'changed':
+        this.notify(message.event);
+        return;
+    }
+  }
+
+  private send(id: number, call: PendingCall): void {
+    if (this.ownerId === undefined || this.ownerId === this.id) return;
+    call.sentTo = this.ownerId;
+    this.post({ type: 'call', from: this.id, to: this.ownerId, id, method: call.method, args: call.args });
+  }
+
+  private announceChange(event: ChangeEvent): void {
+    this.post({ type: 'changed', from: this.id, event });
+    this.notify(event);
+  }
+
+  private notify(event: ChangeEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A page's listener failing must not stop the others, nor fail the write that caused the event.
+      }
+    }
+  }
+
+  private post(message: ChannelMessage): void {
+    this.channel?.postMessage(message);
+  }
+}
+
+interface PendingCall {
+  method: ClientMethod | 'flush';
+  args: unknown[];
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+  sentTo: string | undefined;
+}
+
+function settle(call: PendingCall, reply: Reply): void {
+  if (reply.ok) call.resolve(reply.value);
+  else call.reject(deserializeError(reply.error));
+}
+
+/** Every collection-scoped method of the Qdrant client takes the collection name first. */
+function collectionOf(args: unknown[]): string | undefined {
+  return typeof args[0] === 'string' ? args[0] : undefined;
+}
+
+function closedError(): SextantError {
+  return new SextantError('unavailable', 'Service unavailable: this database was closed; open it again with openDatabase().');
+}

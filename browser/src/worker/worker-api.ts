@@ -1,0 +1,56 @@
+import { transfer } from 'comlink';
+import { SextantError } from '@sextant/core';
+import type { ChangeEvent, ClientMethod, Reply, Role, WorkerApi } from '../protocol.js';
+import { isClientMethod } from '../client-methods.js';
+import { pack, toReply, unpack } from '../wire.js';
+import { EngineHost, type EngineFactory } from './engine-host.js';
+
+/**
+ * The object the worker exposes through comlink. This is the worker-message boundary: the method name and the
+ * argument list are checked here, the engine validates the arguments themselves as at any client entry.
+ * Replies are envelopes (see protocol.ts) whose packed arrays are transferred to the page.
+ */
+export function createWorkerApi(createEngine: EngineFactory): WorkerApi {
+  const host = new EngineHost(createEngine);
+  const reply = async <T>(run: () => Promise<T>): Promise<Reply> => {
+    const result = await toReply(run);
+    if (!result.ok) return result;
+    const packed = pack(result.value);
+    return transfer({ ok: true, value: packed.value }, packed.transfer);
+  };
+
+  return {
+    open(options: { name: string }): Promise<Reply<{ role: Role }>> {
+      return toReply(async () => {
+        if (typeof options?.name !== 'string' || options.name.length === 0) {
+          throw new SextantError('bad_request', 'Bad request: openDatabase needs a non-empty `name`.');
+        }
+        await host.open(options.name);
+        return { role: host.role() };
+      });
+    },
+    call(method: ClientMethod, args: unknown[]): Promise<Reply> {
+      return reply(async () => {
+        if (!isClientMethod(method)) {
+          throw new SextantError('bad_request', `Bad request: \`${String(method)}\` is not a method of the Sextant client.`);
+        }
+        if (!Array.isArray(args)) throw new SextantError('bad_request', 'Bad request: the arguments must be a list.');
+        return host.invoke(method, unpack(args) as unknown[]);
+      });
+    },
+    flush(): Promise<Reply> {
+      return reply(async () => {
+        await host.invoke('flush', []);
+      });
+    },
+    role(): Role {
+      return host.role();
+    },
+    onChange(listener: (event: ChangeEvent) => void): void {
+      host.onChange(listener);
+    },
+    close(): Promise<Reply> {
+      return toReply(() => host.close());
+    },
+  };
+}
