@@ -59,6 +59,7 @@ export const ERROR_CATALOGUE = {
   alias_not_found: { status: 404, doc: 'No alias has that name.' },
   index_not_found: { status: 404, doc: 'No payload index exists for that field.' },
   snapshot_not_found: { status: 404, doc: 'No snapshot has that name.' },
+  shard_not_found: { status: 404, doc: 'No shard has that id; a Sextant collection has one shard, number 0.' },
   unauthorized: { status: 403, doc: 'The request carries no API key, or a wrong one, or a read-only key for a write.' },
   too_many_requests: { status: 429, doc: 'The server is at capacity; retry later.' },
   storage_full: { status: 507, doc: 'The storage device is full; the write was not applied.' },

@@ -1,0 +1,162 @@
+import { randomInt } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { errors } from '@sextant/core';
+import { authorize } from './auth.js';
+import { docsPage } from './docs-page.js';
+import { sendError, sendResult } from './envelope.js';
+import { registerHttpExtras } from './http-extras.js';
+import { Metrics } from './metrics.js';
+import { parseQuery } from './query-params.js';
+import { RAW, type Handler, type RestClient, type RestServices } from './route-context.js';
+import { clusterHandlers } from './routes/cluster.js';
+import { collectionHandlers } from './routes/collections.js';
+import { pointHandlers } from './routes/points.js';
+import { searchHandlers } from './routes/search.js';
+import { COMPATIBLE_VERSION, serviceHandlers } from './routes/service.js';
+import { snapshotHandlers } from './routes/snapshots.js';
+import { SnapshotService } from './snapshots/snapshot-service.js';
+import { DirectorySnapshotStore, MemorySnapshotStore } from './snapshots/snapshot-store.js';
+import { qdrantSpec, specOperations, type Operation } from './spec/load-spec.js';
+import { serveDirectory } from './static-files.js';
+import { bodyError } from './validation/body-errors.js';
+import { specValidator } from './validation/ajv-instance.js';
+
+export interface RestAppOptions {
+  /** The engine; an `EmbeddedClient` from `@sextant/core` or anything with the same methods. */
+  client: RestClient;
+  /** Full-access key (`api-key` header or `Authorization: Bearer`); none: the API is open. */
+  apiKey?: string | undefined;
+  /** Key that may read but not write. */
+  readOnlyApiKey?: string | undefined;
+  /** Built browser SDK, served at `/sdk/`. */
+  sdkDir?: string | undefined;
+  /** Built demo app, served at `/demo/`. */
+  demoDir?: string | undefined;
+  /** Folder for snapshot files (Qdrant's `./snapshots`); none: snapshots are kept in memory. */
+  snapshotsDir?: string | undefined;
+  logger?: boolean | undefined;
+  /** Largest JSON body in bytes; Qdrant's default `max_request_size_mb` is 32. */
+  bodyLimit?: number | undefined;
+  /** Largest snapshot upload in bytes. */
+  snapshotUploadLimit?: number | undefined;
+}
+
+const HANDLERS: Record<string, Handler> = {
+  ...serviceHandlers,
+  ...clusterHandlers,
+  ...collectionHandlers,
+  ...pointHandlers,
+  ...searchHandlers,
+  ...snapshotHandlers,
+};
+
+/**
+ * Qdrant's REST API (every operation of its v1.19 description plus the legacy search/recommend/discover calls) on
+ * fastify, not yet listening: call `listen` to serve, or `inject` to test. Routes are generated from the API
+ * description, so a request is checked against exactly the schema Qdrant publishes before a handler runs.
+ */
+export async function buildRestApp(options: RestAppOptions): Promise<FastifyInstance> {
+  const bodyLimit = options.bodyLimit ?? 32 * 1024 * 1024;
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit, return503OnClosing: true });
+  const services: RestServices = {
+    client: options.client,
+    metrics: new Metrics(),
+    snapshots: new SnapshotService(
+      options.client,
+      options.snapshotsDir === undefined ? new MemorySnapshotStore() : new DirectorySnapshotStore(options.snapshotsDir),
+    ),
+    startedAt: new Date(),
+    peerId: randomInt(1, 2 ** 47),
+    version: COMPATIBLE_VERSION,
+    quotas: { enabled: false },
+  };
+
+  registerHttpExtras(app);
+  registerBodyParsers(app);
+  app.setErrorHandler((error, _request, reply) => sendError(reply, error, startOf(reply)));
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ status: { error: `Not found: ${request.method} ${request.url.split('?')[0]}` }, time: 0 }),
+  );
+  app.addHook('onRequest', async (request) => {
+    (request as RequestWithStart).startedNs = process.hrtime.bigint();
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url;
+    if (route !== undefined) services.metrics.record(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+  });
+
+  const keys = { apiKey: options.apiKey, readOnlyApiKey: options.readOnlyApiKey };
+  for (const op of specOperations()) {
+    const handler = HANDLERS[op.id];
+    if (!handler) throw new Error(`No handler for operation ${op.id}`);
+    app.route({
+      method: op.method,
+      url: op.url,
+      ...(op.multipart ? { bodyLimit: options.snapshotUploadLimit ?? 1024 * 1024 * 1024 } : {}),
+      handler: async (request, reply) => {
+        const startedNs = startOf(reply);
+        authorize(request, op.method, op.id, keys);
+        const query = parseQuery(op, request.query as Record<string, unknown>);
+        const body = op.body ? validBody(op, request.body) : undefined;
+        const result = await handler({ services, client: services.client, params: request.params as Record<string, string>, query, body, request, reply });
+        if (result === RAW) return reply;
+        return sendResult(reply, result, startedNs);
+      },
+    });
+  }
+
+  app.get('/openapi.json', async () => qdrantSpec());
+  app.get('/docs', async (_request, reply) => reply.header('content-type', 'text/html; charset=utf-8').send(docsPage(qdrantSpec())));
+  if (options.sdkDir !== undefined) serveDirectory(app, '/sdk/', options.sdkDir);
+  if (options.demoDir !== undefined) serveDirectory(app, '/demo/', options.demoDir);
+
+  await app.ready();
+  return app;
+}
+
+interface RequestWithStart extends FastifyRequest {
+  startedNs?: bigint;
+}
+
+function startOf(reply: FastifyReply): bigint {
+  return (reply.request as RequestWithStart).startedNs ?? process.hrtime.bigint();
+}
+
+/**
+ * The JSON body, checked against the operation's schema. Qdrant's spec marks every body optional, but its handlers
+ * parse one: a missing body is read as `{}` and then must satisfy the schema like any other.
+ */
+function validBody(op: Operation, raw: unknown): unknown {
+  let body = raw;
+  if (Buffer.isBuffer(body)) body = body.length === 0 ? undefined : parseJson(body.toString('utf8'));
+  if (body === undefined || body === null) body = {};
+  const validate = specValidator(op.body!);
+  if (!validate(body)) throw bodyError(validate.errors ?? []);
+  return body;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw errors.badRequest(`Format error in JSON body: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * JSON is parsed here rather than by fastify so that malformed JSON gets Qdrant's 400 envelope. Other content types
+ * (multipart snapshot uploads, curl's default form type carrying JSON) arrive as a Buffer for the route to read.
+ */
+function registerBodyParsers(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = body as string;
+    if (text.length === 0) return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      done(errors.badRequest(`Format error in JSON body: ${(error as Error).message}`), undefined);
+    }
+  });
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+}

@@ -1,0 +1,103 @@
+/**
+ * Request statistics per endpoint, for `/metrics` (Prometheus text) and `/telemetry` (Qdrant's
+ * `requests.rest.responses`). Endpoints are keyed by method and route pattern (`POST /collections/{name}/points`),
+ * never by concrete URL, so the number of series stays bounded whatever clients send.
+ */
+const BUCKETS_SECONDS = [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1, 5] as const;
+
+interface EndpointStats {
+  count: number;
+  failCount: number;
+  totalSeconds: number;
+  minSeconds: number;
+  maxSeconds: number;
+  lastResponded: Date;
+  /** Cumulative counts per bucket of BUCKETS_SECONDS; the +Inf bucket is `count`. */
+  buckets: Uint32Array;
+  byStatus: Map<number, number>;
+}
+
+export interface CollectionSize {
+  name: string;
+  points: number;
+  vectors: number;
+}
+
+export class Metrics {
+  private readonly endpoints = new Map<string, EndpointStats>();
+
+  record(method: string, route: string, status: number, seconds: number): void {
+    const key = `${method} ${route}`;
+    let stats = this.endpoints.get(key);
+    if (!stats) {
+      stats = { count: 0, failCount: 0, totalSeconds: 0, minSeconds: Infinity, maxSeconds: 0, lastResponded: new Date(), buckets: new Uint32Array(BUCKETS_SECONDS.length), byStatus: new Map() };
+      this.endpoints.set(key, stats);
+    }
+    stats.count++;
+    if (status >= 400) stats.failCount++;
+    stats.totalSeconds += seconds;
+    stats.minSeconds = Math.min(stats.minSeconds, seconds);
+    stats.maxSeconds = Math.max(stats.maxSeconds, seconds);
+    stats.lastResponded = new Date();
+    for (let i = 0; i < BUCKETS_SECONDS.length; i++) if (seconds <= BUCKETS_SECONDS[i]!) stats.buckets[i]!++;
+    stats.byStatus.set(status, (stats.byStatus.get(status) ?? 0) + 1);
+  }
+
+  /** Qdrant's `WebApiTelemetry.responses`: endpoint → status → duration statistics. */
+  restResponses(): Record<string, Record<string, Record<string, unknown>>> {
+    const out: Record<string, Record<string, Record<string, unknown>>> = {};
+    for (const [key, stats] of this.endpoints) {
+      const perStatus: Record<string, Record<string, unknown>> = {};
+      for (const [status, count] of stats.byStatus) {
+        perStatus[String(status)] = {
+          count,
+          fail_count: status >= 400 ? count : 0,
+          avg_duration_micros: (stats.totalSeconds / stats.count) * 1e6,
+          min_duration_micros: stats.minSeconds * 1e6,
+          max_duration_micros: stats.maxSeconds * 1e6,
+          total_duration_micros: Math.round(stats.totalSeconds * 1e6),
+          last_responded: stats.lastResponded.toISOString(),
+        };
+      }
+      out[key] = perStatus;
+    }
+    return out;
+  }
+
+  /** The Prometheus exposition text (version 0.0.4). */
+  render(version: string, collections: CollectionSize[]): string {
+    const lines: string[] = [];
+    const family = (name: string, type: string, help: string) => lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    family('app_info', 'gauge', 'information about the sextant server');
+    lines.push(`app_info{name="sextant",version="${version}"} 1`);
+    family('collections_total', 'gauge', 'number of collections');
+    lines.push(`collections_total ${collections.length}`);
+    family('collection_points', 'gauge', 'approximate number of points in the collection');
+    for (const c of collections) lines.push(`collection_points{collection="${escape(c.name)}"} ${c.points}`);
+    family('collection_vectors', 'gauge', 'approximate number of indexed vectors in the collection');
+    for (const c of collections) lines.push(`collection_vectors{collection="${escape(c.name)}"} ${c.vectors}`);
+    family('rest_responses_total', 'counter', 'total number of responses per endpoint and status');
+    for (const [key, stats] of this.endpoints) {
+      for (const [status, count] of stats.byStatus) lines.push(`rest_responses_total{${labels(key)},status="${status}"} ${count}`);
+    }
+    family('rest_responses_fail_total', 'counter', 'total number of failed responses per endpoint');
+    for (const [key, stats] of this.endpoints) lines.push(`rest_responses_fail_total{${labels(key)}} ${stats.failCount}`);
+    family('rest_responses_duration_seconds', 'histogram', 'response duration per endpoint');
+    for (const [key, stats] of this.endpoints) {
+      BUCKETS_SECONDS.forEach((le, i) => lines.push(`rest_responses_duration_seconds_bucket{${labels(key)},le="${le}"} ${stats.buckets[i]}`));
+      lines.push(`rest_responses_duration_seconds_bucket{${labels(key)},le="+Inf"} ${stats.count}`);
+      lines.push(`rest_responses_duration_seconds_sum{${labels(key)}} ${stats.totalSeconds}`);
+      lines.push(`rest_responses_duration_seconds_count{${labels(key)}} ${stats.count}`);
+    }
+    return `${lines.join('\n')}\n`;
+  }
+}
+
+function labels(key: string): string {
+  const space = key.indexOf(' ');
+  return `method="${key.slice(0, space)}",endpoint="${escape(key.slice(space + 1))}"`;
+}
+
+function escape(value: string): string {
+  return value.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n');
+}
