@@ -3,3 +3,11 @@ export type { ErrorCode, ErrorStatus, SerializedError } from './client/errors.js
 export type { SextantClient, Schemas, Schemas118, PointId, Payload, Filter, Condition } from './client/sextant-client.js';
 export type { Storage, Clock } from './storage.js';
 export { systemClock } from './storage.js';
+export { higherIsBetter, dot, l2Squared, l1, normalizeInPlace, rankKernel, rankToScore, scoreKernel, DISTANCES } from './distance/distance.js';
+export type { Distance, Kernel } from './distance/distance.js';
+export { DenseVectorStorage, SparseVectorStorage, MultiVectorStorage, sortSparse, sparseDot } from './segment/vector-storage.js';
+export type { SparseVector, SortedSparse } from './segment/vector-storage.js';
+export { HnswIndex, HNSW_DEFAULTS } from './index/hnsw/hnsw-index.js';
+export type { HnswParams, ScoredIds } from './index/hnsw/hnsw-index.js';
+export { exactSearch } from './index/hnsw/exact-search.js';
+export { SparseIndex } from './index/sparse/sparse-index.js';
