@@ -1,0 +1,16 @@
+export { comparePointIds, byScoreDescThenId, type Scored } from './scored.js';
+export { rrf, positionScore, DEFAULT_RRF_K, type RrfParams } from './rrf.js';
+export { dbsf, distributionNormalize } from './dbsf.js';
+export { rawSimilarity, postprocessSimilarity } from './raw-similarity.js';
+export {
+  bestScore,
+  sumScores,
+  averageVector,
+  averageSparseVector,
+  averageMultiVector,
+  fastSigmoid,
+  scaledFastSigmoid,
+  type SparseVectorInput,
+} from './recommend.js';
+export { discoverScore, contextScore } from './discover.js';
+export { createExampleScorer, type ExampleScorer, type ExampleQuery, type ExamplePair } from './example-scorer.js';
