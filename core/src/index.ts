@@ -11,3 +11,7 @@ export { HnswIndex, HNSW_DEFAULTS } from './index/hnsw/hnsw-index.js';
 export type { HnswParams, ScoredIds } from './index/hnsw/hnsw-index.js';
 export { exactSearch } from './index/hnsw/exact-search.js';
 export { SparseIndex } from './index/sparse/sparse-index.js';
+export { EmbeddedClient, createEmbeddedClient } from './client/embedded-client.js';
+export type { EmbeddedClientOptions } from './client/embedded-client.js';
+export type { Engine, CollectionStats } from './collection/engine.js';
+export { MemoryStorage } from './storage/memory-storage.js';

@@ -1,0 +1,176 @@
+import type { Storage } from '../storage.js';
+import type { Schemas } from '../client/sextant-client.js';
+import { SextantError } from '../client/errors.js';
+import { OpLog } from '../wal/op-log.js';
+import { decodeSegment, encodeSegment } from '../segment/segment-format.js';
+import { type CollectionConfig, type VectorSpec, patchCollectionConfig, vectorSpecs } from './config.js';
+import { LocalSegment } from './local-segment.js';
+import { type Operation, decodeOperation, encodeOperation } from './operations.js';
+import { applyOperation } from './apply-operation.js';
+import { SerialQueue } from './serial-queue.js';
+import { utf8Decode, utf8Encode } from '../storage/utf8.js';
+
+export interface CollectionOptions {
+  /** Flush (write the segment, empty the log) once the log holds this many bytes. Default: the collection's wal_capacity_mb. */
+  walFlushBytes?: number;
+}
+
+/** Where a collection keeps its blobs: `collections/<encoded name>/{config,segment,wal}`. */
+export function collectionPrefix(name: string): string {
+  return `collections/${encodeURIComponent(name)}/`;
+}
+
+
+/**
+ * A collection: its config, its one segment and its op log, with a queue that serializes every write.
+ *
+ * Write path (see `write`): validate against the current state -> next sequence number -> append to the log ->
+ * apply to the segment -> (wait) sync storage. Because the append precedes the apply and sync precedes the answer,
+ * a write acknowledged with `wait: true` survives a crash: reopening replays the log over the last flushed segment.
+ */
+export class Collection {
+  private readonly queue = new SerialQueue();
+  private seq: number;
+  private closed = false;
+
+  private constructor(
+    private readonly storage: Storage,
+    readonly name: string,
+    private configValue: CollectionConfig,
+    readonly specs: VectorSpec[],
+    readonly segment: LocalSegment,
+    private readonly log: OpLog,
+    private readonly options: CollectionOptions,
+    /** Log bytes dropped at open because the last record was torn (reported for telemetry and tests). */
+    readonly droppedLogBytes: number,
+  ) {
+    this.seq = segment.lastSeq;
+  }
+
+  get config(): CollectionConfig {
+    return this.configValue;
+  }
+
+  /** Sequence number of the last accepted operation. */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  get logBytes(): number {
+    return this.log.bytes;
+  }
+
+  static async create(storage: Storage, name: string, config: CollectionConfig, options: CollectionOptions = {}): Promise<Collection> {
+    const prefix = collectionPrefix(name);
+    for (const stale of await storage.list(prefix)) await storage.delete(stale);
+    const specs = vectorSpecs(config);
+    const segment = LocalSegment.create(specs);
+    await storage.write(`${prefix}segment`, encodeSegment(segment.encode()));
+    const { log } = await OpLog.open(storage, `${prefix}wal`);
+    // The config goes last: a collection "exists" on disk once its config blob does.
+    await storage.write(`${prefix}config`, utf8Encode(JSON.stringify(config)));
+    await storage.sync();
+    return new Collection(storage, name, config, specs, segment, log, options, 0);
+  }
+
+  /** Opens a stored collection: decode the segment, then replay every logged op after its last sequence number. */
+  static async open(storage: Storage, name: string, options: CollectionOptions = {}): Promise<Collection> {
+    const prefix = collectionPrefix(name);
+    const configBytes = await storage.read(`${prefix}config`);
+    if (configBytes === undefined) throw new SextantError('storage_corrupted', `Service internal error: collection ${name} has no config`);
+    const config = JSON.parse(utf8Decode(configBytes)) as CollectionConfig;
+    const specs = vectorSpecs(config);
+    const segmentBytes = await storage.read(`${prefix}segment`);
+    const segment =
+      segmentBytes === undefined ? LocalSegment.create(specs) : LocalSegment.decode(decodeSegment(segmentBytes, `segment of ${name}`), specs);
+    const { log, records, dropped } = await OpLog.open(storage, `${prefix}wal`);
+    const collection = new Collection(storage, name, config, specs, segment, log, options, dropped);
+    for (const record of records) {
+      if (record.seq <= segment.lastSeq) continue;
+      applyOperation(segment, decodeOperation(record.payload), record.seq);
+      collection.seq = Math.max(collection.seq, record.seq);
+    }
+    return collection;
+  }
+
+  /**
+   * Accepts operations: `build` runs inside the queue against the current state (so it can resolve filters to ids
+   * and check that points exist) and returns the ops, or throws to reject the whole request untouched. Each op gets
+   * its own sequence number and result, in order.
+   */
+  write(build: (segment: LocalSegment) => Operation[], wait: boolean): Promise<Schemas['UpdateResult'][]> {
+    return this.queue.run(async () => {
+      this.assertOpen();
+      const ops = build(this.segment);
+      const results: Schemas['UpdateResult'][] = [];
+      for (const op of ops) {
+        const seq = this.seq + 1;
+        await this.log.append(seq, encodeOperation(op));
+        this.seq = seq;
+        applyOperation(this.segment, op, seq);
+        results.push({ operation_id: seq, status: wait ? 'completed' : 'acknowledged' });
+      }
+      if (wait) await this.storage.sync();
+      if (this.log.bytes >= this.flushThreshold()) await this.flushNow();
+      return results;
+    });
+  }
+
+  /** Changes the config (PATCH semantics) and persists it; vector layouts stay as they are. */
+  updateConfig(patch: Schemas['UpdateCollection']): Promise<void> {
+    return this.queue.run(async () => {
+      this.assertOpen();
+      const next = patchCollectionConfig(this.configValue, patch);
+      await this.storage.write(`${collectionPrefix(this.name)}config`, utf8Encode(JSON.stringify(next)));
+      await this.storage.sync();
+      this.configValue = next;
+    });
+  }
+
+  /** Writes the segment (atomically, checksummed) and then empties the log. */
+  flush(): Promise<void> {
+    return this.queue.run(() => this.flushNow());
+  }
+
+  /** Flushes and refuses further writes. */
+  close(): Promise<void> {
+    return this.queue.run(async () => {
+      if (this.closed) return;
+      await this.flushNow();
+      this.closed = true;
+    });
+  }
+
+  /** Deletes every blob of the collection. The object is unusable afterwards. */
+  destroy(): Promise<void> {
+    return this.queue.run(async () => {
+      this.closed = true;
+      const prefix = collectionPrefix(this.name);
+      // Config first: if we crash midway, the leftovers are not mistaken for a collection.
+      await this.storage.delete(`${prefix}config`);
+      for (const name of await this.storage.list(prefix)) await this.storage.delete(name);
+      await this.storage.sync();
+    });
+  }
+
+  private async flushNow(): Promise<void> {
+    if (this.closed) return;
+    const prefix = collectionPrefix(this.name);
+    this.segment.lastSeq = this.seq;
+    await this.storage.write(`${prefix}segment`, encodeSegment(this.segment.encode()));
+    // The segment must be durable before the log that could rebuild it goes away.
+    await this.storage.sync();
+    if (this.log.bytes > 0) {
+      await this.log.truncate();
+      await this.storage.sync();
+    }
+  }
+
+  private flushThreshold(): number {
+    return this.options.walFlushBytes ?? Number(this.configValue.wal_config?.wal_capacity_mb ?? 32) * 1024 * 1024;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new SextantError('unavailable', `Service unavailable: collection ${this.name} is closed`);
+  }
+}

@@ -1,0 +1,167 @@
+import type { Schemas } from '../client/sextant-client.js';
+import { cloneJson } from '../storage/utf8.js';
+import { errors } from '../client/errors.js';
+
+export type DistanceName = 'Cosine' | 'Dot' | 'Euclid' | 'Manhattan';
+const DISTANCES: readonly string[] = ['Cosine', 'Dot', 'Euclid', 'Manhattan'];
+
+export type CollectionConfig = Schemas['CollectionConfig'];
+type HnswConfig = Schemas['HnswConfig'];
+
+/** What the segment needs to know about one vector name. `name` is `''` for the unnamed vector. */
+export type VectorSpec =
+  | { kind: 'dense'; name: string; size: number; distance: DistanceName; hnsw: HnswConfig }
+  | { kind: 'multi'; name: string; size: number; distance: DistanceName; hnsw: HnswConfig }
+  | { kind: 'sparse'; name: string; modifier: 'none' | 'idf' };
+
+/** Qdrant's defaults for a new collection (config.yaml of v1.19), echoed back by getCollection. */
+export const defaultHnsw = (): HnswConfig => ({
+  m: 16,
+  ef_construct: 100,
+  full_scan_threshold: 10000,
+  max_indexing_threads: 0,
+  on_disk: false,
+});
+const defaultOptimizers = (): Schemas['OptimizersConfig'] => ({
+  deleted_threshold: 0.2,
+  vacuum_min_vector_number: 1000,
+  default_segment_number: 0,
+  max_segment_size: null,
+  memmap_threshold: null,
+  indexing_threshold: 10000,
+  flush_interval_sec: 5,
+  max_optimization_threads: null,
+});
+const defaultWal = (): Schemas['WalConfig'] => ({ wal_capacity_mb: 32, wal_segments_ahead: 0, wal_retain_closed: 1 });
+
+type CreateArgs = Schemas['CreateCollection'];
+
+/** Validates a createCollection body and fills Qdrant's defaults; throws 400/422 with Qdrant's wording. */
+export function buildCollectionConfig(args: CreateArgs): CollectionConfig {
+  const hnsw = { ...defaultHnsw(), ...stripNulls(args.hnsw_config ?? {}) } as HnswConfig;
+  checkHnsw(hnsw, 'hnsw_config');
+  const vectors = args.vectors;
+  if (vectors !== undefined && vectors !== null) {
+    if (isVectorParams(vectors)) checkVectorParams(vectors, 'vectors');
+    else if (typeof vectors === 'object') {
+      for (const [name, params] of Object.entries(vectors)) {
+        if (!isVectorParams(params)) throw errors.validation(`vectors.${name}: expected size and distance`);
+        checkVectorParams(params, `vectors.${name}`);
+      }
+    } else throw errors.validation('vectors: expected an object');
+  }
+  for (const [name, params] of Object.entries(args.sparse_vectors ?? {})) {
+    if (params === null || typeof params !== 'object') throw errors.validation(`sparse_vectors.${name}: expected an object`);
+  }
+  const params: Schemas['CollectionParams'] = {
+    vectors: (vectors ?? {}) as Schemas['VectorsConfig'],
+    shard_number: args.shard_number ?? 1,
+    replication_factor: args.replication_factor ?? 1,
+    write_consistency_factor: args.write_consistency_factor ?? 1,
+    on_disk_payload: args.on_disk_payload ?? true,
+  };
+  if (args.sharding_method !== undefined && args.sharding_method !== null) params.sharding_method = args.sharding_method;
+  if (args.sparse_vectors !== undefined && args.sparse_vectors !== null) params.sparse_vectors = args.sparse_vectors;
+  return {
+    params,
+    hnsw_config: hnsw,
+    optimizer_config: { ...defaultOptimizers(), ...stripNulls(args.optimizers_config ?? {}) } as Schemas['OptimizersConfig'],
+    wal_config: { ...defaultWal(), ...stripNulls(args.wal_config ?? {}) } as Schemas['WalConfig'],
+    quantization_config: args.quantization_config ?? null,
+    strict_mode_config: { enabled: false, ...stripNulls(args.strict_mode_config ?? {}) },
+    metadata: args.metadata ?? null,
+  } as CollectionConfig;
+}
+
+/** The vector names of a collection, with the effective HNSW parameters (per-vector overrides on top of the collection's). */
+export function vectorSpecs(config: CollectionConfig): VectorSpec[] {
+  const specs: VectorSpec[] = [];
+  const vectors = config.params.vectors;
+  const toSpec = (name: string, p: Schemas['VectorParams']): VectorSpec => ({
+    kind: p.multivector_config ? 'multi' : 'dense',
+    name,
+    size: p.size,
+    distance: p.distance as DistanceName,
+    hnsw: { ...config.hnsw_config, ...stripNulls(p.hnsw_config ?? {}) } as HnswConfig,
+  });
+  if (vectors !== undefined && vectors !== null) {
+    if (isVectorParams(vectors)) specs.push(toSpec('', vectors));
+    else for (const [name, p] of Object.entries(vectors)) specs.push(toSpec(name, p as Schemas['VectorParams']));
+  }
+  for (const [name, p] of Object.entries(config.params.sparse_vectors ?? {})) {
+    specs.push({ kind: 'sparse', name, modifier: p?.modifier === 'idf' ? 'idf' : 'none' });
+  }
+  return specs;
+}
+
+/**
+ * Applies an updateCollection body (PATCH semantics: absent fields keep their value) to a copy of `config`.
+ * Vector sizes and distances cannot change, as in Qdrant; only their HNSW / quantization / storage options.
+ */
+export function patchCollectionConfig(config: CollectionConfig, patch: Schemas['UpdateCollection']): CollectionConfig {
+  const next = cloneJson(config);
+  if (patch.hnsw_config) {
+    next.hnsw_config = { ...next.hnsw_config, ...stripNulls(patch.hnsw_config) } as HnswConfig;
+    checkHnsw(next.hnsw_config, 'hnsw_config');
+  }
+  if (patch.optimizers_config) {
+    next.optimizer_config = { ...next.optimizer_config, ...stripNulls(patch.optimizers_config) } as Schemas['OptimizersConfig'];
+  }
+  if (patch.params) next.params = { ...next.params, ...stripNulls(patch.params) } as Schemas['CollectionParams'];
+  if (patch.quantization_config !== undefined) {
+    next.quantization_config = patch.quantization_config === 'Disabled' ? null : (patch.quantization_config as never);
+  }
+  if (patch.strict_mode_config) {
+    next.strict_mode_config = { ...(next.strict_mode_config ?? {}), ...stripNulls(patch.strict_mode_config) };
+  }
+  if (patch.metadata) next.metadata = { ...(next.metadata ?? {}), ...patch.metadata };
+  if (patch.vectors) {
+    const current = next.params.vectors;
+    for (const [name, diff] of Object.entries(patch.vectors)) {
+      const target = name === '' && isVectorParams(current) ? current : isVectorParams(current) ? undefined : current?.[name];
+      if (target === undefined) throw errors.vectorNameNotFound(name);
+      const { hnsw_config, ...rest } = stripNulls(diff ?? {}) as Schemas['VectorParamsDiff'];
+      Object.assign(target, rest);
+      if (hnsw_config) target.hnsw_config = { ...(target.hnsw_config ?? {}), ...stripNulls(hnsw_config) };
+    }
+  }
+  if (patch.sparse_vectors) {
+    const sparse = next.params.sparse_vectors ?? {};
+    for (const [name, diff] of Object.entries(patch.sparse_vectors)) {
+      if (!(name in sparse)) throw errors.vectorNameNotFound(name);
+      sparse[name] = { ...sparse[name], ...stripNulls(diff ?? {}) };
+    }
+  }
+  return next;
+}
+
+export function isVectorParams(value: unknown): value is Schemas['VectorParams'] {
+  return value !== null && typeof value === 'object' && 'size' in value && 'distance' in value;
+}
+
+function checkVectorParams(p: Schemas['VectorParams'], path: string): void {
+  if (!Number.isInteger(p.size) || p.size < 1 || p.size > 65536) {
+    throw errors.validation(`${path}.size: value ${p.size} invalid, must be from 1 to 65536`);
+  }
+  if (!DISTANCES.includes(p.distance)) {
+    throw errors.validation(`${path}.distance: unknown variant \`${String(p.distance)}\`, expected one of \`Cosine\`, \`Euclid\`, \`Dot\`, \`Manhattan\``);
+  }
+  if (p.hnsw_config) checkHnsw({ ...defaultHnsw(), ...stripNulls(p.hnsw_config) } as HnswConfig, `${path}.hnsw_config`);
+}
+
+function checkHnsw(h: HnswConfig, path: string): void {
+  if (!Number.isInteger(h.m) || h.m < 0) throw errors.validation(`${path}.m: value ${h.m} invalid, must be 0 or more`);
+  if (!Number.isInteger(h.ef_construct) || h.ef_construct < 4) {
+    throw errors.validation(`${path}.ef_construct: value ${h.ef_construct} invalid, must be 4 or more`);
+  }
+  if (!Number.isInteger(h.full_scan_threshold) || h.full_scan_threshold < 0) {
+    throw errors.validation(`${path}.full_scan_threshold: value ${h.full_scan_threshold} invalid, must be 0 or more`);
+  }
+}
+
+/** Drops `null`/`undefined` fields so a diff never overwrites a set value with "unset". */
+function stripNulls<T extends object>(value: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== null && v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}

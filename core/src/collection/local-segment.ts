@@ -1,0 +1,201 @@
+import type { VectorSpec } from './config.js';
+import type { NamedVectors, PayloadObject, SparseValue, VectorValue } from './operations.js';
+import { IdTracker, type PointKey } from '../segment/id-tracker.js';
+import type { SegmentImage } from '../segment/segment-format.js';
+import { DenseVectorStorage, MultiVectorStorage, SparseVectorStorage } from '../segment/vector-storage.js';
+import { HnswIndex } from '../index/hnsw/hnsw-index.js';
+import { SparseIndex } from '../index/sparse/sparse-index.js';
+import { PayloadStorage } from '../segment/payload-storage.js';
+import { PayloadIndexSet } from '../index/payload/payload-index-set.js';
+import type { PointAccess } from '../filter/point-access.js';
+
+export interface DenseSlot {
+  kind: 'dense';
+  spec: Extract<VectorSpec, { kind: 'dense' }>;
+  storage: DenseVectorStorage;
+  /** Absent when the collection's `m` is 0: Qdrant's way to switch the graph off; searches then scan. */
+  hnsw: HnswIndex | undefined;
+}
+export interface MultiSlot {
+  kind: 'multi';
+  spec: Extract<VectorSpec, { kind: 'multi' }>;
+  storage: MultiVectorStorage;
+}
+export interface SparseSlot {
+  kind: 'sparse';
+  spec: Extract<VectorSpec, { kind: 'sparse' }>;
+  storage: SparseVectorStorage;
+  index: SparseIndex;
+}
+export type VectorSlot = DenseSlot | MultiSlot | SparseSlot;
+
+/** Fixed seed: the same writes build the same graph, so tests and replays are reproducible. */
+const HNSW_SEED = 0x5eed;
+
+/**
+ * The one segment of a collection: the id tracker plus every per-point storage and index, all indexed by internal id.
+ * It is also the `PointAccess` that filters and payload indexes read through.
+ *
+ * Points are immutable in place: a write that changes a point's vectors gives it a fresh internal id and retires the
+ * old one (live bit cleared, storages and indexes told). The graph therefore never has to re-link a node whose vector
+ * changed; the retired ids wait for compaction.
+ */
+export class LocalSegment implements PointAccess {
+  /** Sequence number of the last operation applied; the log replays only what comes after it. */
+  lastSeq = 0;
+
+  private constructor(
+    readonly ids: IdTracker,
+    readonly slots: Map<string, VectorSlot>,
+    readonly payloads: PayloadStorage,
+    readonly indexes: PayloadIndexSet,
+  ) {}
+
+  static create(specs: VectorSpec[]): LocalSegment {
+    const slots = new Map<string, VectorSlot>();
+    for (const spec of specs) slots.set(spec.name, newSlot(spec));
+    return new LocalSegment(new IdTracker(), slots, new PayloadStorage(), new PayloadIndexSet());
+  }
+
+  /** Rebuilds from a segment image. HNSW graphs and indexes are decoded, never rebuilt. */
+  static decode(image: SegmentImage, specs: VectorSpec[]): LocalSegment {
+    const section = (name: string) => {
+      const bytes = image.sections.get(name);
+      if (bytes === undefined) throw new Error(`segment has no section ${name}`);
+      return bytes;
+    };
+    const slots = new Map<string, VectorSlot>();
+    for (const spec of specs) {
+      const key = encodeURIComponent(spec.name);
+      if (spec.kind === 'dense') {
+        const storage = DenseVectorStorage.decode(section(`vectors/${key}`));
+        const graph = image.sections.get(`hnsw/${key}`);
+        const hnsw = graph === undefined ? undefined : HnswIndex.decode(graph, storage);
+        slots.set(spec.name, { kind: 'dense', spec, storage, hnsw });
+      } else if (spec.kind === 'multi') {
+        slots.set(spec.name, { kind: 'multi', spec, storage: MultiVectorStorage.decode(section(`vectors/${key}`)) });
+      } else {
+        const storage = SparseVectorStorage.decode(section(`vectors/${key}`));
+        slots.set(spec.name, { kind: 'sparse', spec, storage, index: SparseIndex.decode(section(`sparse-index/${key}`), storage) });
+      }
+    }
+    const segment = new LocalSegment(
+      IdTracker.decode(section('ids')),
+      slots,
+      PayloadStorage.decode(section('payloads')),
+      PayloadIndexSet.decode(section('payload-indexes')),
+    );
+    segment.lastSeq = image.lastSeq;
+    return segment;
+  }
+
+  encode(): SegmentImage {
+    const sections = new Map<string, Uint8Array>();
+    sections.set('ids', this.ids.encode());
+    sections.set('payloads', this.payloads.encode());
+    sections.set('payload-indexes', this.indexes.encode());
+    for (const [name, slot] of this.slots) {
+      const key = encodeURIComponent(name);
+      sections.set(`vectors/${key}`, slot.storage.encode());
+      if (slot.kind === 'dense' && slot.hnsw !== undefined) sections.set(`hnsw/${key}`, slot.hnsw.encode());
+      if (slot.kind === 'sparse') sections.set(`sparse-index/${key}`, slot.index.encode());
+    }
+    return { lastSeq: this.lastSeq, sections };
+  }
+
+  // --- PointAccess: what filters and payload indexes read ---
+
+  get capacity(): number {
+    return this.ids.capacity;
+  }
+  isLive(id: number): boolean {
+    return this.ids.isLive(id);
+  }
+  payload(id: number): PayloadObject | undefined {
+    return this.payloads.get(id) as PayloadObject | undefined;
+  }
+  externalId(id: number): PointKey {
+    return this.ids.externalOf(id);
+  }
+  internalId(ext: PointKey): number | undefined {
+    return this.ids.internalOf(ext);
+  }
+  hasVector(id: number, name: string): boolean {
+    return this.slots.get(name)?.storage.has(id) ?? false;
+  }
+
+  // --- point primitives used by applyOperation ---
+
+  /** Adds a new point under a fresh internal id. The caller has retired any live id of the same key. */
+  insertPoint(key: PointKey, vectors: NamedVectors, payload: PayloadObject | null, seq: number): number {
+    const id = this.ids.allocate(key, seq);
+    for (const [name, value] of Object.entries(vectors)) this.setVector(id, name, value);
+    if (payload !== null && Object.keys(payload).length > 0) {
+      this.payloads.set(id, payload);
+      this.indexes.update(id, undefined, this.payloads.get(id), this);
+    }
+    return id;
+  }
+
+  /** Retires internal id `id`: live bit off, vectors and payload dropped from storages and indexes. */
+  removePoint(id: number, seq: number): void {
+    const before = this.payloads.get(id);
+    if (before !== undefined) {
+      this.indexes.update(id, before, undefined, this);
+      this.payloads.delete(id);
+    }
+    for (const name of this.slots.keys()) this.deleteVector(id, name);
+    this.ids.remove(id, seq);
+  }
+
+  /** The point's vectors in the op-log form, to carry them over when the point moves to a new internal id. */
+  readVectors(id: number): NamedVectors {
+    const out: NamedVectors = {};
+    for (const [name, slot] of this.slots) {
+      if (!slot.storage.has(id)) continue;
+      if (slot.kind === 'dense') out[name] = Array.from(slot.storage.get(id));
+      else if (slot.kind === 'multi') out[name] = slot.storage.get(id)!.map((row) => Array.from(row));
+      else out[name] = slot.storage.get(id)!;
+    }
+    return out;
+  }
+
+  private setVector(id: number, name: string, value: VectorValue): void {
+    const slot = this.slots.get(name)!;
+    if (slot.kind === 'dense') {
+      slot.storage.set(id, value as number[]);
+      slot.hnsw?.insert(id);
+    } else if (slot.kind === 'multi') {
+      slot.storage.set(id, value as number[][]);
+    } else {
+      slot.storage.set(id, value as SparseValue);
+      slot.index.insert(id);
+    }
+  }
+
+  deleteVector(id: number, name: string): void {
+    const slot = this.slots.get(name);
+    if (slot === undefined || !slot.storage.has(id)) return;
+    if (slot.kind === 'dense') slot.hnsw?.remove(id);
+    else if (slot.kind === 'sparse') slot.index.remove(id);
+    slot.storage.delete(id);
+  }
+
+  /** Number of vectors held by HNSW graphs and sparse indexes (CollectionInfo.indexed_vectors_count). */
+  indexedVectorsCount(): number {
+    let n = 0;
+    for (const slot of this.slots.values()) if (slot.kind !== 'multi') n += slot.storage.count;
+    return n;
+  }
+}
+
+function newSlot(spec: VectorSpec): VectorSlot {
+  if (spec.kind === 'dense') {
+    const storage = new DenseVectorStorage(spec.size, spec.distance);
+    const hnsw = spec.hnsw.m > 0 ? new HnswIndex(storage, { m: spec.hnsw.m, efConstruct: spec.hnsw.ef_construct, seed: HNSW_SEED }) : undefined;
+    return { kind: 'dense', spec, storage, hnsw };
+  }
+  if (spec.kind === 'multi') return { kind: 'multi', spec, storage: new MultiVectorStorage(spec.size, spec.distance) };
+  const storage = new SparseVectorStorage();
+  return { kind: 'sparse', spec, storage, index: new SparseIndex(storage) };
+}

@@ -1,0 +1,106 @@
+import type { Schemas } from '../client/sextant-client.js';
+import { errors } from '../client/errors.js';
+import { parsePointId, type PointKey } from '../segment/id-tracker.js';
+import { bindFilter, matchingIds } from '../query/point-filter.js';
+import type { VectorSpec } from './config.js';
+import type { LocalSegment } from './local-segment.js';
+import type { Operation } from './operations.js';
+import { parsePayload, parsePointInsert, parseVectorUpdates } from './point-writes.js';
+
+type Selector = { points?: Schemas['ExtendedPointId'][] | null; filter?: Schemas['Filter'] | null };
+
+/**
+ * Turns API write bodies into operations, against the segment's current state (this runs inside the collection's
+ * write queue). Filter selectors become the id lists they match now; ids that must exist are checked now; so an
+ * operation either is fully valid or is rejected before anything is logged or changed.
+ *
+ * `known` carries the ids a batch creates or removes before the op at hand, so a batch may upsert a point and
+ * then set its payload.
+ */
+export class OpBuilder {
+  private readonly created = new Set<PointKey>();
+  private readonly removed = new Set<PointKey>();
+
+  constructor(
+    private readonly segment: LocalSegment,
+    private readonly specs: Map<string, VectorSpec>,
+  ) {}
+
+  upsert(body: Schemas['PointInsertOperations']): Operation {
+    const points = parsePointInsert(body, this.specs);
+    for (const p of points) {
+      this.created.add(p.id);
+      this.removed.delete(p.id);
+    }
+    return { type: 'upsert', points };
+  }
+
+  deletePoints(selector: Selector): Operation {
+    const ids = this.select(selector, false);
+    for (const id of ids) {
+      this.removed.add(id);
+      this.created.delete(id);
+    }
+    return { type: 'delete_points', ids };
+  }
+
+  updateVectors(points: Schemas['PointVectors'][]): Operation {
+    const updates = parseVectorUpdates(points, this.specs);
+    for (const u of updates) this.mustExist(u.id);
+    return { type: 'update_vectors', points: updates };
+  }
+
+  deleteVectors(selector: Selector, vector: string[]): Operation {
+    if (!Array.isArray(vector)) throw errors.validation('vector: expected a list of vector names');
+    for (const name of vector) if (!this.specs.has(name)) throw errors.vectorNameNotFound(name);
+    return { type: 'delete_vectors', ids: this.select(selector, true), names: vector };
+  }
+
+  setPayload(body: Selector & { payload: Schemas['Payload']; key?: string | null }, overwrite: boolean): Operation {
+    const payload = parsePayload(body.payload, 'payload');
+    if (payload === null) throw errors.validation('payload: expected an object');
+    const ids = this.select(body, true);
+    if (overwrite) return { type: 'overwrite_payload', ids, payload };
+    return body.key === undefined || body.key === null ? { type: 'set_payload', ids, payload } : { type: 'set_payload', ids, payload, key: body.key };
+  }
+
+  deletePayload(body: Selector & { keys: string[] }): Operation {
+    if (!Array.isArray(body.keys) || !body.keys.every((k) => typeof k === 'string')) throw errors.validation('keys: expected a list of payload keys');
+    return { type: 'delete_payload', ids: this.select(body, true), keys: body.keys };
+  }
+
+  clearPayload(selector: Selector): Operation {
+    return { type: 'clear_payload', ids: this.select(selector, true) };
+  }
+
+  /** One entry of batchUpdate's `operations`. */
+  batchEntry(entry: Schemas['UpdateOperation']): Operation {
+    if ('upsert' in entry) return this.upsert(entry.upsert);
+    if ('delete' in entry) return this.deletePoints(entry.delete as Selector);
+    if ('set_payload' in entry) return this.setPayload(entry.set_payload as never, false);
+    if ('overwrite_payload' in entry) return this.setPayload(entry.overwrite_payload as never, true);
+    if ('delete_payload' in entry) return this.deletePayload(entry.delete_payload as never);
+    if ('clear_payload' in entry) return this.clearPayload(entry.clear_payload as Selector);
+    if ('update_vectors' in entry) return this.updateVectors(entry.update_vectors.points);
+    if ('delete_vectors' in entry) return this.deleteVectors(entry.delete_vectors as Selector, entry.delete_vectors.vector);
+    throw errors.validation('operations: unknown update operation');
+  }
+
+  /** Ids a selector picks. Listed ids must exist when `mustExist` (payload and vector ops); filters match live points only. */
+  private select(selector: Selector, mustExist: boolean): PointKey[] {
+    if (Array.isArray(selector.points)) {
+      const ids = selector.points.map(parsePointId);
+      if (mustExist) for (const id of ids) this.mustExist(id);
+      return ids;
+    }
+    if (selector.filter !== undefined && selector.filter !== null) {
+      const keys = matchingIds(this.segment, bindFilter(this.segment, selector.filter)).map((id) => this.segment.ids.externalOf(id));
+      return keys.filter((k) => !this.removed.has(k));
+    }
+    throw errors.validation('expected `points` or `filter`');
+  }
+
+  private mustExist(id: PointKey): void {
+    if (this.removed.has(id) || (!this.created.has(id) && this.segment.ids.internalOf(id) === undefined)) throw errors.pointNotFound(id);
+  }
+}

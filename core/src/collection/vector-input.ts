@@ -1,0 +1,69 @@
+import { errors } from '../client/errors.js';
+import type { VectorSpec } from './config.js';
+import type { NamedVectors, SparseValue, VectorValue } from './operations.js';
+
+/**
+ * Checks vectors coming from the API against the collection's vector specs and returns them in the op-log form
+ * (`NamedVectors`, unnamed vector under `''`). Everything that would make an op fail is caught here, before the op
+ * gets a sequence number: wrong dimension, unknown name, wrong kind, non-finite numbers, malformed sparse vectors.
+ */
+export function parseVectorStruct(value: unknown, specs: Map<string, VectorSpec>, path: string): NamedVectors {
+  if (Array.isArray(value)) return { '': checkVector(specs, '', value, path) };
+  if (value === null || value === undefined) return {};
+  if (typeof value !== 'object') throw errors.validation(`${path}: expected a vector or an object of named vectors`);
+  const out: NamedVectors = {};
+  for (const [name, v] of Object.entries(value as Record<string, unknown>)) out[name] = checkVector(specs, name, v, `${path}.${name}`);
+  return out;
+}
+
+/** One vector for vector name `name`: dense, multi or sparse as the spec says. */
+export function checkVector(specs: Map<string, VectorSpec>, name: string, value: unknown, path: string): VectorValue {
+  const spec = specs.get(name);
+  if (spec === undefined) throw errors.vectorNameNotFound(name);
+  if (spec.kind === 'sparse') return checkSparse(value, path);
+  if (!Array.isArray(value)) {
+    if (value !== null && typeof value === 'object' && ('text' in value || 'image' in value || 'object' in value)) {
+      throw errors.badRequest('inference (Document, Image, InferenceObject) is not supported by Sextant; send vectors');
+    }
+    throw errors.wrongInput(`Conversion between sparse and regular vectors failed`);
+  }
+  if (spec.kind === 'multi') {
+    if (value.length === 0) throw errors.validation(`${path}: multivector must not be empty`);
+    for (const row of value) {
+      if (!Array.isArray(row)) throw errors.wrongInput(`Conversion between multi and regular vectors failed`);
+      checkDense(row, spec.size, path);
+    }
+    return value as number[][];
+  }
+  if (value.length > 0 && Array.isArray(value[0])) throw errors.wrongInput(`Conversion between multi and regular vectors failed`);
+  checkDense(value, spec.size, path);
+  return value as number[];
+}
+
+function checkDense(row: unknown[], size: number, path: string): void {
+  if (row.length !== size) throw errors.wrongDimension(size, row.length);
+  for (let i = 0; i < row.length; i++) {
+    const x = row[i];
+    if (typeof x !== 'number' || !Number.isFinite(x)) throw errors.validation(`${path}[${i}]: expected a finite number`);
+  }
+}
+
+function checkSparse(value: unknown, path: string): SparseValue {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || !('indices' in value) || !('values' in value)) {
+    throw errors.wrongInput(`Conversion between sparse and regular vectors failed`);
+  }
+  const { indices, values } = value as { indices: unknown; values: unknown };
+  if (!Array.isArray(indices) || !Array.isArray(values)) throw errors.validation(`${path}: indices and values must be arrays`);
+  if (indices.length !== values.length) throw errors.validation(`${path}: must be the same length as indices`);
+  const seen = new Set<number>();
+  for (let i = 0; i < indices.length; i++) {
+    const index = indices[i];
+    if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index > 0xffffffff) {
+      throw errors.validation(`${path}.indices[${i}]: expected an unsigned 32-bit integer`);
+    }
+    if (seen.has(index)) throw errors.validation(`${path}.indices: must be unique`);
+    seen.add(index);
+    if (typeof values[i] !== 'number' || !Number.isFinite(values[i])) throw errors.validation(`${path}.values[${i}]: expected a finite number`);
+  }
+  return { indices: indices as number[], values: values as number[] };
+}

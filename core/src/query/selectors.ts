@@ -1,0 +1,97 @@
+import type { Schemas } from '../client/sextant-client.js';
+import { cloneJson } from '../storage/utf8.js';
+import { errors } from '../client/errors.js';
+import type { LocalSegment } from '../collection/local-segment.js';
+import type { PayloadObject } from '../collection/operations.js';
+
+export type PayloadSelector = (payload: PayloadObject | undefined) => PayloadObject | null;
+export type VectorSelector = (id: number) => Schemas['VectorStructOutput'] | null;
+
+/**
+ * `with_payload`: true / false / list of keys / `{include}` / `{exclude}`. Keys may be dotted paths; an included
+ * path keeps the objects along it. A point without payload reads as `{}` when payload is asked for, as in Qdrant.
+ */
+export function payloadSelector(spec: unknown, fallback: boolean): PayloadSelector {
+  const value = spec ?? fallback;
+  if (value === false) return () => null;
+  if (value === true) return (p) => (p === undefined ? {} : cloneJson(p));
+  if (Array.isArray(value)) return include(value);
+  if (typeof value === 'object' && value !== null) {
+    if ('include' in value) return include(asList((value as { include: unknown }).include));
+    if ('exclude' in value) {
+      const paths = asList((value as { exclude: unknown }).exclude).map((k) => k.split('.'));
+      return (p) => {
+        const out = p === undefined ? {} : cloneJson(p);
+        for (const path of paths) removePath(out, path);
+        return out;
+      };
+    }
+  }
+  throw errors.validation('with_payload: expected a boolean, a list of keys, or {include} / {exclude}');
+}
+
+function asList(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value) && value.every((k) => typeof k === 'string')) return value;
+  throw errors.validation('with_payload: expected a list of payload keys');
+}
+
+function include(keys: string[]): PayloadSelector {
+  const paths = asList(keys).map((k) => k.split('.'));
+  return (p) => {
+    const out: PayloadObject = {};
+    if (p === undefined) return out;
+    for (const path of paths) copyPath(p, out, path);
+    return out;
+  };
+}
+
+function copyPath(from: PayloadObject, to: PayloadObject, path: string[]): void {
+  const [head, ...rest] = path;
+  if (head === undefined || !(head in from)) return;
+  const value = from[head];
+  if (rest.length === 0) {
+    to[head] = cloneJson(value);
+    return;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
+  const child = (to[head] ??= {}) as PayloadObject;
+  copyPath(value as PayloadObject, child, rest);
+}
+
+function removePath(obj: PayloadObject, path: string[]): void {
+  const [head, ...rest] = path;
+  if (head === undefined) return;
+  if (rest.length === 0) {
+    delete obj[head];
+    return;
+  }
+  const child = obj[head];
+  if (child !== null && typeof child === 'object' && !Array.isArray(child)) removePath(child as PayloadObject, rest);
+}
+
+/**
+ * `with_vector`: true / false / list of names. A collection whose only vector is the unnamed one answers with the
+ * bare vector (`number[]`, or `number[][]` for a multivector); otherwise with an object by name, as Qdrant does.
+ */
+export function vectorSelector(
+  segment: LocalSegment,
+  unnamedOnly: boolean,
+  spec: unknown,
+): VectorSelector {
+  const value = spec ?? false;
+  if (value === false) return () => null;
+  let names: string[];
+  if (value === true) names = [...segment.slots.keys()];
+  else if (Array.isArray(value)) {
+    for (const name of value) if (typeof name !== 'string' || !segment.slots.has(name)) throw errors.vectorNameNotFound(String(name));
+    names = value as string[];
+  } else throw errors.validation('with_vector: expected a boolean or a list of vector names');
+  return (id) => {
+    const vectors = segment.readVectors(id);
+    if (unnamedOnly) return (vectors[''] as Schemas['VectorStructOutput'] | undefined) ?? null;
+    const out: Record<string, unknown> = {};
+    for (const name of names) if (name in vectors) out[name] = vectors[name];
+    return out as Schemas['VectorStructOutput'];
+  };
+}
