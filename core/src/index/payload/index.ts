@@ -1,0 +1,2 @@
+export { PayloadIndexSet, schemaType } from './payload-index-set.js';
+export type { TokenizerConfig } from './tokenizer.js';
