@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { errors } from '@sextant/core';
+import { SextantError } from '@sextant/core';
 import { authorize } from './auth.js';
 import { docsPage } from './docs-page.js';
 import { sendError, sendResult } from './envelope.js';
@@ -139,7 +139,7 @@ function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw errors.badRequest(`Format error in JSON body: ${(error as Error).message}`);
+    throw new SextantError('bad_request', `Format error in JSON body: ${(error as Error).message}`);
   }
 }
 
@@ -155,7 +155,7 @@ function registerBodyParsers(app: FastifyInstance): void {
     try {
       done(null, JSON.parse(text));
     } catch (error) {
-      done(errors.badRequest(`Format error in JSON body: ${(error as Error).message}`), undefined);
+      done(new SextantError('bad_request', `Format error in JSON body: ${(error as Error).message}`), undefined);
     }
   });
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));

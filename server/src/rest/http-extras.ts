@@ -26,9 +26,12 @@ export function registerHttpExtras(app: FastifyInstance): void {
 
   app.addHook('preParsing', async (request, _reply, payload) => {
     const encoding = request.headers['content-encoding'];
-    if (encoding === 'gzip') return payload.pipe(createGunzip());
-    if (encoding === 'deflate') return payload.pipe(createInflate());
-    return payload;
+    if (encoding !== 'gzip' && encoding !== 'deflate') return payload;
+    const decoded = payload.pipe(encoding === 'gzip' ? createGunzip() : createInflate()) as unknown as typeof payload & { receivedEncodedLength: number };
+    // fastify compares Content-Length with the bytes received on the wire, not with the inflated size.
+    decoded.receivedEncodedLength = 0;
+    payload.on('data', (chunk: Buffer) => (decoded.receivedEncodedLength += chunk.length));
+    return decoded;
   });
 
   app.addHook('onSend', async (request, reply, payload) => {

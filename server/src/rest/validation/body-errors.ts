@@ -55,6 +55,8 @@ function describe(error: ErrorObject): string {
       return `unknown field \`${String(params['additionalProperty'])}\``;
     case 'anyOf':
       return 'data did not match any variant of the expected types';
+    case 'minimum':
+      return `invalid value: ${valueAt(error)}, expected an unsigned integer`;
     case 'format':
       return params['format'] === 'uuid' ? 'value is neither an unsigned integer nor a UUID' : `invalid ${String(params['format'])}`;
     default:
