@@ -1,0 +1,80 @@
+import type { SextantClient } from '@sextant/core';
+import { Collections, Points, Qdrant, Snapshots, health } from '@sextant/proto';
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { SnapshotService } from '../rest/snapshots/snapshot-service.js';
+import { MemorySnapshotStore } from '../rest/snapshots/snapshot-store.js';
+import type { ApiKeys } from './auth.js';
+import { collectionsHandlers, collectionsReadOnly } from './collections-service.js';
+import { healthHandlers, qdrantHandlers } from './health-service.js';
+import { pointsHandlers, pointsReadOnly } from './points-service.js';
+import { serviceDefinition } from './service-definition.js';
+import { snapshotsHandlers, snapshotsReadOnly } from './snapshots-service.js';
+import type { SnapshotProvider } from './snapshots-service.js';
+import { implement } from './unary.js';
+
+export interface GrpcServerOptions extends ApiKeys {
+  /** The engine; any `SextantClient` works (the server passes its `EmbeddedClient`). */
+  client: SextantClient;
+  /** 0 picks a free port; the chosen one is returned. */
+  port: number;
+  host?: string;
+  /** Shared with REST so snapshots are visible over both APIs; defaults to an in-memory store of its own. */
+  snapshots?: SnapshotProvider;
+  /** Largest request accepted, bytes (Qdrant's default gRPC limit is 64 MiB). */
+  maxMessageBytes?: number;
+}
+
+export interface RunningGrpcServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Qdrant's gRPC API (qdrant.Qdrant, Collections, Points, Snapshots and grpc.health.v1) on @grpc/grpc-js.
+ * gzip-compressed requests are accepted (grpc-js inflates them); responses go out uncompressed because grpc-js
+ * 1.14 cannot compress server messages, which every gRPC client accepts since compression is negotiated per
+ * message.
+ */
+export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
+  const keys: ApiKeys = { apiKey: options.apiKey, readOnlyApiKey: options.readOnlyApiKey };
+  const maxBytes = options.maxMessageBytes ?? 64 * 1024 * 1024;
+  const server = new Server({
+    'grpc.max_receive_message_length': maxBytes,
+    'grpc.max_send_message_length': maxBytes,
+  });
+  const snapshots = options.snapshots ?? new SnapshotService(options.client, new MemorySnapshotStore());
+  const always = new Set(['HealthCheck', 'Check']);
+
+  server.addService(serviceDefinition(Qdrant), implement(Qdrant, qdrantHandlers(), { keys, readOnly: always, open: always }));
+  server.addService(
+    serviceDefinition(health.Health),
+    implement(health.Health, healthHandlers(new Set([Qdrant.typeName, Collections.typeName, Points.typeName, Snapshots.typeName])), {
+      keys,
+      readOnly: always,
+      open: always,
+    }),
+  );
+  server.addService(serviceDefinition(Collections), implement(Collections, collectionsHandlers(options.client), { keys, readOnly: collectionsReadOnly }));
+  server.addService(serviceDefinition(Points), implement(Points, pointsHandlers(options.client), { keys, readOnly: pointsReadOnly }));
+  server.addService(serviceDefinition(Snapshots), implement(Snapshots, snapshotsHandlers(snapshots), { keys, readOnly: snapshotsReadOnly }));
+
+  const host = options.host ?? '0.0.0.0';
+  const address = host.includes(':') && !host.startsWith('[') ? `[${host}]:${options.port}` : `${host}:${options.port}`;
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(address, ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound)));
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    port,
+    close: () =>
+      (closing ??= new Promise<void>((resolve) => {
+        // Let calls in flight finish, but never hang shutdown on a stuck client.
+        const force = setTimeout(() => server.forceShutdown(), 5_000);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      })),
+  };
+}
