@@ -1,0 +1,81 @@
+import type { SextantClient } from '@sextant/core';
+import { ensureShippedData, fetchShippedData } from './data/load-dataset.js';
+import { SentenceEmbedder } from './embed/sentence-embedder.js';
+import { decodeWordVectors } from './embed/word-vectors.js';
+import { loadSdk } from './sdk.js';
+import { DocForm } from './ui/doc-form.js';
+import { byId } from './ui/dom.js';
+import { SearchView } from './ui/search-view.js';
+import { ServerPanel } from './ui/server-panel.js';
+import { SyncPanel } from './ui/sync-panel.js';
+
+/** The browser database's name; one per origin, shared by every tab of the demo. */
+const DB_NAME = 'sextant-demo';
+
+async function main(): Promise<void> {
+  const banner = byId('banner');
+  const progress = byId<HTMLProgressElement>('load-progress');
+  const say = (text: string) => (banner.textContent = text);
+
+  new SyncPanel().show(null);
+  say('Loading the data set and the Sextant SDK\u2026');
+  const base = new URL('.', location.href);
+  const [data, { sdk, url }] = await Promise.all([fetchShippedData(base), loadSdk()]);
+  const { manifest } = data;
+  new ServerPanel(manifest.collection).start();
+
+  const embedder = new SentenceEmbedder(decodeWordVectors(data.wordVectors), Float32Array.from(manifest.commonDirection));
+  byId('embedder').textContent = manifest.embedder;
+  byId('collection-name').textContent = manifest.collection;
+
+  say(`Opening the browser database with ${url}\u2026`);
+  const db: SextantClient = await sdk.openDatabase({ name: DB_NAME });
+  progress.hidden = false;
+  const created = await ensureShippedData(db, DB_NAME, data, ({ loaded, total }) => {
+    progress.max = total;
+    progress.value = loaded;
+    say(`First visit: storing ${loaded} / ${total} documents in this browser (IndexedDB)\u2026`);
+  });
+  progress.hidden = true;
+
+  const localCount = byId('local-count');
+  const refreshCount = async () => {
+    const { count } = await db.count(manifest.collection, { exact: true });
+    localCount.textContent = `${count} points`;
+  };
+  await refreshCount();
+
+  const form: { current?: DocForm } = {};
+  const search = new SearchView(db, manifest.collection, embedder, manifest.categories, manifest.years, {
+    edit: (id, payload) => form.current?.edit(id, payload),
+    remove: (id) => {
+      db.delete(manifest.collection, { wait: true, points: [id] })
+        .then(() => {
+          search.refresh();
+          return refreshCount();
+        })
+        .catch((error: unknown) => say(`Delete failed: ${error instanceof Error ? error.message : error}`));
+    },
+  });
+  form.current = new DocForm(db, manifest.collection, embedder, manifest.categories, () => {
+    search.refresh();
+    void refreshCount();
+  });
+
+  say(
+    created
+      ? `Stored ${manifest.count} documents in this browser. Searches now run locally, in the worker.`
+      : 'Loaded from this browser\u2019s database. Searches run locally, in the worker.',
+  );
+  search.refresh();
+  byId<HTMLInputElement>('q').focus();
+}
+
+main().catch((error: unknown) => {
+  const banner = document.getElementById('banner');
+  if (banner) {
+    banner.textContent = `The demo could not start: ${error instanceof Error ? error.message : String(error)}`;
+    banner.classList.add('error');
+  }
+  console.error(error);
+});

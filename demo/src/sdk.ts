@@ -1,0 +1,18 @@
+import type { SextantClient } from '@sextant/core';
+
+/** The part of the browser SDK the demo uses; the SDK itself is served by the Sextant server at /sdk/sextant.js. */
+export interface SextantSdk {
+  openDatabase(options: { name: string }): Promise<SextantClient>;
+}
+
+/**
+ * Imports the SDK at run time instead of bundling it, so the page always runs the SDK (and worker) of the server that
+ * serves it. `?sdk=<url>` overrides the location, e.g. to try a local build of the browser package.
+ */
+export async function loadSdk(): Promise<{ sdk: SextantSdk; url: string }> {
+  const override = new URLSearchParams(location.search).get('sdk');
+  const url = new URL(override ?? '/sdk/sextant.js', location.href).href;
+  const mod = (await import(/* webpackIgnore: true */ url)) as Partial<SextantSdk>;
+  if (typeof mod.openDatabase !== 'function') throw new Error(`${url} loaded but exports no openDatabase()`);
+  return { sdk: mod as SextantSdk, url };
+}
