@@ -14,3 +14,12 @@ export {
 } from './recommend.js';
 export { discoverScore, contextScore } from './discover.js';
 export { createExampleScorer, type ExampleScorer, type ExampleQuery, type ExamplePair } from './example-scorer.js';
+export { parseFormula, decayLambda, type ParsedFormula, type FormulaNode, type DecayKind } from './formula-parse.js';
+export {
+  formulaScorer,
+  payloadValuesAt,
+  haversineMeters,
+  rustFloat,
+  type FormulaInputs,
+  type FormulaScorer,
+} from './formula-eval.js';
