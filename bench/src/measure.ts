@@ -1,0 +1,68 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import type { BuiltPeer } from './peer.js';
+
+setFlagsFromString('--expose-gc');
+const gcFn = runInNewContext('gc') as () => void;
+
+/** Collects garbage twice (weak refs and finalizers need a second pass) so memory deltas mean something. */
+export function settle(): void {
+  gcFn();
+  gcFn();
+}
+
+/** Resident memory plus ArrayBuffers (wasm memories and typed arrays may live outside the V8 heap). */
+export function memoryNow(): number {
+  return process.memoryUsage().rss;
+}
+
+const CHUNK = 25;
+
+export interface QueryRun {
+  recall: number;
+  qps: number;
+  queries: number;
+}
+
+/**
+ * Runs queries one after another on this thread until all are done or `budgetMs` has passed, after a short
+ * warm-up so the JIT has compiled the hot loop. Recall@k is over the queries that ran.
+ *
+ * QPS is the best rate over chunks of CHUNK queries, not the overall mean: the bench shares the machine, and
+ * the fastest chunk is the least disturbed one. Every peer is measured the same way.
+ */
+export function runQueries(peer: BuiltPeer, truth: Uint32Array[], k: number, ef: number, budgetMs: number): QueryRun {
+  const total = truth.length;
+  const warm = Math.min(total, 30);
+  for (let q = 0; q < warm; q++) peer.search(q, k, ef);
+  let hits = 0;
+  let done = 0;
+  const start = performance.now();
+  let elapsed = 0;
+  let chunkStart = start;
+  let best = 0;
+  while (done < total) {
+    const got = peer.search(done, k, ef);
+    const want = truth[done]!;
+    for (let i = 0; i < got.length; i++) {
+      const id = got[i]!;
+      for (let j = 0; j < want.length; j++) {
+        if (want[j] === id) {
+          hits++;
+          break;
+        }
+      }
+    }
+    done++;
+    if (done % CHUNK === 0) {
+      const now = performance.now();
+      best = Math.max(best, CHUNK / ((now - chunkStart) / 1000));
+      chunkStart = now;
+      if ((elapsed = now - start) > budgetMs) break;
+    }
+  }
+  elapsed = performance.now() - start;
+  // Too few queries for one chunk (slow peers): the mean is all there is.
+  if (best === 0) best = done / (elapsed / 1000);
+  return { recall: hits / (done * k), qps: best, queries: done };
+}
