@@ -23,3 +23,5 @@ export {
   type FormulaInputs,
   type FormulaScorer,
 } from './formula-eval.js';
+export { mmrSelect, mmrSelectDense, mmrLambda, mmrCandidatesLimit } from './mmr.js';
+export { sampleIndices, sampleFrom, seededRandom, type RandomSource } from './sample-random.js';
