@@ -39,11 +39,17 @@ function writeDocument(topic: Topic, pick: <T>(items: readonly T[]) => T, random
   const s = pick(topic.subjects);
   let t = pick(topic.subjects);
   while (t === s) t = pick(topic.subjects);
-  const fill = (template: string) =>
-    template.replaceAll('{S}', capitalise(s)).replaceAll('{s}', s).replaceAll('{t}', t);
+  const fill = (template: string, main = s, other = t) =>
+    template.replaceAll('{S}', capitalise(main)).replaceAll('{s}', main).replaceAll('{t}', other);
   const sentences = new Set<string>();
   const wanted = 2 + Math.floor(random() * 3);
-  while (sentences.size < wanted) sentences.add(capitalise(fill(pick(topic.sentences))));
+  // The first sentence is about the title's subject; later ones wander to neighbouring subjects of the same topic,
+  // as real articles do, so that bodies do not repeat one phrase four times.
+  sentences.add(capitalise(fill(pick(topic.sentences))));
+  while (sentences.size < wanted) {
+    const main = random() < 0.4 ? s : pick(topic.subjects);
+    sentences.add(capitalise(fill(pick(topic.sentences), main, main === t ? s : t)));
+  }
   return {
     title: capitalise(fill(pick(TITLE_TEMPLATES))),
     text: [...sentences].join(' '),

@@ -1,8 +1,7 @@
-import type { SextantClient } from '@sextant/core';
 import { ensureShippedData, fetchShippedData } from './data/load-dataset.js';
 import { SentenceEmbedder } from './embed/sentence-embedder.js';
 import { decodeWordVectors } from './embed/word-vectors.js';
-import { loadSdk } from './sdk.js';
+import { loadSdk, type DemoDatabase } from './sdk.js';
 import { DocForm } from './ui/doc-form.js';
 import { byId } from './ui/dom.js';
 import { SearchView } from './ui/search-view.js';
@@ -29,7 +28,7 @@ async function main(): Promise<void> {
   byId('collection-name').textContent = manifest.collection;
 
   say(`Opening the browser database with ${url}\u2026`);
-  const db: SextantClient = await sdk.openDatabase({ name: DB_NAME });
+  const db: DemoDatabase = await sdk.openDatabase({ name: DB_NAME });
   progress.hidden = false;
   const created = await ensureShippedData(db, DB_NAME, data, ({ loaded, total }) => {
     progress.max = total;
@@ -60,6 +59,20 @@ async function main(): Promise<void> {
   form.current = new DocForm(db, manifest.collection, embedder, manifest.categories, () => {
     search.refresh();
     void refreshCount();
+  });
+
+  if (db.role) byId('worker-role').textContent = await db.role();
+  // Writes from other tabs (and, once sync lands, from the server) show up without a reload. Coalesced to one
+  // refresh per frame: a batch of writes must not trigger a burst of searches.
+  let scheduled = false;
+  db.onChange?.(() => {
+    if (scheduled) return;
+    scheduled = true;
+    requestAnimationFrame(() => {
+      scheduled = false;
+      search.refresh();
+      void refreshCount();
+    });
   });
 
   say(

@@ -1,8 +1,19 @@
 import type { SextantClient } from '@sextant/core';
 
-/** The part of the browser SDK the demo uses; the SDK itself is served by the Sextant server at /sdk/sextant.js. */
+/**
+ * The part of the browser SDK the demo uses; the SDK itself is served by the Sextant server at /sdk/sextant.js.
+ * Beyond the Qdrant client methods, the extras are optional so the page degrades instead of breaking when an SDK
+ * lacks one.
+ */
+export type DemoDatabase = SextantClient & {
+  /** Called after every write to the database from any tab of the origin; returns the unsubscribe. */
+  onChange?(listener: (event: unknown) => void): () => void;
+  /** Whether this tab's worker runs the engine or forwards to the tab that does. */
+  role?(): Promise<string>;
+};
+
 export interface SextantSdk {
-  openDatabase(options: { name: string }): Promise<SextantClient>;
+  openDatabase(options: { name: string }): Promise<DemoDatabase>;
 }
 
 /**

@@ -68,7 +68,9 @@ export class SentenceEmbedder {
         }
       }
       if (row === undefined) {
-        unknown.push(word);
+        // The word table has no single letters ("a", "s" of "it's"); they would weigh ~0 under SIF anyway, so
+        // they are not worth reporting as unknown.
+        if (word.length > 1) unknown.push(word);
         continue;
       }
       used.push(word);
