@@ -1,0 +1,8 @@
+// The worker script (`/sdk/sextant-worker.js`): the engine over IndexedDB, exposed to the page through comlink.
+// Kept at the package root so that `new URL('./sextant-worker.js', import.meta.url)` finds it next to both the
+// bundle (`sextant.js`) and the package build (`dist/`).
+import { expose } from 'comlink';
+import { createEmbeddedClient } from '@sextant/core';
+import { createWorkerApi } from './worker/worker-api.js';
+
+expose(createWorkerApi(async (storage) => createEmbeddedClient({ storage })), self);

@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run, startHarness, type Harness } from './support/chromium-harness.js';
+
+// openDatabase in a real Chromium: the engine in a Web Worker over IndexedDB, reached through /sdk/sextant.js.
+describe('openDatabase (Chromium)', () => {
+  let harness: Harness;
+  beforeAll(async () => {
+    harness = await startHarness('db-scenarios.ts');
+  }, 60_000);
+  afterAll(async () => harness?.close());
+
+  it('creates, upserts and queries, and finds the same data after a reload', async () => {
+    const page = await harness.newPage();
+    expect(await run(page, 'role', 'reload')).toBe('owner');
+    expect(await run(page, 'createAndFill', 'reload', 'docs', 3000, 64)).toBe(3000);
+    const before = await run<Array<{ id: number; group: string; score: number }>>(page, 'search', 'reload', 'docs', 42, 64);
+    expect(before).toHaveLength(5);
+    expect(before.every((p) => p.group === 'a')).toBe(true);
+    for (let i = 1; i < before.length; i++) expect(before[i - 1]!.score).toBeGreaterThanOrEqual(before[i]!.score);
+
+    await page.reload();
+    await page.waitForFunction('window.scenariosReady === true');
+    expect(await run(page, 'countPoints', 'reload', 'docs')).toBe(3000);
+    expect(await run(page, 'search', 'reload', 'docs', 42, 64)).toEqual(before);
+  });
+
+  it('moves vectors and numeric payload arrays through the worker without loss', async () => {
+    const page = await harness.newPage();
+    await run(page, 'createAndFill', 'wire', 'vectors', 50, 384);
+    expect(await run(page, 'roundTrip', 'wire', 'vectors', 7, 384)).toEqual({ isArray: true, vectorOk: true, tagsOk: true });
+  });
+
+  it('rejects with SextantError carrying Qdrant status and code', async () => {
+    const page = await harness.newPage();
+    const out = await run<Record<string, any>>(page, 'errorsFromWorker', 'errors');
+    expect(out.missing).toMatchObject({ isClass: true, name: 'SextantError', code: 'collection_not_found', status: 404 });
+    expect(out.missing.message).toContain('does-not-exist');
+    expect(out.exists).toMatchObject({ isClass: true, code: 'collection_exists', status: 409 });
+    expect(out.dimension).toMatchObject({ isClass: true, status: 400 });
+  });
+
+  it('shares one database between tabs and hands ownership over when the owner closes', async () => {
+    const context = await harness.browser.newContext();
+    // 1. Tab A opens first and owns the database; tab B forwards to it.
+    const a = await harness.newPage(context);
+    expect(await run(a, 'role', 'tabs')).toBe('owner');
+    await run(a, 'createAndFill', 'tabs', 'notes', 10, 8);
+    const b = await harness.newPage(context);
+    expect(await run(b, 'role', 'tabs')).toBe('follower');
+
+    // 2. Each tab sees the other's writes, and A is told about B's.
+    await run(b, 'upsertOne', 'tabs', 'notes', 100, 'from-b');
+    await run(a, 'upsertOne', 'tabs', 'notes', 101, 'from-a');
+    const expected = [
+      { id: 100, label: 'from-b' },
+      { id: 101, label: 'from-a' },
+    ];
+    expect(await run(a, 'labels', 'tabs', 'notes', [100, 101])).toEqual(expected);
+    expect(await run(b, 'labels', 'tabs', 'notes', [100, 101])).toEqual(expected);
+    expect(await run<unknown[]>(a, 'seenChanges')).toContainEqual({ collection: 'notes', method: 'upsert' });
+
+    // 3. Closing A's tab (its worker dies with it) hands the database to B, with every acknowledged write.
+    await a.close();
+    await expect.poll(() => run(b, 'role', 'tabs'), { timeout: 10_000 }).toBe('owner');
+    await run(b, 'upsertOne', 'tabs', 'notes', 102, 'after-handover');
+    expect(await run(b, 'countPoints', 'tabs', 'notes')).toBe(13);
+
+    // 4. A graceful close hands over too: C joins as follower, B closes, C owns and reads everything.
+    const c = await harness.newPage(context);
+    expect(await run(c, 'role', 'tabs')).toBe('follower');
+    await run(b, 'close', 'tabs');
+    expect(await run(c, 'labels', 'tabs', 'notes', [100, 101, 102])).toEqual([
+      ...expected,
+      { id: 102, label: 'after-handover' },
+    ]);
+    expect(await run(c, 'role', 'tabs')).toBe('owner');
+    await context.close();
+  });
+
+  it('fails an upsert beyond the quota with storage_full and keeps the collection usable', async () => {
+    const context = await harness.browser.newContext();
+    const page = await harness.newPage(context);
+    const cdp = await context.newCDPSession(page);
+    // 1. Chromium enforces an override set before the origin stores anything: 8 MB holds 100 points, not 5,100.
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: harness.origin, quotaSize: 8 * 1024 * 1024 });
+    await run(page, 'createAndFill', 'quota', 'q', 100, 384);
+    const { error } = await run<{ error: any }>(page, 'upsertBeyondQuota', 'quota', 'q', 5000, 384);
+    expect(error).toMatchObject({ isClass: true, code: 'storage_full', status: 507 });
+    expect(error.message).toMatch(/quota/);
+    // 2. Nothing of the failed upsert is visible, and small writes still fit.
+    expect(await run(page, 'countPoints', 'quota', 'q')).toBe(100);
+    await run(page, 'upsertOne', 'quota', 'q', 7, 'small', 384);
+    // 3. After a reload the stored state is the acknowledged one.
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: harness.origin });
+    await page.reload();
+    await page.waitForFunction('window.scenariosReady === true');
+    expect(await run(page, 'countPoints', 'quota', 'q')).toBe(100);
+    expect(await run(page, 'labels', 'quota', 'q', [7])).toEqual([{ id: 7, label: 'small' }]);
+    await context.close();
+  });
+});

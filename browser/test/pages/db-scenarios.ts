@@ -1,0 +1,169 @@
+// Runs inside Chromium (bundled by the harness): the database API as an app uses it, through `/sdk/sextant.js`.
+import { openDatabase, SextantError, type BrowserDatabase } from '@sextant/browser';
+
+const open = new Map<string, BrowserDatabase>();
+const changes: unknown[] = [];
+
+async function db(name: string): Promise<BrowserDatabase> {
+  let database = open.get(name);
+  if (!database) {
+    database = await openDatabase({ name });
+    database.onChange((event) => changes.push(event));
+    open.set(name, database);
+  }
+  return database;
+}
+
+/** Deterministic vectors: point i of dimension d. */
+function vector(i: number, dim: number): number[] {
+  const out = new Array<number>(dim);
+  let x = (i + 1) * 2654435761;
+  for (let k = 0; k < dim; k++) {
+    x = (x ^ (x << 13)) >>> 0;
+    x = (x ^ (x >>> 17)) >>> 0;
+    x = (x ^ (x << 5)) >>> 0;
+    out[k] = (x / 0xffffffff) * 2 - 1;
+  }
+  return out;
+}
+
+function errorFields(e: unknown) {
+  const err = e as SextantError;
+  return { isClass: e instanceof SextantError, name: err.name, code: err.code, status: err.status, message: err.message };
+}
+
+export async function role(name: string) {
+  return (await db(name)).role();
+}
+
+export async function createAndFill(name: string, collection: string, count: number, dim: number) {
+  const client = await db(name);
+  await client.createCollection(collection, { vectors: { size: dim, distance: 'Dot' } });
+  const points = Array.from({ length: count }, (_, i) => ({
+    id: i + 1,
+    vector: vector(i, dim),
+    payload: { group: i % 3 === 0 ? 'a' : 'b', rank: i, tags: Array.from({ length: 40 }, (_, k) => k * 0.1) },
+  }));
+  for (let at = 0; at < points.length; at += 1000) {
+    await client.upsert(collection, { wait: true, points: points.slice(at, at + 1000) });
+  }
+  return (await client.count(collection, { exact: true })).count;
+}
+
+export async function search(name: string, collection: string, seed: number, dim: number) {
+  const client = await db(name);
+  const result = await client.query(collection, {
+    query: vector(seed, dim),
+    limit: 5,
+    with_payload: ['group', 'rank'],
+    filter: { must: [{ key: 'group', match: { value: 'a' } }] },
+  });
+  return result.points.map((p) => ({ id: p.id, group: (p.payload as { group: string }).group, score: p.score }));
+}
+
+/** Vectors come back exactly as float32 rounding of what went in, payload arrays exactly. */
+export async function roundTrip(name: string, collection: string, id: number, dim: number) {
+  const client = await db(name);
+  const [point] = await client.retrieve(collection, { ids: [id], with_vector: true, with_payload: true });
+  const expected = vector(id - 1, dim).map(Math.fround);
+  const got = point?.vector as number[];
+  return {
+    isArray: Array.isArray(got),
+    vectorOk: got.length === dim && got.every((v, k) => v === expected[k]),
+    tagsOk: JSON.stringify((point?.payload as { tags: number[] }).tags) === JSON.stringify(Array.from({ length: 40 }, (_, k) => k * 0.1)),
+  };
+}
+
+export async function errorsFromWorker(name: string) {
+  const client = await db(name);
+  const out: Record<string, unknown> = {};
+  try {
+    await client.getCollection('does-not-exist');
+  } catch (e) {
+    out.missing = errorFields(e);
+  }
+  await client.createCollection('small', { vectors: { size: 3, distance: 'Cosine' } });
+  try {
+    await client.createCollection('small', { vectors: { size: 3, distance: 'Cosine' } });
+  } catch (e) {
+    out.exists = errorFields(e);
+  }
+  try {
+    await client.upsert('small', { wait: true, points: [{ id: 1, vector: [1, 2] }] });
+  } catch (e) {
+    out.dimension = errorFields(e);
+  }
+  return out;
+}
+
+export async function upsertOne(name: string, collection: string, id: number, label: string, dim = 8) {
+  const client = await db(name);
+  await client.upsert(collection, { wait: true, points: [{ id, vector: vector(id, dim), payload: { label } }] });
+  return 'ok';
+}
+
+export async function labels(name: string, collection: string, ids: number[]) {
+  const client = await db(name);
+  const points = await client.retrieve(collection, { ids, with_payload: true });
+  return points
+    .map((p) => ({ id: p.id, label: (p.payload as { label?: string }).label ?? null }))
+    .sort((a, b) => Number(a.id) - Number(b.id));
+}
+
+export async function seenChanges() {
+  return changes;
+}
+
+export async function close(name: string) {
+  await open.get(name)?.close();
+  open.delete(name);
+  return 'closed';
+}
+
+export async function storageInfo(name: string) {
+  const client = await db(name);
+  const report = await client.storage();
+  return { usage: report.usage, quota: report.quota, persisted: report.persisted };
+}
+
+/** Under a tiny quota, a large upsert fails with storage_full and the collection still answers with its old data. */
+export async function upsertBeyondQuota(name: string, collection: string, count: number, dim: number) {
+  const client = await db(name);
+  const points = Array.from({ length: count }, (_, i) => ({ id: 100_000 + i, vector: vector(i, dim) }));
+  let error: unknown = null;
+  try {
+    await client.upsert(collection, { wait: true, points });
+  } catch (e) {
+    error = errorFields(e);
+  }
+  return { error };
+}
+
+export async function countPoints(name: string, collection: string) {
+  const client = await db(name);
+  return (await client.count(collection, { exact: true })).count;
+}
+
+/**
+ * Runs `queries` searches while the page keeps animating; returns the frames painted and the longest gap between
+ * two frames, which stays small because the searches run in the worker.
+ */
+export async function searchWhileRendering(name: string, collection: string, queries: number, dim: number) {
+  const client = await db(name);
+  const gaps: number[] = [];
+  let last = performance.now();
+  let running = true;
+  const tick = (now: number) => {
+    gaps.push(now - last);
+    last = now;
+    if (running) requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+  const started = performance.now();
+  for (let i = 0; i < queries; i++) {
+    await client.query(collection, { query: vector(10_000_000 + i, dim), limit: 10 });
+  }
+  const elapsed = performance.now() - started;
+  running = false;
+  return { frames: gaps.length, maxGap: Math.max(...gaps.slice(1)), elapsed };
+}
