@@ -25,3 +25,21 @@ export {
 } from './formula-eval.js';
 export { mmrSelect, mmrSelectDense, mmrLambda, mmrCandidatesLimit } from './mmr.js';
 export { sampleIndices, sampleFrom, seededRandom, type RandomSource } from './sample-random.js';
+export {
+  groupHits,
+  groupIdToPointId,
+  toGroupsResult,
+  DEFAULT_GROUP_SIZE,
+  DEFAULT_GROUPS_LIMIT,
+  type GroupId,
+  type GroupHitsOptions,
+  type HitGroup,
+} from './groups.js';
+export {
+  sortSampleIds,
+  dropSelf,
+  matrixPairs,
+  matrixOffsets,
+  DEFAULT_MATRIX_SAMPLE,
+  DEFAULT_MATRIX_LIMIT,
+} from './search-matrix.js';
