@@ -4,6 +4,7 @@ export interface ServerConfig {
   httpPort: number;
   grpcPort: number;
   storagePath: string;
+  snapshotsPath: string;
   apiKey: string | undefined;
   readOnlyApiKey: string | undefined;
 }
@@ -15,6 +16,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     httpPort: port(env, 'SEXTANT_HTTP_PORT', 6333),
     grpcPort: port(env, 'SEXTANT_GRPC_PORT', 6334),
     storagePath: env.SEXTANT_STORAGE || './storage',
+    snapshotsPath: env.SEXTANT_SNAPSHOTS || './snapshots',
     apiKey: env.SEXTANT_API_KEY || undefined,
     readOnlyApiKey: env.SEXTANT_READ_ONLY_API_KEY || undefined,
   };
