@@ -15,3 +15,6 @@ export { EmbeddedClient, createEmbeddedClient } from './client/embedded-client.j
 export type { EmbeddedClientOptions } from './client/embedded-client.js';
 export type { Engine, CollectionStats } from './collection/engine.js';
 export { MemoryStorage } from './storage/memory-storage.js';
+export { parseFilter, compileFilter, planFilter, parseDatetimeMicros } from './filter/index.js';
+export type { PointAccess, CardinalityEstimate } from './filter/index.js';
+export { PayloadIndexSet } from './index/payload/index.js';
