@@ -64,7 +64,7 @@ export class DocForm {
     const started = performance.now();
     await this.db.upsert(this.collection, { wait: true, points: [{ id, vector: Array.from(vector), payload: { ...payload } }] });
     const ms = (performance.now() - started).toFixed(1);
-    const note = unknown.length > 0 ? ` (ignored, not in vocabulary: ${unknown.join(' ')})` : '';
+    const note = unknown.length > 0 ? ` (ignored, not in vocabulary: ${[...new Set(unknown)].join(' ')})` : '';
     this.reset();
     this.say(`Saved ${String(id)} in ${ms} ms${note}.`);
     this.onSaved();
