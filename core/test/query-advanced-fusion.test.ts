@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RRF_K, dbsf, distributionNormalize, positionScore, rrf } from '../src/query/advanced/index.js';
+import { DEFAULT_RRF_K, dbsf, distributionNormalize, fusePrefetches, isFusionQuery, positionScore, rrf } from '../src/query/advanced/index.js';
 import { SextantError } from '../src/client/errors.js';
 
 const p = (id: number | string, score = 0) => ({ id, score });
@@ -132,5 +132,28 @@ describe('dbsf', () => {
       }),
       { seed: 8, numRuns: 200 },
     );
+  });
+});
+
+describe('fusePrefetches', () => {
+  const lists = [
+    [p(1, 0.9), p(2, 0.8)],
+    [p(2, 0.7), p(3, 0.1)],
+  ];
+
+  it('dispatches {fusion} and {rrf} queries', () => {
+    expect(fusePrefetches({ fusion: 'rrf' }, lists)).toEqual(rrf(lists));
+    expect(fusePrefetches({ fusion: 'dbsf' }, lists)).toEqual(dbsf(lists));
+    expect(fusePrefetches({ rrf: { k: 60, weights: [2, 1] } }, lists)).toEqual(rrf(lists, { k: 60, weights: [2, 1] }));
+    expect(fusePrefetches({ rrf: {} }, lists)).toEqual(rrf(lists));
+    expect(isFusionQuery({ fusion: 'rrf' })).toBe(true);
+    expect(isFusionQuery({ nearest: [1] })).toBe(false);
+  });
+
+  it('keeps points while their fused score reaches score_threshold', () => {
+    // rrf, k = 2: point 2 = 1/3 + 1/2, point 1 = 1/2, point 3 = 1/3
+    expect(ids(fusePrefetches({ fusion: 'rrf' }, lists, 0.5))).toEqual([2, 1]);
+    expect(ids(fusePrefetches({ fusion: 'rrf' }, lists, 0.9))).toEqual([]);
+    expect(ids(fusePrefetches({ fusion: 'rrf' }, lists, null))).toEqual([2, 1, 3]);
   });
 });

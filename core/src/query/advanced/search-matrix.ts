@@ -24,7 +24,7 @@ export function sortSampleIds<K extends PointId | number>(ids: K[]): K[] {
  * Step 4: `nearest` holds up to `limit + 1` neighbours of `self` in the sample, best first. Removes `self`; if it
  * was not among them (ties, or an approximate search), drops the last hit so that at most `limit` remain.
  */
-export function dropSelf<K extends PointId | number, T extends Scored<K>>(nearest: readonly T[], self: K, limit: number): T[] {
+export function dropSelf<T extends Scored<PointId | number>>(nearest: readonly T[], self: T['id'], limit: number): T[] {
   const out = nearest.filter((p) => p.id !== self);
   if (out.length === limit + 1) out.pop();
   return out;
