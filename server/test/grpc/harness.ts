@@ -20,7 +20,8 @@ export async function startHarness(options: Partial<GrpcServerOptions> = {}): Pr
     engine,
     server,
     connect: (o = {}) =>
-      new QdrantClient({ host: '127.0.0.1', port: server.port, checkCompatibility: false, ...o }),
+      // The official client switches to TLS when given an api key unless told otherwise.
+      new QdrantClient({ host: '127.0.0.1', port: server.port, https: false, checkCompatibility: false, ...o }),
     close: async () => {
       await server.close();
       await engine.close();
