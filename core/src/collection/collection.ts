@@ -10,6 +10,13 @@ import { applyOperation } from './apply-operation.js';
 import { SerialQueue } from './serial-queue.js';
 import { utf8Decode, utf8Encode } from '../storage/utf8.js';
 
+/**
+ * Told of every operation right after it is applied (inside the write queue, so in sequence order and before the
+ * write is acknowledged). Sync's change feed and its capture of local writes listen here. A listener must not throw
+ * and must not write to the collection; deletions are visible to it as retired ids carrying the op's number.
+ */
+export type AppliedListener = (op: Operation, seq: number) => void;
+
 export interface CollectionOptions {
   /** Flush (write the segment, empty the log) once the log holds this many bytes. Default: the collection's wal_capacity_mb. */
   walFlushBytes?: number;
@@ -32,6 +39,7 @@ export class Collection {
   private readonly queue = new SerialQueue();
   private seq: number;
   private closed = false;
+  private readonly listeners = new Set<AppliedListener>();
 
   private constructor(
     private readonly storage: Storage,
@@ -108,12 +116,19 @@ export class Collection {
         await this.log.append(seq, encodeOperation(op));
         this.seq = seq;
         applyOperation(this.segment, op, seq);
+        for (const listener of this.listeners) listener(op, seq);
         results.push({ operation_id: seq, status: wait ? 'completed' : 'acknowledged' });
       }
       if (wait) await this.storage.sync();
       if (this.log.bytes >= this.flushThreshold()) await this.flushNow();
       return results;
     });
+  }
+
+  /** Subscribes to applied operations (see `AppliedListener`); returns the unsubscribe function. */
+  onApplied(listener: AppliedListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Changes the config (PATCH semantics) and persists it; vector layouts stay as they are. */
