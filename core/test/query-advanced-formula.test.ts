@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   decayLambda,
   formulaScorer,
+  haversineMeters,
   parseFormula,
   payloadValuesAt,
   rustFloat,
@@ -79,9 +80,10 @@ describe('formula evaluation (Qdrant cases)', () => {
     expect(formulaScorer(parsed, inputs)(point)).toBe(1);
   });
 
-  it('measures geo distance with Haversine in metres, from payload and from defaults', () => {
-    expect(score({ geo_distance: { origin, to: 'geo_point' } })).toBeCloseTo(Math.fround(21926.494151786308), 2);
-    expect(score({ geo_distance: { origin, to: 'no_value_geo_point' } })).toBeCloseTo(Math.fround(90951.29600298218), 2);
+  it('measures geo distance with Haversine in metres, from payload and from defaults (Qdrant\'s exact values)', () => {
+    expect(haversineMeters(origin.lat, origin.lon, 25.628482424190565, -100.23881855976)).toBe(21926.494151786308);
+    expect(score({ geo_distance: { origin, to: 'geo_point' } })).toBe(Math.fround(21926.494151786308));
+    expect(score({ geo_distance: { origin, to: 'no_value_geo_point' } })).toBe(Math.fround(90951.29600298218));
   });
 
   it('turns datetimes into seconds since the epoch', () => {

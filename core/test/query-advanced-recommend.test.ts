@@ -8,6 +8,8 @@ import {
   contextScore,
   createExampleScorer,
   discoverScore,
+  feedbackPairs,
+  feedbackScore,
   rawSimilarity,
   postprocessSimilarity,
   scaledFastSigmoid,
@@ -169,6 +171,39 @@ describe('createExampleScorer over an arena', () => {
     expect(() => createExampleScorer({ kind: 'context', context: [{ positive: [1], negative: [1, 2] }] }, 2, rawSimilarity('Dot'))).toThrow(
       SextantError,
     );
+  });
+});
+
+describe('relevance feedback (naive)', () => {
+  it('pairs best with worst, at most 3 pairs and at most half the examples', () => {
+    // scores by index: 0.2, 0.9, 0.5, 0.1, 0.7 -> descending order 1, 4, 2, 0, 3
+    const pairs = feedbackPairs([0.2, 0.9, 0.5, 0.1, 0.7], 1, 1);
+    expect(pairs.map((p) => [p.positive, p.negative])).toEqual([
+      [1, 3],
+      [4, 0],
+    ]);
+    expect(pairs[0]!.weight).toBeCloseTo(0.8, 6);
+    expect(feedbackPairs([1], 1, 1)).toEqual([]);
+    expect(feedbackPairs([8, 7, 6, 5, 4, 3, 2, 1], 1, 1)).toHaveLength(3);
+  });
+
+  it('weights each pair by confidence^b * c', () => {
+    const [pair] = feedbackPairs([1, 0.5], 2, 3);
+    expect(pair!.weight).toBeCloseTo(0.5 ** 2 * 3, 6);
+  });
+
+  it('scores a * sim(target) + sum of weight * (sim(better) - sim(worse))', () => {
+    const pairs = feedbackPairs([0.9, 0.1], 1, 2);
+    expect(feedbackScore(0.5, 10, pairs, [3, 1])).toBeCloseTo(0.5 * 10 + 0.8 * 2 * (3 - 1), 5);
+    const dim = 2;
+    const scorer = createExampleScorer(
+      { kind: 'relevance_feedback', target: [1, 0], feedback: [{ example: [0, 1], score: 0.1 }, { example: [1, 1], score: 0.9 }], strategy: { a: 0.5, b: 1, c: 2 } },
+      dim,
+      rawSimilarity('Dot'),
+    );
+    const arena = Float32Array.of(2, 3);
+    // sim(target) = 2, sim(better [1,1]) = 5, sim(worse [0,1]) = 3
+    expect(scorer(arena, 0)).toBeCloseTo(0.5 * 2 + Math.fround(0.8) * 2 * (5 - 3), 5);
   });
 });
 

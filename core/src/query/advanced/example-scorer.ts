@@ -2,6 +2,7 @@ import type { Kernel } from '../../distance/distance.js';
 import { errors } from '../../client/errors.js';
 import { contextScore, discoverScore } from './discover.js';
 import { bestScore, sumScores } from './recommend.js';
+import { feedbackPairs, feedbackScore } from './relevance-feedback.js';
 
 /**
  * Scores a stored vector against a query made of examples: `(arena, offset)` reads `dim` floats of the candidate
@@ -12,7 +13,14 @@ export type ExampleScorer = (arena: Float32Array, offset: number) => number;
 export type ExampleQuery =
   | { readonly kind: 'best_score' | 'sum_scores'; readonly positive: readonly ArrayLike<number>[]; readonly negative: readonly ArrayLike<number>[] }
   | { readonly kind: 'discover'; readonly target: ArrayLike<number>; readonly context: readonly ExamplePair[] }
-  | { readonly kind: 'context'; readonly context: readonly ExamplePair[] };
+  | { readonly kind: 'context'; readonly context: readonly ExamplePair[] }
+  | {
+      readonly kind: 'relevance_feedback';
+      readonly target: ArrayLike<number>;
+      readonly feedback: readonly { readonly example: ArrayLike<number>; readonly score: number }[];
+      /** The `naive` strategy's trained coefficients. */
+      readonly strategy: { readonly a: number; readonly b: number; readonly c: number };
+    };
 
 export interface ExamplePair {
   readonly positive: ArrayLike<number>;
@@ -20,7 +28,8 @@ export interface ExamplePair {
 }
 
 /**
- * Builds the scorer of a recommend (best_score / sum_scores), discover or context query over dense vectors.
+ * Builds the scorer of a recommend (best_score / sum_scores), discover, context or relevance_feedback (naive)
+ * query over dense vectors.
  *
  * `similarity` must be the collection's RAW similarity (`rawSimilarity(distance)`), and the examples must already
  * be in stored form (Cosine ones normalised), like the arena. The examples are packed once into one Float32Array
@@ -44,6 +53,13 @@ export function createExampleScorer(query: ExampleQuery, dim: number, similarity
       break;
     case 'context':
       for (const pair of query.context) rows.push(pair.positive, pair.negative);
+      break;
+    case 'relevance_feedback':
+      // Only the paired examples matter; row 0 is the target, then [better, worse] per pair.
+      rows.push(query.target);
+      for (const pair of feedbackPairs(query.feedback.map((f) => f.score), query.strategy.b, query.strategy.c)) {
+        rows.push(query.feedback[pair.positive]!.example, query.feedback[pair.negative]!.example);
+      }
       break;
   }
   const examples = pack(rows, dim);
@@ -77,6 +93,15 @@ export function createExampleScorer(query: ExampleQuery, dim: number, similarity
       return (arena, offset) => {
         fill(arena, offset);
         return contextScore(sims, pairs);
+      };
+    }
+    case 'relevance_feedback': {
+      const pairs = feedbackPairs(query.feedback.map((f) => f.score), query.strategy.b, query.strategy.c);
+      const pairSims = sims.subarray(1);
+      const a = query.strategy.a;
+      return (arena, offset) => {
+        fill(arena, offset);
+        return feedbackScore(a, sims[0]!, pairs, pairSims);
       };
     }
   }

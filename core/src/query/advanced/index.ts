@@ -6,6 +6,7 @@
  * - Fusion (`{fusion: 'rrf' | 'dbsf'}`, `{rrf: {k, weights}}`): run the prefetches, then
  *   `fusePrefetches(query, listsInPrefetchOrder, score_threshold)`, then apply `offset` and `limit`.
  *   Lower level: `rrf(lists, {k, weights})` (default k = DEFAULT_RRF_K = 2), `dbsf(lists)`.
+ * - `relevance_feedback` (naive): `createExampleScorer({kind: 'relevance_feedback', target, feedback, strategy})`.
  * - Recommend `average_vector`: `averageVector(pos, neg)` (or `averageSparseVector` / `averageMultiVector`),
  *   then search it as a plain nearest query. `best_score` / `sum_scores`, discover and context:
  *   `createExampleScorer({kind, ...examples}, dim, rawSimilarity(distance))` gives `(arena, offset) => score`
@@ -42,6 +43,7 @@ export {
   type SparseVectorInput,
 } from './recommend.js';
 export { discoverScore, contextScore } from './discover.js';
+export { feedbackPairs, feedbackScore, MAX_FEEDBACK_PAIRS, type FeedbackPair } from './relevance-feedback.js';
 export { createExampleScorer, type ExampleScorer, type ExampleQuery, type ExamplePair } from './example-scorer.js';
 export { parseFormula, decayLambda, type ParsedFormula, type FormulaNode, type DecayKind } from './formula-parse.js';
 export {
