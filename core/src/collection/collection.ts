@@ -8,6 +8,7 @@ import { LocalSegment } from './local-segment.js';
 import { type Operation, decodeOperation, encodeOperation } from './operations.js';
 import { applyOperation } from './apply-operation.js';
 import { SerialQueue } from './serial-queue.js';
+import { compactSegment, shouldCompact } from './compact-segment.js';
 import { utf8Decode, utf8Encode } from '../storage/utf8.js';
 
 /**
@@ -46,13 +47,18 @@ export class Collection {
     readonly name: string,
     private configValue: CollectionConfig,
     readonly specs: VectorSpec[],
-    readonly segment: LocalSegment,
+    private segmentValue: LocalSegment,
     private readonly log: OpLog,
     private readonly options: CollectionOptions,
     /** Log bytes dropped at open because the last record was torn (reported for telemetry and tests). */
     readonly droppedLogBytes: number,
   ) {
-    this.seq = segment.lastSeq;
+    this.seq = segmentValue.lastSeq;
+  }
+
+  /** The live segment. Replaced by compaction: read it per call, never keep it across awaits. */
+  get segment(): LocalSegment {
+    return this.segmentValue;
   }
 
   get config(): CollectionConfig {
@@ -142,7 +148,7 @@ export class Collection {
     });
   }
 
-  /** Writes the segment (atomically, checksummed) and then empties the log. */
+  /** Writes the segment (atomically, checksummed) and then empties the log; compacts first when enough ids are retired. */
   flush(): Promise<void> {
     return this.queue.run(() => this.flushNow());
   }
@@ -172,6 +178,10 @@ export class Collection {
     if (this.closed) return;
     const prefix = collectionPrefix(this.name);
     this.segment.lastSeq = this.seq;
+    const optimizer = this.configValue.optimizer_config;
+    if (shouldCompact(this.segment, Number(optimizer.deleted_threshold ?? 0.2), Number(optimizer.vacuum_min_vector_number ?? 1000))) {
+      this.segmentValue = compactSegment(this.segment, this.specs);
+    }
     await this.storage.write(`${prefix}segment`, encodeSegment(this.segment.encode()));
     // The segment must be durable before the log that could rebuild it goes away.
     await this.storage.sync();

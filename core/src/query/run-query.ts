@@ -1,11 +1,11 @@
 import type { Schemas, Schemas118 } from '../client/sextant-client.js';
 import { errors } from '../client/errors.js';
 import { checkVector } from '../collection/vector-input.js';
-import { comparePointKeys, parsePointId } from '../segment/id-tracker.js';
+import { parsePointId } from '../segment/id-tracker.js';
 import { higherIsBetter } from '../distance/distance.js';
 import type { VectorValue } from '../collection/operations.js';
 import { searchNearest } from './nearest.js';
-import { bindFilter, matchingIds } from './point-filter.js';
+import { bindFilter } from './point-filter.js';
 import { type QueryContext, pageArgs, shaper, toScoredPoint } from './query-context.js';
 
 /** Query kinds that a later issue implements; until then they are refused rather than answered wrongly. */
@@ -76,11 +76,16 @@ function execute(
   const shape = shaper(ctx, req.with_payload, req.with_vector, false);
   const filter = bindFilter(ctx.segment, req.filter);
   if (plan.vector === undefined) {
-    const ids = ctx.segment.ids;
-    return matchingIds(ctx.segment, filter)
-      .sort((a, b) => comparePointKeys(ids.externalOf(a), ids.externalOf(b)))
-      .slice(offset, offset + limit)
-      .map((id) => toScoredPoint(ctx, id, 0, shape));
+    // Walk the id-ordered live list (cached by the id tracker) and stop at the page end.
+    const out: Schemas['ScoredPoint'][] = [];
+    let skipped = 0;
+    for (const id of ctx.segment.ids.sortedLive()) {
+      if (out.length === limit) break;
+      if (filter !== undefined && !filter.matches(id)) continue;
+      if (skipped++ < offset) continue;
+      out.push(toScoredPoint(ctx, id, 0, shape));
+    }
+    return out;
   }
   const slot = ctx.segment.slots.get(plan.using);
   if (slot === undefined) throw errors.vectorNameNotFound(plan.using);
