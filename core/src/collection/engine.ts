@@ -2,7 +2,7 @@ import type { Clock, Storage } from '../storage.js';
 import { systemClock } from '../storage.js';
 import type { Schemas } from '../client/sextant-client.js';
 import { SextantError, errors } from '../client/errors.js';
-import { type CollectionOptions, Collection } from './collection.js';
+import { type CollectionOptions, Collection, collectionPrefix } from './collection.js';
 import type { CollectionConfig } from './config.js';
 import { SerialQueue } from './serial-queue.js';
 import { utf8Decode, utf8Encode } from '../storage/utf8.js';
@@ -73,6 +73,29 @@ export class Engine {
       if (this.collections.has(name)) throw errors.collectionExists(name);
       if (this.aliases.has(name)) throw errors.wrongInput(`Alias with the same name \`${name}\` already exists!`);
       this.collections.set(name, await Collection.create(this.storage, name, config, this.options));
+    });
+  }
+
+  /**
+   * Replaces (or creates) collection `name` with a segment that came from elsewhere, as sync's initial download
+   * does: the encoded segment is stored as is and decoded, so its HNSW graphs are never rebuilt. Aliases stay.
+   */
+  installCollection(name: string, config: CollectionConfig, segment: Uint8Array): Promise<Collection> {
+    return this.queue.run(async () => {
+      const old = this.collections.get(name);
+      if (old !== undefined) {
+        this.collections.delete(name);
+        await old.destroy();
+      }
+      const prefix = collectionPrefix(name);
+      await this.storage.write(`${prefix}segment`, segment);
+      await this.storage.write(`${prefix}wal`, new Uint8Array(0));
+      // Config last, as in Collection.create: the collection exists on disk once its config blob does.
+      await this.storage.write(`${prefix}config`, utf8Encode(JSON.stringify(config)));
+      await this.storage.sync();
+      const collection = await Collection.open(this.storage, name, this.options);
+      this.collections.set(name, collection);
+      return collection;
     });
   }
 
