@@ -1,9 +1,7 @@
 import type { Schemas } from '../client/sextant-client.js';
 import type { LocalSegment } from '../collection/local-segment.js';
 import type { CardinalityEstimate } from '../filter/point-access.js';
-import { errors } from '../client/errors.js';
-import { compileFilter } from '../filter/compile-filter.js';
-import { planFilter } from '../filter/plan-filter.js';
+import { compileFilter, parseFilter, planFilter } from '../filter/index.js';
 
 /** A filter bound to one segment: the predicate, and the planner's view of how many points it matches. */
 export interface BoundFilter {
@@ -17,8 +15,7 @@ export interface BoundFilter {
 /** Parses and binds a filter; `undefined` when there is none (absent, null, or empty). Throws 400 on a bad one. */
 export function bindFilter(segment: LocalSegment, raw: Schemas['Filter'] | null | undefined): BoundFilter | undefined {
   if (raw === undefined || raw === null) return undefined;
-  if (typeof raw !== 'object' || Array.isArray(raw)) throw errors.validation('filter: expected an object');
-  const filter = raw;
+  const filter = parseFilter(raw);
   const matches = compileFilter(filter, segment, segment.indexes);
   const { estimate, candidates } = planFilter(filter, segment, segment.indexes, segment.ids.liveCount);
   return { matches, estimate, candidates };
