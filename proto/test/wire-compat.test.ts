@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import * as ours from '@sextant/proto';
 // The official client ships descriptors compiled from Qdrant's own .proto files: they are the reference for the
 // wire format. These deep imports are the client's generated modules, not its public API.
-import { file_qdrant as theirQdrant } from '../../node_modules/@qdrant/js-client-grpc/dist/esm/proto/qdrant_pb.js';
+const clientProto = '../../node_modules/@qdrant/js-client-grpc/dist/esm/proto/qdrant_pb.js';
+const { file_qdrant: theirQdrant } = (await import(clientProto)) as { file_qdrant: DescFile };
 
 /** Every message, enum and service reachable from a file, keyed by full name. */
 function collect(file: DescFile, into = new Map<string, string>(), seen = new Set<string>()): Map<string, string> {
@@ -32,7 +33,7 @@ function collect(file: DescFile, into = new Map<string, string>(), seen = new Se
 }
 
 describe('our .proto files against the official 1.19 client descriptors', () => {
-  const theirs = collect(theirQdrant as unknown as DescFile);
+  const theirs = collect(theirQdrant);
   const mine = collect(ours.file_qdrant);
 
   it('define every message, enum and service the official client knows', () => {
