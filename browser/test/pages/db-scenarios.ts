@@ -1,5 +1,6 @@
 // Runs inside Chromium (bundled by the harness): the database API as an app uses it, through `/sdk/sextant.js`.
 import { openDatabase, SextantError, type BrowserDatabase } from '@sextant/browser';
+import { conformanceScript, type Outcome } from '../support/conformance-script.js';
 
 const open = new Map<string, BrowserDatabase>();
 const changes: unknown[] = [];
@@ -181,4 +182,18 @@ export async function fillPlain(name: string, collection: string, count: number,
     await client.upsert(collection, { wait: at + 2000 >= count, points });
   }
   return performance.now() - started;
+}
+
+/** Runs the shared conformance script (see test/support/conformance-script.ts) and returns each outcome as JSON. */
+export async function conformance(name: string) {
+  const client = (await db(name)) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  const outcomes: Outcome[] = [];
+  for (const [method, ...args] of conformanceScript()) {
+    try {
+      outcomes.push({ ok: true, value: await client[method]!(...args) });
+    } catch (e) {
+      outcomes.push({ ok: false, error: errorFields(e) });
+    }
+  }
+  return JSON.stringify(outcomes);
 }
