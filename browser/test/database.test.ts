@@ -98,4 +98,22 @@ describe('openDatabase (Chromium)', () => {
     expect(await run(page, 'labels', 'quota', 'q', [7])).toEqual([{ id: 7, label: 'small' }]);
     await context.close();
   });
+
+  it('works when the page imports /sdk/sextant.js from another origin', async () => {
+    const page = await harness.newPage();
+    const url = `${harness.otherOrigin}/sdk/sextant.js`;
+    // The worker script is cross-origin too; the SDK starts it through a same-origin module shim.
+    const result = await page.evaluate(`(async () => {
+      const sx = await import(${JSON.stringify(url)});
+      const db = await sx.openDatabase({ name: 'cross-origin' });
+      await db.createCollection('c', { vectors: { size: 2, distance: 'Dot' } });
+      await db.upsert('c', { wait: true, points: [{ id: 1, vector: [1, 0] }, { id: 2, vector: [0, 1] }] });
+      const { points } = await db.query('c', { query: [0, 1], limit: 1 });
+      let missing = null;
+      try { await db.getCollection('none'); } catch (e) { missing = { isClass: e instanceof sx.SextantError, status: e.status }; }
+      await db.close();
+      return { top: points[0].id, missing, role: 'closed' };
+    })()`);
+    expect(result).toEqual({ top: 2, missing: { isClass: true, status: 404 }, role: 'closed' });
+  });
 });

@@ -18,6 +18,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export interface Harness {
   browser: Browser;
   origin: string;
+  /** The same server under another origin (127.0.0.1 instead of localhost), to load the SDK cross-origin. */
+  otherOrigin: string;
   /** A new page (in a new context unless `context` is given) with `window.scenarios` loaded. */
   newPage(context?: Awaited<ReturnType<Browser['newContext']>>): Promise<Page>;
   close(): Promise<void>;
@@ -55,6 +57,7 @@ export async function startHarness(scenarioFile: string, options: { worker?: boo
   return {
     browser,
     origin,
+    otherOrigin: `http://127.0.0.1:${address.port}`,
     async newPage(context) {
       const page = await (context ?? (await browser.newContext())).newPage();
       page.on('pageerror', (error) => console.error('[page error]', error));
@@ -104,7 +107,10 @@ function serve(root: string): Promise<Server> {
     try {
       const body = await readFile(file);
       const type = file.endsWith('.js') ? 'text/javascript' : file.endsWith('.map') ? 'application/json' : 'application/octet-stream';
-      response.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
+      // CORS as the REST server sends it for /sdk/: pages of any origin may import the module.
+      response
+        .writeHead(200, { 'content-type': type, 'cache-control': 'no-store', 'access-control-allow-origin': '*' })
+        .end(body);
     } catch {
       response.writeHead(404).end();
     }
