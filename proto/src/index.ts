@@ -8,4 +8,5 @@ export * from './gen/collections_service_pb.js';
 export * from './gen/points_service_pb.js';
 export * from './gen/snapshots_service_pb.js';
 export * from './gen/qdrant_pb.js';
+export * from './gen/storage_read_service_pb.js';
 export * as health from './gen/health_check_pb.js';

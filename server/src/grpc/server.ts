@@ -1,5 +1,5 @@
 import type { SextantClient } from '@sextant/core';
-import { Collections, Points, Qdrant, Snapshots, health } from '@sextant/proto';
+import { Collections, Points, Qdrant, Snapshots, StorageRead, health } from '@sextant/proto';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { SnapshotService } from '../rest/snapshots/snapshot-service.js';
 import { MemorySnapshotStore } from '../rest/snapshots/snapshot-store.js';
@@ -11,6 +11,7 @@ import { serviceDefinition } from './service-definition.js';
 import { snapshotsHandlers, snapshotsReadOnly } from './snapshots-service.js';
 import type { SnapshotProvider } from './snapshots-service.js';
 import { implement } from './unary.js';
+import { unimplementedService } from './unimplemented.js';
 
 export interface GrpcServerOptions extends ApiKeys {
   /** The engine; any `SextantClient` works (the server passes its `EmbeddedClient`). */
@@ -30,7 +31,8 @@ export interface RunningGrpcServer {
 }
 
 /**
- * Qdrant's gRPC API (qdrant.Qdrant, Collections, Points, Snapshots and grpc.health.v1) on @grpc/grpc-js.
+ * Qdrant's gRPC API (qdrant.Qdrant, Collections, Points, Snapshots, StorageRead and grpc.health.v1) on
+ * @grpc/grpc-js: 59 rpcs, StorageRead's seven answering UNIMPLEMENTED as they are internal to Qdrant.
  * gzip-compressed requests are accepted (grpc-js inflates them); responses go out uncompressed because grpc-js
  * 1.14 cannot compress server messages, which every gRPC client accepts since compression is negotiated per
  * message.
@@ -57,6 +59,10 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   server.addService(serviceDefinition(Collections), implement(Collections, collectionsHandlers(options.client), { keys, readOnly: collectionsReadOnly }));
   server.addService(serviceDefinition(Points), implement(Points, pointsHandlers(options.client), { keys, readOnly: pointsReadOnly }));
   server.addService(serviceDefinition(Snapshots), implement(Snapshots, snapshotsHandlers(snapshots), { keys, readOnly: snapshotsReadOnly }));
+  server.addService(
+    serviceDefinition(StorageRead),
+    unimplementedService(StorageRead, 'StorageRead is internal to Qdrant (raw shard files); Sextant stores data differently'),
+  );
 
   const host = options.host ?? '0.0.0.0';
   const address = host.includes(':') && !host.startsWith('[') ? `[${host}]:${options.port}` : `${host}:${options.port}`;

@@ -16,8 +16,8 @@ export function serviceDefinition(service: GenService<GenServiceMethods>): Servi
   for (const method of service.methods) {
     definition[method.localName] = {
       path: `/${service.typeName}/${method.name}`,
-      requestStream: false,
-      responseStream: false,
+      requestStream: method.methodKind === 'client_streaming' || method.methodKind === 'bidi_streaming',
+      responseStream: method.methodKind === 'server_streaming' || method.methodKind === 'bidi_streaming',
       requestSerialize: (value) => Buffer.from(toBinary(method.input, value as MessageShape<DescMessage>)),
       requestDeserialize: (bytes: Buffer) => decodeOrMark(method.input, bytes),
       responseSerialize: (value) => Buffer.from(toBinary(method.output, value as MessageShape<DescMessage>)),
