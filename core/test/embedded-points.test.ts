@@ -19,12 +19,12 @@ describe('EmbeddedClient point operations', () => {
         { id: '550E8400E29B41D4A716446655440000', vector: { colbert: [[1, 0], [0, 1]] }, payload: { city: 'Rome' } },
       ],
     });
-    expect(r1).toEqual({ operation_id: 1, status: 'completed' });
+    expect(r1).toEqual({ operation_id: 0, status: 'completed' });
     const r2 = await client.upsert('c', {
       wait: false,
       batch: { ids: [2, 3], vectors: { dense: [[0, 1, 0], [0, 0, 1]] }, payloads: [{ city: 'Oslo' }, null] },
     });
-    expect(r2).toEqual({ operation_id: 2, status: 'acknowledged' });
+    expect(r2).toEqual({ operation_id: 1, status: 'acknowledged' });
 
     const got = await client.retrieve('c', { ids: [3, 1, '{550e8400-e29b-41d4-a716-446655440000}', 99], with_vector: true });
     expect(got.map((p) => p.id)).toEqual([3, 1, '550e8400-e29b-41d4-a716-446655440000']);
@@ -103,7 +103,7 @@ describe('EmbeddedClient point operations', () => {
         { delete: { points: [8] } },
       ],
     });
-    expect(results.map((r) => r.operation_id)).toEqual([1, 2, 3, 4]);
+    expect(results.map((r) => r.operation_id)).toEqual([0, 1, 2, 3]);
     expect(await client.retrieve('c', { ids: [7, 8] })).toEqual([{ id: 7, payload: { k: 'v' }, vector: null }]);
   });
 });

@@ -20,9 +20,9 @@ describe('EmbeddedClient reads', () => {
     const client = await cities();
     const { points } = await client.query('cities', { query: [1, 0], limit: 3, with_payload: ['name'] });
     expect(points).toEqual([
-      { id: 1, version: 1, score: 1, payload: { name: 'Oslo' }, vector: null },
-      { id: 2, version: 1, score: expect.closeTo(0.8, 5), payload: { name: 'Rome' }, vector: null },
-      { id: 3, version: 1, score: 0, payload: { name: 'Nice' }, vector: null },
+      { id: 1, version: 0, score: 1, payload: { name: 'Oslo' }, vector: null },
+      { id: 2, version: 0, score: expect.closeTo(0.8, 5), payload: { name: 'Rome' }, vector: null },
+      { id: 3, version: 0, score: 0, payload: { name: 'Nice' }, vector: null },
     ]);
     const page2 = await client.query('cities', { query: [1, 0], limit: 2, offset: 1 });
     expect(page2.points.map((p) => p.id)).toEqual([2, 3]);
@@ -47,7 +47,7 @@ describe('EmbeddedClient reads', () => {
   it('legacy search and the batch forms answer like query', async () => {
     const client = await cities();
     const legacy = await client.search('cities', { vector: [0, 1], limit: 1, with_payload: true });
-    expect(legacy).toEqual([{ id: 3, version: 1, score: 1, payload: { name: 'Nice', pop: 340, tags: ['south', 'sea'] }, vector: null }]);
+    expect(legacy).toEqual([{ id: 3, version: 0, score: 1, payload: { name: 'Nice', pop: 340, tags: ['south', 'sea'] }, vector: null }]);
     const batch = await client.searchBatch('cities', { searches: [{ vector: [0, 1], limit: 1 }, { vector: [-1, 0], limit: 1 }] });
     expect(batch.map((r) => r.map((p) => p.id))).toEqual([[3], [4]]);
     const qb = await client.queryBatch('cities', { searches: [{ query: [0, 1], limit: 1 }, { query: [-1, 0], limit: 1 }] });

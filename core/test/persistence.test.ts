@@ -46,7 +46,7 @@ describe('persistence through Storage', () => {
     expect(await probe(b)).toEqual(before);
     expect(await b.scroll('docs', { limit: 1000, with_vector: true })).toEqual(scrollBefore);
     expect((await b.getCollection('prod')).points_count).toBe(300);
-    expect((await b.upsert('docs', { points: [{ id: 1000, vector: [1, 0, 0, 0, 0, 0, 0, 0] }] })).operation_id).toBe(7);
+    expect((await b.upsert('docs', { points: [{ id: 1000, vector: [1, 0, 0, 0, 0, 0, 0, 0] }] })).operation_id).toBe(6);
   });
 
   it('replays the log after a crash (no flush, no close)', async () => {
@@ -103,7 +103,7 @@ describe('persistence through Storage', () => {
     expect((await b.retrieve('docs', { ids: [3] }))[0]!.payload).toEqual({ again: true });
     expect((await b.scroll('docs', { limit: 100 })).points).toHaveLength(60);
     // 2. numbering continues after the highest op seen, never reusing one.
-    expect((await b.setPayload('docs', { points: [3], payload: { n: 1 } })).operation_id).toBe(5);
+    expect((await b.setPayload('docs', { points: [3], payload: { n: 1 } })).operation_id).toBe(4);
   });
 
   it('flushes on its own once the log passes the size threshold', async () => {

@@ -65,7 +65,7 @@ export class Collection {
     return this.configValue;
   }
 
-  /** Sequence number of the last accepted operation. */
+  /** Sequence number of the last accepted operation; -1 before the first (numbers start at 0, like Qdrant's). */
   get lastSeq(): number {
     return this.seq;
   }

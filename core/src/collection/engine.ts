@@ -19,6 +19,7 @@ export interface CollectionStats {
   pointsCount: number;
   /** Internal ids handed out, including retired ones awaiting compaction. */
   internalIds: number;
+  /** -1 before the first operation. */
   lastOperationId: number;
   logBytes: number;
 }

@@ -41,8 +41,11 @@ const HNSW_SEED = 0x5eed;
  * changed; the retired ids wait for compaction.
  */
 export class LocalSegment implements PointAccess {
-  /** Sequence number of the last operation applied; the log replays only what comes after it. */
-  lastSeq = 0;
+  /**
+   * Sequence number of the last operation applied (-1: none yet); the log replays only what comes after it.
+   * Operation numbers start at 0, as Qdrant's `operation_id` does.
+   */
+  lastSeq = -1;
 
   private constructor(
     readonly ids: IdTracker,
