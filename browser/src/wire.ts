@@ -34,7 +34,7 @@ function packValue(value: unknown, transfer: Transferable[]): unknown {
   }
   if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value)) out[key] = packValue(value[key], transfer);
+    for (const key of Object.keys(value)) setOwn(out, key, packValue(value[key], transfer));
     return out;
   }
   return value;
@@ -49,10 +49,16 @@ export function unpack(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(unpack);
   if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value)) out[key] = unpack(value[key]);
+    for (const key of Object.keys(value)) setOwn(out, key, unpack(value[key]));
     return out;
   }
   return value;
+}
+
+/** Trap: a payload may have a key named `__proto__` (JSON.parse makes it an own property); `out[key] =` would not. */
+function setOwn(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
 }
 
 function allNumbers(values: unknown[]): boolean {
