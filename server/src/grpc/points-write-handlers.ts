@@ -1,11 +1,12 @@
 import type { Schemas, SextantClient } from '@sextant/core';
-import { FieldType, UpdateMode } from '@sextant/proto';
+import { DenseVectorCreationConfigSchema, FieldType, SparseVectorCreationConfigSchema, UpdateMode } from '@sextant/proto';
 import type { Points, PointsUpdateOperation, PointVectors } from '@sextant/proto';
 import { status as Status } from '@grpc/grpc-js';
 import { payloadIndexParamsFromProto } from './convert/collections.js';
 import { filterFromProto } from './convert/filter.js';
 import { optNumber, structToJson } from './convert/json-value.js';
 import { pointIdFromProto } from './convert/point-id.js';
+import { messageToPlain } from './convert/plain-message.js';
 import { orderingFromProto, pointStructFromProto, selectorFromProto, updateResultToProto } from './convert/points.js';
 import { vectorsFromProto } from './convert/vectors.js';
 import { GrpcStatusError, invalid } from './status.js';
@@ -107,11 +108,22 @@ export function pointsWriteHandlers(client: SextantClient): Pick<Handlers<Points
     deleteFieldIndex: async (r) => ({
       result: updateResultToProto(await client.deletePayloadIndex(r.collectionName, r.fieldName, common(r))),
     }),
-    createVectorName: async () => {
-      throw new GrpcStatusError(Status.UNIMPLEMENTED, 'Adding a vector name to an existing collection is not supported by Sextant yet');
+    createVectorName: async (r) => {
+      const engine = client as VectorNameClient;
+      if (typeof engine.createVectorName !== 'function') throw vectorNamesUnsupported();
+      const c = r.vectorConfig;
+      // REST's VectorNameConfig: `{ dense: { size, distance, ... } }` or `{ sparse: { modifier, ... } }`.
+      const config =
+        c.case === 'denseConfig' ? { dense: { ...messageToPlain(DenseVectorCreationConfigSchema, c.value), size: Number(c.value.size), distance: distanceName(c.value.distance) } }
+        : c.case === 'sparseConfig' ? { sparse: messageToPlain(SparseVectorCreationConfigSchema, c.value) }
+        : undefined;
+      if (!config) throw invalid('vector config is empty: set `dense_config` or `sparse_config`');
+      return { result: updateResultToProto((await engine.createVectorName(r.collectionName, r.vectorName, config, common(r))) as Schemas['UpdateResult']) };
     },
-    deleteVectorName: async () => {
-      throw new GrpcStatusError(Status.UNIMPLEMENTED, 'Removing a vector name from a collection is not supported by Sextant yet');
+    deleteVectorName: async (r) => {
+      const engine = client as VectorNameClient;
+      if (typeof engine.deleteVectorName !== 'function') throw vectorNamesUnsupported();
+      return { result: updateResultToProto((await engine.deleteVectorName(r.collectionName, r.vectorName, common(r))) as Schemas['UpdateResult']) };
     },
     updateBatch: async (r) => {
       const results = await client.batchUpdate(r.collectionName, {
@@ -121,6 +133,22 @@ export function pointsWriteHandlers(client: SextantClient): Pick<Handlers<Points
       return { result: results.map(updateResultToProto) };
     },
   };
+}
+
+/** Engine methods newer than `SextantClient` (the REST routes call the same ones): used when the engine has them. */
+type VectorNameClient = SextantClient & {
+  createVectorName?: (collection: string, vectorName: string, config: unknown, args?: object) => Promise<unknown>;
+  deleteVectorName?: (collection: string, vectorName: string, args?: object) => Promise<unknown>;
+};
+
+function vectorNamesUnsupported(): GrpcStatusError {
+  return new GrpcStatusError(Status.UNIMPLEMENTED, 'Adding or removing vector names is not supported by Sextant\'s engine yet');
+}
+
+function distanceName(distance: number): string {
+  const name = ['', 'Cosine', 'Euclid', 'Dot', 'Manhattan'][distance];
+  if (!name) throw invalid('dense vector config needs a distance (Cosine, Euclid, Dot or Manhattan)');
+  return name;
 }
 
 function pointVectorsFromProto(point: PointVectors): Schemas['PointVectors'] {
