@@ -1,0 +1,93 @@
+// Measures the browser package in a real Chromium: load time, cold open of a collection from IndexedDB (a new page,
+// hence a new worker that reads the segment back), and query latency in the worker. For bench/ to call and print.
+//
+//   node browser/scripts/bench-chromium.mjs [--points 100000] [--dim 384] [--m 16] [--queries 100]
+//   import { benchChromium } from '<repo>/browser/scripts/bench-chromium.mjs'
+import { build } from 'esbuild';
+import { createServer } from 'node:http';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { buildSdk } from './build-sdk.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/**
+ * @param {{ points?: number, dim?: number, m?: number, queries?: number, executablePath?: string }} [options]
+ * @returns {Promise<{ points: number, dim: number, m: number, loadMs: number, closeMs: number, storedBytes: number,
+ *   coldOpenMs: number, firstQueryMs: number, p50Ms: number, p95Ms: number, queries: number }>}
+ */
+export async function benchChromium(options = {}) {
+  const { points = 100_000, dim = 384, m = 16, queries = 100 } = options;
+  const dir = await mkdtemp(path.join(tmpdir(), 'sextant-browser-bench-'));
+  const sdk = path.join(dir, 'sdk');
+  await buildSdk(sdk);
+  await build({
+    entryPoints: { page: path.join(here, 'bench-page.ts') },
+    outdir: sdk,
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    logLevel: 'warning',
+    plugins: [
+      {
+        name: 'sdk-as-external',
+        setup(b) {
+          b.onResolve({ filter: /^@sextant\/browser$/ }, () => ({ path: '/sdk/sextant.js', external: true }));
+        },
+      },
+    ],
+  });
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === '/') {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(`<!doctype html><script type="module">import * as b from '/sdk/page.js'; window.bench = b; window.ready = true;</script>`);
+      return;
+    }
+    const file = path.join(dir, path.normalize(url.pathname));
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : 'application/octet-stream' }).end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
+  const port = /** @type {import('node:net').AddressInfo} */ (server.address()).port;
+  const browser = await chromium.launch({
+    executablePath: options.executablePath ?? process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  try {
+    const context = await browser.newContext();
+    const open = async () => {
+      const page = await context.newPage();
+      await page.goto(`http://localhost:${port}/`);
+      await page.waitForFunction('window.ready === true');
+      return page;
+    };
+    const loader = await open();
+    const loaded = await loader.evaluate(`window.bench.load('bench', ${points}, ${dim}, ${m})`, undefined, { timeout: 0 });
+    await loader.close();
+    const reader = await open();
+    const read = await reader.evaluate(`window.bench.coldOpenAndQuery('bench', ${dim}, ${queries})`);
+    return { dim, m, loadMs: loaded.loadMs, closeMs: loaded.closeMs, storedBytes: loaded.usage, ...read };
+  } finally {
+    await browser.close();
+    server.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const arg = (name, fallback) => {
+    const at = process.argv.indexOf(`--${name}`);
+    return at === -1 ? fallback : Number(process.argv[at + 1]);
+  };
+  const result = await benchChromium({ points: arg('points', 100_000), dim: arg('dim', 384), m: arg('m', 16), queries: arg('queries', 100) });
+  console.log(JSON.stringify(result, null, 2));
+}
