@@ -1,0 +1,10 @@
+export type { Checkpoint, PointState, Removal, PullRequest, SnapshotPage, ChangesPage, PullPage, LocalChange, PushRequest, Conflict, ChangeResult, PushResponse } from './sync-protocol.js';
+export { SYNC_FORMAT_VERSION, encodeFrame, decodeFrame, VectorPacker, VectorUnpacker } from './wire-frame.js';
+export { SYNC_CONTENT_TYPE, encodePullPage, decodePullPage, encodePushRequest, decodePushRequest, encodePushResponse, decodePushResponse } from './page-codec.js';
+export { opKeys, restrictOp, toUpdateOperation } from './op-keys.js';
+export { ChangeJournal } from './change-journal.js';
+export { ChangeFeed, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, pageLimit } from './change-feed.js';
+export type { ChangeFeedOptions } from './change-feed.js';
+export { PushLedger } from './push-ledger.js';
+export type { LedgerJson } from './push-ledger.js';
+export { applyPush, pointState } from './apply-push.js';
