@@ -18,3 +18,4 @@ export { MemoryStorage } from './storage/memory-storage.js';
 export { parseFilter, compileFilter, planFilter, parseDatetimeMicros } from './filter/index.js';
 export type { PointAccess, CardinalityEstimate } from './filter/index.js';
 export { PayloadIndexSet } from './index/payload/index.js';
+export * from './sync/index.js';
