@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { SextantError } from '@sextant/core';
+import { SextantError, type EmbeddedClient } from '@sextant/core';
 import { authorize } from './auth.js';
 import { docsPage } from './docs-page.js';
 import { sendError, sendResult } from './envelope.js';
@@ -19,6 +19,7 @@ import { DirectorySnapshotStore, MemorySnapshotStore } from './snapshots/snapsho
 import { qdrantSpec, specOperations, type Operation } from './spec/load-spec.js';
 import { serveDirectory } from './static-files.js';
 import { bodyError } from './validation/body-errors.js';
+import { registerSyncRoutes } from '../sync/sync-routes.js';
 import { specValidator } from './validation/ajv-instance.js';
 
 export interface RestAppOptions {
@@ -39,6 +40,8 @@ export interface RestAppOptions {
   bodyLimit?: number | undefined;
   /** Largest snapshot upload in bytes. */
   snapshotUploadLimit?: number | undefined;
+  /** Serve the sync endpoints (`/collections/{name}/sync/...`) when the client is an embedded engine; default true. */
+  sync?: boolean | undefined;
 }
 
 const HANDLERS: Record<string, Handler> = {
@@ -105,6 +108,7 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
     });
   }
 
+  if (options.sync !== false && 'engine' in options.client) registerSyncRoutes(app, { engine: (options.client as EmbeddedClient).engine, keys });
   app.get('/openapi.json', async () => qdrantSpec());
   app.get('/docs', async (_request, reply) => reply.header('content-type', 'text/html; charset=utf-8').send(docsPage(qdrantSpec())));
   if (options.sdkDir !== undefined) serveDirectory(app, '/sdk/', options.sdkDir);
