@@ -1,6 +1,7 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import type { Schemas } from '@sextant/core';
 import {
+  ConditionSchema,
   CreateCollectionSchema,
   HnswConfigDiffSchema,
   OptimizersConfigDiffSchema,
@@ -14,10 +15,12 @@ import {
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { collectionInfoToProto, createCollectionFromProto, payloadIndexParamsFromProto, payloadIndexParamsToProto, vectorsConfigToProto } from '../src/grpc/convert/collections.js';
+import { conditionFromProto } from '../src/grpc/convert/filter.js';
 import { jsonToStruct, jsonToValue, structToJson, valueToJson } from '../src/grpc/convert/json-value.js';
 import { messageToPlain, plainToMessage } from '../src/grpc/convert/plain-message.js';
 import { pointIdFromProto, pointIdToProto } from '../src/grpc/convert/point-id.js';
 import { vectorFromProto, vectorsFromProto, vectorsToProto } from '../src/grpc/convert/vectors.js';
+import { cases as filterCases } from './grpc/filter-cases.js';
 
 // Conversions tested both ways, through the binary wire format so that what we build is what a client decodes.
 const wire = <T extends Parameters<typeof toBinary>[0]>(schema: T, init: unknown) =>
@@ -52,6 +55,17 @@ describe('payload values (json_with_int)', () => {
   it('rejects integers the engine cannot hold exactly', () => {
     const big = create(ValueSchema, { kind: { case: 'integerValue', value: 2n ** 60n } });
     expect(() => valueToJson(big)).toThrow(/safe integer/);
+  });
+});
+
+describe('filter conditions', () => {
+  it.each(filterCases)('%s converts to exactly the REST condition', (_name, grpc, rest) => {
+    expect(conditionFromProto(wire(ConditionSchema, grpc))).toEqual(rest);
+  });
+
+  it('rejects empty oneofs instead of guessing', () => {
+    expect(() => conditionFromProto(create(ConditionSchema))).toThrow(/condition is empty/);
+    expect(() => conditionFromProto(create(ConditionSchema, { conditionOneOf: { case: 'field', value: { key: 'a', match: {} } } }))).toThrow(/match is empty/);
   });
 });
 

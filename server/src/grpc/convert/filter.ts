@@ -54,10 +54,10 @@ export function conditionFromProto(condition: Condition): RestCondition {
 function fieldFromProto(field: FieldCondition): Schemas['FieldCondition'] {
   const out: Schemas['FieldCondition'] = { key: field.key };
   if (field.match) out.match = matchFromProto(field.match);
-  if (field.range) out.range = { lt: field.range.lt, gt: field.range.gt, gte: field.range.gte, lte: field.range.lte };
+  if (field.range) out.range = dropUndefined({ lt: field.range.lt, gt: field.range.gt, gte: field.range.gte, lte: field.range.lte });
   if (field.datetimeRange) {
     const r = field.datetimeRange;
-    out.range = { lt: iso(r.lt), gt: iso(r.gt), gte: iso(r.gte), lte: iso(r.lte) };
+    out.range = dropUndefined({ lt: iso(r.lt), gt: iso(r.gt), gte: iso(r.gte), lte: iso(r.lte) });
   }
   if (field.geoBoundingBox) {
     out.geo_bounding_box = { top_left: geo(field.geoBoundingBox.topLeft), bottom_right: geo(field.geoBoundingBox.bottomRight) };
@@ -71,7 +71,7 @@ function fieldFromProto(field: FieldCondition): Schemas['FieldCondition'] {
   }
   if (field.valuesCount) {
     const v = field.valuesCount;
-    out.values_count = { lt: optNumber(v.lt), gt: optNumber(v.gt), gte: optNumber(v.gte), lte: optNumber(v.lte) };
+    out.values_count = dropUndefined({ lt: optNumber(v.lt), gt: optNumber(v.gt), gte: optNumber(v.gte), lte: optNumber(v.lte) });
   }
   if (field.isEmpty !== undefined) out.is_empty = field.isEmpty;
   if (field.isNull !== undefined) out.is_null = field.isNull;
