@@ -2,7 +2,7 @@ import type { SextantClient } from '@sextant/core';
 import { Collections, Points, Qdrant, Snapshots, StorageRead, health } from '@sextant/proto';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { SnapshotService } from '../rest/snapshots/snapshot-service.js';
-import { MemorySnapshotStore } from '../rest/snapshots/snapshot-store.js';
+import { DirectorySnapshotStore, MemorySnapshotStore } from '../rest/snapshots/snapshot-store.js';
 import type { ApiKeys } from './auth.js';
 import { collectionsHandlers, collectionsReadOnly } from './collections-service.js';
 import { healthHandlers, qdrantHandlers } from './health-service.js';
@@ -19,8 +19,10 @@ export interface GrpcServerOptions extends ApiKeys {
   /** 0 picks a free port; the chosen one is returned. */
   port: number;
   host?: string;
-  /** Shared with REST so snapshots are visible over both APIs; defaults to an in-memory store of its own. */
+  /** Shared with REST so snapshots are visible over both APIs; wins over `snapshotsDir`. */
   snapshots?: SnapshotProvider;
+  /** The REST server's snapshot folder: snapshots then live in the same files. Neither given: kept in memory. */
+  snapshotsDir?: string;
   /** Largest request accepted, bytes (Qdrant's default gRPC limit is 64 MiB). */
   maxMessageBytes?: number;
 }
@@ -44,7 +46,12 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     'grpc.max_receive_message_length': maxBytes,
     'grpc.max_send_message_length': maxBytes,
   });
-  const snapshots = options.snapshots ?? new SnapshotService(options.client, new MemorySnapshotStore());
+  const snapshots =
+    options.snapshots ??
+    new SnapshotService(
+      options.client,
+      options.snapshotsDir === undefined ? new MemorySnapshotStore() : new DirectorySnapshotStore(options.snapshotsDir),
+    );
   const always = new Set(['HealthCheck', 'Check']);
 
   server.addService(serviceDefinition(Qdrant), implement(Qdrant, qdrantHandlers(), { keys, readOnly: always, open: always }));
