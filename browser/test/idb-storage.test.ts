@@ -73,6 +73,12 @@ describe('IdbStorage (Chromium)', () => {
     expect(await run(page, 'afterQuota', 'quota')).toEqual({ keep: 'before', log: '1;2;' });
   });
 
+  it('rolls a failed write back whole', async () => {
+    const page = await harness.newPage();
+    const result = await run<{ code: string | null; after: string | null }>(page, 'failedWriteKeepsOld', 'rollback');
+    expect(result).toEqual({ code: 'internal', after: 'old', copies: 2 });
+  });
+
   it('destroys a database', async () => {
     const page = await harness.newPage();
     await run(page, 'basics', 'gone');

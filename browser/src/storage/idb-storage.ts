@@ -186,15 +186,23 @@ export class IdbStorage implements Storage {
    */
   private async mutate(what: string, body: (store: ChunkStore) => void): Promise<void> {
     this.assertOpen();
-    const tx = this.db.transaction(['chunks', 'meta'], 'readwrite', { durability: 'relaxed' });
-    const chunks = tx.objectStore('chunks');
-    const store: ChunkStore = {
-      put: (value, key) => void chunks.put(value, key).catch(() => undefined),
-      delete: (key) => void chunks.delete(key).catch(() => undefined),
-    };
     try {
-      body(store);
-      void tx.objectStore('meta').put(this.seq, 'seq').catch(() => undefined);
+      const tx = this.db.transaction(['chunks', 'meta'], 'readwrite', { durability: 'relaxed' });
+      const chunks = tx.objectStore('chunks');
+      const store: ChunkStore = {
+        put: (value, key) => void chunks.put(value, key).catch(() => undefined),
+        delete: (key) => void chunks.delete(key).catch(() => undefined),
+      };
+      try {
+        body(store);
+        void tx.objectStore('meta').put(this.seq, 'seq').catch(() => undefined);
+      } catch (error) {
+        // A request that throws synchronously (DataCloneError, ...) does not abort the transaction by itself: the
+        // requests before it (say, the delete of a `write`) would commit alone. Abort so that none of them does.
+        tx.done.catch(() => undefined);
+        tx.abort();
+        throw error;
+      }
       await tx.done;
     } catch (error) {
       throw storageError(error, what);

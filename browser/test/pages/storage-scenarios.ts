@@ -157,3 +157,27 @@ export async function destroy(db: string) {
   await s.close();
   return names;
 }
+
+/**
+ * A write that throws halfway (here: copying its second record fails) commits nothing: the delete of the old chunks
+ * and the first new record were already queued in the transaction and must be rolled back with it.
+ */
+export async function failedWriteKeepsOld(db: string) {
+  const s = await IdbStorage.open(db);
+  await s.write('blob', enc.encode('old'));
+  const bytes = new Uint8Array(IdbStorage.chunkBytes + 10);
+  let copies = 0;
+  bytes.slice = function (this: Uint8Array, ...args: [number?, number?]) {
+    if (++copies === 2) throw new Error('copy failed');
+    return Uint8Array.prototype.slice.apply(this, args);
+  };
+  let code: string | null = null;
+  try {
+    await s.write('blob', bytes);
+  } catch (e) {
+    code = (e as SextantError).code;
+  }
+  const after = text(await s.read('blob'));
+  await s.close();
+  return { code, after, copies };
+}
