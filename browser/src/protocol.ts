@@ -40,6 +40,8 @@ export interface WorkerApi {
 export type ChannelMessage =
   | { type: 'hello'; from: string }
   | { type: 'owner'; from: string }
+  /** The owner closed gracefully; only needed without Web Locks, where no lock release tells the others. */
+  | { type: 'bye'; from: string }
   | { type: 'call'; from: string; to: string; id: number; method: ClientMethod | 'flush'; args: unknown[] }
   | { type: 'reply'; from: string; to: string; id: number; reply: Reply }
   | { type: 'changed'; from: string; event: ChangeEvent };

@@ -25,7 +25,8 @@ export type EngineFactory = (storage: Storage) => Engine | Promise<Engine>;
  * `createCollection` may then report that the collection exists.
  */
 export class EngineHost {
-  readonly id = crypto.randomUUID();
+  /** Random, from getRandomValues: `crypto.randomUUID` exists only in secure contexts. */
+  readonly id = randomId();
   private currentRole: Role = 'follower';
   private engine: Engine | undefined;
   private storage: IdbStorage | undefined;
@@ -40,6 +41,8 @@ export class EngineHost {
   private readonly serving = new Set<Promise<unknown>>();
   private readonly listeners = new Set<(event: ChangeEvent) => void>();
   private ready: Promise<void> | undefined;
+  /** Set without Web Locks: what a follower does when the owner says goodbye. */
+  private claimWithoutLocks: (() => void) | undefined;
   private markReady: (() => void) | undefined;
   private failReady: ((error: unknown) => void) | undefined;
 
@@ -62,12 +65,24 @@ export class EngineHost {
     });
     this.channel = new BroadcastChannel(`sextant/${name}`);
     this.channel.onmessage = (event: MessageEvent<ChannelMessage>) => this.onMessage(event.data);
-    this.ownership = claimOwnership(
-      `sextant/${name}`,
-      () => this.becomeOwner(name),
-      (error) => this.fail(error),
-    );
+    const claim = () =>
+      (this.ownership ??= claimOwnership(
+        `sextant/${name}`,
+        () => this.becomeOwner(name),
+        (error) => this.fail(error),
+      ));
     this.post({ type: 'hello', from: this.id });
+    if (hasWebLocks()) claim();
+    else {
+      // No Web Locks (an insecure context such as http on a LAN address): own the database only if no tab answers
+      // the hello in time. Best effort: two tabs opening at the same instant could both own it, and a follower
+      // does not take over when the owner closes; use https or localhost for several tabs.
+      const probe = () => {
+        if (this.ownerId === undefined && !this.closing) claim();
+      };
+      setTimeout(probe, NO_LOCKS_PROBE_MS);
+      this.claimWithoutLocks = () => setTimeout(probe, Math.random() * NO_LOCKS_PROBE_MS);
+    }
     return this.ready;
   }
 
@@ -96,6 +111,7 @@ export class EngineHost {
         await Promise.allSettled([...this.serving]);
         await this.engine?.close();
         await this.storage?.close();
+        this.post({ type: 'bye', from: this.id });
       }
     } finally {
       for (const call of this.pending.values()) call.reject(closedError());
@@ -162,6 +178,11 @@ export class EngineHost {
         for (const [id, call] of this.pending) if (call.sentTo !== message.from) this.send(id, call);
         this.markReady?.();
         return;
+      case 'bye':
+        if (message.from !== this.ownerId || this.currentRole === 'owner') return;
+        this.ownerId = undefined;
+        this.claimWithoutLocks?.();
+        return;
       case 'call': {
         // A closing owner stays silent: the caller resends to the next owner once it announces itself.
         if (message.to !== this.id || this.currentRole !== 'owner' || this.closing) return;
@@ -207,6 +228,17 @@ export class EngineHost {
   private post(message: ChannelMessage): void {
     this.channel?.postMessage(message);
   }
+}
+
+const NO_LOCKS_PROBE_MS = 300;
+
+function randomId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function hasWebLocks(): boolean {
+  return (globalThis.navigator as Navigator | undefined)?.locks !== undefined;
 }
 
 interface PendingCall {

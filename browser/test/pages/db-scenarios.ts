@@ -197,3 +197,7 @@ export async function conformance(name: string) {
   }
   return JSON.stringify(outcomes);
 }
+
+export async function contextInfo() {
+  return { secure: isSecureContext, locks: 'locks' in navigator };
+}

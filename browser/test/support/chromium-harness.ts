@@ -25,7 +25,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(scenarioFile: string, options: { worker?: boolean } = {}): Promise<Harness> {
+export async function startHarness(
+  scenarioFile: string,
+  /** `host`: the page's host name; anything but localhost/127.0.0.1 makes an insecure context (no Web Locks). */
+  options: { worker?: boolean; host?: string } = {},
+): Promise<Harness> {
   const dir = await mkdtemp(path.join(tmpdir(), 'sextant-browser-test-'));
   const sdk = path.join(dir, 'sdk');
   await buildSdk(sdk, { minify: false, worker: options.worker ?? true });
@@ -42,7 +46,8 @@ export async function startHarness(scenarioFile: string, options: { worker?: boo
   const server = await serve(dir);
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('the test server has no port');
-  const origin = `http://localhost:${address.port}`;
+  const host = options.host ?? 'localhost';
+  const origin = `http://${host}:${address.port}`;
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: [
@@ -52,6 +57,7 @@ export async function startHarness(scenarioFile: string, options: { worker?: boo
       '--disable-component-update',
       '--disable-sync',
       '--no-first-run',
+      ...(host === 'localhost' ? [] : [`--host-resolver-rules=MAP ${host} 127.0.0.1`]),
     ],
   });
   return {
