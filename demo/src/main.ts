@@ -1,6 +1,7 @@
 import { ensureShippedData, fetchShippedData } from './data/load-dataset.js';
 import { SentenceEmbedder } from './embed/sentence-embedder.js';
 import { decodeWordVectors } from './embed/word-vectors.js';
+import { registerOfflineCopy } from './offline/register-offline-copy.js';
 import { loadSdk, type DemoDatabase } from './sdk.js';
 import { DocForm } from './ui/doc-form.js';
 import { byId } from './ui/dom.js';
@@ -82,6 +83,9 @@ async function main(): Promise<void> {
   );
   search.refresh();
   byId<HTMLInputElement>('q').focus();
+  // After the first load, not during it: installing the cache downloads the page's files once more.
+  const offline = byId('offline-copy');
+  void registerOfflineCopy((state) => (offline.textContent = state));
 }
 
 main().catch((error: unknown) => {

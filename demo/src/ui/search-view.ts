@@ -50,6 +50,9 @@ export class SearchView {
 
   /** Re-runs the current search; safe to call at any rate. */
   refresh(): void {
+    // `data-want` / `data-rendered` on the list: what the controls ask for and what the shown rows answer. Equal
+    // means the screen is up to date; the end-to-end suite waits on that instead of on time.
+    this.list.dataset['want'] = this.key();
     if (this.inFlight) {
       this.again = true;
       return;
@@ -66,7 +69,20 @@ export class SearchView {
       });
   }
 
+  private key(): string {
+    return JSON.stringify([this.input.value, this.filterState()]);
+  }
+
   private async run(): Promise<void> {
+    const key = this.key();
+    try {
+      await this.search();
+    } finally {
+      this.list.dataset['rendered'] = key;
+    }
+  }
+
+  private async search(): Promise<void> {
     const text = this.input.value;
     const filter = buildFilter(this.filterState());
     const embedded = text.trim() ? this.embedder.embed(text, { partial: true }) : null;
