@@ -37,7 +37,7 @@ export async function applyPush(
     const written = new Map<PointKey, boolean>();
     for (const change of request.changes) {
       const keys = opKeys(change.op);
-      const result: ChangeResult = { n: change.n, status: 'applied', versions: keys.map(() => 0), conflicts: [] };
+      const result: ChangeResult = { n: change.n, status: 'applied', versions: keys.map(() => -1), conflicts: [] };
       results.push(result);
       if (change.n <= ledger.applied(client)) {
         result.status = 'duplicate';
@@ -102,7 +102,7 @@ function conflicts(
   const id = segment.ids.internalOf(key);
   if (id === undefined) {
     if (op.type === 'delete_points') return false;
-    return base > 0 || needsExisting(op);
+    return base >= 0 || needsExisting(op);
   }
   const current = segment.ids.version(id);
   return current > base && current !== own;

@@ -52,7 +52,7 @@ export function decodePushRequest(bytes: Uint8Array): PushRequest {
     last = c.n;
     const op = checkOp(unpackOp(c.op, unpacker), i);
     const keys = opKeys(op);
-    if (!Array.isArray(c.bases) || c.bases.length !== keys.length || !c.bases.every((b) => typeof b === 'number' && b >= 0)) {
+    if (!Array.isArray(c.bases) || c.bases.length !== keys.length || !c.bases.every((b) => typeof b === 'number' && b >= -1)) {
       throw errors.badRequest(`sync push: changes[${i}].bases must hold one version per point`);
     }
     return { n: c.n, op, bases: c.bases as number[] };

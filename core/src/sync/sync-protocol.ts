@@ -70,7 +70,7 @@ export type PullPage = SnapshotPage | ChangesPage;
 /**
  * One local write, queued on a replica and pushed to the server. `op` is the resolved operation as the replica's
  * own log stored it; `bases[i]` is the server version the replica had seen for `opKeys(op)[i]` when it wrote
- * (0: the replica never saw that point on the server). `n` numbers a client's changes 1, 2, 3, ...: the server
+ * (-1: the replica never saw that point on the server). `n` numbers a client's changes 1, 2, 3, ...: the server
  * applies each `n` at most once, so a push can be retried blindly.
  */
 export interface LocalChange {
@@ -97,7 +97,7 @@ export interface ChangeResult {
   n: number;
   /** applied: some or all of its points were written (conflicted points were not); duplicate: `n` was applied by an earlier push; rejected: invalid. */
   status: 'applied' | 'duplicate' | 'rejected';
-  /** Per `opKeys(op)[i]`: the server version the point has after this change, or 0 when the point was not written. */
+  /** Per `opKeys(op)[i]`: the server version the point has after this change, or -1 when the point was not written. */
   versions: number[];
   conflicts: Conflict[];
   error?: string;
