@@ -7,6 +7,7 @@ import {
   OptimizersConfigDiffSchema,
   PayloadIndexParamsSchema,
   PointIdSchema,
+  StrictModeConfigSchema,
   StructSchema,
   ValueSchema,
   VectorsOutputSchema,
@@ -14,7 +15,16 @@ import {
 } from '@sextant/proto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { collectionInfoToProto, createCollectionFromProto, payloadIndexParamsFromProto, payloadIndexParamsToProto, vectorsConfigToProto } from '../src/grpc/convert/collections.js';
+import {
+  collectionInfoToProto,
+  createCollectionFromProto,
+  payloadIndexParamsFromProto,
+  payloadIndexParamsToProto,
+  quantizationToProto,
+  strictModeFromProto,
+  strictModeToProto,
+  vectorsConfigToProto,
+} from '../src/grpc/convert/collections.js';
 import { conditionFromProto } from '../src/grpc/convert/filter.js';
 import { jsonToStruct, jsonToValue, structToJson, valueToJson } from '../src/grpc/convert/json-value.js';
 import { messageToPlain, plainToMessage } from '../src/grpc/convert/plain-message.js';
@@ -111,6 +121,20 @@ describe('config messages', () => {
     expect(messageToPlain(HnswConfigDiffSchema, wire(HnswConfigDiffSchema, plainToMessage(HnswConfigDiffSchema, hnsw)))).toEqual(hnsw);
     const optimizers = { deleted_threshold: 0.2, vacuum_min_vector_number: 1000, flush_interval_sec: 5 };
     expect(messageToPlain(OptimizersConfigDiffSchema, wire(OptimizersConfigDiffSchema, plainToMessage(OptimizersConfigDiffSchema, optimizers)))).toEqual(optimizers);
+  });
+
+  it('round-trips quantization and strict mode configs', () => {
+    const quantizations = [
+      { scalar: { type: 'int8', quantile: 0.5, always_ram: true } },
+      { product: { compression: 'x16' } },
+      { binary: { encoding: 'one_and_half_bits', query_encoding: 'scalar4bits' } },
+    ] as Schemas['QuantizationConfig'][];
+    for (const q of quantizations) {
+      const request = wire(CreateCollectionSchema, { collectionName: 'q', quantizationConfig: quantizationToProto(q) });
+      expect(createCollectionFromProto(request).quantization_config).toEqual(q);
+    }
+    const strict = { enabled: true, max_query_limit: 100, upsert_max_batchsize: 50, sparse_config: { sp: { max_length: 10 } }, multivector_config: { m: { max_vectors: 3 } } };
+    expect(strictModeFromProto(wire(StrictModeConfigSchema, strictModeToProto(strict)))).toEqual(strict);
   });
 
   it('round-trips payload index params of every type', () => {

@@ -25,6 +25,7 @@ import type {
   OptimizersConfigDiff,
   PayloadIndexParams,
   SparseVectorConfig,
+  StrictModeConfig,
   UpdateCollection,
   VectorParams,
   VectorsConfig,
@@ -48,9 +49,9 @@ export function createCollectionFromProto(request: CreateCollection): Schemas['C
   if (request.walConfig) body.wal_config = messageToPlain(WalConfigDiffSchema, request.walConfig);
   if (request.optimizersConfig) body.optimizers_config = optimizersFromProto(request.optimizersConfig);
   if (request.quantizationConfig) {
-    body.quantization_config = messageToPlain(QuantizationConfigSchema, request.quantizationConfig) as Schemas['QuantizationConfig'];
+    body.quantization_config = quantizationFromPlain(messageToPlain(QuantizationConfigSchema, request.quantizationConfig)) as Schemas['QuantizationConfig'];
   }
-  if (request.strictModeConfig) body.strict_mode_config = messageToPlain(StrictModeConfigSchema, request.strictModeConfig);
+  if (request.strictModeConfig) body.strict_mode_config = strictModeFromProto(request.strictModeConfig);
   if (request.shardNumber !== undefined) body.shard_number = request.shardNumber;
   if (request.replicationFactor !== undefined) body.replication_factor = request.replicationFactor;
   if (request.writeConsistencyFactor !== undefined) body.write_consistency_factor = request.writeConsistencyFactor;
@@ -70,9 +71,9 @@ export function updateCollectionFromProto(request: UpdateCollection): Schemas['U
   if (request.quantizationConfig) {
     const q = request.quantizationConfig.quantization;
     body.quantization_config = q.case === 'disabled' ? 'Disabled'
-      : (messageToPlain(QuantizationConfigDiffSchema, request.quantizationConfig) as Schemas['QuantizationConfigDiff']);
+      : (quantizationFromPlain(messageToPlain(QuantizationConfigDiffSchema, request.quantizationConfig)) as Schemas['QuantizationConfigDiff']);
   }
-  if (request.strictModeConfig) body.strict_mode_config = messageToPlain(StrictModeConfigSchema, request.strictModeConfig);
+  if (request.strictModeConfig) body.strict_mode_config = strictModeFromProto(request.strictModeConfig);
   if (Object.keys(request.metadata).length) body.metadata = metadataFromProto(request.metadata);
   return body;
 }
@@ -127,6 +128,43 @@ function optimizersFromProto(config: OptimizersConfigDiff): Schemas['OptimizersC
   return plain as Schemas['OptimizersConfigDiff'];
 }
 
+/**
+ * Where REST and gRPC config shapes differ beyond names: strict mode's per-vector maps are wrapped in a message
+ * holding the map (`sparse_config.sparse_config`), and binary quantization's `query_encoding` is a string in REST
+ * but a message with a `setting` enum in gRPC.
+ */
+const strictMaps = ['sparse_config', 'multivector_config'] as const;
+
+export function strictModeFromProto(config: StrictModeConfig): Schemas['StrictModeConfig'] {
+  const plain = messageToPlain(StrictModeConfigSchema, config);
+  for (const key of strictMaps) {
+    const wrapped = plain[key] as Record<string, unknown> | undefined;
+    if (wrapped) plain[key] = wrapped[key] ?? {};
+  }
+  return plain as Schemas['StrictModeConfig'];
+}
+
+export function strictModeToProto(config: Schemas['StrictModeConfig'] | Schemas['StrictModeConfigOutput']): Record<string, unknown> {
+  const plain: Record<string, unknown> = { ...config };
+  for (const key of strictMaps) if (plain[key]) plain[key] = { [key]: plain[key] };
+  return plainToMessage(StrictModeConfigSchema, plain);
+}
+
+function quantizationFromPlain(plain: Record<string, unknown>): Record<string, unknown> {
+  const binary = plain.binary as Record<string, unknown> | undefined;
+  const encoding = binary?.query_encoding as { setting?: string } | undefined;
+  if (binary && encoding) binary.query_encoding = (encoding.setting ?? 'default').replace(/_/g, '');
+  return plain;
+}
+
+export function quantizationToProto(config: Schemas['QuantizationConfig'] | Record<string, unknown>): Record<string, unknown> {
+  const plain = JSON.parse(JSON.stringify(config)) as Record<string, Record<string, unknown>>;
+  if (plain.binary && typeof plain.binary.query_encoding === 'string') {
+    plain.binary.query_encoding = { setting: plain.binary.query_encoding };
+  }
+  return plainToMessage(QuantizationConfigSchema, plain);
+}
+
 function metadataFromProto(metadata: { [key: string]: Value }): Schemas['Payload'] {
   return structToJson(metadata);
 }
@@ -167,8 +205,8 @@ export function collectionInfoToProto(info: Schemas['CollectionInfo']): Collecti
       hnswConfig: plainToMessage(HnswConfigDiffSchema, config.hnsw_config),
       optimizerConfig: optimizersToProto(config.optimizer_config),
       walConfig: plainToMessage(WalConfigDiffSchema, config.wal_config ?? {}),
-      quantizationConfig: config.quantization_config ? plainToMessage(QuantizationConfigSchema, config.quantization_config) : undefined,
-      strictModeConfig: config.strict_mode_config ? plainToMessage(StrictModeConfigSchema, config.strict_mode_config) : undefined,
+      quantizationConfig: config.quantization_config ? quantizationToProto(config.quantization_config) : undefined,
+      strictModeConfig: config.strict_mode_config ? strictModeToProto(config.strict_mode_config) : undefined,
       metadata: jsonToStruct(config.metadata as Record<string, unknown> | null | undefined),
     },
   } as CollectionInfoInit;
