@@ -201,3 +201,18 @@ export async function conformance(name: string) {
 export async function contextInfo() {
   return { secure: isSecureContext, locks: 'locks' in navigator };
 }
+
+/** Acknowledged writes, one batch at a time; returns how many points were acknowledged (all of them). */
+export async function ackedWrites(name: string, collection: string, batches: number, dim: number) {
+  const client = await db(name);
+  if (!(await client.collectionExists(collection)).exists) {
+    await client.createCollection(collection, { vectors: { size: dim, distance: 'Dot' } });
+  }
+  let acked = 0;
+  for (let b = 0; b < batches; b++) {
+    const points = Array.from({ length: 100 }, (_, i) => ({ id: b * 100 + i + 1, vector: vector(b * 100 + i, dim) }));
+    await client.upsert(collection, { wait: true, points });
+    acked += points.length;
+  }
+  return acked;
+}
