@@ -75,8 +75,8 @@ export class EngineHost {
     if (hasWebLocks()) claim();
     else {
       // No Web Locks (an insecure context such as http on a LAN address): own the database only if no tab answers
-      // the hello in time. Best effort: two tabs opening at the same instant could both own it, and a follower
-      // does not take over when the owner closes; use https or localhost for several tabs.
+      // the hello in time. Best effort: two tabs opening at the same instant could both own it, and followers take
+      // over only from an owner that closed gracefully (a killed tab says no goodbye); use https or localhost.
       const probe = () => {
         if (this.ownerId === undefined && !this.closing) claim();
       };
