@@ -117,6 +117,10 @@ describe('gRPC Collections', () => {
       Code.Unimplemented,
     );
     await expectCode(
+      collections.deleteShardKey({ collectionName: 'single', request: { shardKey: { key: { case: 'keyword', value: 'k' } } } }),
+      Code.Unimplemented,
+    );
+    await expectCode(
       collections.updateCollectionClusterSetup({
         collectionName: 'single',
         operation: { case: 'dropReplica', value: { shardId: 0, peerId: 1n } },

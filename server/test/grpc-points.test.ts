@@ -6,6 +6,7 @@ import { seededPoints } from './grpc/fixture.js';
 import { startHarness } from './grpc/harness.js';
 import type { Harness } from './grpc/harness.js';
 import { agree } from './grpc/agree.js';
+import { Code, expectCode } from './grpc/expect-code.js';
 import { dense, idOf, no, num, uuid, yes } from './grpc/ids.js';
 
 const query = [0.3, -0.2, 0.9, 0.1];
@@ -238,6 +239,55 @@ describe('gRPC Points', () => {
 
     await points.delete({ collectionName: 'p', wait: true, points: { pointsSelectorOneOf: { case: 'filter', value: { must: [{ conditionOneOf: { case: 'hasId', value: { hasId: [num(2), num(3)] } } }] } } } });
     expect(await h.engine.retrieve('p', { ids: [2, 3] })).toEqual([]);
+  });
+
+  it('serves the grouped and batched legacy rpcs like REST', async () => {
+    const points = client.api('points');
+    const ids = (batches: Array<{ result: Array<{ id?: Parameters<typeof idOf>[0] }> }>) => batches.map((b) => b.result.map((p) => idOf(p.id)));
+    const restIds = (batches: Array<Array<{ id: string | number }>>) => batches.map((b) => b.map((p) => p.id));
+    const groupIds = (groups: Array<{ id?: { kind: { value?: unknown } }; hits: Array<{ id?: Parameters<typeof idOf>[0] }> }> | undefined) =>
+      groups?.map((g) => [g.id?.kind.value, g.hits.map((p) => idOf(p.id))]);
+    const restGroupIds = (groups: Array<{ id: unknown; hits: Array<{ id: string | number }> }>) => groups.map((g) => [g.id, g.hits.map((p) => p.id)]);
+
+    await agree(
+      () => points.searchGroups({ collectionName: 'p', vector: query, vectorName: 'v', groupBy: 'city', groupSize: 2, limit: 3 }),
+      () => h.engine.searchPointGroups('p', { vector: { name: 'v', vector: query }, group_by: 'city', group_size: 2, limit: 3 }),
+      { grpc: (g) => groupIds(g.result?.groups), rest: (r) => restGroupIds(r.groups) },
+    );
+    await agree(
+      () => points.recommendBatch({ collectionName: 'p', recommendPoints: [{ collectionName: 'p', positive: [num(1)], using: 'v', limit: 3n }] }),
+      () => h.engine.recommendBatch('p', { searches: [{ positive: [1], using: 'v', limit: 3 }] }),
+      { grpc: (g) => ids(g.result), rest: restIds },
+    );
+    await agree(
+      () => points.recommendGroups({ collectionName: 'p', positive: [num(1)], using: 'v', groupBy: 'city', groupSize: 1, limit: 2 }),
+      () => h.engine.recommendPointGroups('p', { positive: [1], using: 'v', group_by: 'city', group_size: 1, limit: 2 }),
+      { grpc: (g) => groupIds(g.result?.groups), rest: (r) => restGroupIds(r.groups) },
+    );
+    await agree(
+      () =>
+        points.discoverBatch({
+          collectionName: 'p',
+          discoverPoints: [{ collectionName: 'p', target: { target: { case: 'single', value: { example: { case: 'id', value: num(5) } } } }, using: 'v', limit: 3n }],
+        }),
+      () => h.engine.discoverBatchPoints('p', { searches: [{ target: 5, using: 'v', limit: 3 }] }),
+      { grpc: (g) => ids(g.result), rest: restIds },
+    );
+  });
+
+  it('adds and removes vector names when the engine can, and says so when it cannot', async () => {
+    const points = client.api('points');
+    const engine = h.engine as unknown as { createVectorName?: unknown };
+    const call = points.createVectorName({ collectionName: 'p', vectorName: 'extra', wait: true, vectorConfig: { case: 'denseConfig', value: { size: 2n, distance: Distance.Dot } } });
+    if (typeof engine.createVectorName === 'function') {
+      await call;
+      const info = await h.engine.getCollection('p');
+      expect(info.config.params.vectors).toHaveProperty('extra');
+      await points.deleteVectorName({ collectionName: 'p', vectorName: 'extra', wait: true });
+      expect((await h.engine.getCollection('p')).config.params.vectors).not.toHaveProperty('extra');
+    } else {
+      await expectCode(call, Code.Unimplemented, /not supported/);
+    }
   });
 
   it('applies a batch of operations in order', async () => {
