@@ -39,6 +39,13 @@ describe('openDatabase (Chromium)', () => {
     expect(out.dimension).toMatchObject({ isClass: true, status: 400 });
   });
 
+  it('rejects clearly when the worker script cannot load', async () => {
+    const page = await harness.newPage();
+    const error = await run<any>(page, 'openWithBadWorker');
+    expect(error).toMatchObject({ isClass: true, code: 'unavailable', status: 503 });
+    expect(error.message).toContain('workerUrl');
+  });
+
   it('shares one database between tabs and hands ownership over when the owner closes', async () => {
     const context = await harness.browser.newContext();
     // 1. Tab A opens first and owns the database; tab B forwards to it.

@@ -41,8 +41,22 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Browse
   }
   const worker = spawnWorker(options.workerUrl);
   const api = wrap<WorkerApi>(worker);
+  // A worker script that fails to load or run never answers comlink; its `error` event is the only signal.
+  let onError: (event: Event) => void = () => undefined;
+  const failedToStart = new Promise<never>((_, reject) => {
+    onError = (event) =>
+      reject(
+        new SextantError(
+          'unavailable',
+          `Service unavailable: the Sextant worker did not start (${(event as ErrorEvent).message || 'script failed to load'}); ` +
+            'check that sextant-worker.js is served next to sextant.js, or pass `workerUrl`.',
+        ),
+      );
+    worker.addEventListener('error', onError);
+  });
   try {
-    fromReply(await api.open({ name: options.name }));
+    fromReply(await Promise.race([api.open({ name: options.name }), failedToStart]));
+    worker.removeEventListener('error', onError);
   } catch (error) {
     api[releaseProxy]();
     worker.terminate();

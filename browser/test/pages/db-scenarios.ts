@@ -216,3 +216,12 @@ export async function ackedWrites(name: string, collection: string, batches: num
   }
   return acked;
 }
+
+export async function openWithBadWorker() {
+  try {
+    await openDatabase({ name: 'bad', workerUrl: '/sdk/no-such-worker.js' });
+    return null;
+  } catch (e) {
+    return errorFields(e);
+  }
+}
