@@ -116,6 +116,13 @@ export class SyncReplica {
     this.status.update({ state: 'idle' });
   }
 
+  /** Stops and stops capturing local writes (they are then no longer queued): for discarding this replica object. */
+  async close(): Promise<void> {
+    await this.stop();
+    this.detach?.();
+    this.detach = undefined;
+  }
+
   private async run(): Promise<void> {
     let backoff = BACKOFF_MIN_MS;
     const live = this.options.live ?? true;
