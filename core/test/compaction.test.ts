@@ -7,7 +7,7 @@ describe('compaction on flush', () => {
     const client = await createEmbeddedClient({ storage });
     await client.createCollection('c', {
       vectors: { size: 4, distance: 'Dot' },
-      optimizers_config: { deleted_threshold: 0.2, vacuum_min_vector_number: 100 },
+      optimizers_config: { deleted_threshold: 0.2, vacuum_min_vector_number: 100, indexing_threshold: 1 },
       hnsw_config: { full_scan_threshold: 0 },
     });
     await client.createPayloadIndex('c', { field_name: 'k', field_schema: 'integer' });
@@ -34,6 +34,8 @@ describe('compaction on flush', () => {
     const reopened = await createEmbeddedClient({ storage });
     expect(await reopened.query('c', request)).toEqual(before);
     // The rebuilt graph answers too: the unfiltered top 10 by graph walk equals the exact one.
+    await reopened.engine.resolve('c').whenIndexed();
+    expect((await reopened.getCollection('c')).indexed_vectors_count).toBe(270);
     const graph = await reopened.query('c', { query: [1, 2, 3, 4], limit: 10 });
     const exact = await reopened.query('c', { query: [1, 2, 3, 4], limit: 10, params: { exact: true } });
     expect(graph.points.map((p) => p.id)).toEqual(exact.points.map((p) => p.id));

@@ -10,8 +10,13 @@ function rng(seed: number) {
 
 async function seeded(storage: MemoryStorage, n: number, options: { walFlushBytes?: number } = {}): Promise<EmbeddedClient> {
   const client = await createEmbeddedClient({ storage, ...options });
-  // full_scan_threshold 0: every query walks the graph, so the decoded graph is what answers.
-  await client.createCollection('docs', { vectors: { size: 8, distance: 'Cosine' }, hnsw_config: { full_scan_threshold: 0 } });
+  // full_scan_threshold 0 and a 1 KB indexing threshold: the graph is built (in the background) and every query
+  // walks it, so after a reopen the decoded graph is what answers.
+  await client.createCollection('docs', {
+    vectors: { size: 8, distance: 'Cosine' },
+    hnsw_config: { full_scan_threshold: 0 },
+    optimizers_config: { indexing_threshold: 1 },
+  });
   const r = rng(7);
   for (let start = 0; start < n; start += 50) {
     const points = [];
@@ -33,6 +38,7 @@ describe('persistence through Storage', () => {
     const storage = new MemoryStorage();
     const a = await seeded(storage, 300);
     await createProdAlias(a);
+    await a.engine.resolve('docs').whenIndexed();
     const before = await probe(a);
     const scrollBefore = await a.scroll('docs', { limit: 1000, with_vector: true });
     await a.close();
@@ -45,7 +51,7 @@ describe('persistence through Storage', () => {
     expect(inserts).not.toHaveBeenCalled();
     expect(await probe(b)).toEqual(before);
     expect(await b.scroll('docs', { limit: 1000, with_vector: true })).toEqual(scrollBefore);
-    expect((await b.getCollection('prod')).points_count).toBe(300);
+    expect(await b.getCollection('prod')).toMatchObject({ status: 'green', points_count: 300, indexed_vectors_count: 300 });
     expect((await b.upsert('docs', { points: [{ id: 1000, vector: [1, 0, 0, 0, 0, 0, 0, 0] }] })).operation_id).toBe(6);
   });
 

@@ -28,13 +28,20 @@ async function build(distance: 'Cosine' | 'Euclid'): Promise<{ client: EmbeddedC
     rare: id % 50 === 0,
   }));
   const client = await createEmbeddedClient();
-  // 4 KB of 8-dim float vectors = 128 points: below that, planning scans; above it walks the graph.
-  await client.createCollection('c', { vectors: { size: DIM, distance }, hnsw_config: { full_scan_threshold: 4, m: 16, ef_construct: 64 } });
+  // 4 KB of 8-dim float vectors = 128 points: below that, planning scans; above it walks the graph. The graph is
+  // built past 1 KB (32 points), and the test waits for background indexing to finish.
+  await client.createCollection('c', {
+    vectors: { size: DIM, distance },
+    hnsw_config: { full_scan_threshold: 4, m: 16, ef_construct: 64 },
+    optimizers_config: { indexing_threshold: 1 },
+  });
   await client.createPayloadIndex('c', { field_name: 'color', field_schema: 'keyword' });
   await client.createPayloadIndex('c', { field_name: 'rare', field_schema: 'bool' });
   for (let i = 0; i < N; i += 500) {
     await client.upsert('c', { points: rows.slice(i, i + 500).map((x) => ({ id: x.id, vector: x.v, payload: { color: x.color, rare: x.rare } })) });
   }
+  await client.engine.resolve('c').whenIndexed();
+  expect((await client.getCollection('c')).indexed_vectors_count).toBe(N);
   return { client, rows };
 }
 

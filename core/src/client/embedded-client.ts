@@ -52,9 +52,11 @@ export class EmbeddedClient implements SextantClient {
 
   async getCollection(name: string): Result<'getCollection'> {
     const c = this.engine.resolve(name);
+    const failure = c.indexingError;
     return {
-      status: 'green',
-      optimizer_status: 'ok',
+      // Qdrant: yellow while optimizers (here: background indexing) run, red when one failed.
+      status: failure !== undefined ? 'red' : c.indexing ? 'yellow' : 'green',
+      optimizer_status: failure !== undefined ? { error: failure } : 'ok',
       indexed_vectors_count: c.segment.indexedVectorsCount(),
       points_count: c.segment.ids.liveCount,
       segments_count: 1,

@@ -23,6 +23,9 @@ export interface CollectionOptions {
   walFlushBytes?: number;
 }
 
+/** Longest stretch of background indexing before yielding to queued reads and writes. */
+const INDEX_SLICE_MS = 20;
+
 /** Where a collection keeps its blobs: `collections/<encoded name>/{config,segment,wal}`. */
 export function collectionPrefix(name: string): string {
   return `collections/${encodeURIComponent(name)}/`;
@@ -41,12 +44,15 @@ export class Collection {
   private seq: number;
   private closed = false;
   private readonly listeners = new Set<AppliedListener>();
+  private indexingScheduled = false;
+  /** Set if background indexing ever failed (a bug): getCollection then reports status red with the message. */
+  private indexingFailure: string | undefined;
 
   private constructor(
     private readonly storage: Storage,
     readonly name: string,
     private configValue: CollectionConfig,
-    readonly specs: VectorSpec[],
+    private specsValue: VectorSpec[],
     private segmentValue: LocalSegment,
     private readonly log: OpLog,
     private readonly options: CollectionOptions,
@@ -54,6 +60,20 @@ export class Collection {
     readonly droppedLogBytes: number,
   ) {
     this.seq = segmentValue.lastSeq;
+  }
+
+  /** Vector names and their parameters (dense specs follow `indexing_threshold` updates). */
+  get specs(): VectorSpec[] {
+    return this.specsValue;
+  }
+
+  /** Whether background indexing has work left: Qdrant reports such a collection as yellow. */
+  get indexing(): boolean {
+    return this.segmentValue.wantsIndexing();
+  }
+
+  get indexingError(): string | undefined {
+    return this.indexingFailure;
   }
 
   /** The live segment. Replaced by compaction: read it per call, never keep it across awaits. */
@@ -104,6 +124,7 @@ export class Collection {
       applyOperation(segment, decodeOperation(record.payload), record.seq);
       collection.seq = Math.max(collection.seq, record.seq);
     }
+    collection.scheduleIndexing();
     return collection;
   }
 
@@ -127,6 +148,7 @@ export class Collection {
       }
       if (wait) await this.storage.sync();
       if (this.log.bytes >= this.flushThreshold()) await this.flushNow();
+      this.scheduleIndexing();
       return results;
     });
   }
@@ -145,6 +167,60 @@ export class Collection {
       await this.storage.write(`${collectionPrefix(this.name)}config`, utf8Encode(JSON.stringify(next)));
       await this.storage.sync();
       this.configValue = next;
+      this.applySpecs(vectorSpecs(next));
+    });
+  }
+
+  /**
+   * Points the live slots at updated specs: search defaults (`ef_construct` as default ef, `full_scan_threshold`)
+   * and `indexing_threshold` take effect at once. A built graph keeps the `m` / `ef_construct` it was built with
+   * until compaction rebuilds it.
+   */
+  private applySpecs(specs: VectorSpec[]): void {
+    this.specsValue = specs;
+    for (const spec of specs) {
+      const slot = this.segmentValue.slots.get(spec.name);
+      if (slot === undefined || slot.kind !== spec.kind) continue;
+      (slot as { spec: VectorSpec }).spec = spec;
+      if (slot.kind === 'dense' && spec.kind === 'dense') slot.index.setIndexingThreshold(spec.indexingThresholdKb);
+    }
+    this.scheduleIndexing();
+  }
+
+  /**
+   * Starts background indexing when there is work: slices of a few milliseconds, each through the write queue (so
+   * never in the middle of an op), with a macrotask between slices so reads and writes interleave.
+   */
+  private scheduleIndexing(): void {
+    if (this.indexingScheduled || this.closed || this.indexingFailure !== undefined || !this.segmentValue.wantsIndexing()) return;
+    this.indexingScheduled = true;
+    const timers = globalThis as unknown as { setTimeout(fn: () => void, ms: number): { unref?(): void } | number };
+    const tick = (): void => {
+      this.queue
+        .run(() => (this.closed ? false : this.segmentValue.indexSome(Date.now() + INDEX_SLICE_MS)))
+        .then(
+          (more) => {
+            if (more) later();
+            else this.indexingScheduled = false;
+          },
+          (error: unknown) => {
+            this.indexingScheduled = false;
+            this.indexingFailure = error instanceof Error ? error.message : String(error);
+          },
+        );
+    };
+    // unref: pending indexing must not keep a Node process alive; what is left is redone after reopen.
+    const later = () => {
+      const handle = timers.setTimeout(tick, 0);
+      if (typeof handle === 'object') handle.unref?.();
+    };
+    later();
+  }
+
+  /** Resolves once every stored vector is linked into its graph (what Qdrant's status going green signals). */
+  whenIndexed(): Promise<void> {
+    return this.queue.run(() => {
+      if (!this.closed) this.segmentValue.indexAll();
     });
   }
 
@@ -181,6 +257,7 @@ export class Collection {
     const optimizer = this.configValue.optimizer_config;
     if (shouldCompact(this.segment, Number(optimizer.deleted_threshold ?? 0.2), Number(optimizer.vacuum_min_vector_number ?? 1000))) {
       this.segmentValue = compactSegment(this.segment, this.specs);
+      this.scheduleIndexing();
     }
     await this.storage.write(`${prefix}segment`, encodeSegment(this.segment.encode()));
     // The segment must be durable before the log that could rebuild it goes away.

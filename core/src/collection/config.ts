@@ -10,7 +10,7 @@ type HnswConfig = Schemas['HnswConfig'];
 
 /** What the segment needs to know about one vector name. `name` is `''` for the unnamed vector. */
 export type VectorSpec =
-  | { kind: 'dense'; name: string; size: number; distance: DistanceName; hnsw: HnswConfig }
+  | { kind: 'dense'; name: string; size: number; distance: DistanceName; hnsw: HnswConfig; indexingThresholdKb: number }
   | { kind: 'multi'; name: string; size: number; distance: DistanceName; hnsw: HnswConfig }
   | { kind: 'sparse'; name: string; modifier: 'none' | 'idf' };
 
@@ -77,13 +77,11 @@ export function buildCollectionConfig(args: CreateArgs): CollectionConfig {
 export function vectorSpecs(config: CollectionConfig): VectorSpec[] {
   const specs: VectorSpec[] = [];
   const vectors = config.params.vectors;
-  const toSpec = (name: string, p: Schemas['VectorParams']): VectorSpec => ({
-    kind: p.multivector_config ? 'multi' : 'dense',
-    name,
-    size: p.size,
-    distance: p.distance as DistanceName,
-    hnsw: { ...config.hnsw_config, ...stripNulls(p.hnsw_config ?? {}) } as HnswConfig,
-  });
+  const indexingThresholdKb = indexingThreshold(config);
+  const toSpec = (name: string, p: Schemas['VectorParams']): VectorSpec => {
+    const common = { name, size: p.size, distance: p.distance as DistanceName, hnsw: { ...config.hnsw_config, ...stripNulls(p.hnsw_config ?? {}) } as HnswConfig };
+    return p.multivector_config ? { kind: 'multi', ...common } : { kind: 'dense', ...common, indexingThresholdKb };
+  };
   if (vectors !== undefined && vectors !== null) {
     if (isVectorParams(vectors)) specs.push(toSpec('', vectors));
     else for (const [name, p] of Object.entries(vectors)) specs.push(toSpec(name, p as Schemas['VectorParams']));
@@ -133,6 +131,12 @@ export function patchCollectionConfig(config: CollectionConfig, patch: Schemas['
     }
   }
   return next;
+}
+
+/** Qdrant's `indexing_threshold` (KB of vectors before a graph is built; 0 = never), default 10000. */
+export function indexingThreshold(config: CollectionConfig): number {
+  const kb = config.optimizer_config.indexing_threshold;
+  return typeof kb === 'number' ? kb : 10000;
 }
 
 export function isVectorParams(value: unknown): value is Schemas['VectorParams'] {

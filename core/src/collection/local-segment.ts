@@ -4,6 +4,7 @@ import { IdTracker, type PointKey } from '../segment/id-tracker.js';
 import type { SegmentImage } from '../segment/segment-format.js';
 import { DenseVectorStorage, MultiVectorStorage, SparseVectorStorage } from '../segment/vector-storage.js';
 import { HnswIndex } from '../index/hnsw/hnsw-index.js';
+import { DenseIndex } from './dense-index.js';
 import { SparseIndex } from '../index/sparse/sparse-index.js';
 import { PayloadStorage } from '../segment/payload-storage.js';
 import { PayloadIndexSet } from '../index/payload/payload-index-set.js';
@@ -13,8 +14,8 @@ export interface DenseSlot {
   kind: 'dense';
   spec: Extract<VectorSpec, { kind: 'dense' }>;
   storage: DenseVectorStorage;
-  /** Absent when the collection's `m` is 0: Qdrant's way to switch the graph off; searches then scan. */
-  hnsw: HnswIndex | undefined;
+  /** The graph and the ids still waiting to join it. */
+  index: DenseIndex;
 }
 export interface MultiSlot {
   kind: 'multi';
@@ -28,9 +29,6 @@ export interface SparseSlot {
   index: SparseIndex;
 }
 export type VectorSlot = DenseSlot | MultiSlot | SparseSlot;
-
-/** Fixed seed: the same writes build the same graph, so tests and replays are reproducible. */
-const HNSW_SEED = 0x5eed;
 
 /**
  * The one segment of a collection: the id tracker plus every per-point storage and index, all indexed by internal id.
@@ -74,7 +72,7 @@ export class LocalSegment implements PointAccess {
         const storage = DenseVectorStorage.decode(section(`vectors/${key}`));
         const graph = image.sections.get(`hnsw/${key}`);
         const hnsw = graph === undefined ? undefined : HnswIndex.decode(graph, storage);
-        slots.set(spec.name, { kind: 'dense', spec, storage, hnsw });
+        slots.set(spec.name, { kind: 'dense', spec, storage, index: DenseIndex.decode(storage, hnsw, spec.indexingThresholdKb) });
       } else if (spec.kind === 'multi') {
         slots.set(spec.name, { kind: 'multi', spec, storage: MultiVectorStorage.decode(section(`vectors/${key}`)) });
       } else {
@@ -100,7 +98,7 @@ export class LocalSegment implements PointAccess {
     for (const [name, slot] of this.slots) {
       const key = encodeURIComponent(name);
       sections.set(`vectors/${key}`, slot.storage.encode());
-      if (slot.kind === 'dense' && slot.hnsw !== undefined) sections.set(`hnsw/${key}`, slot.hnsw.encode());
+      if (slot.kind === 'dense' && slot.index.graph !== undefined) sections.set(`hnsw/${key}`, slot.index.graph.encode());
       if (slot.kind === 'sparse') sections.set(`sparse-index/${key}`, slot.index.encode());
     }
     return { lastSeq: this.lastSeq, sections };
@@ -167,7 +165,7 @@ export class LocalSegment implements PointAccess {
     const slot = this.slots.get(name)!;
     if (slot.kind === 'dense') {
       slot.storage.set(id, value as number[]);
-      slot.hnsw?.insert(id);
+      slot.index.add(id);
     } else if (slot.kind === 'multi') {
       slot.storage.set(id, value as number[][]);
     } else {
@@ -179,7 +177,7 @@ export class LocalSegment implements PointAccess {
   deleteVector(id: number, name: string): void {
     const slot = this.slots.get(name);
     if (slot === undefined || !slot.storage.has(id)) return;
-    if (slot.kind === 'dense') slot.hnsw?.remove(id);
+    if (slot.kind === 'dense') slot.index.remove(id);
     else if (slot.kind === 'sparse') slot.index.remove(id);
     slot.storage.delete(id);
   }
@@ -187,16 +185,39 @@ export class LocalSegment implements PointAccess {
   /** Number of vectors held by HNSW graphs and sparse indexes (CollectionInfo.indexed_vectors_count). */
   indexedVectorsCount(): number {
     let n = 0;
-    for (const slot of this.slots.values()) if (slot.kind !== 'multi') n += slot.storage.count;
+    for (const slot of this.slots.values()) {
+      if (slot.kind === 'dense') n += slot.index.indexedCount;
+      else if (slot.kind === 'sparse') n += slot.storage.count;
+    }
     return n;
+  }
+
+  /** Whether some dense vector name has vectors waiting to join its graph (Qdrant would say: optimizing). */
+  wantsIndexing(): boolean {
+    for (const slot of this.slots.values()) if (slot.kind === 'dense' && slot.index.wantsIndexing()) return true;
+    return false;
+  }
+
+  /** Background indexing step: links pending vectors until `deadline` (Date.now ms); true if work remains. */
+  indexSome(deadline: number): boolean {
+    for (const slot of this.slots.values()) {
+      if (slot.kind !== 'dense' || !slot.index.wantsIndexing()) continue;
+      slot.index.indexSome(deadline);
+      if (Date.now() >= deadline) break;
+    }
+    return this.wantsIndexing();
+  }
+
+  /** Links every pending vector now (before shipping a segment whose receiver should not have to). */
+  indexAll(): void {
+    while (this.indexSome(Infinity));
   }
 }
 
 function newSlot(spec: VectorSpec): VectorSlot {
   if (spec.kind === 'dense') {
     const storage = new DenseVectorStorage(spec.size, spec.distance);
-    const hnsw = spec.hnsw.m > 0 ? new HnswIndex(storage, { m: spec.hnsw.m, efConstruct: spec.hnsw.ef_construct, seed: HNSW_SEED }) : undefined;
-    return { kind: 'dense', spec, storage, hnsw };
+    return { kind: 'dense', spec, storage, index: DenseIndex.create(storage, spec.hnsw.m, spec.hnsw.ef_construct, spec.indexingThresholdKb) };
   }
   if (spec.kind === 'multi') return { kind: 'multi', spec, storage: new MultiVectorStorage(spec.size, spec.distance) };
   const storage = new SparseVectorStorage();

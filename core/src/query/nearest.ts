@@ -27,7 +27,8 @@ export interface NearestResult {
 
 /**
  * Nearest neighbours of one vector, with Qdrant's planning for dense vectors:
- * - `exact: true`, no graph (`m = 0`), or fewer vectors than `full_scan_threshold` (KB of vectors) -> exact scan;
+ * - `exact: true`, no graph (`m = 0`, or not built yet), or fewer vectors than `full_scan_threshold` (KB of
+ *   vectors) -> exact scan;
  * - with a filter, the planner's cardinality estimate decides: a match set whose upper bound fits under the
  *   threshold is scored exactly (only the candidates, when payload indexes give them); a lower bound above it walks
  *   the graph with the filter as `accept`; in between, the expected count decides.
@@ -55,11 +56,12 @@ export function searchNearest(segment: LocalSegment, s: NearestSearch): NearestR
     return { ...exactSearch(slot.storage, query, s.k, accept, candidates), path: 'exact' };
   }
   const ef = Math.max(s.hnswEf ?? slot.spec.hnsw.ef_construct, s.k);
-  return { ...slot.hnsw!.search(query, s.k, ef, accept), path: 'hnsw' };
+  return { ...slot.index.search(query, s.k, ef, accept), path: 'hnsw' };
 }
 
 function useExact(slot: DenseSlot, s: NearestSearch): boolean {
-  if (s.exact === true || slot.hnsw === undefined) return true;
+  // No graph, or nothing linked into it yet (indexing is deferred, see DenseIndex): only a scan can answer.
+  if (s.exact === true || slot.index.indexedCount === 0) return true;
   const threshold = fullScanPoints(slot);
   if (slot.storage.count < threshold) return true;
   if (s.filter === undefined) return false;

@@ -1,0 +1,146 @@
+import type { DenseVectorStorage } from '../segment/vector-storage.js';
+import { HnswIndex } from '../index/hnsw/hnsw-index.js';
+import { exactSearch } from '../index/hnsw/exact-search.js';
+import type { ScoredIds } from '../index/hnsw/hnsw-index.js';
+
+/** Fixed seed: the same writes build the same graph, so tests and replays are reproducible. */
+const HNSW_SEED = 0x5eed;
+
+/**
+ * The HNSW graph of one dense vector name plus the ids not linked into it yet, as Qdrant's optimizer does it:
+ * a vector is stored at once but joins the graph only once the vector name holds more than `indexing_threshold`
+ * KB of vectors, and then in the background (`indexSome`), never on the write path. Until then the planner scans
+ * exactly (below `full_scan_threshold` it would anyway), so small collections never pay for a graph.
+ *
+ * Invariant: every live vector is either in the graph or flagged pending, never both. A search through the graph
+ * also scores the pending ids exactly and merges, so results never miss a point that is not indexed yet.
+ * The pending list is not persisted: after decoding, it is "every stored vector the graph does not hold".
+ */
+export class DenseIndex {
+  /** Pending ids in insertion order; only `[cursor, length)` may still be pending (flag says which still are). */
+  private pending: Uint32Array = new Uint32Array(64);
+  private length = 0;
+  private cursor = 0;
+  private flag: Uint8Array = new Uint8Array(64);
+  private pendingTotal = 0;
+
+  private constructor(
+    readonly storage: DenseVectorStorage,
+    /** Absent when `m` is 0 (Qdrant's switch to turn the graph off): searches always scan. */
+    readonly graph: HnswIndex | undefined,
+    private thresholdPoints: number,
+  ) {}
+
+  static create(storage: DenseVectorStorage, m: number, efConstruct: number, indexingThresholdKb: number): DenseIndex {
+    const graph = m > 0 ? new HnswIndex(storage, { m, efConstruct, seed: HNSW_SEED }) : undefined;
+    return new DenseIndex(storage, graph, thresholdPoints(indexingThresholdKb, storage.dim));
+  }
+
+  /** Rebinds a decoded graph (never rebuilt) and marks what it lacks as pending. */
+  static decode(storage: DenseVectorStorage, graph: HnswIndex | undefined, indexingThresholdKb: number): DenseIndex {
+    const index = new DenseIndex(storage, graph, thresholdPoints(indexingThresholdKb, storage.dim));
+    for (let id = 0; id < storage.idLimit; id++) if (storage.has(id) && !(graph?.has(id) ?? false)) index.add(id);
+    return index;
+  }
+
+  setIndexingThreshold(kb: number): void {
+    this.thresholdPoints = thresholdPoints(kb, this.storage.dim);
+  }
+
+  get pendingCount(): number {
+    return this.pendingTotal;
+  }
+
+  /** Vectors linked into the graph (CollectionInfo.indexed_vectors_count). */
+  get indexedCount(): number {
+    return this.graph?.size ?? 0;
+  }
+
+  /** A vector was stored under `id` (a fresh id: ids are never reused before compaction). */
+  add(id: number): void {
+    if (this.length === this.pending.length) this.pending = grow(this.pending, this.length * 2);
+    if (id >= this.flag.length) {
+      const flag = new Uint8Array(Math.max(id + 1, this.flag.length * 2));
+      flag.set(this.flag);
+      this.flag = flag;
+    }
+    this.pending[this.length++] = id;
+    this.flag[id] = 1;
+    this.pendingTotal++;
+  }
+
+  /** The vector of `id` is going away: unlink it, or just forget it if it never got linked. */
+  remove(id: number): void {
+    if (id < this.flag.length && this.flag[id] === 1) {
+      this.flag[id] = 0;
+      this.pendingTotal--;
+    } else {
+      this.graph?.remove(id);
+    }
+  }
+
+  /** Whether background work is due: there is a graph, something pending, and enough vectors to index at all. */
+  wantsIndexing(): boolean {
+    return this.graph !== undefined && this.pendingTotal > 0 && this.storage.count >= this.thresholdPoints;
+  }
+
+  /** Links pending ids into the graph until `deadline` (ms, Date.now) or none is left; true if work remains. */
+  indexSome(deadline: number): boolean {
+    const graph = this.graph;
+    if (graph === undefined) return false;
+    let n = 0;
+    while (this.cursor < this.length) {
+      const id = this.pending[this.cursor++]!;
+      if (this.flag[id] !== 1) continue;
+      this.flag[id] = 0;
+      this.pendingTotal--;
+      graph.insert(id);
+      // Date.now is cheap but not free: look at the clock every few inserts.
+      if ((++n & 7) === 0 && Date.now() >= deadline) break;
+    }
+    if (this.cursor === this.length) this.cursor = this.length = 0;
+    return this.pendingTotal > 0;
+  }
+
+  /**
+   * Graph walk plus an exact pass over the pending ids, merged best first. `accept` must reject dead ids.
+   */
+  search(query: Float32Array, k: number, ef: number, accept: (id: number) => boolean): ScoredIds {
+    const fromGraph = this.graph!.search(query, k, ef, accept);
+    if (this.pendingTotal === 0) return fromGraph;
+    const flag = this.flag;
+    const fromPending = exactSearch(this.storage, query, k, (id) => flag[id] === 1 && accept(id), this.pending.subarray(this.cursor, this.length));
+    return mergeBest(fromGraph, fromPending, k, this.storage.distance === 'Cosine' || this.storage.distance === 'Dot');
+  }
+}
+
+/** `indexing_threshold` is in KB of vectors; 0 turns indexing off, as in Qdrant. */
+function thresholdPoints(kb: number, dim: number): number {
+  return kb <= 0 ? Infinity : (kb * 1024) / (dim * 4);
+}
+
+function grow(a: Uint32Array, size: number): Uint32Array {
+  const b = new Uint32Array(size);
+  b.set(a);
+  return b;
+}
+
+/** Merges two best-first lists of distinct ids into the best `k`. */
+function mergeBest(a: ScoredIds, b: ScoredIds, k: number, higher: boolean): ScoredIds {
+  const n = Math.min(k, a.ids.length + b.ids.length);
+  const ids = new Uint32Array(n);
+  const scores = new Float32Array(n);
+  let i = 0;
+  let j = 0;
+  for (let o = 0; o < n; o++) {
+    const takeA = j >= b.ids.length || (i < a.ids.length && (higher ? a.scores[i]! >= b.scores[j]! : a.scores[i]! <= b.scores[j]!));
+    if (takeA) {
+      ids[o] = a.ids[i]!;
+      scores[o] = a.scores[i++]!;
+    } else {
+      ids[o] = b.ids[j]!;
+      scores[o] = b.scores[j++]!;
+    }
+  }
+  return { ids, scores };
+}
