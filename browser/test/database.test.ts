@@ -84,6 +84,25 @@ describe('openDatabase (Chromium)', () => {
     await context.close();
   });
 
+  it('completes a follower\'s writes that were in flight when the owner tab closed', async () => {
+    const context = await harness.browser.newContext();
+    const a = await harness.newPage(context);
+    await run(a, 'ackedWrites', 'flight', 'c', 1, 32);
+    const b = await harness.newPage(context);
+    expect(await run(b, 'role', 'flight')).toBe('follower');
+    // 1. B writes 40 batches through A; A's tab closes once some, not all, are acknowledged.
+    const writing = run<number>(b, 'ackedWrites', 'flight', 'c', 40, 32);
+    await b.waitForFunction('(window.progress ?? 0) >= 500');
+    await a.close();
+    const ackedBeforeClose = await b.evaluate('window.progress');
+    expect(ackedBeforeClose).toBeLessThan(4000);
+    // 2. Every batch is acknowledged (resent to B itself once it owns the database), and all of them are stored.
+    expect(await writing).toBe(4000);
+    expect(await run(b, 'role', 'flight')).toBe('owner');
+    expect(await run(b, 'countPoints', 'flight', 'c')).toBe(4000);
+    await context.close();
+  });
+
   it('fails an upsert beyond the quota with storage_full and keeps the collection usable', async () => {
     const context = await harness.browser.newContext();
     const page = await harness.newPage(context);

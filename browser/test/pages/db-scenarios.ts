@@ -213,6 +213,7 @@ export async function ackedWrites(name: string, collection: string, batches: num
     const points = Array.from({ length: 100 }, (_, i) => ({ id: b * 100 + i + 1, vector: vector(b * 100 + i, dim) }));
     await client.upsert(collection, { wait: true, points });
     acked += points.length;
+    (globalThis as { progress?: number }).progress = acked;
   }
   return acked;
 }
