@@ -121,7 +121,7 @@ export function mergeMap(dest: JsonMap, src: JsonMap): void {
   for (const k of Object.keys(src)) {
     const v = src[k];
     if (v === null) delete dest[k];
-    else dest[k] = structuredCloneJson(v);
+    else putOwn(dest, k, structuredCloneJson(v));
   }
 }
 
@@ -136,7 +136,7 @@ export function setAtPath(dest: JsonMap, path: JsonPath, src: JsonMap): void {
 
 function setInMap(key: string, rest: readonly PathItem[], i: number, map: JsonMap, src: JsonMap): void {
   const existing = Object.prototype.hasOwnProperty.call(map, key) ? map[key] : null;
-  map[key] = setIn(rest, i, existing, src);
+  putOwn(map, key, setIn(rest, i, existing, src));
 }
 
 function setIn(rest: readonly PathItem[], i: number, dest: unknown, src: JsonMap): unknown {
@@ -191,6 +191,15 @@ export function structuredCloneJson<T>(value: T): T {
   if (typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) return value.map(structuredCloneJson) as T;
   const out: JsonMap = {};
-  for (const k of Object.keys(value)) out[k] = structuredCloneJson((value as JsonMap)[k]);
+  for (const k of Object.keys(value)) putOwn(out, k, structuredCloneJson((value as JsonMap)[k]));
   return out as T;
+}
+
+/**
+ * `map[key] = value`, except that a `__proto__` key (legal JSON, and data to Qdrant) becomes an own property
+ * instead of replacing the object's prototype, which would make the payload appear to hold the value's keys.
+ */
+function putOwn(map: JsonMap, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(map, key, { value, writable: true, enumerable: true, configurable: true });
+  else map[key] = value as JsonMap[string];
 }
