@@ -27,7 +27,13 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   await app.listen({ host: config.host, port: config.httpPort });
   const address = app.server.address();
   const httpPort = typeof address === 'object' && address ? address.port : config.httpPort;
-  const grpc = await startGrpcServer({ client, host: config.host, port: config.grpcPort, ...keys });
+  const grpc = await startGrpcServer({
+    client,
+    host: config.host,
+    port: config.grpcPort,
+    snapshotsDir: config.snapshotsPath,
+    ...keys,
+  });
 
   let closing: Promise<void> | undefined;
   return {
