@@ -21,6 +21,7 @@ import { serveDirectory } from './static-files.js';
 import { bodyError } from './validation/body-errors.js';
 import { registerSyncRoutes } from '../sync/sync-routes.js';
 import { specValidator } from './validation/ajv-instance.js';
+import { parseJsonBody } from './validation/json-body.js';
 
 export interface RestAppOptions {
   /** The engine; an `EmbeddedClient` from `@sextant/core` or anything with the same methods. */
@@ -60,7 +61,14 @@ const HANDLERS: Record<string, Handler> = {
  */
 export async function buildRestApp(options: RestAppOptions): Promise<FastifyInstance> {
   const bodyLimit = options.bodyLimit ?? 32 * 1024 * 1024;
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit, return503OnClosing: true });
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit,
+    return503OnClosing: true,
+    // Long names reach the engine, which refuses them in Qdrant's words; a bad URL still gets Qdrant's envelope.
+    routerOptions: { maxParamLength: 2048 },
+    frameworkErrors: (error, _request, reply) => sendError(reply, error, process.hrtime.bigint()),
+  });
   const services: RestServices = {
     client: options.client,
     metrics: new Metrics(),
@@ -132,34 +140,25 @@ function startOf(reply: FastifyReply): bigint {
  */
 function validBody(op: Operation, raw: unknown): unknown {
   let body = raw;
-  if (Buffer.isBuffer(body)) body = body.length === 0 ? undefined : parseJson(body.toString('utf8'));
+  if (Buffer.isBuffer(body)) body = parseJsonBody(body);
   if (body === undefined || body === null) body = {};
   const validate = specValidator(op.body!);
   if (!validate(body)) throw bodyError(validate.errors ?? []);
   return body;
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new SextantError('bad_request', `Format error in JSON body: ${(error as Error).message}`);
-  }
-}
-
 /**
- * JSON is parsed here rather than by fastify so that malformed JSON gets Qdrant's 400 envelope. Other content types
- * (multipart snapshot uploads, curl's default form type carrying JSON) arrive as a Buffer for the route to read.
+ * JSON is parsed here rather than by fastify so that malformed JSON gets Qdrant's 400 envelope, under Qdrant's
+ * limits (json-body.ts). Other content types (multipart snapshot uploads, curl's default form type carrying JSON)
+ * arrive as a Buffer for the route to read.
  */
 function registerBodyParsers(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    const text = body as string;
-    if (text.length === 0) return done(null, undefined);
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
     try {
-      done(null, JSON.parse(text));
+      done(null, parseJsonBody(body as Buffer));
     } catch (error) {
-      done(new SextantError('bad_request', `Format error in JSON body: ${(error as Error).message}`), undefined);
+      done(error as Error, undefined);
     }
   });
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
