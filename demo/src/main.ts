@@ -2,7 +2,7 @@ import { ensureShippedData, fetchShippedData } from './data/load-dataset.js';
 import { SentenceEmbedder } from './embed/sentence-embedder.js';
 import { decodeWordVectors } from './embed/word-vectors.js';
 import { registerOfflineCopy } from './offline/register-offline-copy.js';
-import { loadSdk, type DemoDatabase } from './sdk.js';
+import { loadSdk, offlineWorkerUrl, type DemoDatabase } from './sdk.js';
 import { DocForm } from './ui/doc-form.js';
 import { byId } from './ui/dom.js';
 import { SearchView } from './ui/search-view.js';
@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   byId('collection-name').textContent = manifest.collection;
 
   say(`Opening the browser database with ${url}\u2026`);
-  const db: DemoDatabase = await sdk.openDatabase({ name: DB_NAME });
+  const db: DemoDatabase = await sdk.openDatabase({ name: DB_NAME, workerUrl: offlineWorkerUrl(url) });
   progress.hidden = false;
   const created = await ensureShippedData(db, DB_NAME, data, ({ loaded, total }) => {
     progress.max = total;

@@ -13,7 +13,20 @@ export type DemoDatabase = SextantClient & {
 };
 
 export interface SextantSdk {
-  openDatabase(options: { name: string }): Promise<DemoDatabase>;
+  openDatabase(options: { name: string; workerUrl?: string | URL }): Promise<DemoDatabase>;
+}
+
+/**
+ * The worker the SDK should start: a same-origin blob module that imports the SDK's `sextant-worker.js`.
+ *
+ * Why not the worker file itself: Chromium does not pass a dedicated worker's own script request through the page's
+ * service worker, so with the server stopped `new Worker('/sdk/sextant-worker.js')` fails even though the offline
+ * cache holds the file. A blob worker inherits the page's service worker, and its `import` is an ordinary request
+ * the cache answers. Online the two behave the same.
+ */
+export function offlineWorkerUrl(sdkUrl: string): string {
+  const worker = new URL('sextant-worker.js', sdkUrl).href;
+  return URL.createObjectURL(new Blob([`import ${JSON.stringify(worker)};`], { type: 'text/javascript' }));
 }
 
 /**

@@ -58,8 +58,10 @@ async function networkFirst(request: Request, event: FetchEvent): Promise<Respon
     }
     return response;
   } catch (error) {
-    // The query string of a page URL (e.g. ?sdk=...) selects options, not content: any cached copy of the page will do.
-    const cached = await caches.match(request, { cacheName: CACHE, ignoreSearch: request.mode === 'navigate' });
+    // The query string of a page URL (e.g. ?sdk=...) selects options, not content: any cached copy of the page will
+    // do. `ignoreVary`: the server answers with `Vary: Origin` (CORS), and a module script's request carries an
+    // Origin header the install's request did not, so a Vary-respecting match would miss app.js and the SDK.
+    const cached = await caches.match(request, { cacheName: CACHE, ignoreSearch: request.mode === 'navigate', ignoreVary: true });
     if (cached) return cached;
     throw error;
   }
