@@ -96,3 +96,17 @@ describe('EmbeddedClient reads', () => {
     expect(filtered.hits).toEqual([{ value: 'north', count: 1 }, { value: 'sea', count: 1 }, { value: 'south', count: 1 }]);
   });
 });
+
+describe('payload index requests', () => {
+  it('rejects a bad field schema before logging it, so the collection still reopens', async () => {
+    const { MemoryStorage } = await import('@sextant/core');
+    const storage = new MemoryStorage();
+    const client = await createEmbeddedClient({ storage });
+    await client.createCollection('c', { vectors: { size: 2, distance: 'Dot' } });
+    await expect(client.createPayloadIndex('c', { field_name: 'x', field_schema: 'vector' as never })).rejects.toMatchObject({ status: 422 });
+    await expect(client.createPayloadIndex('c', { field_name: 'x', field_schema: { type: 'nope' } as never })).rejects.toMatchObject({ status: 422 });
+    await client.createPayloadIndex('c', { field_name: 'x', field_schema: { type: 'text', tokenizer: 'word', lowercase: true } });
+    const reopened = await createEmbeddedClient({ storage });
+    expect((await reopened.getCollection('c')).payload_schema).toMatchObject({ x: { data_type: 'text' } });
+  });
+});

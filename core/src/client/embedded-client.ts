@@ -13,7 +13,7 @@ import { parsePointId } from '../segment/id-tracker.js';
 import { queryContext, shaper, toRecord } from '../query/query-context.js';
 import { runQuery, runSearch } from '../query/run-query.js';
 import { runCount, runFacet, runScroll } from '../query/scroll.js';
-import { checkCollectionName, checkFieldSchema, notSupportedYet } from './validate-args.js';
+import { checkCollectionName, checkIndexRequest, notSupportedYet } from './validate-args.js';
 
 type Args<M extends keyof SextantClient> = Parameters<SextantClient[M]>;
 type Result<M extends keyof SextantClient> = ReturnType<SextantClient[M]>;
@@ -146,8 +146,7 @@ export class EmbeddedClient implements SextantClient {
   }
 
   async createPayloadIndex(name: string, args: Args<'createPayloadIndex'>[1]): Result<'createPayloadIndex'> {
-    if (typeof args.field_name !== 'string' || args.field_name === '') throw errors.validation('field_name: expected a payload key');
-    checkFieldSchema(args.field_schema);
+    checkIndexRequest(args.field_name, args.field_schema);
     return this.write1(name, args.wait, () => ({ type: 'create_index', field: args.field_name, schema: args.field_schema }));
   }
 

@@ -1,6 +1,16 @@
 import { SextantError, errors } from './errors.js';
+import type { Schemas } from './sextant-client.js';
+import { PayloadIndexSet } from '../index/payload/payload-index-set.js';
+import type { PointAccess } from '../filter/point-access.js';
 
-const FIELD_TYPES = ['keyword', 'integer', 'float', 'geo', 'text', 'bool', 'datetime', 'uuid'];
+const NO_POINTS: PointAccess = {
+  capacity: 0,
+  isLive: () => false,
+  payload: () => undefined,
+  externalId: () => 0,
+  internalId: () => undefined,
+  hasVector: () => false,
+};
 
 /** Qdrant's collection name rules: 1..255 characters, none of the characters that are unsafe in a file name. */
 export function checkCollectionName(name: unknown): asserts name is string {
@@ -13,12 +23,15 @@ export function checkCollectionName(name: unknown): asserts name is string {
   }
 }
 
-/** `field_schema`: a type name or a params object with `type`. */
-export function checkFieldSchema(schema: unknown): void {
-  const type = typeof schema === 'string' ? schema : schema !== null && typeof schema === 'object' ? (schema as { type?: unknown }).type : undefined;
-  if (typeof type !== 'string' || !FIELD_TYPES.includes(type)) {
-    throw errors.validation(`field_schema: expected one of ${FIELD_TYPES.join(', ')} or a params object with \`type\``);
-  }
+/**
+ * A payload index request, checked by building the index over no points: whatever the index set would reject at
+ * apply time (unknown type, bad params, bad key path) is rejected here, before the op is logged. An op that failed
+ * only at apply time would sit in the log and fail again at every replay.
+ */
+export function checkIndexRequest(field: unknown, schema: unknown): asserts field is string {
+  if (typeof field !== 'string' || field === '') throw errors.validation('field_name: expected a payload key');
+  if (schema === undefined || schema === null) throw errors.validation('field_schema: required');
+  new PayloadIndexSet().create(field, schema as Schemas['PayloadFieldSchema'], NO_POINTS);
 }
 
 export function notSupportedYet(what: string): SextantError {
