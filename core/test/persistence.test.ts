@@ -121,13 +121,30 @@ describe('persistence through Storage', () => {
     expect(await probe(b)).toEqual(await probe(a));
   });
 
-  it('reports a corrupted segment instead of serving wrong data', async () => {
+  it('recovers a corrupted segment from the previous generation, and reports it', async () => {
+    const storage = new MemoryStorage();
+    const a = await seeded(storage, 20);
+    const before = await a.scroll('docs', { limit: 100, with_vector: true, with_payload: true });
+    await a.close();
+    const seg = (await storage.read('collections/docs/segment'))!.slice();
+    seg[seg.length - 10] ^= 0xff;
+    await storage.write('collections/docs/segment', seg);
+    const issues: string[] = [];
+    const b = await createEmbeddedClient({ storage, onIntegrityIssue: (message) => issues.push(message) });
+    expect(await b.scroll('docs', { limit: 100, with_vector: true, with_payload: true })).toEqual(before);
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatch(/segment of docs is corrupted: section .* fails its checksum; recovered/);
+  });
+
+  it('refuses to serve a collection when both generations are corrupted', async () => {
     const storage = new MemoryStorage();
     const a = await seeded(storage, 20);
     await a.close();
-    const seg = (await storage.read('collections/docs/segment'))!;
-    seg[seg.length - 10] ^= 0xff;
-    await storage.write('collections/docs/segment', seg);
+    for (const name of ['collections/docs/segment', 'collections/docs/segment.prev']) {
+      const seg = (await storage.read(name))!.slice();
+      seg[seg.length - 10] ^= 0xff;
+      await storage.write(name, seg);
+    }
     await expect(createEmbeddedClient({ storage })).rejects.toMatchObject({ code: 'storage_corrupted' });
   });
 });

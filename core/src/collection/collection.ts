@@ -2,7 +2,7 @@ import type { Storage } from '../storage.js';
 import type { Schemas } from '../client/sextant-client.js';
 import { SextantError } from '../client/errors.js';
 import { OpLog } from '../wal/op-log.js';
-import { decodeSegment, encodeSegment } from '../segment/segment-format.js';
+import { encodeSegment } from '../segment/segment-format.js';
 import { type CollectionConfig, type VectorSpec, patchCollectionConfig, vectorSpecs } from './config.js';
 import { LocalSegment } from './local-segment.js';
 import { type Operation, decodeOperation, encodeOperation } from './operations.js';
@@ -10,6 +10,7 @@ import { applyOperation } from './apply-operation.js';
 import { SerialQueue } from './serial-queue.js';
 import { compactSegment, shouldCompact } from './compact-segment.js';
 import { utf8Decode, utf8Encode } from '../storage/utf8.js';
+import { checkContinuous, keepPreviousGeneration, openSegment, rewriteGenerations } from './segment-generations.js';
 
 /**
  * Told of every operation right after it is applied (inside the write queue, so in sequence order and before the
@@ -21,6 +22,11 @@ export type AppliedListener = (op: Operation, seq: number) => void;
 export interface CollectionOptions {
   /** Flush (write the segment, empty the log) once the log holds this many bytes. Default: the collection's wal_capacity_mb. */
   walFlushBytes?: number;
+  /**
+   * Told when stored bytes fail their checks at open: a damaged segment the collection was rebuilt without, or op
+   * log records dropped after a torn or corrupted one. The server logs these and lists them under `/issues`.
+   */
+  onIntegrityIssue?: (message: string) => void;
 }
 
 /** Longest stretch of background indexing before yielding to queued reads and writes. */
@@ -112,17 +118,31 @@ export class Collection {
     const prefix = collectionPrefix(name);
     const configBytes = await storage.read(`${prefix}config`);
     if (configBytes === undefined) throw new SextantError('storage_corrupted', `Service internal error: collection ${name} has no config`);
-    const config = JSON.parse(utf8Decode(configBytes)) as CollectionConfig;
+    let config: CollectionConfig;
+    try {
+      config = JSON.parse(utf8Decode(configBytes)) as CollectionConfig;
+    } catch {
+      throw new SextantError('storage_corrupted', `Service internal error: config of collection ${name} is corrupted: it is not JSON`);
+    }
     const specs = vectorSpecs(config);
-    const segmentBytes = await storage.read(`${prefix}segment`);
-    const segment =
-      segmentBytes === undefined ? LocalSegment.create(specs) : LocalSegment.decode(decodeSegment(segmentBytes, `segment of ${name}`), specs);
+    const { segment, replay, recoveredFrom } = await openSegment(storage, prefix, name, specs);
     const { log, records, dropped } = await OpLog.open(storage, `${prefix}wal`);
+    const report = options.onIntegrityIssue ?? (() => undefined);
+    if (dropped > 0) {
+      report(`op log of ${name}: ${dropped} bytes at byte ${log.bytes} are torn or corrupted and were dropped, with every record after them`);
+    }
+    const all = replay.length > 0 ? [...replay, ...records] : records;
+    if (recoveredFrom !== undefined) checkContinuous(name, segment.lastSeq, all, recoveredFrom);
     const collection = new Collection(storage, name, config, specs, segment, log, options, dropped);
-    for (const record of records) {
-      if (record.seq <= segment.lastSeq) continue;
+    for (const record of all) {
+      if (record.seq <= collection.seq) continue;
       applyOperation(segment, decodeOperation(record.payload), record.seq);
-      collection.seq = Math.max(collection.seq, record.seq);
+      collection.seq = record.seq;
+    }
+    if (recoveredFrom !== undefined) {
+      segment.lastSeq = collection.seq;
+      await rewriteGenerations(storage, prefix, segment);
+      report(`${recoveredFrom}; recovered from the previous segment and the op logs up to operation ${collection.seq}`);
     }
     collection.scheduleIndexing();
     return collection;
@@ -259,6 +279,7 @@ export class Collection {
       this.segmentValue = compactSegment(this.segment, this.specs);
       this.scheduleIndexing();
     }
+    await keepPreviousGeneration(this.storage, prefix);
     await this.storage.write(`${prefix}segment`, encodeSegment(this.segment.encode()));
     // The segment must be durable before the log that could rebuild it goes away.
     await this.storage.sync();

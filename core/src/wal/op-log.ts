@@ -21,6 +21,9 @@ export interface LogRecord {
  * they were never acknowledged as durable, because durability is acknowledged in append order.
  */
 export class OpLog {
+  /** Set when an append failed midway: the blob may end in part of a record (see `append`). */
+  private torn = false;
+
   private constructor(
     private readonly storage: Storage,
     readonly name: string,
@@ -41,10 +44,26 @@ export class OpLog {
     return this.size;
   }
 
-  /** Appends one record. Durable once the storage is synced (the caller decides when, per `wait`). */
+  /**
+   * Appends one record. Durable once the storage is synced (the caller decides when, per `wait`).
+   *
+   * A failed append (a full disk) may have left part of the record behind. Records appended after those bytes would
+   * be unreadable at the next open, which stops at the first bad record, so the next append first cuts the blob back
+   * to its last whole record; if that fails too (still full), the append fails and nothing is acknowledged.
+   */
   async append(seq: number, payload: Uint8Array): Promise<void> {
     const record = encodeRecord(seq, payload);
-    await this.storage.append(this.name, record);
+    if (this.torn) {
+      const bytes = (await this.storage.read(this.name)) ?? new Uint8Array(0);
+      await this.storage.write(this.name, bytes.subarray(0, this.size));
+      this.torn = false;
+    }
+    try {
+      await this.storage.append(this.name, record);
+    } catch (error) {
+      this.torn = true;
+      throw error;
+    }
     this.size += record.length;
   }
 
@@ -52,6 +71,7 @@ export class OpLog {
   async truncate(): Promise<void> {
     await this.storage.write(this.name, new Uint8Array(0));
     this.size = 0;
+    this.torn = false;
   }
 }
 
