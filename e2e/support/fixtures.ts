@@ -4,41 +4,29 @@ import { SextantServer } from './sextant-server.js';
 
 export { expect };
 
-interface WorkerFixtures {
-  /** One real server per Playwright worker (the suite runs one worker), shared by that worker's tests. */
-  server: SextantServer;
-}
-
 interface TestFixtures {
+  /**
+   * A real server of its own for each test, over an empty storage folder: tests stop, restart and write to it, and
+   * the demo seeds it, so sharing one would make each test depend on the ones before. Starting one takes well
+   * under a second.
+   */
+  server: SextantServer;
   /** The demo in a fresh browser context (empty IndexedDB, no service worker yet), loaded and ready. */
   demo: DemoPage;
   /** Opens another tab of the same context (same origin: same IndexedDB, same service worker). */
   openTab: () => Promise<DemoPage>;
   /** Saves a screenshot of `page` as a test artifact, numbered in the order taken. */
   shot: (page: Page, name: string) => Promise<void>;
-  serverUp: void;
 }
 
-export const test = base.extend<TestFixtures, WorkerFixtures>({
-  server: [
-    async ({}, use) => {
-      SextantServer.assertBuilt();
-      const server = new SextantServer();
-      await server.start();
-      await use(server);
-      await server.dispose();
-    },
-    { scope: 'worker' },
-  ],
-
-  // A test that stops the server and then fails must not take the following tests down with it.
-  serverUp: [
-    async ({ server }, use) => {
-      await server.start();
-      await use();
-    },
-    { auto: true },
-  ],
+export const test = base.extend<TestFixtures>({
+  server: async ({}, use) => {
+    SextantServer.assertBuilt();
+    const server = new SextantServer();
+    await server.start();
+    await use(server);
+    await server.dispose();
+  },
 
   shot: async ({}, use, testInfo) => {
     let n = 0;
