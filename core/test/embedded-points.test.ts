@@ -51,6 +51,8 @@ describe('EmbeddedClient point operations', () => {
     await expect(client.upsert('c', { points: [{ id: -1, vector: {} }] })).rejects.toMatchObject({ status: 400 });
     await expect(client.setPayload('c', { points: [1, 42], payload: { b: 2 } })).rejects.toMatchObject({ status: 404 });
     await expect(client.delete('c', { filter: { must: [{ key: 'a', match: { value: [1] } }] } as never })).rejects.toMatchObject({ status: 400 });
+    await expect(client.setPayload('c', { points: [1], payload: { b: 2 }, key: 'a[' })).rejects.toMatchObject({ status: 400 });
+    await expect(client.deletePayload('c', { points: [1], keys: ['a', 'b..c'] })).rejects.toMatchObject({ status: 400 });
     const [p] = await client.retrieve('c', { ids: [1], with_vector: true });
     expect(p).toEqual({ id: 1, payload: { a: 1 }, vector: { dense: [1, 2, 3] } });
     expect((await client.count('c')).count).toBe(1);

@@ -6,6 +6,7 @@ import type { VectorSpec } from './config.js';
 import type { LocalSegment } from './local-segment.js';
 import type { Operation } from './operations.js';
 import { parsePayload, parsePointInsert, parseVectorUpdates } from './point-writes.js';
+import { parseJsonPath } from '../segment/json-path.js';
 
 type Selector = { points?: Schemas['ExtendedPointId'][] | null; filter?: Schemas['Filter'] | null };
 
@@ -59,6 +60,11 @@ export class OpBuilder {
   setPayload(body: Selector & { payload: Schemas['Payload']; key?: string | null }, overwrite: boolean): Operation {
     const payload = parsePayload(body.payload, 'payload');
     if (payload === null) throw errors.validation('payload: expected an object');
+    // Key paths are parsed now: a path the payload storage would reject must fail before the op is logged.
+    if (body.key !== undefined && body.key !== null) {
+      if (typeof body.key !== 'string') throw errors.validation('key: expected a payload key path');
+      parseJsonPath(body.key);
+    }
     const ids = this.select(body, true);
     if (overwrite) return { type: 'overwrite_payload', ids, payload };
     return body.key === undefined || body.key === null ? { type: 'set_payload', ids, payload } : { type: 'set_payload', ids, payload, key: body.key };
@@ -66,6 +72,7 @@ export class OpBuilder {
 
   deletePayload(body: Selector & { keys: string[] }): Operation {
     if (!Array.isArray(body.keys) || !body.keys.every((k) => typeof k === 'string')) throw errors.validation('keys: expected a list of payload keys');
+    for (const key of body.keys) parseJsonPath(key);
     return { type: 'delete_payload', ids: this.select(body, true), keys: body.keys };
   }
 
