@@ -1,8 +1,11 @@
 export { openDatabase } from './page/open-database.js';
 export type { BrowserDatabase, OpenDatabaseOptions } from './page/open-database.js';
+// db.sync(collection, options) -> SyncHandle { collection, status(), onStatus(listener), syncNow(), stop() }
+export type { SyncHandle } from './page/sync-handle.js';
+export type { SyncOptions } from './sync/sync-spec.js';
 export { storageReport, requestPersistence } from './page/storage-quota.js';
 export type { StorageReport } from './page/storage-quota.js';
 export { IdbStorage } from './storage/idb-storage.js';
 export type { ChangeEvent, Role } from './protocol.js';
 export { SextantError, VectorDbError, ERROR_CATALOGUE } from '@sextant/core';
-export type { SextantClient, Schemas, SerializedError, ErrorCode } from '@sextant/core';
+export type { SextantClient, Schemas, SerializedError, ErrorCode, SyncStatus, SyncState, Conflict, LocalChange, ConflictResolution, ConflictResolver } from '@sextant/core';

@@ -5,6 +5,8 @@ import { CLIENT_METHODS } from '../client-methods.js';
 import { fromReply, pack, unpack } from '../wire.js';
 import { spawnWorker } from './spawn-worker.js';
 import { requestPersistence, storageReport, type StorageReport } from './storage-quota.js';
+import { PageSync, type SyncHandle } from './sync-handle.js';
+import type { SyncOptions } from '../sync/sync-spec.js';
 
 export interface OpenDatabaseOptions {
   /** The database: one IndexedDB database per name, shared by every tab of the origin. */
@@ -31,6 +33,12 @@ export type BrowserDatabase = SextantClient & {
   storage(): Promise<StorageReport>;
   /** Asks the browser to keep the data under storage pressure; resolves to whether it will. */
   requestPersistence(): Promise<boolean>;
+  /**
+   * Keeps the local collection `options.localName ?? collection` in step with `collection` on a Sextant server,
+   * both ways (see `SyncHandle`). The replica runs in the owner tab's worker; any tab may call this, and tabs that
+   * sync the same collection with the same options share it. Resolves once the sync is registered (not synced).
+   */
+  sync(collection: string, options: SyncOptions): Promise<SyncHandle>;
   /** Flushes, stops the worker and hands ownership to another tab of the database, if any. */
   close(): Promise<void>;
 };
@@ -73,6 +81,7 @@ function createBrowserDatabase(name: string, api: Remote<WorkerApi>, worker: Wor
   const ensureOpen = () => {
     if (closed) throw new SextantError('unavailable', `Service unavailable: database "${name}" was closed; open it again.`);
   };
+  const syncs = new PageSync(api, ensureOpen);
 
   const call = async (method: (typeof CLIENT_METHODS)[number], args: unknown[]): Promise<unknown> => {
     ensureOpen();
@@ -102,11 +111,13 @@ function createBrowserDatabase(name: string, api: Remote<WorkerApi>, worker: Wor
     },
     storage: () => storageReport(),
     requestPersistence: () => requestPersistence(),
+    sync: (collection: string, options: SyncOptions) => syncs.start(collection, options),
     close() {
       closed ??= (async () => {
         try {
           fromReply(await api.close());
         } finally {
+          syncs.close();
           listeners.clear();
           api[releaseProxy]();
           worker.terminate();

@@ -12,13 +12,14 @@ export interface WorkerSyncOptions {
 }
 
 /**
- * Starts syncing one collection of the worker's engine with a server: the replica lives next to the engine (in
- * the worker that owns writing), keeps its queue in the same IndexedDB storage, and reaches the server with the
- * worker's `fetch`. The page observes it through `subscribe` (forward the status over the worker protocol).
+ * Opens (does not start) the replica of one collection of the worker's engine: it lives next to the engine (in the
+ * worker that owns writing), keeps its checkpoint and queue in the same IndexedDB storage, and reaches the server
+ * with the worker's `fetch`. From here on, the app's writes to the local collection are queued for the server.
  */
-export async function startWorkerSync(engine: Engine, collection: string, options: WorkerSyncOptions): Promise<SyncReplica> {
+export function openWorkerReplica(engine: Engine, collection: string, options: WorkerSyncOptions): Promise<SyncReplica> {
+  // Looked up at each request, not captured at load: the global is the platform's, tests may swap it.
   const fetch = ((url, init) => globalThis.fetch(url, init as RequestInit)) as FetchLike;
-  const replica = await SyncReplica.open(engine, {
+  return SyncReplica.open(engine, {
     transport: httpTransport({ url: options.url, apiKey: options.apiKey, fetch }),
     collection,
     ...(options.localName === undefined ? {} : { localName: options.localName }),
@@ -26,6 +27,11 @@ export async function startWorkerSync(engine: Engine, collection: string, option
     ...(options.resolve === undefined ? {} : { resolve: options.resolve }),
     live: options.live ?? true,
   });
+}
+
+/** `openWorkerReplica`, started: the page observes it through `subscribe`. */
+export async function startWorkerSync(engine: Engine, collection: string, options: WorkerSyncOptions): Promise<SyncReplica> {
+  const replica = await openWorkerReplica(engine, collection, options);
   replica.start();
   return replica;
 }

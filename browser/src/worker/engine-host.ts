@@ -1,14 +1,18 @@
-import { SextantError, type SextantClient, type Storage } from '@sextant/core';
-import type { ChangeEvent, ChannelMessage, ClientMethod, Reply, Role } from '../protocol.js';
+import { SextantError, type Engine as CoreEngine, type SextantClient, type Storage, type SyncStatus } from '@sextant/core';
+import type { ChangeEvent, ChannelMessage, HostMethod, Reply, Role, SyncCommand, SyncEvent } from '../protocol.js';
 import { WRITE_METHODS } from '../client-methods.js';
 import { deserializeError, toReply } from '../wire.js';
 import { IdbStorage } from '../storage/idb-storage.js';
 import { claimOwnership, type Ownership } from './ownership.js';
+import { SyncHost } from '../sync/sync-host.js';
+import { checkSyncCommand } from '../sync/sync-spec.js';
 
 /** The engine as the worker needs it: the client plus its lifecycle (core's `EmbeddedClient`). */
 export interface Engine extends SextantClient {
   flush(): Promise<void>;
   close(): Promise<void>;
+  /** Core's engine under the client (EmbeddedClient has it): sync replicas need it; without it `sync` is refused. */
+  readonly engine?: CoreEngine;
 }
 
 export type EngineFactory = (storage: Storage) => Engine | Promise<Engine>;
@@ -40,6 +44,14 @@ export class EngineHost {
   /** Owner side: calls being served, so that closing waits for them before giving the lock up. */
   private readonly serving = new Set<Promise<unknown>>();
   private readonly listeners = new Set<(event: ChangeEvent) => void>();
+  private readonly syncListeners = new Set<(event: SyncEvent) => void>();
+  /** Owner side: the sync replicas of the database. */
+  private syncHost: SyncHost | undefined;
+  /**
+   * This tab's live `db.sync` handles (their start commands): a new owner has no replicas of the old one, so each
+   * tab registers its handles again when ownership moves. The replica's state is in IndexedDB, so it resumes.
+   */
+  private readonly syncStarts = new Map<string, Extract<SyncCommand, { op: 'start' }>>();
   private ready: Promise<void> | undefined;
   /** Set without Web Locks: what a follower does when the owner says goodbye. */
   private claimWithoutLocks: (() => void) | undefined;
@@ -87,8 +99,13 @@ export class EngineHost {
   }
 
   /** Runs one client call here (owner) or at the owner (follower). Rejects with SextantError. */
-  invoke(method: ClientMethod | 'flush', args: unknown[]): Promise<unknown> {
+  invoke(method: HostMethod, args: unknown[]): Promise<unknown> {
     if (this.closing) return Promise.reject(closedError());
+    if (method === 'sync') return this.syncCommand(args[0]);
+    return this.forward(method, args);
+  }
+
+  private forward(method: HostMethod, args: unknown[]): Promise<unknown> {
     if (this.currentRole === 'owner') return this.serve(method, args);
     return new Promise((resolve, reject) => {
       const id = this.nextCallId++;
@@ -102,6 +119,29 @@ export class EngineHost {
     this.listeners.add(listener);
   }
 
+  onSync(listener: (event: SyncEvent) => void): void {
+    this.syncListeners.add(listener);
+  }
+
+  /** Validates a sync command (a worker message) and runs it at the owner, remembering this tab's handles. */
+  private async syncCommand(raw: unknown): Promise<unknown> {
+    const command = checkSyncCommand(raw);
+    const value = await this.forward('sync', [command]);
+    if (command.op === 'start') this.syncStarts.set(command.handle, command);
+    if (command.op === 'stop') this.syncStarts.delete(command.handle);
+    return value;
+  }
+
+  /** After an ownership change: this tab's handles, registered again at the new owner. */
+  private restartSyncs(): void {
+    const online = (globalThis.navigator as Navigator | undefined)?.onLine ?? true;
+    for (const command of this.syncStarts.values()) {
+      this.forward('sync', [{ ...command, online }]).catch((error: unknown) =>
+        this.notifySync({ type: 'status', key: command.spec.localName, owner: '', rev: 0, status: failedStatus(error) }),
+      );
+    }
+  }
+
   /** Flushes, then gives ownership up (the next tab in line takes over) or leaves the queue for it. */
   async close(): Promise<void> {
     if (this.closing) return;
@@ -109,11 +149,18 @@ export class EngineHost {
     try {
       if (this.currentRole === 'owner') {
         await Promise.allSettled([...this.serving]);
+        await this.syncHost?.close();
         await this.engine?.close();
         await this.storage?.close();
         this.post({ type: 'bye', from: this.id });
+      } else {
+        // The owner keeps a replica running for as long as some tab holds a handle: let go of ours. Sent without
+        // waiting for the answer; the channel closes below.
+        for (const handle of this.syncStarts.keys()) this.forward('sync', [{ op: 'stop', handle }]).catch(() => undefined);
       }
     } finally {
+      this.syncStarts.clear();
+      this.syncListeners.clear();
       for (const call of this.pending.values()) call.reject(closedError());
       this.pending.clear();
       this.ownership?.release();
@@ -141,6 +188,13 @@ export class EngineHost {
     }
     this.storage = storage;
     this.engine = engine;
+    if (engine.engine !== undefined) {
+      this.syncHost = new SyncHost(engine.engine, this.id, {
+        emit: (event) => this.announceSync(event),
+        changed: (collection) => this.announceChange({ collection, method: 'sync' }),
+      });
+    }
+    const wasFollowing = this.ownerId !== undefined;
     this.currentRole = 'owner';
     this.ownerId = this.id;
     this.post({ type: 'owner', from: this.id });
@@ -149,14 +203,20 @@ export class EngineHost {
       this.pending.delete(id);
       this.serve(call.method, call.args).then(call.resolve, call.reject);
     }
+    if (wasFollowing) this.restartSyncs();
     this.markReady?.();
   }
 
-  private serve(method: ClientMethod | 'flush', args: unknown[]): Promise<unknown> {
+  private serve(method: HostMethod, args: unknown[]): Promise<unknown> {
     const engine = this.engine;
     if (!engine) return Promise.reject(closedError());
     const run = (async () => {
       if (method === 'flush') return engine.flush();
+      if (method === 'sync') {
+        if (this.syncHost === undefined) throw new SextantError('bad_request', 'Bad request: this database engine cannot sync.');
+        // Forwarded commands come from another worker: check them here too.
+        return this.syncHost.run(checkSyncCommand(args[0]));
+      }
       const fn = engine[method] as (...a: unknown[]) => Promise<unknown>;
       const value = await fn.apply(engine, args);
       if (WRITE_METHODS.has(method)) this.announceChange({ collection: collectionOf(args), method });
@@ -172,12 +232,15 @@ export class EngineHost {
       case 'hello':
         if (this.currentRole === 'owner' && !this.closing) this.post({ type: 'owner', from: this.id });
         return;
-      case 'owner':
+      case 'owner': {
         if (this.currentRole === 'owner') return;
+        const previous = this.ownerId;
         this.ownerId = message.from;
         for (const [id, call] of this.pending) if (call.sentTo !== message.from) this.send(id, call);
+        if (previous !== undefined && previous !== message.from) this.restartSyncs();
         this.markReady?.();
         return;
+      }
       case 'bye':
         if (message.from !== this.ownerId || this.currentRole === 'owner') return;
         this.ownerId = undefined;
@@ -201,6 +264,9 @@ export class EngineHost {
       case 'changed':
         this.notify(message.event);
         return;
+      case 'sync':
+        this.notifySync(message.event);
+        return;
     }
   }
 
@@ -213,6 +279,21 @@ export class EngineHost {
   private announceChange(event: ChangeEvent): void {
     this.post({ type: 'changed', from: this.id, event });
     this.notify(event);
+  }
+
+  private announceSync(event: SyncEvent): void {
+    this.post({ type: 'sync', from: this.id, event });
+    this.notifySync(event);
+  }
+
+  private notifySync(event: SyncEvent): void {
+    for (const listener of this.syncListeners) {
+      try {
+        listener(event);
+      } catch {
+        // As in notify: one page's failing listener must not keep the event from the others.
+      }
+    }
   }
 
   private notify(event: ChangeEvent): void {
@@ -241,8 +322,14 @@ function hasWebLocks(): boolean {
   return (globalThis.navigator as Navigator | undefined)?.locks !== undefined;
 }
 
+/** A status that says a handle could not be registered again at a new owner; the page's listeners see it. */
+function failedStatus(error: unknown): SyncStatus {
+  const message = error instanceof Error ? error.message : String(error);
+  return { state: 'error', checkpoint: null, pending: 0, conflicts: 0, lastSyncedAt: null, error: message };
+}
+
 interface PendingCall {
-  method: ClientMethod | 'flush';
+  method: HostMethod;
   args: unknown[];
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;

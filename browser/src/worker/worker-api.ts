@@ -1,6 +1,6 @@
 import { transfer } from 'comlink';
 import { SextantError } from '@sextant/core';
-import type { ChangeEvent, ClientMethod, Reply, Role, WorkerApi } from '../protocol.js';
+import type { ChangeEvent, ClientMethod, Reply, Role, SyncCommand, SyncEvent, WorkerApi } from '../protocol.js';
 import { isClientMethod } from '../client-methods.js';
 import { pack, toReply, unpack } from '../wire.js';
 import { EngineHost, type EngineFactory } from './engine-host.js';
@@ -48,6 +48,13 @@ export function createWorkerApi(createEngine: EngineFactory): WorkerApi {
     },
     onChange(listener: (event: ChangeEvent) => void): void {
       host.onChange(listener);
+    },
+    sync(command: SyncCommand): Promise<Reply> {
+      // Not packed: commands and sync events hold no JSON vectors, only small fields and typed arrays.
+      return toReply(() => host.invoke('sync', [command]));
+    },
+    onSync(listener: (event: SyncEvent) => void): void {
+      host.onSync(listener);
     },
     close(): Promise<Reply> {
       return toReply(() => host.close());
