@@ -8,10 +8,26 @@ import {
   rankToScore,
   scoreKernel,
 } from '../distance/distance.js';
+import { BATCH_CAPACITY, WasmArena } from '../distance/wasm-arena.js';
+import type { WasmMetric } from '../distance/wasm-kernels.js';
 import { ByteReader, ByteWriter } from './vector-storage-codec.js';
 
 const MAGIC = 0x53445653; // "SVDS"
 const VERSION = 1;
+
+/** Arenas from this many bytes up live in WebAssembly memory with SIMD kernels; smaller ones stay plain JS. */
+export const SIMD_MIN_BYTES = 1 << 20;
+
+/** The handle of the query loaded by `loadQuery`; handles >= 0 are stored vectors (their ids). */
+export const QUERY = -1;
+
+export interface DenseVectorStorageOptions {
+  /**
+   * true: put the arena in WebAssembly memory from the start (when the engine has SIMD); false: never.
+   * Left out: from SIMD_MIN_BYTES of vectors on, so that many small collections do not each reserve a memory.
+   */
+  simd?: boolean;
+}
 
 /**
  * Dense vectors of one vector name, indexed by internal id (dense uint32 from the id tracker).
@@ -21,6 +37,12 @@ const VERSION = 1;
  * - Cosine vectors are stored normalized, so Cosine scoring is a plain dot product;
  * - `present[id]` is 1 for a live vector; `delete` only clears it (the floats stay until the id is set again,
  *   so an HNSW graph can still route through the old position until it is repaired).
+ *
+ * Hot paths rank in batches: load a query (`loadQuery`, or use a stored id as the handle), write ids into
+ * `batchIds`, call `rankBatch`, read `batchOut`. A large arena lives in WebAssembly memory (see WasmArena) and
+ * the batch runs as SIMD there; a small one, or one on an engine without SIMD, runs the JS kernels. Both give
+ * the `rankKernel` keys, as f32 (the SIMD sums are f32, as in Qdrant; the JS ones round at the end).
+ * `batchIds` / `batchOut` / `data` are views that a `set` may replace: re-read them after writes.
  */
 export class DenseVectorStorage {
   private arena: Float32Array;
@@ -29,22 +51,63 @@ export class DenseVectorStorage {
   private limit = 0;
   private readonly rankFn: Kernel;
   private readonly scoreFn: Kernel;
+  private wasm: WasmArena | undefined;
+  private readonly simd: boolean | undefined;
+  private jsQuery: Float32Array;
+  /** Ids of the next `rankBatch` (at most BATCH_CAPACITY). */
+  batchIds: Uint32Array;
+  /** Ranks written by `rankBatch` / `rankRange`. */
+  batchOut: Float32Array;
 
   constructor(
     readonly dim: number,
     readonly distance: Distance,
     initialCapacity = 16,
+    options: DenseVectorStorageOptions = {},
   ) {
     const cap = Math.max(1, initialCapacity);
-    this.arena = new Float32Array(cap * dim);
-    this.present = new Uint8Array(cap);
     this.rankFn = rankKernel(distance);
     this.scoreFn = scoreKernel(distance);
+    this.simd = options.simd;
+    this.jsQuery = new Float32Array(dim);
+    this.batchIds = new Uint32Array(BATCH_CAPACITY);
+    this.batchOut = new Float32Array(BATCH_CAPACITY);
+    this.present = new Uint8Array(cap);
+    this.arena = this.wantsSimd(cap) ? this.toWasm(cap, undefined) : new Float32Array(cap * dim);
+  }
+
+  private wantsSimd(capacity: number): boolean {
+    return this.simd ?? capacity * this.dim * 4 >= SIMD_MIN_BYTES;
+  }
+
+  /** Moves the arena into a fresh WebAssembly arena of `capacity` rows, or returns a JS one if that fails. */
+  private toWasm(capacity: number, old: Float32Array | undefined): Float32Array {
+    const w = WasmArena.create(this.dim, wasmMetric(this.distance), capacity);
+    if (w === undefined) {
+      const arena = new Float32Array(capacity * this.dim);
+      if (old !== undefined) arena.set(old);
+      return arena;
+    }
+    if (old !== undefined) w.rows.set(old);
+    this.wasm = w;
+    this.bindViews(w);
+    return w.rows;
+  }
+
+  private bindViews(w: WasmArena): void {
+    this.batchIds = w.ids;
+    this.batchOut = w.out;
+    this.jsQuery = w.query;
   }
 
   /** The arena. A view: replaced when the storage grows, so re-read it after any `set`. */
   get data(): Float32Array {
     return this.arena;
+  }
+
+  /** Whether batches run as WebAssembly SIMD (else as JS). */
+  get simdActive(): boolean {
+    return this.wasm !== undefined;
   }
 
   /** Number of live vectors. */
@@ -70,12 +133,29 @@ export class DenseVectorStorage {
     if (id < this.present.length) return;
     let cap = this.present.length * 2;
     while (cap <= id) cap *= 2;
-    const arena = new Float32Array(cap * this.dim);
-    arena.set(this.arena);
-    this.arena = arena;
     const present = new Uint8Array(cap);
     present.set(this.present);
     this.present = present;
+    const w = this.wasm;
+    if (w !== undefined && w.grow(cap)) {
+      this.arena = w.rows;
+      this.bindViews(w);
+      return;
+    }
+    const old = w !== undefined ? w.rows : this.arena;
+    if (w !== undefined) {
+      // The memory would not grow (32-bit limit or the engine said no): continue in JS arrays.
+      this.wasm = undefined;
+      this.batchIds = new Uint32Array(BATCH_CAPACITY);
+      this.batchOut = new Float32Array(BATCH_CAPACITY);
+      this.jsQuery = new Float32Array(this.dim);
+    } else if (this.wantsSimd(cap)) {
+      this.arena = this.toWasm(cap, old);
+      return;
+    }
+    const arena = new Float32Array(cap * this.dim);
+    arena.set(old);
+    this.arena = arena;
   }
 
   /** Copies `vector` (length `dim`, checked at the boundary) into slot `id`; normalizes for Cosine. */
@@ -92,7 +172,7 @@ export class DenseVectorStorage {
     if (id >= this.limit) this.limit = id + 1;
   }
 
-  /** A view of the stored (possibly normalized) vector; invalid after the arena grows. */
+  /** A view of the stored (possibly normalized) vector; invalid (possibly empty) after the arena grows. */
   get(id: number): Float32Array {
     const off = id * this.dim;
     return this.arena.subarray(off, off + this.dim);
@@ -134,6 +214,48 @@ export class DenseVectorStorage {
     return rankToScore(this.distance, rank);
   }
 
+  /** Copies a prepared query into the query scratch; returns its handle (QUERY) for `rankBatch` / `rankRange`. */
+  loadQuery(query: Float32Array): number {
+    this.jsQuery.set(query.length === this.dim ? query : query.subarray(0, this.dim));
+    return QUERY;
+  }
+
+  /**
+   * `batchOut[i] = rank(h, batchIds[i])` for i < count, where `h` is QUERY or a stored id. Ids must be below
+   * `capacity` (deleted ones are fine: their floats are still there).
+   */
+  rankBatch(h: number, count: number): void {
+    const w = this.wasm;
+    if (w !== undefined) {
+      w.batch(h < 0 ? w.queryPtr : w.base + h * w.rowBytes, w.idsPtr, count, w.outPtr, w.base, w.rowBytes);
+      return;
+    }
+    const dim = this.dim;
+    const q = h < 0 ? this.jsQuery : this.arena;
+    const qOff = h < 0 ? 0 : h * dim;
+    const ids = this.batchIds;
+    const out = this.batchOut;
+    const arena = this.arena;
+    const rank = this.rankFn;
+    for (let i = 0; i < count; i++) out[i] = rank(q, qOff, arena, ids[i]! * dim, dim);
+  }
+
+  /** `batchOut[i] = rank(h, from + i)` for i < count (<= BATCH_CAPACITY): the exact scan's contiguous form. */
+  rankRange(h: number, from: number, count: number): void {
+    const w = this.wasm;
+    if (w !== undefined) {
+      w.range(h < 0 ? w.queryPtr : w.base + h * w.rowBytes, from, count, w.outPtr, w.base, w.rowBytes);
+      return;
+    }
+    const dim = this.dim;
+    const q = h < 0 ? this.jsQuery : this.arena;
+    const qOff = h < 0 ? 0 : h * dim;
+    const out = this.batchOut;
+    const arena = this.arena;
+    const rank = this.rankFn;
+    for (let i = 0; i < count; i++) out[i] = rank(q, qOff, arena, (from + i) * dim, dim);
+  }
+
   encode(): Uint8Array {
     const w = new ByteWriter(64 + this.limit * (this.dim * 4 + 1));
     w.u32(MAGIC).u32(VERSION).u32(this.dim).u32(distanceCode(this.distance)).u32(this.limit);
@@ -159,4 +281,8 @@ export class DenseVectorStorage {
     s.live = live;
     return s;
   }
+}
+
+function wasmMetric(distance: Distance): WasmMetric {
+  return distance === 'Euclid' ? 'l2' : distance === 'Manhattan' ? 'l1' : 'dot';
 }

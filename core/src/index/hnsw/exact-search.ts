@@ -1,5 +1,6 @@
 import type { DenseVectorStorage } from '../../segment/dense-vector-storage.js';
 import { rankToScore } from '../../distance/distance.js';
+import { BATCH_CAPACITY } from '../../distance/wasm-arena.js';
 import type { ScoredIds } from './hnsw-index.js';
 import { TypedHeap } from './typed-heap.js';
 
@@ -7,6 +8,9 @@ import { TypedHeap } from './typed-heap.js';
  * Brute-force top-k over the live vectors of `vectors` (or only over `candidates`, e.g. a filter's matches from
  * a payload index), best first with Qdrant scores. Ids without a live vector are skipped. Used when a filter is
  * selective enough that scoring its matches beats walking the graph, and as the oracle in tests.
+ *
+ * Ranks come in batches: a whole stretch of rows at once when nothing filters (`rankRange`, a streaming scan),
+ * else the ids that pass `has` and `accept` are gathered first so rejected rows are never read.
  *
  * Ties keep the lower id first, so results are deterministic.
  */
@@ -20,39 +24,68 @@ export function exactSearch(
   if (k <= 0) return { ids: new Uint32Array(0), scores: new Float32Array(0) };
   // Max-heap (negated keys) of the k best; the top is the worst kept.
   const heap = new TypedHeap(Math.min(k, 1024) + 1);
-  const consider = (id: number): void => {
-    if (!vectors.has(id)) return;
-    if (accept !== undefined && !accept(id)) return;
-    const d = vectors.rank(query, id);
+  const h = vectors.loadQuery(query);
+  const ids = vectors.batchIds;
+  const out = vectors.batchOut;
+  const offer = (d: number, id: number): void => {
     if (heap.size < k) heap.push(-d, id);
     else if (d < -heap.topKey() || (d === -heap.topKey() && id < heap.topId())) heap.replaceTop(-d, id);
   };
+  const flush = (n: number): void => {
+    vectors.rankBatch(h, n);
+    for (let i = 0; i < n; i++) offer(out[i]!, ids[i]!);
+  };
+  let n = 0;
   if (candidates !== undefined) {
-    for (let i = 0; i < candidates.length; i++) consider(candidates[i]!);
+    for (let i = 0; i < candidates.length; i++) {
+      const id = candidates[i]!;
+      if (!vectors.has(id) || (accept !== undefined && !accept(id))) continue;
+      ids[n++] = id;
+      if (n === BATCH_CAPACITY) n = (flush(n), 0);
+    }
+    if (n > 0) flush(n);
+  } else if (accept !== undefined) {
+    const limit = vectors.idLimit;
+    for (let id = 0; id < limit; id++) {
+      if (!vectors.has(id) || !accept(id)) continue;
+      ids[n++] = id;
+      if (n === BATCH_CAPACITY) n = (flush(n), 0);
+    }
+    if (n > 0) flush(n);
   } else {
     const limit = vectors.idLimit;
-    for (let id = 0; id < limit; id++) consider(id);
+    for (let from = 0; from < limit; from += BATCH_CAPACITY) {
+      const cnt = Math.min(BATCH_CAPACITY, limit - from);
+      vectors.rankRange(h, from, cnt);
+      for (let i = 0; i < cnt; i++) {
+        const id = from + i;
+        // Worse than the worst kept (the common case once the heap is full) needs no `has` look-up.
+        const d = out[i]!;
+        if (heap.size === k && d > -heap.topKey()) continue;
+        if (vectors.has(id)) offer(d, id);
+      }
+    }
   }
-  const n = heap.size;
-  const ids = new Uint32Array(n);
-  const ranks = new Float64Array(n);
-  for (let i = n - 1; i >= 0; i--) {
-    ids[i] = heap.topId();
+  const size = heap.size;
+  const outIds = new Uint32Array(size);
+  const ranks = new Float64Array(size);
+  for (let i = size - 1; i >= 0; i--) {
+    outIds[i] = heap.topId();
     ranks[i] = -heap.topKey();
     heap.pop();
   }
   // The heap breaks ties arbitrarily; order equal distances by id.
-  for (let i = 1; i < n; i++) {
-    const id = ids[i]!;
+  for (let i = 1; i < size; i++) {
+    const id = outIds[i]!;
     const r = ranks[i]!;
     let j = i - 1;
-    while (j >= 0 && ranks[j] === r && ids[j]! > id) {
-      ids[j + 1] = ids[j]!;
+    while (j >= 0 && ranks[j] === r && outIds[j]! > id) {
+      outIds[j + 1] = outIds[j]!;
       j--;
     }
-    ids[j + 1] = id;
+    outIds[j + 1] = id;
   }
-  const scores = new Float32Array(n);
-  for (let i = 0; i < n; i++) scores[i] = rankToScore(vectors.distance, ranks[i]!);
-  return { ids, scores };
+  const scores = new Float32Array(size);
+  for (let i = 0; i < size; i++) scores[i] = rankToScore(vectors.distance, ranks[i]!);
+  return { ids: outIds, scores };
 }

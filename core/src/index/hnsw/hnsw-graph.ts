@@ -133,9 +133,11 @@ export class HnswGraph {
 
   /** Distance order key between two stored vectors (lower is closer). */
   between(a: number, b: number): number {
+    // Through the batch path, so every key the graph compares comes from the same kernel (f32 SIMD or JS).
     const v = this.vectors;
-    const dim = v.dim;
-    return this.rank(v.data, a * dim, v.data, b * dim, dim);
+    v.batchIds[0] = b;
+    v.rankBatch(a, 1);
+    return v.batchOut[0]!;
   }
 
   /** hnswlib's level draw: floor(-ln(U) / ln(m)), with a seeded mulberry32 U in (0, 1]. */

@@ -66,15 +66,9 @@ export class HnswIndex {
   search(query: Float32Array, k: number, ef: number, accept?: (id: number) => boolean): ScoredIds {
     const g = this.g;
     if (g.entry < 0 || k <= 0) return { ids: new Uint32Array(0), scores: new Float32Array(0) };
-    let ep = g.entry;
-    let epDist: number;
-    if (g.maxLevel > 0) {
-      ep = greedyClosest(g, query, 0, ep, g.maxLevel, 1);
-      epDist = g.greedyDist;
-    } else {
-      epDist = this.vectors.rank(query, ep);
-    }
-    searchLayer(g, query, 0, ep, epDist, 0, Math.max(ef, k), accept);
+    const h = this.vectors.loadQuery(query);
+    const ep = greedyClosest(g, h, g.entry, g.maxLevel, 1);
+    searchLayer(g, h, ep, g.greedyDist, 0, Math.max(ef, k), accept);
     const res = g.results;
     while (res.size > k) res.pop();
     const n = res.size;

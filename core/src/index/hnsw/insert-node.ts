@@ -29,19 +29,18 @@ export function insertNode(g: HnswGraph, id: number): void {
     return;
   }
 
-  const data = g.vectors.data;
-  const off = id * g.vectors.dim;
+  // The node's own stored vector is the query: its id is its handle, nothing is copied.
   let ep = g.entry;
   let epDist: number;
   if (level < g.maxLevel) {
-    ep = greedyClosest(g, data, off, ep, g.maxLevel, level + 1);
+    ep = greedyClosest(g, id, ep, g.maxLevel, level + 1);
     epDist = g.greedyDist;
   } else {
     epDist = g.between(id, ep);
   }
 
   for (let l = Math.min(level, g.maxLevel); l >= 0; l--) {
-    searchLayer(g, data, off, ep, epDist, l, g.efConstruct);
+    searchLayer(g, id, ep, epDist, l, g.efConstruct);
     const res = g.results;
     const n = res.size;
     g.ensureCandScratch(n);
@@ -83,15 +82,21 @@ export function linkTo(g: HnswGraph, from: number, to: number, level: number): v
   }
   const ids = g.pruneIds;
   const dists = g.pruneDists;
+  const vs = g.vectors;
+  const batch = vs.batchIds;
   let n = 0;
   for (let j = 1; j <= count; j++) {
     const nb = links[base + j]!;
     if (g.levels[nb]! < level) continue; // drop links to removed nodes while we are here
-    ids[n] = nb;
-    dists[n++] = g.between(from, nb);
+    batch[n++] = nb;
   }
-  ids[n] = to;
-  dists[n++] = g.between(from, to);
+  batch[n++] = to;
+  vs.rankBatch(from, n);
+  const out = vs.batchOut;
+  for (let j = 0; j < n; j++) {
+    ids[j] = batch[j]!;
+    dists[j] = out[j]!;
+  }
   sortPairs(ids, dists, n);
   selectNeighbors(g, ids, dists, n, max, links, base);
 }

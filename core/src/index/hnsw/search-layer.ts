@@ -5,22 +5,17 @@ import type { HnswGraph } from './hnsw-graph.js';
  * until none is closer: hnswlib's upper-layer descent with a beam of one. Returns the closest node found; its
  * distance is left in `g.greedyDist`.
  *
- * `q` / `qOff` locate the query: a prepared query (offset 0) or a stored vector in the arena (insert).
+ * `h` is the query's handle in the vector storage: QUERY for a loaded query, or a stored id (insert).
  */
-export function greedyClosest(
-  g: HnswGraph,
-  q: Float32Array,
-  qOff: number,
-  start: number,
-  fromLevel: number,
-  toLevel: number,
-): number {
-  const data = g.vectors.data;
-  const dim = g.vectors.dim;
-  const rank = g.rank;
+export function greedyClosest(g: HnswGraph, h: number, start: number, fromLevel: number, toLevel: number): number {
+  const vs = g.vectors;
+  const ids = vs.batchIds;
+  const out = vs.batchOut;
   const levels = g.levels;
   let cur = start;
-  let curDist = rank(q, qOff, data, cur * dim, dim);
+  ids[0] = cur;
+  vs.rankBatch(h, 1);
+  let curDist = out[0]!;
   for (let level = fromLevel; level >= toLevel; level--) {
     let changed = true;
     while (changed) {
@@ -28,13 +23,18 @@ export function greedyClosest(
       const links = level === 0 ? g.links0 : g.upper[cur]!;
       const base = level === 0 ? cur * g.stride0 : (level - 1) * g.strideU;
       const count = links[base]!;
+      let n = 0;
       for (let j = 1; j <= count; j++) {
         const nb = links[base + j]!;
-        if (levels[nb]! < level) continue; // removed (-1), or a stale link to a node re-inserted lower
-        const d = rank(q, qOff, data, nb * dim, dim);
+        if (levels[nb]! >= level) ids[n++] = nb; // else removed (-1), or a stale link to a node re-inserted lower
+      }
+      if (n === 0) continue;
+      vs.rankBatch(h, n);
+      for (let j = 0; j < n; j++) {
+        const d = out[j]!;
         if (d < curDist) {
           curDist = d;
-          cur = nb;
+          cur = ids[j]!;
           changed = true;
         }
       }
@@ -49,20 +49,22 @@ export function greedyClosest(
  * max-heap keyed by the negated distance (top = worst kept). Nodes `accept` rejects are still expanded, so the
  * walk goes through them to reach accepted regions, but never enter the results; while results are not yet full
  * the walk keeps expanding, which is what keeps recall up under selective filters.
+ *
+ * Per expanded node, the unvisited live neighbours are gathered first and ranked in one batch (one SIMD call
+ * over rows the CPU can fetch in parallel), then fed to the heaps in link order, as the pairwise loop would.
  */
 export function searchLayer(
   g: HnswGraph,
-  q: Float32Array,
-  qOff: number,
+  h: number,
   ep: number,
   epDist: number,
   level: number,
   ef: number,
   accept?: (id: number) => boolean,
 ): void {
-  const data = g.vectors.data;
-  const dim = g.vectors.dim;
-  const rank = g.rank;
+  const vs = g.vectors;
+  const ids = vs.batchIds;
+  const out = vs.batchOut;
   const levels = g.levels;
   const visited = g.visited;
   const gen = g.newVisit();
@@ -90,13 +92,19 @@ export function searchLayer(
     const links = level === 0 ? links0 : g.upper[c]!;
     const base = level === 0 ? c * stride0 : (level - 1) * strideU;
     const count = links[base]!;
+    let n = 0;
     for (let j = 1; j <= count; j++) {
       const nb = links[base + j]!;
       if (visited[nb] === gen) continue;
       visited[nb] = gen;
-      if (levels[nb]! < level) continue;
-      const d = rank(q, qOff, data, nb * dim, dim);
+      if (levels[nb]! >= level) ids[n++] = nb;
+    }
+    if (n === 0) continue;
+    vs.rankBatch(h, n);
+    for (let j = 0; j < n; j++) {
+      const d = out[j]!;
       if (d < worst) {
+        const nb = ids[j]!;
         cand.push(d, nb);
         if (accept === undefined || accept(nb)) {
           if (res.size < ef) {

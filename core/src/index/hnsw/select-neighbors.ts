@@ -24,15 +24,24 @@ export function selectNeighbors(
     out[outBase] = n;
     return n;
   }
+  // The kept list is ranked against each candidate in one batch (all of it, no early exit: one SIMD call
+  // over <= max rows beats stopping at the first closer one).
+  const vs = g.vectors;
+  const batch = vs.batchIds;
+  const ranks = vs.batchOut;
   let kept = 0;
   for (let i = 0; i < n && kept < max; i++) {
     const c = ids[i]!;
     const dc = dists[i]!;
     let good = true;
-    for (let j = 0; j < kept; j++) {
-      if (g.between(c, out[outBase + 1 + j]!) < dc) {
-        good = false;
-        break;
+    if (kept > 0) {
+      for (let j = 0; j < kept; j++) batch[j] = out[outBase + 1 + j]!;
+      vs.rankBatch(c, kept);
+      for (let j = 0; j < kept; j++) {
+        if (ranks[j]! < dc) {
+          good = false;
+          break;
+        }
       }
     }
     if (good) out[outBase + 1 + kept++] = c;

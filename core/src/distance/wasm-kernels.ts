@@ -1,0 +1,143 @@
+import { type FuncDef, F32, I32, V128, assembleModule, op } from './wasm-assembler.js';
+
+/**
+ * WebAssembly SIMD rank kernels (the same lower-is-closer keys as `rankKernel`: -dot, squared L2, L1) over rows
+ * of one arena in the module's memory. They work on batches, never one pair per call: a JS -> wasm call costs
+ * about as much as a few dozen multiply-adds, and a batch of independent rows also lets the CPU overlap their
+ * cache misses (our stand-in for hnswlib's prefetch).
+ *
+ * Every function has the signature (q, src, cnt, out, base, rowBytes), all byte addresses / counts as i32:
+ * - `batch_<m>`: out[i] = rank(q, base + ids[i] * rowBytes) with ids read as u32 from `src`;
+ * - `range_<m>`: out[i] = rank(q, base + (src + i) * rowBytes), a contiguous scan from row `src`.
+ * `out` receives f32s. Rows need no alignment and any length (a 16-float body, a 4-float body, a scalar tail).
+ * Sums are f32 with 16 partial accumulators, as Qdrant's and hnswlib's SIMD kernels do.
+ */
+
+export type WasmMetric = 'dot' | 'l2' | 'l1';
+export type WasmKernel = (q: number, src: number, cnt: number, out: number, base: number, rowBytes: number) => void;
+export type WasmKernels = Record<`batch_${WasmMetric}` | `range_${WasmMetric}`, WasmKernel>;
+
+const Q = 0, SRC = 1, CNT = 2, OUT = 3, BASE = 4, ROW = 5;
+const I = 6, P = 7, QQ = 8, E = 9, E16 = 10, E4 = 11;
+const A = [12, 13, 14, 15];
+const S = 16, T = 17, TS = 18;
+const LOCALS = [I32, I32, I32, I32, I32, I32, V128, V128, V128, V128, F32, V128, F32];
+
+/** Accumulates one 4-lane step of `metric` from (p+offset, qq+offset) into accumulator `acc`. */
+function vecStep(metric: WasmMetric, acc: number, offset: number): number[] {
+  const loads = [...op.get(P), ...op.v128Load(offset), ...op.get(QQ), ...op.v128Load(offset)];
+  const term =
+    metric === 'dot'
+      ? [...loads, ...op.f32x4Mul]
+      : metric === 'l2'
+        ? [...loads, ...op.f32x4Sub, ...op.tee(T), ...op.get(T), ...op.f32x4Mul]
+        : [...loads, ...op.f32x4Sub, ...op.f32x4Abs];
+  return [...op.get(acc), ...term, ...op.f32x4Add, ...op.set(acc)];
+}
+
+function scalarStep(metric: WasmMetric): number[] {
+  const loads = [...op.get(P), ...op.f32Load(0), ...op.get(QQ), ...op.f32Load(0)];
+  const term =
+    metric === 'dot'
+      ? [...loads, ...op.f32Mul]
+      : metric === 'l2'
+        ? [...loads, ...op.f32Sub, ...op.tee(TS), ...op.get(TS), ...op.f32Mul]
+        : [...loads, ...op.f32Sub, ...op.f32Abs];
+  return [...op.get(S), ...term, ...op.f32Add, ...op.set(S)];
+}
+
+const advance = (bytes: number): number[] => [
+  ...op.get(P), ...op.i32(bytes), ...op.i32Add, ...op.set(P),
+  ...op.get(QQ), ...op.i32(bytes), ...op.i32Add, ...op.set(QQ),
+];
+
+/** `while (p < end) { body; p += step; qq += step }` */
+const whileBelow = (end: number, body: number[], step: number): number[] => [
+  ...op.block, ...op.loop,
+  ...op.get(P), ...op.get(end), ...op.i32GeU, ...op.brIf(1),
+  ...body, ...advance(step), ...op.br(0),
+  ...op.end, ...op.end,
+];
+
+function kernel(metric: WasmMetric, gather: boolean): FuncDef {
+  const row = gather
+    ? [...op.get(SRC), ...op.get(I), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...op.i32Load]
+    : [...op.get(SRC), ...op.get(I), ...op.i32Add];
+  const lane = (l: number) => [...op.get(A[0]!), ...op.f32x4ExtractLane(l)];
+  const body = [
+    ...op.i32(0), ...op.set(I),
+    ...op.block, ...op.loop,
+    ...op.get(I), ...op.get(CNT), ...op.i32GeU, ...op.brIf(1),
+    ...op.get(BASE), ...row, ...op.get(ROW), ...op.i32Mul, ...op.i32Add, ...op.tee(P),
+    ...op.get(ROW), ...op.i32Add, ...op.set(E),
+    ...op.get(P), ...op.get(ROW), ...op.i32(~63), ...op.i32And, ...op.i32Add, ...op.set(E16),
+    ...op.get(P), ...op.get(ROW), ...op.i32(~15), ...op.i32And, ...op.i32Add, ...op.set(E4),
+    ...op.get(Q), ...op.set(QQ),
+    ...A.flatMap((a) => [...op.v128Zero, ...op.set(a)]),
+    ...whileBelow(E16, A.flatMap((a, k) => vecStep(metric, a, 16 * k)), 64),
+    ...whileBelow(E4, vecStep(metric, A[0]!, 0), 16),
+    ...op.get(A[0]!), ...op.get(A[1]!), ...op.f32x4Add, ...op.get(A[2]!), ...op.get(A[3]!), ...op.f32x4Add,
+    ...op.f32x4Add, ...op.set(A[0]!),
+    ...lane(0), ...lane(1), ...op.f32Add, ...lane(2), ...lane(3), ...op.f32Add, ...op.f32Add, ...op.set(S),
+    ...whileBelow(E, scalarStep(metric), 4),
+    ...op.get(OUT), ...op.get(I), ...op.i32(2), ...op.i32Shl, ...op.i32Add,
+    ...op.get(S), ...(metric === 'dot' ? op.f32Neg : []), ...op.f32Store,
+    ...op.get(I), ...op.i32(1), ...op.i32Add, ...op.set(I),
+    ...op.br(0),
+    ...op.end, ...op.end,
+  ];
+  return {
+    name: `${gather ? 'batch' : 'range'}_${metric}`,
+    params: [I32, I32, I32, I32, I32, I32],
+    results: [],
+    locals: LOCALS,
+    body,
+  };
+}
+
+/**
+ * The slice of the WebAssembly JS API we use. Core compiles without DOM or Node typings, so the global is
+ * described here and read from `globalThis` inside functions (never at module load).
+ */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+export type WasmModule = object;
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (module: WasmModule, imports: object) => { exports: object };
+  Memory: new (descriptor: { initial: number }) => WasmMemory;
+}
+
+export function wasmApi(): WasmApi | undefined {
+  return (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+}
+
+let compiled: WasmModule | null | undefined;
+
+/**
+ * The compiled kernel module, or undefined where WebAssembly or its SIMD is missing (callers then keep the JS
+ * kernels). Compiled once per realm, synchronously: the module is under 4 KB, which browsers allow on the main
+ * thread too.
+ */
+export function kernelModule(): WasmModule | undefined {
+  if (compiled !== undefined) return compiled ?? undefined;
+  compiled = null;
+  try {
+    const wa = wasmApi();
+    if (wa === undefined) return undefined;
+    const bytes = assembleModule((['dot', 'l2', 'l1'] as const).flatMap((m) => [kernel(m, true), kernel(m, false)]));
+    if (!wa.validate(bytes)) return undefined; // no SIMD in this engine
+    compiled = new wa.Module(bytes);
+  } catch {
+    compiled = null; // an engine that refuses to compile: the JS kernels are correct, only slower
+  }
+  return compiled ?? undefined;
+}
+
+/** Instantiates the kernels over `memory`. */
+export function instantiateKernels(module: WasmModule, memory: WasmMemory): WasmKernels {
+  return new (wasmApi()!.Instance)(module, { env: { memory } }).exports as unknown as WasmKernels;
+}
