@@ -137,4 +137,75 @@ describe('db.sync (Chromium, live server)', () => {
     await expect.poll(() => run<any[]>(page, 'payloads', 'conflict', 'docs', [6])).toEqual([{ id: 6, payload: there!.payload }]);
     await context.close();
   });
+
+  it("runs a follower tab's sync in the owner's worker, fans its status out, and moves it with ownership", async () => {
+    const context = await harness.browser.newContext();
+    // 1. Tab A owns the database; tab B syncs through it.
+    const a = await harness.newPage(context);
+    expect(await run(a, 'role', 'tabs')).toBe('owner');
+    const b = await harness.newPage(context);
+    expect(await run(b, 'role', 'tabs')).toBe('follower');
+    await run(b, 'startSync', 'tabs', 'docs', { url, apiKey: 'k' });
+    await expect.poll(() => run<any>(b, 'status', 'tabs', 'docs'), { timeout: 20_000 }).toMatchObject({ state: 'synced' });
+    expect(await run<string[]>(b, 'seenStates', 'tabs', 'docs')).toContain('synced');
+    expect(await run(a, 'count', 'tabs', 'docs')).toBeGreaterThanOrEqual(POINTS);
+
+    // 2. A write from either tab is queued by the one replica and reaches the server.
+    await run(b, 'upsert', 'tabs', 'docs', 8001, vec(8001), { tenant: 'b', from: 'tab b' });
+    await run(a, 'upsert', 'tabs', 'docs', 8002, vec(8002), { tenant: 'b', from: 'tab a' });
+    await expect.poll(async () => (await qdrant.retrieve('docs', { ids: [8001, 8002] })).map((p) => p.payload!['from']), { timeout: 5_000 }).toEqual([
+      'tab b',
+      'tab a',
+    ]);
+
+    // 3. A's tab closes: B owns the database, registers its sync again, and keeps receiving server writes.
+    await a.close();
+    await expect.poll(() => run(b, 'role', 'tabs'), { timeout: 10_000 }).toBe('owner');
+    await qdrant.setPayload('docs', { wait: true, points: [8001], payload: { seen: 'after handover' } });
+    await expect.poll(() => run<any[]>(b, 'payloads', 'tabs', 'docs', [8001]), { timeout: 10_000 }).toEqual([
+      { id: 8001, payload: { tenant: 'b', from: 'tab b', seen: 'after handover' } },
+    ]);
+    expect(await run<any>(b, 'status', 'tabs', 'docs')).toMatchObject({ state: 'synced', pending: 0 });
+    await context.close();
+  });
+
+  it('keeps writes made while the server is down across a reload and pushes them once it is back', async () => {
+    // A server of its own, which this test stops and starts again on the same port.
+    const backing = await createEmbeddedClient();
+    let own = await buildRestApp({ client: backing, apiKey: 'k' });
+    await own.listen({ host: '127.0.0.1', port: 0 });
+    const port = (own.server.address() as { port: number }).port;
+    const ownUrl = `http://127.0.0.1:${port}`;
+    await backing.createCollection('notes', { vectors: { size: DIM, distance: 'Dot' } });
+    await backing.upsert('notes', { points: Array.from({ length: 200 }, (_, i) => ({ id: i + 1, vector: vec(i + 1), payload: { n: i + 1 } })) });
+
+    const context = await harness.browser.newContext();
+    const page = await harness.newPage(context);
+    await run(page, 'startSync', 'durable', 'notes', { url: ownUrl, apiKey: 'k' });
+    await expect.poll(() => run<any>(page, 'status', 'durable', 'notes'), { timeout: 20_000 }).toMatchObject({ state: 'synced' });
+
+    // 1. The server goes away, long poll included (close alone would wait for it); the replica notices by itself
+    //    (the page is still online).
+    const closing = own.close();
+    own.server.closeAllConnections();
+    await closing;
+    await run(page, 'upsert', 'durable', 'notes', 5001, vec(5001), { n: 5001, written: 'while the server was down' });
+    await expect.poll(() => run<any>(page, 'status', 'durable', 'notes'), { timeout: 10_000 }).toMatchObject({ state: 'offline', pending: 1 });
+
+    // 2. Reload: the data and the queue come back from IndexedDB when the app syncs again.
+    await page.reload();
+    await page.waitForFunction('window.scenariosReady === true');
+    expect(await run(page, 'count', 'durable', 'notes')).toBe(201);
+    await run(page, 'startSync', 'durable', 'notes', { url: ownUrl, apiKey: 'k' });
+    expect(await run<any>(page, 'status', 'durable', 'notes')).toMatchObject({ pending: 1 });
+
+    // 3. The server is back on its port: the replica's retry pushes the write.
+    own = await buildRestApp({ client: backing, apiKey: 'k' });
+    await own.listen({ host: '127.0.0.1', port });
+    await expect.poll(() => run<any>(page, 'status', 'durable', 'notes'), { timeout: 20_000 }).toMatchObject({ state: 'synced', pending: 0 });
+    expect((await backing.retrieve('notes', { ids: [5001] }))[0]!.payload).toEqual({ n: 5001, written: 'while the server was down' });
+    expect(await run(page, 'count', 'durable', 'notes')).toBe(201);
+    await context.close();
+    await own.close();
+  });
 });
