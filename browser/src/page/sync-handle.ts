@@ -43,11 +43,14 @@ export class PageSync {
     this.listen();
     const handle = randomHandle();
     const key = spec.localName;
+    // Set before starting: the first push may already meet a conflict.
+    const previous = this.resolvers.get(key);
     if (typeof options.resolve === 'function') this.resolvers.set(key, options.resolve);
     try {
       this.deliver((await this.command({ op: 'start', handle, spec, online: isOnline() })) as SyncEvent);
     } catch (error) {
-      if (typeof options.resolve === 'function') this.resolvers.delete(key);
+      if (previous === undefined) this.resolvers.delete(key);
+      else this.resolvers.set(key, previous);
       throw error;
     }
     this.handles.add(handle);
