@@ -1,4 +1,5 @@
-import { ensureShippedData, fetchShippedData } from './data/load-dataset.js';
+import { fetchShippedData } from './data/load-dataset.js';
+import { openCollection } from './data/open-collection.js';
 import { SentenceEmbedder } from './embed/sentence-embedder.js';
 import { decodeWordVectors } from './embed/word-vectors.js';
 import { registerOfflineCopy } from './offline/register-offline-copy.js';
@@ -17,12 +18,12 @@ async function main(): Promise<void> {
   const progress = byId<HTMLProgressElement>('load-progress');
   const say = (text: string) => (banner.textContent = text);
 
-  new SyncPanel().show(null);
   say('Loading the data set and the Sextant SDK\u2026');
   const base = new URL('.', location.href);
   const [data, { sdk, url }] = await Promise.all([fetchShippedData(base), loadSdk()]);
   const { manifest } = data;
-  new ServerPanel(manifest.collection).start();
+  const serverPanel = new ServerPanel(manifest.collection);
+  serverPanel.start();
 
   const embedder = new SentenceEmbedder(decodeWordVectors(data.wordVectors), Float32Array.from(manifest.commonDirection));
   byId('embedder').textContent = manifest.embedder;
@@ -30,13 +31,22 @@ async function main(): Promise<void> {
 
   say(`Opening the browser database with ${url}\u2026`);
   const db: DemoDatabase = await sdk.openDatabase({ name: DB_NAME, workerUrl: offlineWorkerUrl(url) });
-  progress.hidden = false;
-  const created = await ensureShippedData(db, DB_NAME, data, ({ loaded, total }) => {
-    progress.max = total;
-    progress.value = loaded;
-    say(`First visit: storing ${loaded} / ${total} documents in this browser (IndexedDB)\u2026`);
+  const syncPanel = new SyncPanel();
+  const { sync, message } = await openCollection(db, DB_NAME, data, {
+    say,
+    progress: (p) => {
+      progress.hidden = p === null;
+      if (p) {
+        progress.max = p.total;
+        progress.value = p.loaded;
+      }
+    },
+    syncing: (handle) =>
+      handle.onStatus((status) => {
+        syncPanel.show(status);
+        serverPanel.poke();
+      }),
   });
-  progress.hidden = true;
 
   const localCount = byId('local-count');
   const refreshCount = async () => {
@@ -76,11 +86,8 @@ async function main(): Promise<void> {
     });
   });
 
-  say(
-    created
-      ? `Stored ${manifest.count} documents in this browser. Searches now run locally, in the worker.`
-      : 'Loaded from this browser\u2019s database. Searches run locally, in the worker.',
-  );
+  if (!sync) syncPanel.show(null);
+  say(message);
   search.refresh();
   byId<HTMLInputElement>('q').focus();
   // After the first load, not during it: installing the cache downloads the page's files once more.

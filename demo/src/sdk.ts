@@ -6,11 +6,34 @@ import type { SextantClient } from '@sextant/core';
  * lacks one.
  */
 export type DemoDatabase = SextantClient & {
+  /** Keeps local collection `collection` in step with the server's of the same name (the browser SDK's sync). */
+  sync?(collection: string, options: { url: string; live?: boolean }): Promise<DemoSyncHandle>;
   /** Called after every write to the database from any tab of the origin; returns the unsubscribe. */
   onChange?(listener: (event: unknown) => void): () => void;
   /** Whether this tab's worker runs the engine or forwards to the tab that does. */
   role?(): Promise<string>;
 };
+
+/** The SDK's `SyncStatus`, as far as the page reads it. */
+export interface DemoSyncStatus {
+  state: 'idle' | 'pulling' | 'pushing' | 'synced' | 'offline' | 'error';
+  /** The server op number the local copy has everything up to; null before the first download. */
+  checkpoint: { epoch: string; seq: number } | null;
+  /** Local writes the server has not acknowledged yet. */
+  pending: number;
+  conflicts: number;
+  /** Epoch milliseconds of the last moment the copy was caught up. */
+  lastSyncedAt: number | null;
+  error: string | null;
+}
+
+export interface DemoSyncHandle {
+  status(): Promise<DemoSyncStatus>;
+  /** Calls `listener` with the current status and every change; returns the unsubscribe. */
+  onStatus(listener: (status: DemoSyncStatus) => void): () => void;
+  syncNow(): Promise<void>;
+  stop(): Promise<void>;
+}
 
 export interface SextantSdk {
   openDatabase(options: { name: string; workerUrl?: string | URL }): Promise<DemoDatabase>;

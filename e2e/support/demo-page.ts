@@ -44,6 +44,10 @@ export class DemoPage {
   readonly serverStatus: Locator;
   readonly serverCount: Locator;
   readonly offlineCopy: Locator;
+  readonly syncState: Locator;
+  readonly syncCheckpoint: Locator;
+  readonly syncPending: Locator;
+  readonly serverLastOp: Locator;
   private readonly errors: string[] = [];
 
   constructor(
@@ -60,6 +64,10 @@ export class DemoPage {
     this.serverStatus = page.locator('#server-status');
     this.serverCount = page.locator('#server-count');
     this.offlineCopy = page.locator('#offline-copy');
+    this.syncState = page.locator('#sync-status');
+    this.syncCheckpoint = page.locator('#sync-checkpoint');
+    this.syncPending = page.locator('#sync-pending');
+    this.serverLastOp = page.locator('#server-last-op');
     page.on('pageerror', (error) => this.errors.push(error.message));
   }
 

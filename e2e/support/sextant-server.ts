@@ -109,6 +109,12 @@ export class SextantServer {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
+  /** The server side of the demo's collection, from the sync status route: its point count and last op number. */
+  async syncStatus(collection: string): Promise<{ points: number; seq: number }> {
+    const result = await this.rest<{ points_count: number; checkpoint: { seq: number } }>('GET', `/collections/${collection}/sync/status`);
+    return { points: result.points_count, seq: result.checkpoint.seq };
+  }
+
   /** A call to the server's Qdrant REST API, as any client would make it; rejects on a non-2xx answer. */
   async rest<T = unknown>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
     const response = await fetch(`${this.url}${path}`, {

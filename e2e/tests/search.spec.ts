@@ -6,12 +6,22 @@ import { expect, test } from '../support/fixtures.js';
 /** Where `npm run readme-screenshot -w e2e` puts the picture the README shows. */
 const README_SHOT = join(dirname(fileURLToPath(import.meta.url)), '..', 'screenshots', 'demo.png');
 
-test('first load stores the shipped documents in the browser and lists them', async ({ demo, shot }) => {
-  await expect(demo.banner).toHaveText(/Stored 3000 documents in this browser/);
+test('first load seeds the server, syncs the collection into the browser and lists it', async ({ demo, server, shot }) => {
+  // 1. The server started empty; the page uploaded the shipped documents to it, then downloaded them by sync.
+  await expect(demo.banner).toHaveText(/^Synced 3000 documents from the server into this browser/);
+  const onServer = await server.syncStatus('demo-docs');
+  expect(onServer.points).toBe(3000);
   await expect(demo.localCount).toHaveText('3000 points');
   await expect(demo.page.locator('#collection-name')).toHaveText('demo-docs');
   await expect(demo.page.locator('#embedder')).toHaveText(/GloVe/);
   await expect(demo.page.locator('#worker-role')).toHaveText('owner');
+
+  // 2. Both ends agree: the browser's checkpoint is the server's last op, nothing is pending.
+  await expect(demo.syncState).toHaveText('synced');
+  await expect(demo.syncCheckpoint).toHaveText(`server op ${onServer.seq}`);
+  await expect(demo.syncPending).toHaveText('0');
+  await expect(demo.serverCount).toHaveText('3000 points');
+  await expect(demo.serverLastOp).toHaveText(`op ${onServer.seq}`);
 
   // No query yet: the page lists documents (unranked, so no score) and says how to rank them.
   const listed = await demo.settled();

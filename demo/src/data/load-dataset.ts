@@ -53,7 +53,7 @@ export async function ensureShippedData(
   data: ShippedData,
   onProgress: (p: LoadProgress) => void,
 ): Promise<boolean> {
-  const { manifest, vectors } = data;
+  const { manifest } = data;
   const name = manifest.collection;
   const key = loadedKey(dbName, name);
   const { exists } = await db.collectionExists(name);
@@ -65,7 +65,7 @@ export async function ensureShippedData(
     await db.createPayloadIndex(name, { field_name: 'source', field_schema: 'keyword', wait: true });
     await db.createPayloadIndex(name, { field_name: 'year', field_schema: 'integer', wait: true });
   }
-  const { dims, documents } = manifest;
+  const { documents } = manifest;
   for (let start = 0; start < documents.length; start += BATCH) {
     const batch = documents.slice(start, start + BATCH);
     let wanted = batch;
@@ -76,14 +76,18 @@ export async function ensureShippedData(
       wanted = batch.filter((d) => !have.has(d.id));
     }
     if (wanted.length > 0) {
-      const points: Schemas['PointStruct'][] = wanted.map((d) => {
-        const row = d.id - 1;
-        return { id: d.id, vector: Array.from(vectors.subarray(row * dims, row * dims + dims)), payload: { ...d.payload } };
-      });
+      const points = wanted.map((d) => shippedPoint(data, d));
       await db.upsert(name, { wait: true, points });
     }
     onProgress({ loaded: Math.min(start + BATCH, documents.length), total: documents.length });
   }
   localStorage.setItem(key, 'yes');
   return true;
+}
+
+/** A shipped document as a Qdrant point: ids are 1..count, so row `id - 1` of the vectors file is its vector. */
+export function shippedPoint(data: ShippedData, doc: DatasetManifest['documents'][number]): Schemas['PointStruct'] {
+  const { dims } = data.manifest;
+  const row = doc.id - 1;
+  return { id: doc.id, vector: Array.from(data.vectors.subarray(row * dims, row * dims + dims)), payload: { ...doc.payload } };
 }
