@@ -122,7 +122,8 @@ describe('REST routes on the embedded engine', () => {
     const schema = expectResult(await call(app, 'GET', '/collections/copy'), 'get_collection').payload_schema;
     expect(Object.keys(schema)).toEqual(['group']);
 
-    expectError(await call(app, 'PUT', '/collections/other/snapshots/recover', { location: 'file:///definitely/missing.snapshot' }), 404);
+    // In-memory snapshots: no snapshot file is ever read from disk (see snapshot-sources.ts).
+    expectError(await call(app, 'PUT', '/collections/other/snapshots/recover', { location: 'file:///definitely/missing.snapshot' }), 403);
     expect(expectError(await call(app, 'PUT', '/collections/other/snapshots/recover', { location: 'ftp://host/x.snapshot' }), 400)).toContain('scheme');
     expect(expectResult(await call(app, 'DELETE', `/collections/docs/snapshots/${created.name}`), 'delete_snapshot')).toBe(true);
     expectError(await call(app, 'DELETE', `/collections/docs/snapshots/${created.name}`), 404);

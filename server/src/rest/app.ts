@@ -1,7 +1,9 @@
 import { randomInt } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { SextantError, type EmbeddedClient } from '@sextant/core';
-import { authorize } from './auth.js';
+import { SextantError, type EmbeddedClient, type Filter } from '@sextant/core';
+import { authenticate, authorize, keysConfigured, OPEN_OPERATIONS, accessOfRequest, type AuthKeys } from './auth.js';
+import { FILTERED_LISTS } from './operation-access.js';
+import { readableCollections } from '../security/access.js';
 import { docsPage } from './docs-page.js';
 import { sendError, sendResult } from './envelope.js';
 import { registerHttpExtras } from './http-extras.js';
@@ -30,6 +32,8 @@ export interface RestAppOptions {
   apiKey?: string | undefined;
   /** Key that may read but not write. */
   readOnlyApiKey?: string | undefined;
+  /** Also accept JWTs signed with `apiKey` whose claims scope them (Qdrant's `jwt_rbac`). */
+  jwtRbac?: boolean | undefined;
   /** Built browser SDK, served at `/sdk/`. */
   sdkDir?: string | undefined;
   /** Built demo app, served at `/demo/`. */
@@ -39,8 +43,10 @@ export interface RestAppOptions {
   logger?: boolean | undefined;
   /** Largest JSON body in bytes; Qdrant's default `max_request_size_mb` is 32. */
   bodyLimit?: number | undefined;
-  /** Largest snapshot upload in bytes. */
+  /** Largest snapshot upload (or download, when recovering from a URL) in bytes. */
   snapshotUploadLimit?: number | undefined;
+  /** Hosts `recover from URL` may download from (`host` or `host:port`, `*` for any); see snapshot-sources.ts. */
+  snapshotHosts?: readonly string[] | undefined;
   /** Serve the sync endpoints (`/collections/{name}/sync/...`) when the client is an embedded engine; default true. */
   sync?: boolean | undefined;
 }
@@ -75,6 +81,7 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
     snapshots: new SnapshotService(
       options.client,
       options.snapshotsDir === undefined ? new MemorySnapshotStore() : new DirectorySnapshotStore(options.snapshotsDir),
+      { snapshotsDir: options.snapshotsDir, allowedHosts: options.snapshotHosts, maxBytes: options.snapshotUploadLimit },
     ),
     startedAt: new Date(),
     peerId: randomInt(1, 2 ** 47),
@@ -96,22 +103,33 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
     if (route !== undefined) services.metrics.record(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
   });
 
-  const keys = { apiKey: options.apiKey, readOnlyApiKey: options.readOnlyApiKey };
+  const keys: AuthKeys = { apiKey: options.apiKey, readOnlyApiKey: options.readOnlyApiKey, jwtRbac: options.jwtRbac };
+  if (keysConfigured(keys)) {
+    const valueExists = async (collection: string, filter: Filter) =>
+      (await services.client.scroll(collection, { filter, limit: 1, with_payload: false, with_vector: false })).points.length > 0;
+    // Before the body is read: an unauthenticated client must not get the server to parse a large body.
+    app.addHook('onRequest', async (request) => {
+      const operationId = (request.routeOptions.config as { operationId?: string } | undefined)?.operationId;
+      if (isOpenRoute(request.method, request.routeOptions.url, operationId)) return;
+      await authenticate(request, keys, valueExists);
+      if (operationId !== undefined) authorize(request, request.method, operationId, keys);
+    });
+  }
   for (const op of specOperations()) {
     const handler = HANDLERS[op.id];
     if (!handler) throw new Error(`No handler for operation ${op.id}`);
     app.route({
       method: op.method,
       url: op.url,
+      config: { operationId: op.id },
       ...(op.multipart ? { bodyLimit: options.snapshotUploadLimit ?? 1024 * 1024 * 1024 } : {}),
       handler: async (request, reply) => {
         const startedNs = startOf(reply);
-        authorize(request, op.method, op.id, keys);
         const query = parseQuery(op, request.query as Record<string, unknown>);
         const body = op.body ? validBody(op, request.body) : undefined;
         const result = await handler({ services, client: services.client, params: request.params as Record<string, string>, query, body, request, reply });
         if (result === RAW) return reply;
-        return sendResult(reply, result, startedNs);
+        return sendResult(reply, FILTERED_LISTS.has(op.id) ? onlyReadable(result, accessOfRequest(request)) : result, startedNs);
       },
     });
   }
@@ -124,6 +142,23 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
 
   await app.ready();
   return app;
+}
+
+/** Routes open without a key: health probes, CORS preflight, the API description and the static SDK / demo files. */
+function isOpenRoute(method: string, url: string | undefined, operationId: string | undefined): boolean {
+  if (operationId !== undefined) return OPEN_OPERATIONS.has(operationId);
+  if (method === 'OPTIONS') return true;
+  return url === '/openapi.json' || url === '/docs' || url?.startsWith('/sdk/') === true || url?.startsWith('/demo/') === true;
+}
+
+/** `get_collections` / `get_collections_aliases` as a collection-scoped token sees them: its collections only. */
+function onlyReadable(result: unknown, access: ReturnType<typeof accessOfRequest>): unknown {
+  const readable = readableCollections(access);
+  if (readable === undefined || result === null || typeof result !== 'object') return result;
+  const out = { ...(result as Record<string, unknown>) };
+  if (Array.isArray(out['collections'])) out['collections'] = (out['collections'] as Array<{ name: string }>).filter((c) => readable.has(c.name));
+  if (Array.isArray(out['aliases'])) out['aliases'] = (out['aliases'] as Array<{ collection_name: string }>).filter((a) => readable.has(a.collection_name));
+  return out;
 }
 
 interface RequestWithStart extends FastifyRequest {

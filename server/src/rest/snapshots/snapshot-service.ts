@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { SextantError, errors, type Schemas } from '@sextant/core';
 import type { RestClient } from '../route-context.js';
 import { decodeArchive, encodeArchive, type Archive, type ArchiveCollection } from './archive.js';
 import type { SnapshotStore } from './snapshot-store.js';
+import { checkRemoteSnapshot, DEFAULT_MAX_DOWNLOAD, download, readLocalSnapshot, type SnapshotSources } from './snapshot-sources.js';
 
 type SnapshotDescription = Schemas['SnapshotDescription'];
 
@@ -22,6 +21,7 @@ export class SnapshotService {
   constructor(
     private readonly client: RestClient,
     private readonly store: SnapshotStore,
+    private readonly sources: SnapshotSources = {},
   ) {}
 
   async createCollectionSnapshot(collection: string, shard?: number): Promise<SnapshotDescription> {
@@ -70,7 +70,7 @@ export class SnapshotService {
     return true;
   }
 
-  /** Where a snapshot to recover from is: a stored snapshot's URL, any http(s) URL, or a `file://` path. */
+  /** Reads a snapshot to recover from: see `SnapshotSources` for which locations are allowed. */
   async fetchLocation(location: string, apiKey?: string): Promise<Uint8Array> {
     let url: URL;
     try {
@@ -78,17 +78,10 @@ export class SnapshotService {
     } catch {
       throw errors.badRequest(`Invalid snapshot location: ${location}`);
     }
-    if (url.protocol === 'file:') {
-      try {
-        return await readFile(fileURLToPath(url));
-      } catch {
-        throw new SextantError('snapshot_not_found', `Not found: Snapshot file ${location} does not exist`);
-      }
-    }
+    if (url.protocol === 'file:') return readLocalSnapshot(url, this.sources.snapshotsDir);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw errors.badRequest(`Unsupported snapshot location scheme: ${url.protocol}`);
-    const response = await fetch(url, apiKey ? { headers: { 'api-key': apiKey } } : {});
-    if (!response.ok) throw errors.badRequest(`Failed to download snapshot from ${location}: HTTP ${response.status}`);
-    return new Uint8Array(await response.arrayBuffer());
+    checkRemoteSnapshot(url, this.sources.allowedHosts ?? []);
+    return download(url, apiKey, this.sources.maxBytes ?? DEFAULT_MAX_DOWNLOAD);
   }
 
   /**
