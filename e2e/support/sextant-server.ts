@@ -115,6 +115,12 @@ export class SextantServer {
     return { points: result.points_count, seq: result.checkpoint.seq };
   }
 
+  /** The points of `ids` the server holds (ids as the page shows them: digits are numeric ids, else UUIDs). */
+  async retrieve(collection: string, ids: string[]): Promise<Array<{ id: string | number; payload: Record<string, unknown> }>> {
+    const wanted = ids.map((id) => (/^\d+$/.test(id) ? Number(id) : id));
+    return this.rest('POST', `/collections/${collection}/points`, { ids: wanted, with_payload: true });
+  }
+
   /** A call to the server's Qdrant REST API, as any client would make it; rejects on a non-2xx answer. */
   async rest<T = unknown>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
     const response = await fetch(`${this.url}${path}`, {
