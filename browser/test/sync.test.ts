@@ -138,6 +138,30 @@ describe('db.sync (Chromium, live server)', () => {
     await context.close();
   });
 
+  it("without live, syncs on syncNow only, and the 'local' policy re-sends a conflicted write", async () => {
+    const page = await harness.newPage();
+    await run(page, 'startSync', 'manual', 'docs', { url, apiKey: 'k', live: false, resolve: 'local', localName: 'docs-local' });
+    await expect.poll(() => run<any>(page, 'status', 'manual', 'docs-local'), { timeout: 20_000 }).toMatchObject({ state: 'synced' });
+    // 1. A local write is queued but not pushed (no loop runs); the server edits the same point meanwhile.
+    await run(page, 'setPayload', 'manual', 'docs-local', 7, { who: 'device' });
+    await qdrant.setPayload('docs', { wait: true, points: [7], payload: { who: 'server' } });
+    await qdrant.upsert('docs', { wait: true, points: [{ id: 9100, vector: vec(9100), payload: { tenant: 'b' } }] });
+    expect(await run<any>(page, 'status', 'manual', 'docs-local')).toMatchObject({ pending: 1 });
+    expect((await qdrant.retrieve('docs', { ids: [7] }))[0]!.payload).toMatchObject({ who: 'server' });
+    // 2. syncNow pushes (conflict: the local change wins) and pulls; it resolves once caught up.
+    expect(await run(page, 'syncNow', 'manual', 'docs-local')).toBeNull();
+    expect(await run<any>(page, 'status', 'manual', 'docs-local')).toMatchObject({ state: 'synced', pending: 0, conflicts: 1 });
+    const [there] = await qdrant.retrieve('docs', { ids: [7] });
+    expect(there!.payload).toEqual({ tenant: 'b', n: 7, who: 'device' });
+    expect(await run<any[]>(page, 'payloads', 'manual', 'docs-local', [7, 9100])).toEqual([
+      { id: 7, payload: there!.payload },
+      { id: 9100, payload: { tenant: 'b' } },
+    ]);
+    // 3. A stopped handle refuses syncNow.
+    await run(page, 'stopSync', 'manual', 'docs-local');
+    expect(await run(page, 'syncNow', 'manual', 'docs-local')).toMatchObject({ code: 'bad_request' });
+  });
+
   it("runs a follower tab's sync in the owner's worker, fans its status out, and moves it with ownership", async () => {
     const context = await harness.browser.newContext();
     // 1. Tab A owns the database; tab B syncs through it.
