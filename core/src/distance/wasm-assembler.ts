@@ -52,6 +52,7 @@ export const op = {
   tee: (local: number) => [0x22, ...uleb(local)],
   i32: (v: number) => [0x41, ...sleb(v)],
   i32Load: [0x28, 2, 0],
+  drop: [0x1a],
   i32Add: [0x6a],
   i32Sub: [0x6b],
   i32Mul: [0x6c],
