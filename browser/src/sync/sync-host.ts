@@ -90,7 +90,8 @@ export class SyncHost {
   }
 
   private async start(handle: string, spec: SyncSpec, online: boolean): Promise<SyncEvent> {
-    this.online = online;
+    // The newest report of the network wins for every replica, not only this one.
+    await this.network(online);
     const specJson = JSON.stringify(spec);
     let entry = this.entries.get(spec.localName);
     if (entry !== undefined && entry.specJson !== specJson) {
