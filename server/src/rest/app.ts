@@ -7,6 +7,7 @@ import { readableCollections } from '../security/access.js';
 import { docsPage } from './docs-page.js';
 import { sendError, sendResult } from './envelope.js';
 import { registerHttpExtras } from './http-extras.js';
+import { registerBackPressure } from './back-pressure.js';
 import { Metrics } from './metrics.js';
 import { parseQuery } from './query-params.js';
 import { RAW, type Handler, type RestClient, type RestServices } from './route-context.js';
@@ -45,6 +46,8 @@ export interface RestAppOptions {
   bodyLimit?: number | undefined;
   /** Largest snapshot upload (or download, when recovering from a URL) in bytes. */
   snapshotUploadLimit?: number | undefined;
+  /** Requests handled at once before new ones get 429 (back-pressure.ts); default 512. */
+  maxInFlight?: number | undefined;
   /** Hosts `recover from URL` may download from (`host` or `host:port`, `*` for any); see snapshot-sources.ts. */
   snapshotHosts?: readonly string[] | undefined;
   /** Serve the sync endpoints (`/collections/{name}/sync/...`) when the client is an embedded engine; default true. */
@@ -90,6 +93,7 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
   };
 
   registerHttpExtras(app);
+  registerBackPressure(app, options.maxInFlight);
   registerBodyParsers(app);
   app.setErrorHandler((error, _request, reply) => sendError(reply, error, startOf(reply)));
   app.setNotFoundHandler((request, reply) =>

@@ -1,0 +1,50 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { sendError } from './envelope.js';
+import { SextantError } from '@sextant/core';
+
+/**
+ * Bounded work in flight: past `maxInFlight` requests being handled at once, a new one is answered 429 at once
+ * (with `Retry-After`), before its body is read, instead of queueing without bound until memory runs out. Health
+ * probes are never refused, so a busy server is not mistaken for a dead one.
+ *
+ * Invariant: every admitted request releases its slot exactly once, whether it completes or its client goes away
+ * (`onResponse` does not fire for an aborted request; `onRequestAbort` does).
+ */
+export const DEFAULT_MAX_IN_FLIGHT = 512;
+
+const PROBES = new Set(['/healthz', '/livez', '/readyz']);
+
+interface AdmittedRequest extends FastifyRequest {
+  sextantSlot?: boolean;
+}
+
+export interface BackPressure {
+  /** Requests being handled now. */
+  readonly inFlight: number;
+  /** Requests refused with 429 since the start. */
+  readonly refused: number;
+}
+
+export function registerBackPressure(app: FastifyInstance, maxInFlight = DEFAULT_MAX_IN_FLIGHT): BackPressure {
+  const state = { inFlight: 0, refused: 0 };
+  const release = async (request: FastifyRequest) => {
+    if (!(request as AdmittedRequest).sextantSlot) return;
+    (request as AdmittedRequest).sextantSlot = false;
+    state.inFlight--;
+  };
+  app.addHook('onRequest', async (request, reply) => {
+    if (PROBES.has(request.url.split('?')[0]!)) return;
+    if (state.inFlight >= maxInFlight) {
+      state.refused++;
+      reply.header('retry-after', '1');
+      const error = new SextantError('too_many_requests', `Too many requests: the server is handling ${maxInFlight} requests already; retry later`);
+      return sendError(reply, error, process.hrtime.bigint());
+    }
+    state.inFlight++;
+    (request as AdmittedRequest).sextantSlot = true;
+  });
+  app.addHook('onResponse', release);
+  app.addHook('onRequestAbort', release);
+  app.decorate('sextantBackPressure', state as BackPressure);
+  return state;
+}
