@@ -54,13 +54,13 @@ describe('EmbeddedClient reads', () => {
     expect(qb.map((r) => r.points.map((p) => p.id))).toEqual([[3], [4]]);
   });
 
-  it('refuses query features of a later issue with a clear 400', async () => {
+  it('answers prefetch + fusion and recommend, and refuses malformed queries with a clear 400', async () => {
     const client = await cities();
-    await expect(client.query('cities', { prefetch: [{ query: [1, 0] }], query: { fusion: 'rrf' } })).rejects.toMatchObject({
-      status: 400,
-      message: expect.stringContaining('not supported yet'),
-    });
-    await expect(client.query('cities', { query: { recommend: { positive: [1] } } })).rejects.toMatchObject({ status: 400 });
+    const fused = await client.query('cities', { prefetch: [{ query: [1, 0] }], query: { fusion: 'rrf' } });
+    expect(fused.points.map((p) => p.id)).toEqual([1, 2, 3, 4]);
+    const reco = await client.query('cities', { query: { recommend: { positive: [1] } } });
+    expect(reco.points.map((p) => p.id)).toEqual([2, 3, 4]);
+    await expect(client.query('cities', { query: { fusion: 'rrf' } })).rejects.toMatchObject({ status: 400 });
     await expect(client.query('cities', { query: [1, 0, 0] })).rejects.toMatchObject({ status: 400 });
   });
 

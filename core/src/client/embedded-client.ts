@@ -10,10 +10,13 @@ import { OpBuilder } from '../collection/point-ops.js';
 import type { Operation } from '../collection/operations.js';
 import type { LocalSegment } from '../collection/local-segment.js';
 import { parsePointId } from '../segment/id-tracker.js';
-import { queryContext, shaper, toRecord } from '../query/query-context.js';
+import { type QueryContext, queryContext, shaper, toRecord } from '../query/query-context.js';
 import { runQuery, runSearch } from '../query/run-query.js';
 import { runCount, runFacet, runScroll } from '../query/scroll.js';
-import { checkCollectionName, checkIndexRequest, notSupportedYet } from './validate-args.js';
+import { checkCollectionName, checkIndexRequest } from './validate-args.js';
+import { runQueryGroups } from '../query/query-groups.js';
+import { runMatrixOffsets, runMatrixPairs } from '../query/run-matrix.js';
+import { discoverAsQuery, recommendAsQuery, recommendGroupsAsQuery, searchGroupsAsQuery } from '../query/legacy-explore.js';
 
 type Args<M extends keyof SextantClient> = Parameters<SextantClient[M]>;
 type Result<M extends keyof SextantClient> = ReturnType<SextantClient[M]>;
@@ -172,21 +175,21 @@ export class EmbeddedClient implements SextantClient {
   }
 
   async query(name: string, args: Args<'query'>[1]): Result<'query'> {
-    return { points: runQuery(queryContext(this.engine.resolve(name)), args ?? {}) };
+    return { points: runQuery(this.ctx(name), args ?? {}) };
   }
 
   async queryBatch(name: string, args: Args<'queryBatch'>[1]): Result<'queryBatch'> {
-    const ctx = queryContext(this.engine.resolve(name));
+    const ctx = this.ctx(name);
     if (!Array.isArray(args.searches)) throw errors.validation('searches: expected a list of queries');
     return args.searches.map((q) => ({ points: runQuery(ctx, q) }));
   }
 
   async search(name: string, args: Args<'search'>[1]): Result<'search'> {
-    return runSearch(queryContext(this.engine.resolve(name)), args);
+    return runSearch(this.ctx(name), args);
   }
 
   async searchBatch(name: string, args: Args<'searchBatch'>[1]): Result<'searchBatch'> {
-    const ctx = queryContext(this.engine.resolve(name));
+    const ctx = this.ctx(name);
     if (!Array.isArray(args.searches)) throw errors.validation('searches: expected a list of searches');
     return args.searches.map((s) => runSearch(ctx, s));
   }
@@ -203,43 +206,38 @@ export class EmbeddedClient implements SextantClient {
     return runFacet(queryContext(this.engine.resolve(name)), args);
   }
 
-  // --- later issue: refused with a clear 400 rather than answered wrongly ---
+  // --- explore: groups, recommend, discover, distance matrix (the 1.18 calls run as the queries 1.19 makes of them) ---
 
-  async queryGroups(name: string, _args: Args<'queryGroups'>[1]): Result<'queryGroups'> {
-    this.engine.resolve(name);
-    throw notSupportedYet('query groups');
+  async queryGroups(name: string, args: Args<'queryGroups'>[1]): Result<'queryGroups'> {
+    return runQueryGroups(this.ctx(name), args);
   }
-  async searchMatrixPairs(name: string, _args?: Args<'searchMatrixPairs'>[1]): Result<'searchMatrixPairs'> {
-    this.engine.resolve(name);
-    throw notSupportedYet('search matrix');
+  async searchMatrixPairs(name: string, args?: Args<'searchMatrixPairs'>[1]): Result<'searchMatrixPairs'> {
+    return runMatrixPairs(this.ctx(name), args ?? {});
   }
-  async searchMatrixOffsets(name: string, _args?: Args<'searchMatrixOffsets'>[1]): Result<'searchMatrixOffsets'> {
-    this.engine.resolve(name);
-    throw notSupportedYet('search matrix');
+  async searchMatrixOffsets(name: string, args?: Args<'searchMatrixOffsets'>[1]): Result<'searchMatrixOffsets'> {
+    return runMatrixOffsets(this.ctx(name), args ?? {});
   }
-  async searchPointGroups(name: string, _args: Args<'searchPointGroups'>[1]): Result<'searchPointGroups'> {
-    this.engine.resolve(name);
-    throw notSupportedYet('search groups');
+  async searchPointGroups(name: string, args: Args<'searchPointGroups'>[1]): Result<'searchPointGroups'> {
+    return runQueryGroups(this.ctx(name), searchGroupsAsQuery(args)) as Awaited<Result<'searchPointGroups'>>;
   }
-  async recommend(name: string, _args: Args<'recommend'>[1]): Result<'recommend'> {
-    this.engine.resolve(name);
-    throw notSupportedYet('recommend');
+  async recommend(name: string, args: Args<'recommend'>[1]): Result<'recommend'> {
+    return runQuery(this.ctx(name), recommendAsQuery(args));
   }
-  async recommendBatch(name: string, _args: Args<'recommendBatch'>[1]): Result<'recommendBatch'> {
-    this.engine.resolve(name);
-    throw notSupportedYet('recommend');
+  async recommendBatch(name: string, args: Args<'recommendBatch'>[1]): Result<'recommendBatch'> {
+    const ctx = this.ctx(name);
+    if (!Array.isArray(args?.searches)) throw errors.validation('searches: expected a list of recommend requests');
+    return args.searches.map((r) => runQuery(ctx, recommendAsQuery(r)));
   }
-  async recommendPointGroups(name: string, _args: Args<'recommendPointGroups'>[1]): Result<'recommendPointGroups'> {
-    this.engine.resolve(name);
-    throw notSupportedYet('recommend groups');
+  async recommendPointGroups(name: string, args: Args<'recommendPointGroups'>[1]): Result<'recommendPointGroups'> {
+    return runQueryGroups(this.ctx(name), recommendGroupsAsQuery(args)) as Awaited<Result<'recommendPointGroups'>>;
   }
-  async discoverPoints(name: string, _args: Args<'discoverPoints'>[1]): Result<'discoverPoints'> {
-    this.engine.resolve(name);
-    throw notSupportedYet('discover');
+  async discoverPoints(name: string, args: Args<'discoverPoints'>[1]): Result<'discoverPoints'> {
+    return runQuery(this.ctx(name), discoverAsQuery(args));
   }
-  async discoverBatchPoints(name: string, _args: Args<'discoverBatchPoints'>[1]): Result<'discoverBatchPoints'> {
-    this.engine.resolve(name);
-    throw notSupportedYet('discover');
+  async discoverBatchPoints(name: string, args: Args<'discoverBatchPoints'>[1]): Result<'discoverBatchPoints'> {
+    const ctx = this.ctx(name);
+    if (!Array.isArray(args?.searches)) throw errors.validation('searches: expected a list of discover requests');
+    return args.searches.map((r) => runQuery(ctx, discoverAsQuery(r)));
   }
 
   // --- beyond the official client ---
@@ -252,6 +250,11 @@ export class EmbeddedClient implements SextantClient {
   /** Flushes everything and closes the storage; the client is unusable afterwards. */
   close(): Promise<void> {
     return this.engine.close();
+  }
+
+  /** A read context that can also reach the database's other collections (`lookup_from`, `with_lookup`). */
+  private ctx(name: string): QueryContext {
+    return queryContext(this.engine.resolve(name), (other) => this.engine.resolve(other));
   }
 
   private builder(c: Collection, segment: LocalSegment): OpBuilder {

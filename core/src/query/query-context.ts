@@ -13,16 +13,28 @@ export interface QueryContext {
   specs: Map<string, VectorSpec>;
   /** The collection has just the unnamed vector: vectors come out bare, not in an object by name. */
   unnamedOnly: boolean;
+  /** Another collection of the same database (aliases resolved), for `lookup_from` and `with_lookup`; 404 if none. */
+  lookup: (name: string) => QueryContext;
 }
 
-export function queryContext(collection: Collection): QueryContext {
+/** `resolve` finds other collections by name or alias; without it only the collection itself can be looked up. */
+export function queryContext(collection: Collection, resolve?: (name: string) => Collection): QueryContext {
   const vectors = collection.config.params.vectors;
   const sparse = collection.config.params.sparse_vectors ?? {};
-  return {
+  const ctx: QueryContext = {
     segment: collection.segment,
     specs: new Map(collection.specs.map((s) => [s.name, s])),
     unnamedOnly: isVectorParams(vectors) && Object.keys(sparse).length === 0,
+    lookup: (name) => {
+      if (resolve !== undefined) {
+        const other = resolve(name);
+        return other === collection ? ctx : queryContext(other, resolve);
+      }
+      if (name !== collection.name) throw errors.collectionNotFound(name);
+      return ctx;
+    },
   };
+  return ctx;
 }
 
 export interface PointShaper {

@@ -123,6 +123,15 @@ export class SparseIndex {
     this.deadEntries = 0;
   }
 
+  /** Live points with a non-zero at `dim` (the document frequency `modifier: idf` weighs query values by). */
+  documentFrequency(dim: number): number {
+    const p = this.postings.get(dim);
+    if (p === undefined) return 0;
+    let n = 0;
+    for (let i = 0; i < p.size; i++) if (this.isLive(p, i)) n++;
+    return n;
+  }
+
   /** Exact top-k by dot product among points sharing a dimension with the query, best first. */
   search(query: { indices: ArrayLike<number>; values: ArrayLike<number> }, k: number, accept?: (id: number) => boolean): ScoredIds {
     const q: SortedSparse = sortSparse(query);

@@ -1,0 +1,37 @@
+import { payloadValuesAt, formulaScorer } from './advanced/formula-eval.js';
+import type { ParsedFormula } from './advanced/formula-parse.js';
+import { byScoreDescThenId } from './advanced/scored.js';
+import { bindFilter } from './point-filter.js';
+import type { QueryContext } from './query-context.js';
+import type { Hit } from './run-plan.js';
+
+/**
+ * `formula`: scores every point any prefetch returned (the union), reading `$score[i]` from prefetch `i`'s list,
+ * payload variables from the stored payload and conditions through compiled filters; best `limit` first, ties by
+ * id. Scores are "higher is better"; `score_threshold` is a lower bound.
+ */
+export function formulaRescore(ctx: QueryContext, parsed: ParsedFormula, sources: Hit[][], limit: number, threshold: number | undefined): Hit[] {
+  const segment = ctx.segment;
+  const scoreMaps = sources.map((list) => {
+    const m = new Map<number, number>();
+    for (const hit of list) if (!m.has(hit.id)) m.set(hit.id, hit.score);
+    return m;
+  });
+  const conditions = parsed.conditions.map((c) => bindFilter(segment, { must: [c] })!);
+  const score = formulaScorer<number>(parsed, {
+    prefetchScore: (index, id) => scoreMaps[index]?.get(id),
+    payloadValues: (key, id) => payloadValuesAt(segment.payloads.get(id) as Record<string, unknown> | undefined, key),
+    condition: (index, id) => conditions[index]!.matches(id),
+  });
+  const out: Hit[] = [];
+  const seen = new Set<number>();
+  for (const list of sources) {
+    for (const hit of list) {
+      if (seen.has(hit.id) || !segment.ids.isLive(hit.id)) continue;
+      seen.add(hit.id);
+      const s = score(hit.id);
+      if (threshold === undefined || s >= threshold) out.push({ id: hit.id, score: s });
+    }
+  }
+  return out.sort(byScoreDescThenId).slice(0, limit);
+}

@@ -1,0 +1,39 @@
+import { errors } from '../client/errors.js';
+import type { SparseValue } from '../collection/operations.js';
+import { sparseDot } from '../segment/sparse-vector-storage.js';
+import { mmrSelect, mmrSelectDense } from './advanced/mmr.js';
+import { rawSimilarity } from './advanced/raw-similarity.js';
+import { slotOf, type VectorQuery } from './point-scorer.js';
+import type { QueryContext } from './query-context.js';
+import type { Hit } from './run-plan.js';
+import { sparseIdf } from './sparse-idf.js';
+
+/**
+ * `nearest` with `mmr`: re-ranks the nearest candidates (best first, as the plain search found them) by maximal
+ * marginal relevance and returns `limit` of them in selection order WITH their original scores, as Qdrant does.
+ * Similarities are the raw ones of the vector's distance; candidates without the vector are dropped.
+ */
+export function mmrRescore(ctx: QueryContext, q: Extract<VectorQuery, { kind: 'nearest' }>, candidates: Hit[], limit: number): Hit[] {
+  const slot = slotOf(ctx.segment, q.using);
+  const mmr = q.mmr!;
+  const kept = candidates.filter((h) => slot.storage.has(h.id));
+  if (kept.length < 2) return kept.slice(0, limit);
+  let picks: Int32Array;
+  if (slot.kind === 'dense') {
+    const storage = slot.storage;
+    const query = storage.prepareQuery(q.vector as number[]);
+    const offsets = Float64Array.from(kept, (h) => storage.offset(h.id));
+    picks = mmrSelectDense(query, storage.data, offsets, storage.dim, rawSimilarity(slot.spec.distance), mmr.lambda, limit);
+  } else if (slot.kind === 'sparse') {
+    const storage = slot.storage;
+    const idf = sparseIdf(slot);
+    const prepared = storage.prepareQuery(q.vector as SparseValue);
+    const query = idf ? idf.weigh(prepared) : prepared;
+    const vectors = kept.map((h) => storage.getSorted(h.id)!);
+    const relevance = Float64Array.from(vectors, (v) => sparseDot(query, v));
+    picks = mmrSelect(relevance, (i, j) => sparseDot(vectors[i]!, vectors[j]!), mmr.lambda, limit);
+  } else {
+    throw errors.badRequest('mmr over multivectors is not supported yet by Sextant');
+  }
+  return Array.from(picks, (i) => kept[i]!);
+}
