@@ -7,6 +7,12 @@ export interface ServerConfig {
   snapshotsPath: string;
   apiKey: string | undefined;
   readOnlyApiKey: string | undefined;
+  /** Accept JWTs signed with the api key (Qdrant's `jwt_rbac`): SEXTANT_JWT_RBAC=true. */
+  jwtRbac?: boolean | undefined;
+  /** Hosts snapshot recovery may download from (SEXTANT_SNAPSHOT_HOSTS, comma separated, `*` for any). */
+  snapshotHosts?: string[] | undefined;
+  /** Requests handled at once before 429 (SEXTANT_MAX_IN_FLIGHT); undefined: the REST default. */
+  maxInFlight?: number | undefined;
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -19,6 +25,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     snapshotsPath: env.SEXTANT_SNAPSHOTS || './snapshots',
     apiKey: env.SEXTANT_API_KEY || undefined,
     readOnlyApiKey: env.SEXTANT_READ_ONLY_API_KEY || undefined,
+    jwtRbac: env.SEXTANT_JWT_RBAC === 'true' || env.SEXTANT_JWT_RBAC === '1',
+    snapshotHosts: (env.SEXTANT_SNAPSHOT_HOSTS ?? '').split(',').map((host) => host.trim()).filter((host) => host.length > 0),
+    maxInFlight: positive(env, 'SEXTANT_MAX_IN_FLIGHT'),
   };
 }
 
@@ -29,5 +38,13 @@ function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   if (!Number.isInteger(value) || value < 0 || value > 65535) {
     throw new Error(`${name} must be a port number from 0 to 65535, got "${raw}"`);
   }
+  return value;
+}
+
+function positive(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
   return value;
 }

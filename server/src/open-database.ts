@@ -4,6 +4,8 @@ import { FileStorage } from './storage/file-storage.js';
 export interface OpenDatabaseOptions {
   /** Folder for the op log and segments; created when missing. Omitted: the database lives in memory. */
   path?: string;
+  /** Told when stored data fails its checks at open (and what was done about it); default: printed to stderr. */
+  onIntegrityIssue?: (message: string) => void;
 }
 
 /**
@@ -11,5 +13,6 @@ export interface OpenDatabaseOptions {
  * files under `path`. A write resolved with `wait: true` survives a kill -9 of the process.
  */
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<EmbeddedClient> {
-  return createEmbeddedClient(options.path === undefined ? {} : { storage: new FileStorage(options.path) });
+  const onIntegrityIssue = options.onIntegrityIssue ?? ((message: string) => console.error(`sextant: ${message}`));
+  return createEmbeddedClient(options.path === undefined ? { onIntegrityIssue } : { storage: new FileStorage(options.path), onIntegrityIssue });
 }

@@ -5,6 +5,7 @@ import type { ServerConfig } from './config.js';
 import { startGrpcServer } from './grpc/server.js';
 import { openDatabase } from './open-database.js';
 import { buildRestApp } from './rest/app.js';
+import { IssueLog } from './rest/issues.js';
 
 export interface RunningServer {
   client: EmbeddedClient;
@@ -15,12 +16,23 @@ export interface RunningServer {
 
 /** Opens the database under `config.storagePath` and serves it over REST and gRPC. Port 0 picks free ports. */
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
-  const client = await openDatabase({ path: config.storagePath });
+  const issues = new IssueLog();
+  const client = await openDatabase({
+    path: config.storagePath,
+    onIntegrityIssue: (message) => {
+      console.error(`sextant: ${message}`);
+      issues.integrity(message);
+    },
+  });
   const keys = { apiKey: config.apiKey, readOnlyApiKey: config.readOnlyApiKey };
   const app = await buildRestApp({
     client,
     ...keys,
     snapshotsDir: config.snapshotsPath,
+    jwtRbac: config.jwtRbac,
+    snapshotHosts: config.snapshotHosts,
+    maxInFlight: config.maxInFlight,
+    issues,
     sdkDir: siblingDir('browser/dist/sdk'),
     demoDir: siblingDir('demo/dist'),
   });

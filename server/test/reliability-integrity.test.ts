@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEmbeddedClient, SextantError, type EmbeddedClient } from '@sextant/core';
 import { buildRestApp } from '../src/rest/app.js';
+import { IssueLog } from '../src/rest/issues.js';
 import { FileStorage } from '../src/storage/file-storage.js';
 import { flipByte, FullDiskStorage } from './reliability/fault-storage.js';
 import { Rng } from './reliability/hostile-values.js';
@@ -84,6 +85,30 @@ describe('segment integrity', () => {
       expect(again).toEqual([]);
       expect((await reopened.count('c', { exact: true })).count).toBe(548);
       await reopened.close();
+    } finally {
+      await rm(crashed, { recursive: true, force: true });
+    }
+  });
+
+  it('lists what it found under GET /issues, as Qdrant lists its issues', async () => {
+    const expected = await writeGenerations();
+    const crashed = `${dir}-issues`;
+    await cp(dir, crashed, { recursive: true });
+    try {
+      const path = join(crashed, 'collections', 'c', 'segment');
+      await writeFile(path, flipByte(await readFile(path), 100));
+      const issues = new IssueLog();
+      const db = await createEmbeddedClient({ storage: new FileStorage(crashed), onIntegrityIssue: issues.integrity });
+      const app = await buildRestApp({ client: db, issues });
+      const listed = (await app.inject({ method: 'GET', url: '/issues' })).json().result.issues;
+      expect(listed).toHaveLength(1);
+      expect(listed[0]).toMatchObject({ related_collection: 'c', id: expect.stringMatching(/^STORAGE_INTEGRITY/) });
+      expect(listed[0].description).toMatch(/corrupted/);
+      expect(await dataChecksum(db, ['c'])).toBe(expected);
+      expect((await app.inject({ method: 'DELETE', url: '/issues' })).statusCode).toBe(200);
+      expect((await app.inject({ method: 'GET', url: '/issues' })).json().result.issues).toEqual([]);
+      await app.close();
+      await db.close();
     } finally {
       await rm(crashed, { recursive: true, force: true });
     }

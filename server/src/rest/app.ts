@@ -8,6 +8,7 @@ import { docsPage } from './docs-page.js';
 import { sendError, sendResult } from './envelope.js';
 import { registerHttpExtras } from './http-extras.js';
 import { registerBackPressure } from './back-pressure.js';
+import { IssueLog } from './issues.js';
 import { Metrics } from './metrics.js';
 import { parseQuery } from './query-params.js';
 import { RAW, type Handler, type RestClient, type RestServices } from './route-context.js';
@@ -46,6 +47,8 @@ export interface RestAppOptions {
   bodyLimit?: number | undefined;
   /** Largest snapshot upload (or download, when recovering from a URL) in bytes. */
   snapshotUploadLimit?: number | undefined;
+  /** Where `/issues` reads from; give the same log to the engine's `onIntegrityIssue` (see server.ts). */
+  issues?: IssueLog | undefined;
   /** Requests handled at once before new ones get 429 (back-pressure.ts); default 512. */
   maxInFlight?: number | undefined;
   /** Hosts `recover from URL` may download from (`host` or `host:port`, `*` for any); see snapshot-sources.ts. */
@@ -90,6 +93,7 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
     peerId: randomInt(1, 2 ** 47),
     version: COMPATIBLE_VERSION,
     quotas: { enabled: false },
+    issues: options.issues ?? new IssueLog(),
   };
 
   registerHttpExtras(app);

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { SextantClient } from '@sextant/core';
+import type { IssueLog } from './issues.js';
 import type { Metrics } from './metrics.js';
 import type { SnapshotService } from './snapshots/snapshot-service.js';
 
@@ -28,6 +29,8 @@ export interface RestServices {
   /** This server's peer id in cluster answers: random per process, as a fresh Qdrant peer's. */
   peerId: number;
   version: string;
+  /** Findings reported by `/issues` (integrity problems found at open). */
+  issues: IssueLog;
   /** Node-wide quota settings (`PUT /quotas`), kept for the process as Qdrant keeps them until restart. */
   quotas: Record<string, unknown>;
 }

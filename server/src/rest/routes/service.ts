@@ -21,9 +21,12 @@ export const serviceHandlers: Record<string, Handler> = {
     reply.code(200).header('content-type', 'text/plain; version=0.0.4').send(services.metrics.render(services.version, sizes));
     return RAW;
   },
-  // Sextant records no performance issues (such as filters on unindexed fields) yet, so the report is empty.
-  get_issues: async () => ({ issues: [] }),
-  clear_issues: async () => true,
+  // Integrity findings at open; performance hints (such as filters on unindexed fields) are not recorded yet.
+  get_issues: async ({ services }) => ({ issues: services.issues.list() }),
+  clear_issues: async ({ services }) => {
+    services.issues.clear();
+    return true;
+  },
   get_quotas: async ({ services }) => ({ config: services.quotas, usage: { resident_memory_percent: residentMemoryPercent(), disk_usage_percent: null } }),
   update_quotas: async ({ services, body }) => {
     Object.assign(services.quotas, body ?? {});
