@@ -7,10 +7,16 @@
  *   --datasets=128,384 BENCH_DATASETS which datasets
  *   --peers=a,b       BENCH_PEERS     which peers (sextant, hnswlib-node, hnswlib-wasm, usearch, voy-search, orama)
  *   --budget=4        BENCH_BUDGET_S  seconds of queries per (peer, ef) at most
+ *   --sections=hnsw,exact,filtered BENCH_SECTIONS  which parts run (exact scan GB/s and filtered search use the
+ *                                   first dataset only)
+ *   --out=bench/results BENCH_OUT    where the JSON of all results goes (git-ignored)
  * Everything runs single-threaded in this process, one peer at a time.
  */
 import { clustered, type Dataset } from './dataset.js';
+import { measureExactScan, type ExactScanResult } from './exact-scan.js';
+import { measureFiltered, type FilteredRow } from './filtered.js';
 import { groundTruth } from './ground-truth.js';
+import { printTable, writeResults, type HnswRow } from './report.js';
 import { memoryNow, runQueries, settle } from './measure.js';
 import type { Peer } from './peer.js';
 import { hnswlibNode } from './peers/hnswlib-node.js';
@@ -36,9 +42,12 @@ const budgetMs = 1000 * Number(option('budget', 'BENCH_BUDGET_S', '4'));
 const datasetDims = option('datasets', 'BENCH_DATASETS', '128,384').split(',').map(Number);
 const peerNames = option('peers', 'BENCH_PEERS', ALL_PEERS.map((p) => p.name).join(',')).split(',');
 const peers = ALL_PEERS.filter((p) => peerNames.includes(p.name));
+const sections = option('sections', 'BENCH_SECTIONS', 'hnsw,exact,filtered').split(',');
+const outDir = option('out', 'BENCH_OUT', 'bench/results');
 
-const rows: string[][] = [];
-const header = ['dataset', 'peer', 'build s', 'mem MB', 'ef', 'recall@10', 'QPS', 'note'];
+const hnswRows: HnswRow[] = [];
+let exact: (ExactScanResult & { dataset: string }) | undefined;
+let filtered: (FilteredRow & { dataset: string })[] = [];
 const mb = (bytes: number) => (bytes / 1048576).toFixed(1);
 
 function datasetFor(dim: number): Dataset {
@@ -48,6 +57,16 @@ function datasetFor(dim: number): Dataset {
 
 for (const dim of datasetDims) {
   const ds = datasetFor(dim);
+  const first = dim === datasetDims[0];
+  if (first && sections.includes('exact')) {
+    exact = { dataset: ds.name, ...measureExactScan(ds, budgetMs) };
+    console.error(`[${ds.name}] exact scan: ${exact.scanGBs.toFixed(2)} GB/s (memory read ${exact.memoryGBs.toFixed(2)} GB/s)`);
+  }
+  if (first && sections.includes('filtered')) {
+    filtered = (await measureFiltered(ds, 64, budgetMs)).map((r) => ({ dataset: ds.name, ...r }));
+    for (const r of filtered) console.error(`[${ds.name}] filtered ${r.selectivity * 100}% ${r.method}: recall ${r.recall.toFixed(4)}, ${r.qps.toFixed(0)} q/s`);
+  }
+  if (!sections.includes('hnsw')) continue;
   let t = performance.now();
   const truth = groundTruth(ds, K);
   console.error(`[${ds.name}] ground truth for ${q} queries in ${((performance.now() - t) / 1000).toFixed(1)} s`);
@@ -64,39 +83,36 @@ for (const dim of datasetDims) {
     }
     const buildS = ((performance.now() - t) / 1000).toFixed(1);
     if (typeof built === 'string') {
-      rows.push([ds.name, peer.name, 'n/a', 'n/a', 'n/a', 'n/a', 'n/a', built]);
+      hnswRows.push({ dataset: ds.name, peer: peer.name, buildS: null, memMB: null, memKind: null, ef: null, recall: null, qps: null, note: built });
       console.error(`[${ds.name}] ${peer.name}: ${built}`);
       continue;
     }
     settle();
     const memDelta = memoryNow() - before;
-    const mem = built.indexBytes !== undefined ? `${mb(built.indexBytes)} graph` : `${mb(Math.max(0, memDelta))} RSS+`;
+    const memKind = built.indexBytes !== undefined ? ('graph' as const) : ('RSS+' as const);
+    const memMB = Number(mb(built.indexBytes ?? Math.max(0, memDelta)));
     console.error(`[${ds.name}] ${peer.name}: built in ${buildS} s`);
     for (const ef of built.efAware ? EFS : [0]) {
       const r = runQueries(built, truth, K, ef, budgetMs);
       const partial = r.queries < truth.length ? ` (${r.queries} queries)` : '';
-      rows.push([
-        ds.name,
-        peer.name,
-        buildS,
-        mem,
-        built.efAware ? String(ef) : 'n/a',
-        r.recall.toFixed(4),
-        r.qps.toFixed(0),
-        (built.note ?? '') + partial,
-      ]);
+      hnswRows.push({
+        dataset: ds.name,
+        peer: peer.name,
+        buildS: Number(buildS),
+        memMB,
+        memKind,
+        ef: built.efAware ? ef : null,
+        recall: r.recall,
+        qps: r.qps,
+        note: (built.note ?? '') + partial,
+      });
       console.error(`[${ds.name}] ${peer.name} ef=${ef || 'n/a'}: recall ${r.recall.toFixed(4)}, ${r.qps.toFixed(0)} q/s`);
     }
     built = undefined;
   }
 }
 
-const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-console.log(line(header));
-console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-for (const r of rows) console.log(line(r));
-console.log(
-  `\nsingle thread, k=${K}, m=${PARAMS.m}, ef_construct=${PARAMS.efConstruct}, cosine; QPS over up to ${q} queries ` +
-    `(${budgetMs / 1000} s budget per row); mem = exact graph bytes beyond the vectors where known, else RSS growth during build.`,
-);
+const params = { n, q, k: K, m: PARAMS.m, efConstruct: PARAMS.efConstruct, budgetS: budgetMs / 1000 };
+printTable(hnswRows, exact, filtered, params);
+const file = await writeResults(outDir, { params, hnsw: hnswRows, exact, filtered });
+console.log(`\nresults: ${file}`);
