@@ -121,8 +121,20 @@ function recommendQuery(
   let vector: VectorValue;
   if (spec.kind === 'sparse') vector = averageSparseVector(positive as SparseValue[], negative as SparseValue[]);
   else if (spec.kind === 'multi') vector = averageMultiVector(positive as number[][][], negative as number[][][]);
-  else vector = Array.from(averageVector(positive as number[][], negative as number[][]));
+  else {
+    // Qdrant preprocesses examples before averaging: Cosine ones are normalised first.
+    const prep = (v: VectorValue) => (spec.distance === 'Cosine' ? normalized(v as number[]) : (v as number[]));
+    vector = Array.from(averageVector(positive.map(prep), negative.map(prep)));
+  }
   return { kind: 'nearest', using, vector };
+}
+
+function normalized(v: number[]): number[] {
+  const f = Float32Array.from(v);
+  let sum = 0;
+  for (const x of f) sum += x * x;
+  const length = Math.sqrt(sum);
+  return length === 0 ? v : Array.from(f, (x) => x / length);
 }
 
 function contextPairs(raw: unknown, example: (input: unknown, what: string) => VectorValue): ContextPairValue[] {
