@@ -86,7 +86,7 @@ export class SextantServer {
    * waits for open requests (a sync long poll can hold one for seconds), so after `graceMs` it is SIGKILL, which the
    * server must survive anyway (its op log is durable before a write is acknowledged).
    */
-  async stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 5_000): Promise<void> {
+  async stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 2_000): Promise<void> {
     const child = this.child;
     if (!child) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
