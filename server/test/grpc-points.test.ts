@@ -84,7 +84,7 @@ describe('gRPC Points', () => {
     expect(grpc.result.map((p) => [idOf(p.id), Number(p.score.toFixed(5))])).toEqual(scored(rest.points));
     expect(grpc.result[0]!.payload['city']?.kind.value).toBe('Paris');
 
-    await agree(
+    expect(await agree(
       () =>
         points.query({
           collectionName: 'p',
@@ -105,7 +105,7 @@ describe('gRPC Points', () => {
           limit: 6,
         }),
       { grpc: (g) => g.result.map((p) => [idOf(p.id), Number(p.score.toFixed(5))]), rest: (r) => scored(r.points) },
-    );
+    )).toBe('equal');
   });
 
   it('serves query by id, recommend, discover, batches and groups', async () => {
@@ -114,12 +114,12 @@ describe('gRPC Points', () => {
     expect(byId.result.map((p) => idOf(p.id))).toEqual((await h.engine.query('p', { query: 4, using: 'v', limit: 3 })).points.map((p) => p.id));
 
     const ids = { grpc: (g: { result: Array<{ id?: Parameters<typeof idOf>[0] }> }) => g.result.map((p) => idOf(p.id)), rest: (r: Array<{ id: string | number }>) => r.map((p) => p.id) };
-    await agree(
+    expect(await agree(
       () => points.recommend({ collectionName: 'p', positive: [num(1), num(2)], negative: [num(3)], using: 'v', limit: 4n }),
       () => h.engine.recommend('p', { positive: [1, 2], negative: [3], using: 'v', limit: 4 }),
       ids,
-    );
-    await agree(
+    )).toBe('equal');
+    expect(await agree(
       () =>
         points.query({
           collectionName: 'p',
@@ -129,9 +129,9 @@ describe('gRPC Points', () => {
         }),
       () => h.engine.query('p', { query: { recommend: { positive: [1], negative: [] } }, using: 'v', limit: 4 }),
       { grpc: ids.grpc, rest: (r) => r.points.map((p) => p.id) },
-    );
+    )).toBe('equal');
 
-    await agree(
+    expect(await agree(
       () =>
         points.discover({
           collectionName: 'p',
@@ -142,7 +142,7 @@ describe('gRPC Points', () => {
         }),
       () => h.engine.discoverPoints('p', { target: 5, context: [{ positive: 6, negative: 7 }], using: 'v', limit: 4 }),
       ids,
-    );
+    )).toBe('equal');
 
     const batch = await points.queryBatch({
       collectionName: 'p',
@@ -153,14 +153,14 @@ describe('gRPC Points', () => {
     });
     expect(batch.result.map((b) => b.result.length)).toEqual([2, 3]);
 
-    await agree(
+    expect(await agree(
       () => points.queryGroups({ collectionName: 'p', query: { variant: { case: 'nearest', value: dense(query) } }, using: 'v', groupBy: 'city', groupSize: 2n, limit: 3n }),
       () => h.engine.queryGroups('p', { query, using: 'v', group_by: 'city', group_size: 2, limit: 3 }),
       {
         grpc: (g) => g.result?.groups.map((x) => [x.id?.kind.value, x.hits.map((p) => idOf(p.id))]),
         rest: (r) => r.groups.map((x) => [x.id, x.hits.map((p) => p.id)]),
       },
-    );
+    )).toBe('equal');
   });
 
   it('serves the legacy search rpcs', async () => {
@@ -197,16 +197,16 @@ describe('gRPC Points', () => {
     const restFacet = await h.engine.facet('p', { key: 'city', limit: 10, exact: true });
     expect(facet.hits.map((f) => [f.value?.variant.value, Number(f.count)])).toEqual(restFacet.hits.map((f) => [f.value, f.count]));
 
-    await agree(
+    expect(await agree(
       () => points.searchMatrixPairs({ collectionName: 'p', sample: 10n, limit: 2n, using: 'v' }),
       () => h.engine.searchMatrixPairs('p', { sample: 10, limit: 2, using: 'v' }),
       { grpc: (g) => g.result?.pairs.length, rest: (r) => r.pairs.length },
-    );
-    await agree(
+    )).toBe('equal');
+    expect(await agree(
       () => points.searchMatrixOffsets({ collectionName: 'p', sample: 10n, limit: 2n, using: 'v' }),
       () => h.engine.searchMatrixOffsets('p', { sample: 10, limit: 2, using: 'v' }),
       { grpc: (g) => g.result?.scores.length, rest: (r) => r.scores.length },
-    );
+    )).toBe('equal');
   });
 
   it('sets, overwrites, deletes and clears payload, updates and deletes vectors and points', async () => {
@@ -249,22 +249,22 @@ describe('gRPC Points', () => {
       groups?.map((g) => [g.id?.kind.value, g.hits.map((p) => idOf(p.id))]);
     const restGroupIds = (groups: Array<{ id: unknown; hits: Array<{ id: string | number }> }>) => groups.map((g) => [g.id, g.hits.map((p) => p.id)]);
 
-    await agree(
+    expect(await agree(
       () => points.searchGroups({ collectionName: 'p', vector: query, vectorName: 'v', groupBy: 'city', groupSize: 2, limit: 3 }),
       () => h.engine.searchPointGroups('p', { vector: { name: 'v', vector: query }, group_by: 'city', group_size: 2, limit: 3 }),
       { grpc: (g) => groupIds(g.result?.groups), rest: (r) => restGroupIds(r.groups) },
-    );
-    await agree(
+    )).toBe('equal');
+    expect(await agree(
       () => points.recommendBatch({ collectionName: 'p', recommendPoints: [{ collectionName: 'p', positive: [num(1)], using: 'v', limit: 3n }] }),
       () => h.engine.recommendBatch('p', { searches: [{ positive: [1], using: 'v', limit: 3 }] }),
       { grpc: (g) => ids(g.result), rest: restIds },
-    );
-    await agree(
+    )).toBe('equal');
+    expect(await agree(
       () => points.recommendGroups({ collectionName: 'p', positive: [num(1)], using: 'v', groupBy: 'city', groupSize: 1, limit: 2 }),
       () => h.engine.recommendPointGroups('p', { positive: [1], using: 'v', group_by: 'city', group_size: 1, limit: 2 }),
       { grpc: (g) => groupIds(g.result?.groups), rest: (r) => restGroupIds(r.groups) },
-    );
-    await agree(
+    )).toBe('equal');
+    expect(await agree(
       () =>
         points.discoverBatch({
           collectionName: 'p',
@@ -272,7 +272,7 @@ describe('gRPC Points', () => {
         }),
       () => h.engine.discoverBatchPoints('p', { searches: [{ target: 5, using: 'v', limit: 3 }] }),
       { grpc: (g) => ids(g.result), rest: restIds },
-    );
+    )).toBe('equal');
   });
 
   it('adds and removes vector names when the engine can, and says so when it cannot', async () => {
