@@ -25,7 +25,7 @@ export const MAX_LEVEL = 40;
  * - `levels[id]` is the node's top level, or -1 when the id is not in the graph (never inserted or removed).
  *   A link may still point at a removed id (only out-links are repaired on removal, in-links are unknown), so
  *   every walk skips neighbours whose level is -1; if the id is later inserted again the link is simply valid.
- * - `visited` marks with a generation counter: a new walk bumps `visitGen` instead of clearing the array.
+ * - `visited` marks with a 16-bit generation counter: a new walk bumps `visitGen` instead of clearing the array.
  */
 export class HnswGraph {
   readonly m: number;
@@ -44,7 +44,7 @@ export class HnswGraph {
   nodes = 0;
   rngState: number;
 
-  visited: Uint32Array;
+  visited: Uint16Array;
   visitGen = 0;
   /** Distance of the node `greedyClosest` returned last (saves a recomputation). */
   greedyDist = 0;
@@ -75,7 +75,7 @@ export class HnswGraph {
     const cap = Math.max(16, capacity);
     this.links0 = new Uint32Array(cap * this.stride0);
     this.levels = new Int8Array(cap).fill(-1);
-    this.visited = new Uint32Array(cap);
+    this.visited = new Uint16Array(cap);
     // A pruned list holds the node's links plus one newcomer, or the repair union of two lists.
     this.pruneIds = new Uint32Array(2 * this.m0 + 2);
     this.pruneDists = new Float64Array(2 * this.m0 + 2);
@@ -104,14 +104,16 @@ export class HnswGraph {
     const levels = new Int8Array(cap).fill(-1);
     levels.set(this.levels);
     this.levels = levels;
-    const visited = new Uint32Array(cap);
+    const visited = new Uint16Array(cap);
     visited.set(this.visited);
     this.visited = visited;
   }
 
   /** Starts a new walk: every id reads as unvisited. */
   newVisit(): number {
-    if (++this.visitGen === 0xffffffff) {
+    // 16-bit marks (hnswlib's choice): half the cache footprint of 32-bit ones on the walk's most random reads,
+    // for one clear every 65535 walks.
+    if (++this.visitGen === 0xffff) {
       this.visited.fill(0);
       this.visitGen = 1;
     }
