@@ -163,6 +163,49 @@ describe('gRPC Points', () => {
     )).toBe('equal');
   });
 
+  it('serves nested prefetches, rrf with k, formula, order_by, context and mmr queries like REST', async () => {
+    const points = client.api('points');
+    await h.engine.createPayloadIndex('p', { field_name: 'price', field_schema: 'float', wait: true });
+    const near = { variant: { case: 'nearest' as const, value: dense(query) } };
+    const project = {
+      grpc: (g: { result: Array<{ id?: Parameters<typeof idOf>[0]; score: number; orderValue?: { variant: { value?: unknown } } }> }) =>
+        // gRPC sends an integral float order value as an int; compare numbers.
+        g.result.map((p) => [idOf(p.id), Number(p.score.toFixed(5)), p.orderValue ? Number(p.orderValue.variant.value) : null]),
+      rest: (r: { points: Array<{ id: string | number; score: number; order_value?: unknown }> }) =>
+        r.points.map((p) => [p.id, Number(p.score.toFixed(5)), p.order_value ?? null]),
+    };
+    const cases: Array<[Parameters<typeof points.query>[0], Parameters<typeof h.engine.query>[1]]> = [
+      [
+        { collectionName: 'p', prefetch: [{ prefetch: [{ query: near, using: 'v', limit: 30n }], query: { variant: { case: 'nearest', value: dense([0, 1, 0, 0]) } }, using: 'v', limit: 10n }], query: { variant: { case: 'rrf', value: { k: 5 } } }, limit: 5n },
+        { prefetch: [{ prefetch: [{ query, using: 'v', limit: 30 }], query: [0, 1, 0, 0], using: 'v', limit: 10 }], query: { rrf: { k: 5 } }, limit: 5 },
+      ],
+      [
+        {
+          collectionName: 'p',
+          prefetch: [{ query: near, using: 'v', limit: 20n }],
+          query: { variant: { case: 'formula', value: { expression: { variant: { case: 'sum', value: { sum: [{ variant: { case: 'variable', value: '$score' } }, { variant: { case: 'mult', value: { mult: [{ variant: { case: 'constant', value: 0.01 } }, { variant: { case: 'variable', value: 'price' } }] } } }] } } }, defaults: { price: { kind: { case: 'doubleValue', value: 0 } } } } } },
+          limit: 6n,
+        },
+        { prefetch: [{ query, using: 'v', limit: 20 }], query: { formula: { sum: ['$score', { mult: [0.01, 'price'] }] }, defaults: { price: 0 } }, limit: 6 },
+      ],
+      [
+        { collectionName: 'p', prefetch: [{ query: near, using: 'v', limit: 20n }], query: { variant: { case: 'orderBy', value: { key: 'price' } } }, limit: 6n },
+        { prefetch: [{ query, using: 'v', limit: 20 }], query: { order_by: { key: 'price' } }, limit: 6 },
+      ],
+      [
+        { collectionName: 'p', query: { variant: { case: 'context', value: { pairs: [{ positive: { variant: { case: 'id', value: num(1) } }, negative: { variant: { case: 'id', value: num(2) } } }] } } }, using: 'v', limit: 4n },
+        { query: { context: [{ positive: 1, negative: 2 }] }, using: 'v', limit: 4 },
+      ],
+      [
+        { collectionName: 'p', query: { variant: { case: 'nearestWithMmr', value: { nearest: dense(query), mmr: { diversity: 0.7, candidatesLimit: 15 } } } }, using: 'v', limit: 4n },
+        { query: { nearest: query, mmr: { diversity: 0.7, candidates_limit: 15 } }, using: 'v', limit: 4 },
+      ],
+    ];
+    for (const [grpcReq, restReq] of cases) {
+      expect(await agree(() => points.query(grpcReq), () => h.engine.query('p', restReq), project)).toBe('equal');
+    }
+  });
+
   it('serves the legacy search rpcs', async () => {
     const points = client.api('points');
     const search = await points.search({ collectionName: 'p', vector: query, vectorName: 'v', limit: 5n, withPayload: no });
