@@ -4,6 +4,8 @@ const COLLECTION = 'demo-docs';
 
 test('writes made offline are queued and reach the server after reconnecting', async ({ demo, server, context, shot }) => {
   await expect(demo.syncState).toHaveText('synced');
+  // The reload in step 3 happens offline: the page must be in the offline cache first.
+  await expect(demo.offlineCopy).toHaveText(/^ready/);
 
   // 1. The browser goes offline: the page still searches and writes, sync says it is offline.
   await context.setOffline(true);
@@ -25,7 +27,13 @@ test('writes made offline are queued and reach the server after reconnecting', a
   expect(await server.retrieve(COLLECTION, [id])).toEqual([]);
   expect((await server.retrieve(COLLECTION, [shipped.id]))[0]!.payload['title']).toBe(shipped.title);
 
-  // 3. Back online: the queue is pushed, and the server (read through its Qdrant REST API) has both writes.
+  // 3. The queue is durable: a reload while still offline (the page comes from the offline cache) keeps both writes.
+  await demo.reload();
+  await expect(demo.syncState).toHaveText('offline');
+  await expect(demo.syncPending).toHaveText('2');
+  await expect(demo.localCount).toHaveText('3001 points');
+
+  // 4. Back online: the queue is pushed, and the server (read through its Qdrant REST API) has both writes.
   await context.setOffline(false);
   await expect(demo.syncPending).toHaveText('0');
   await expect(demo.syncState).toHaveText('synced');
