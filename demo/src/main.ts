@@ -41,11 +41,7 @@ async function main(): Promise<void> {
         progress.value = p.loaded;
       }
     },
-    syncing: (handle) =>
-      handle.onStatus((status) => {
-        syncPanel.show(status);
-        serverPanel.poke();
-      }),
+    syncing: (handle) => syncPanel.follow(handle, () => serverPanel.poke()),
   });
 
   const localCount = byId('local-count');

@@ -24,7 +24,21 @@ test('once loaded, the demo keeps working with the server stopped', async ({ dem
   expect((await demo.search('striker scored cup final')).map((r) => r.id)).toContain(id);
   await shot(demo.page, 'offline-write');
 
-  // 4. The server comes back: the page sees it again without a reload.
+  await expect(demo.syncPending).toHaveText('1');
+
+  // 4. "Sync now" while the server is still down says why it cannot, and keeps the write queued.
+  await demo.page.click('#sync-now');
+  await expect(demo.page.locator('#sync-error')).toBeVisible();
+  await expect(demo.syncPending).toHaveText('1');
+
+  // 5. The server comes back: "Sync now" pushes at once instead of waiting out the retry backoff.
   await server.start();
-  await expect(demo.serverStatus).toHaveText(/^reachable/, { timeout: 20_000 });
+  await demo.page.click('#sync-now');
+  await expect(demo.syncPending).toHaveText('0');
+  await expect(demo.syncState).toHaveText('synced');
+  await expect(demo.serverStatus).toHaveText(/^reachable/);
+  await expect(demo.page.locator('#sync-error')).toBeHidden();
+  expect((await server.retrieve('demo-docs', [id]))[0]?.payload['title']).toBe('Offline goal in extra time');
+  await expect(demo.serverCount).toHaveText('3001 points');
+  await shot(demo.page, 'pushed-after-restart');
 });
