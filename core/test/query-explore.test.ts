@@ -83,6 +83,30 @@ describe('query: recommend, discover and context against a brute-force oracle', 
     expect(close(res2.points)).toEqual(close(rank(others, ctxScore).slice(0, 10)));
   });
 
+  it('relevance_feedback (naive) pairs the best with the worst examples and pulls towards the better one', async () => {
+    const client = await fixtureClient();
+    const feedback = [
+      { example: 21, score: 0.9 },
+      { example: 22, score: 0.1 },
+      { example: 23, score: 0.6 },
+      { example: 24, score: 0.3 },
+    ];
+    const strategy = { a: 1, b: 2, c: 0.5 };
+    const d = (id: number) => norm(byId.get(id)!.d);
+    // Pairs: (21 best, 22 worst) and (23, 24); weight = (Δscore)^b * c.
+    const pairs = [
+      { pos: 21, neg: 22, w: Math.pow(0.9 - 0.1, 2) * 0.5 },
+      { pos: 23, neg: 24, w: Math.pow(0.6 - 0.3, 2) * 0.5 },
+    ];
+    const score = (p: (typeof points)[0]) => {
+      const v = norm(p.d);
+      return strategy.a * dot(d(20), v) + pairs.reduce((s, x) => s + x.w * (dot(d(x.pos), v) - dot(d(x.neg), v)), 0);
+    };
+    const others = points.filter((p) => ![20, 21, 22, 23, 24].includes(p.id));
+    const res = await client.query('c', { query: { relevance_feedback: { target: 20, feedback, strategy: { naive: strategy } } }, using: 'd', limit: 8 });
+    expect(close(res.points)).toEqual(close(rank(others, score).slice(0, 8)));
+  });
+
   it('reads examples from lookup_from and does not exclude them from the searched collection', async () => {
     const client = await fixtureClient();
     await client.createCollection('other', { vectors: { vec: { size: 6, distance: 'Dot' } } });

@@ -41,7 +41,9 @@ export function pointScorer(segment: LocalSegment, q: VectorQuery, idf?: SparseI
     const storage = slot.storage;
     const prep = (v: VectorValue) => storage.prepareQuery(v as number[]);
     const scorer = createExampleScorer(
-      q.kind === 'discover'
+      q.kind === 'relevance_feedback'
+        ? { kind: 'relevance_feedback', target: prep(q.target), feedback: q.feedback.map((f) => ({ example: prep(f.example), score: f.score })), strategy: q.strategy }
+        : q.kind === 'discover'
         ? { kind: 'discover', target: prep(q.target), context: q.context.map((p) => ({ positive: prep(p.positive), negative: prep(p.negative) })) }
         : q.kind === 'context'
           ? { kind: 'context', context: q.context.map((p) => ({ positive: prep(p.positive), negative: prep(p.negative) })) }
@@ -51,6 +53,7 @@ export function pointScorer(segment: LocalSegment, q: VectorQuery, idf?: SparseI
     );
     return { has: (id) => storage.has(id), score: (id) => scorer(storage.data, storage.offset(id)), higher: true };
   }
+  if (q.kind === 'relevance_feedback') throw errors.badRequest('relevance_feedback over sparse or multivectors is not supported yet by Sextant');
   // Sparse and multivectors: raw similarity per example, combined by the same formulas.
   const examples: VectorValue[] =
     q.kind === 'discover'

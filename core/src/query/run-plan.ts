@@ -64,7 +64,8 @@ function runLeaf(ctx: QueryContext, level: PlanLevel, exclude: Set<number>): Hit
     case 'best_score':
     case 'sum_scores':
     case 'discover':
-    case 'context': {
+    case 'context':
+    case 'relevance_feedback': {
       // Exact: every matching point with the vector is scored (Qdrant walks the graph with the custom scorer).
       const scorer = pointScorer(segment, q);
       return topOf(scorer, matchingIds(segment, filter).filter((id) => !exclude.has(id)), limit, level.scoreThreshold);

@@ -20,6 +20,13 @@ export type ScoringQuery =
   | { kind: 'best_score' | 'sum_scores'; using: string; positive: VectorValue[]; negative: VectorValue[] }
   | { kind: 'discover'; using: string; target: VectorValue; context: ContextPairValue[] }
   | { kind: 'context'; using: string; context: ContextPairValue[] }
+  | {
+      kind: 'relevance_feedback';
+      using: string;
+      target: VectorValue;
+      feedback: { example: VectorValue; score: number }[];
+      strategy: { a: number; b: number; c: number };
+    }
   | { kind: 'fusion'; fusion: FusionQueryInput }
   | { kind: 'order_by'; orderBy: Schemas['OrderBy'] }
   | { kind: 'formula'; parsed: ParsedFormula }
@@ -93,7 +100,19 @@ export function resolveQuery(
     if (q.sample !== 'random') throw errors.validation('query.sample: expected random');
     return { kind: 'sample' };
   }
-  if ('relevance_feedback' in q) throw errors.badRequest('query `relevance_feedback` is not supported yet by Sextant');
+  if ('relevance_feedback' in q) {
+    const f = q.relevance_feedback as Schemas['RelevanceFeedbackInput'];
+    const naive = f?.strategy?.naive;
+    if (f === null || typeof f !== 'object' || !Array.isArray(f.feedback)) throw errors.validation('query.relevance_feedback: expected {target, feedback, strategy}');
+    if (naive === undefined || ![naive.a, naive.b, naive.c].every((x) => typeof x === 'number' && Number.isFinite(x))) {
+      throw errors.validation('query.relevance_feedback.strategy: expected {naive: {a, b, c}}');
+    }
+    const feedback = f.feedback.map((item, i) => {
+      if (typeof item?.score !== 'number' || !Number.isFinite(item.score)) throw errors.validation(`query.relevance_feedback.feedback[${i}].score: expected a number`);
+      return { example: example(item.example, `query.relevance_feedback.feedback[${i}].example`), score: item.score };
+    });
+    return { kind: 'relevance_feedback', using, target: example(f.target, 'query.relevance_feedback.target'), feedback, strategy: { a: naive.a, b: naive.b, c: naive.c } };
+  }
   // A named sparse vector `{indices, values}` is a nearest query too.
   if ('indices' in q && 'values' in q) return { kind: 'nearest', using, vector: example(q, 'query') };
   return { kind: 'nearest', using, vector: example(q, 'query') };
