@@ -46,6 +46,8 @@ export class HnswGraph {
 
   visited: Uint16Array;
   visitGen = 0;
+  /** Where searchLayer parks the values it reads only to pull them into cache. */
+  sink = 0;
   /** Distance of the node `greedyClosest` returned last (saves a recomputation). */
   greedyDist = 0;
 

@@ -84,6 +84,7 @@ export function searchLayer(
   const links0 = g.links0;
   const stride0 = g.stride0;
   const strideU = g.strideU;
+  let sink = 0;
   while (cand.size > 0) {
     const cd = cand.topKey();
     if (cd > worst) break;
@@ -100,6 +101,8 @@ export function searchLayer(
       if (levels[nb]! >= level) ids[n++] = nb;
     }
     if (n === 0) continue;
+    // Read the next candidate's link count now, so its cache miss overlaps the batch (hnswlib prefetches it).
+    if (level === 0 && cand.size > 0) sink ^= links0[cand.topId() * stride0]!;
     vs.rankBatch(h, n);
     for (let j = 0; j < n; j++) {
       const d = out[j]!;
@@ -117,4 +120,5 @@ export function searchLayer(
       }
     }
   }
+  g.sink = sink; // keeps the touch above from being optimised away
 }
