@@ -36,14 +36,21 @@ export interface SyncRoutesOptions {
 export function registerSyncRoutes(app: FastifyInstance, options: SyncRoutesOptions): SyncService {
   const service = new SyncService(options.engine, options.retain === undefined ? {} : { retain: options.retain });
   app.addHook('onClose', async () => service.close());
+  // Long polls would hold a shutdown for up to MAX_WAIT_MS: answer them (with no changes) as soon as closing starts.
+  const waiting = new Set<() => void>();
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+    for (const wake of [...waiting]) wake();
+  });
 
   app.post('/collections/:name/sync/pull', async (request, reply) => {
     // Pull only reads: authorize it as a GET so the read-only key may sync.
     authorize(request, 'GET', 'sync_pull', options.keys);
     const body = pullRequest(request.body);
     const { feed } = await service.get(nameOf(request));
-    if (feed.canServe(body.since) && body.since.seq === feed.collection.lastSeq && (body.wait_ms ?? 0) > 0) {
-      await waitForChange(feed, Math.min(MAX_WAIT_MS, body.wait_ms!), reply.raw);
+    if (feed.canServe(body.since) && body.since.seq === feed.collection.lastSeq && (body.wait_ms ?? 0) > 0 && !closing) {
+      await waitForChange(feed, Math.min(MAX_WAIT_MS, body.wait_ms!), reply.raw, waiting);
     }
     const page = feed.canServe(body.since) ? feed.changes(body.since, body.filter, pageLimit(body.limit)) : feed.snapshot(body.filter);
     return reply.header('content-type', SYNC_CONTENT_TYPE).send(toBuffer(encodePullPage(page)));
@@ -101,15 +108,20 @@ function pullRequest(raw: unknown): PullRequest {
   return body as PullRequest;
 }
 
-/** Resolves on the next applied op, after `ms`, or when the client goes away, whichever comes first. */
-function waitForChange(feed: ChangeFeed, ms: number, response: ServerResponse): Promise<void> {
+/**
+ * Resolves on the next applied op, after `ms`, when the client goes away, or when the server starts closing
+ * (through `waiting`), whichever comes first.
+ */
+function waitForChange(feed: ChangeFeed, ms: number, response: ServerResponse, waiting: Set<() => void>): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);
       unsubscribe();
       response.off('close', done);
+      waiting.delete(done);
       resolve();
     };
+    waiting.add(done);
     const timer = setTimeout(done, ms);
     const unsubscribe = feed.onChange(done);
     // The response's close (not the request's, which fires once the body is read) tells a dropped connection.
