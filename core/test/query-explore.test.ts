@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cosine, dot, fixtureClient, fixturePoints, l2, norm, rank, sparseDotOf } from './query-fixture.js';
+import { createEmbeddedClient } from '@sextant/core';
+import { cosine, dot, fixtureClient, fixturePoints, l2, norm, rank, rng, sparseDotOf } from './query-fixture.js';
 
 const points = fixturePoints();
 const byId = new Map(points.map((p) => [p.id, p]));
@@ -105,6 +106,28 @@ describe('query: recommend, discover and context against a brute-force oracle', 
     const others = points.filter((p) => ![20, 21, 22, 23, 24].includes(p.id));
     const res = await client.query('c', { query: { relevance_feedback: { target: 20, feedback, strategy: { naive: strategy } } }, using: 'd', limit: 8 });
     expect(close(res.points)).toEqual(close(rank(others, score).slice(0, 8)));
+  });
+
+  it('the batched scan of a large (SIMD-sized) arena agrees with scoring each point, for every example kind', async () => {
+    // 2,500 x 128 floats = 1.25 MB: past SIMD_MIN_BYTES, so leaf scans rank in WebAssembly batches where the
+    // engine has SIMD, while a prefetch over every point rescores them one by one through the JS scorer.
+    const client = await createEmbeddedClient();
+    const r = rng(3);
+    await client.createCollection('big', { vectors: { size: 128, distance: 'Euclid' } });
+    const n = 2500;
+    await client.upsert('big', { points: Array.from({ length: n }, (_, i) => ({ id: i, vector: Array.from({ length: 128 }, () => r() - 0.5) })) });
+    const queries = [
+      { recommend: { positive: [1, 2], negative: [3], strategy: 'best_score' as const } },
+      { recommend: { positive: [4], negative: [5, 6], strategy: 'sum_scores' as const } },
+      { discover: { target: 7, context: [{ positive: 8, negative: 9 }] } },
+      { context: [{ positive: 10, negative: 11 }, { positive: 12, negative: 13 }] },
+    ];
+    for (const query of queries) {
+      const leaf = await client.query('big', { query, limit: 10 });
+      const rescored = await client.query('big', { prefetch: { limit: n }, query, limit: 10 });
+      expect(leaf.points.map((p) => p.id)).toEqual(rescored.points.map((p) => p.id));
+      leaf.points.forEach((p, i) => expect(p.score).toBeCloseTo(rescored.points[i]!.score, 3));
+    }
   });
 
   it('reads examples from lookup_from and does not exclude them from the searched collection', async () => {

@@ -4,8 +4,7 @@ import type { SparseValue, VectorValue } from '../collection/operations.js';
 import { higherIsBetter } from '../distance/distance.js';
 import { sparseDot, type SortedSparse } from '../segment/sparse-vector-storage.js';
 import { createExampleScorer } from './advanced/example-scorer.js';
-import { bestScore, sumScores } from './advanced/recommend.js';
-import { contextScore, discoverScore } from './advanced/discover.js';
+import { exampleLayout } from './example-layout.js';
 import { rawSimilarity } from './advanced/raw-similarity.js';
 import type { ScoringQuery } from './scoring-query.js';
 import type { SparseIdf } from './sparse-idf.js';
@@ -53,31 +52,15 @@ export function pointScorer(segment: LocalSegment, q: VectorQuery, idf?: SparseI
     );
     return { has: (id) => storage.has(id), score: (id) => scorer(storage.data, storage.offset(id)), higher: true };
   }
-  if (q.kind === 'relevance_feedback') throw errors.badRequest('relevance_feedback over sparse or multivectors is not supported yet by Sextant');
   // Sparse and multivectors: raw similarity per example, combined by the same formulas.
-  const examples: VectorValue[] =
-    q.kind === 'discover'
-      ? [q.target, ...q.context.flatMap((p) => [p.positive, p.negative])]
-      : q.kind === 'context'
-        ? q.context.flatMap((p) => [p.positive, p.negative])
-        : [...q.positive, ...q.negative];
-  const sims = new Float64Array(examples.length);
-  const similarity = rawPointSimilarity(slot, examples);
-  const fill = (id: number) => {
-    for (let e = 0; e < examples.length; e++) sims[e] = similarity(e, id);
-  };
-  let combine: () => number;
-  if (q.kind === 'discover') {
-    const pairSims = sims.subarray(1);
-    combine = () => discoverScore(sims[0]!, pairSims, q.context.length);
-  } else if (q.kind === 'context') combine = () => contextScore(sims, q.context.length);
-  else if (q.kind === 'best_score') combine = () => bestScore(sims, q.positive.length, q.negative.length);
-  else combine = () => sumScores(sims, q.positive.length, q.negative.length);
+  const layout = exampleLayout(q);
+  const sims = new Float64Array(layout.rows.length);
+  const similarity = rawPointSimilarity(slot, layout.rows);
   return {
     has: (id) => slot.storage.has(id),
     score: (id) => {
-      fill(id);
-      return combine();
+      for (let e = 0; e < sims.length; e++) sims[e] = similarity(e, id);
+      return layout.combine(sims);
     },
     higher: true,
   };

@@ -3,6 +3,7 @@ import type { SparseValue } from '../collection/operations.js';
 import { higherIsBetter } from '../distance/distance.js';
 import { fusePrefetches } from './advanced/fusion-query.js';
 import { sampleFrom } from './advanced/sample-random.js';
+import { denseExampleScan } from './example-scan.js';
 import { mmrRescore } from './mmr-rescore.js';
 import { formulaRescore } from './formula-rescore.js';
 import { searchNearest } from './nearest.js';
@@ -67,8 +68,10 @@ function runLeaf(ctx: QueryContext, level: PlanLevel, exclude: Set<number>): Hit
     case 'context':
     case 'relevance_feedback': {
       // Exact: every matching point with the vector is scored (Qdrant walks the graph with the custom scorer).
-      const scorer = pointScorer(segment, q);
-      return topOf(scorer, matchingIds(segment, filter).filter((id) => !exclude.has(id)), limit, level.scoreThreshold);
+      const slot = slotOf(segment, q.using);
+      const selective = filter?.candidates !== undefined && filter.candidates.length * 8 < segment.ids.capacity;
+      if (slot.kind === 'dense' && !selective) return denseExampleScan(slot, q, accept, limit, level.scoreThreshold);
+      return topOf(pointScorer(segment, q), matchingIds(segment, filter).filter((id) => !exclude.has(id)), limit, level.scoreThreshold);
     }
     case 'order_by':
       return orderedHits(ctx, q.orderBy, accept, limit);
