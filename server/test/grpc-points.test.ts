@@ -241,14 +241,21 @@ describe('gRPC Points', () => {
     expect(facet.hits.map((f) => [f.value?.variant.value, Number(f.count)])).toEqual(restFacet.hits.map((f) => [f.value, f.count]));
 
     expect(await agree(
-      () => points.searchMatrixPairs({ collectionName: 'p', sample: 10n, limit: 2n, using: 'v' }),
-      () => h.engine.searchMatrixPairs('p', { sample: 10, limit: 2, using: 'v' }),
-      { grpc: (g) => g.result?.pairs.length, rest: (r) => r.pairs.length },
+      // A sample larger than the collection takes every point, so both answers are the same full matrix.
+      () => points.searchMatrixPairs({ collectionName: 'p', sample: 5000n, limit: 2n, using: 'v' }),
+      () => h.engine.searchMatrixPairs('p', { sample: 5000, limit: 2, using: 'v' }),
+      {
+        grpc: (g) => g.result?.pairs.map((p) => [idOf(p.a), idOf(p.b), Number(p.score.toFixed(5))]),
+        rest: (r) => r.pairs.map((p) => [p.a, p.b, Number(p.score.toFixed(5))]),
+      },
     )).toBe('equal');
     expect(await agree(
-      () => points.searchMatrixOffsets({ collectionName: 'p', sample: 10n, limit: 2n, using: 'v' }),
-      () => h.engine.searchMatrixOffsets('p', { sample: 10, limit: 2, using: 'v' }),
-      { grpc: (g) => g.result?.scores.length, rest: (r) => r.scores.length },
+      () => points.searchMatrixOffsets({ collectionName: 'p', sample: 5000n, limit: 2n, using: 'v' }),
+      () => h.engine.searchMatrixOffsets('p', { sample: 5000, limit: 2, using: 'v' }),
+      {
+        grpc: (g) => [g.result?.ids.map(idOf), g.result?.offsetsRow.map(Number), g.result?.offsetsCol.map(Number)],
+        rest: (r) => [r.ids, r.offsets_row, r.offsets_col],
+      },
     )).toBe('equal');
   });
 
