@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createEmbeddedClient } from '@sextant/core';
 import { cosine, fixtureClient, fixturePoints, l2, rank, rng, DIM } from './query-fixture.js';
 
 const points = fixturePoints();
@@ -80,6 +81,29 @@ describe('query: prefetch trees and fusion against a brute-force oracle', () => 
     };
     const dbsf = await client.query('c', { prefetch, query: { fusion: 'dbsf' }, limit: 20, score_threshold: 0.5 });
     expect(close(dbsf.points)).toEqual(close(dbsfOracle().filter((p) => p.score >= 0.5).slice(0, 20)));
+  });
+
+  it('reproduces Qdrant\'s hand-worked rrf example end to end: lists [2, 1], [1, 2, 3], [5, 3, 1]', async () => {
+    // order_by prefetches over has_id filters make each list exactly the one of the example.
+    const client = await createEmbeddedClient();
+    await client.createCollection('rrf', { vectors: { size: 2, distance: 'Dot' } });
+    await client.upsert('rrf', {
+      points: [
+        { id: 1, vector: [1, 0], payload: { a: 2, b: 1, c: 3 } },
+        { id: 2, vector: [0, 1], payload: { a: 1, b: 2 } },
+        { id: 3, vector: [1, 1], payload: { b: 3, c: 2 } },
+        { id: 5, vector: [1, 2], payload: { c: 1 } },
+      ],
+    });
+    for (const key of ['a', 'b', 'c']) await client.createPayloadIndex('rrf', { field_name: key, field_schema: 'integer' });
+    const list = (key: string, ids: number[]) => ({ query: { order_by: key }, filter: { must: [{ has_id: ids }] } });
+    const res = await client.query('rrf', { prefetch: [list('a', [1, 2]), list('b', [1, 2, 3]), list('c', [1, 3, 5])], query: { fusion: 'rrf' } });
+    expect(res.points.map((p) => [p.id, p.score])).toEqual([
+      [1, Math.fround(1.0833334)],
+      [2, Math.fround(0.8333334)],
+      [3, Math.fround(0.5833334)],
+      [5, 0.5],
+    ]);
   });
 
   it('refuses malformed trees with Qdrant\'s messages', async () => {

@@ -211,8 +211,3 @@ function resolveExample(
   }
   return checkVector(ctx.specs, using, input, what);
 }
-
-/** The id form of a query for `query: <id>`, so callers can tell a by-id nearest query. */
-export function isIdQuery(raw: unknown): boolean {
-  return typeof raw === 'number' || typeof raw === 'string';
-}
