@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createEmbeddedClient } from '@sextant/core';
 import { cosine, dot, fixtureClient, fixturePoints, l2, norm, rank, sparseDotOf, N } from './query-fixture.js';
 
 const points = fixturePoints();
@@ -99,6 +100,25 @@ describe('query: groups, matrix, formula, mmr, sample, order_by and idf against 
       selected.push(remaining.splice(best, 1)[0]!);
     }
     expect(close(res.points)).toEqual(close(selected));
+  });
+
+  it('mmr over multivectors uses max_sim for relevance and for diversity', async () => {
+    const client = await createEmbeddedClient();
+    await client.createCollection('m', { vectors: { size: 2, distance: 'Dot', multivector_config: { comparator: 'max_sim' } } });
+    const rows: Record<number, number[][]> = { 1: [[1, 0]], 2: [[0.99, 0.1]], 3: [[0, 1], [0.6, 0.6]], 4: [[-1, 0]] };
+    await client.upsert('m', { points: Object.entries(rows).map(([id, vector]) => ({ id: Number(id), vector })) });
+    const maxSim = (a: number[][], b: number[][]) => a.reduce((s, x) => s + Math.max(...b.map((y) => dot(x, y))), 0);
+    const query = [[1, 0.2]];
+    const res = await client.query('m', { query: { nearest: query, mmr: { diversity: 0.9, candidates_limit: 4 } }, limit: 2 });
+    // 1. the most relevant first; 2. then the best of 0.1 * relevance - 0.9 * max_sim to the picked one.
+    const byRel = [1, 2, 3, 4].sort((a, b) => maxSim(query, rows[b]!) - maxSim(query, rows[a]!));
+    const first = byRel[0]!;
+    const second = byRel.slice(1).sort((a, b) => {
+      const v = (id: number) => 0.1 * maxSim(query, rows[id]!) - 0.9 * maxSim(rows[first]!, rows[id]!);
+      return v(b) - v(a);
+    })[0]!;
+    expect(res.points.map((p) => p.id)).toEqual([first, second]);
+    expect(res.points[0]!.score).toBeCloseTo(maxSim(query, rows[first]!), 5);
   });
 
   it('samples distinct filtered points at random and orders by a payload index', async () => {

@@ -1,4 +1,4 @@
-import { errors } from '../client/errors.js';
+import { higherIsBetter } from '../distance/distance.js';
 import type { SparseValue } from '../collection/operations.js';
 import { sparseDot } from '../segment/sparse-vector-storage.js';
 import { mmrSelect, mmrSelectDense } from './advanced/mmr.js';
@@ -33,7 +33,13 @@ export function mmrRescore(ctx: QueryContext, q: Extract<VectorQuery, { kind: 'n
     const relevance = Float64Array.from(vectors, (v) => sparseDot(query, v));
     picks = mmrSelect(relevance, (i, j) => sparseDot(vectors[i]!, vectors[j]!), mmr.lambda, limit);
   } else {
-    throw errors.badRequest('mmr over multivectors is not supported yet by Sextant');
+    // Multivectors: max_sim between point and query, and between two points (a stored multivector serves as a
+    // prepared query: its rows are already normalised); distances are negated into similarities.
+    const storage = slot.storage;
+    const sign = higherIsBetter(slot.spec.distance) ? 1 : -1;
+    const query = storage.prepareQuery(q.vector as number[][]);
+    const relevance = Float64Array.from(kept, (h) => sign * storage.score(query, h.id));
+    picks = mmrSelect(relevance, (i, j) => sign * storage.score(storage.get(kept[i]!.id)!, kept[j]!.id), mmr.lambda, limit);
   }
   return Array.from(picks, (i) => kept[i]!);
 }
