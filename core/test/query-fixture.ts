@@ -36,7 +36,8 @@ export function fixturePoints(seed = 7): FixturePoint[] {
       d: vec(),
       e: vec(),
       s: { indices, values: indices.map(() => Math.round(r() * 1000) / 1000 + 0.01) },
-      payload: { group: i % 7, n: i, color: colors[i % 3]!, rank: Math.round(r() * 10000) },
+      // rank: distinct values in a scrambled order, so ordering by it never ties.
+      payload: { group: i % 7, n: i, color: colors[i % 3]!, rank: (i * 7919) % 10007 },
     };
   });
 }
