@@ -8,6 +8,7 @@ import {
   rankToScore,
   scoreKernel,
 } from '../distance/distance.js';
+import { rankBatchJs } from '../distance/js-batch.js';
 import { BATCH_CAPACITY, WasmArena } from '../distance/wasm-arena.js';
 import type { WasmMetric } from '../distance/wasm-kernels.js';
 import { ByteReader, ByteWriter } from './vector-storage-codec.js';
@@ -230,14 +231,8 @@ export class DenseVectorStorage {
       w.batch(h < 0 ? w.queryPtr : w.base + h * w.rowBytes, w.idsPtr, count, w.outPtr, w.base, w.rowBytes);
       return;
     }
-    const dim = this.dim;
     const q = h < 0 ? this.jsQuery : this.arena;
-    const qOff = h < 0 ? 0 : h * dim;
-    const ids = this.batchIds;
-    const out = this.batchOut;
-    const arena = this.arena;
-    const rank = this.rankFn;
-    for (let i = 0; i < count; i++) out[i] = rank(q, qOff, arena, ids[i]! * dim, dim);
+    rankBatchJs(this.distance, q, h < 0 ? 0 : h * this.dim, this.arena, this.dim, this.batchIds, 0, count, this.batchOut);
   }
 
   /** `batchOut[i] = rank(h, from + i)` for i < count (<= BATCH_CAPACITY): the exact scan's contiguous form. */
@@ -247,13 +242,8 @@ export class DenseVectorStorage {
       w.range(h < 0 ? w.queryPtr : w.base + h * w.rowBytes, from, count, w.outPtr, w.base, w.rowBytes);
       return;
     }
-    const dim = this.dim;
     const q = h < 0 ? this.jsQuery : this.arena;
-    const qOff = h < 0 ? 0 : h * dim;
-    const out = this.batchOut;
-    const arena = this.arena;
-    const rank = this.rankFn;
-    for (let i = 0; i < count; i++) out[i] = rank(q, qOff, arena, (from + i) * dim, dim);
+    rankBatchJs(this.distance, q, h < 0 ? 0 : h * this.dim, this.arena, this.dim, undefined, from, count, this.batchOut);
   }
 
   encode(): Uint8Array {
