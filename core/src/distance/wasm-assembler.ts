@@ -53,6 +53,7 @@ export const op = {
   i32: (v: number) => [0x41, ...sleb(v)],
   i32Load: [0x28, 2, 0],
   drop: [0x1a],
+  select: [0x1b],
   i32Add: [0x6a],
   i32Sub: [0x6b],
   i32Mul: [0x6c],
