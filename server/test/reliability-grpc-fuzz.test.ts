@@ -111,6 +111,23 @@ describe('hostile gRPC input', () => {
     expect(reply.status).toBe(Status.INVALID_ARGUMENT);
   });
 
+  // Turn on with the fix described at SKIP: today the update is accepted and the Get answers INTERNAL.
+  it.skip('never stores a setting it cannot read back (uint64 max_segment_size = 2^64 - 1)', async () => {
+    // qdrant.Collections/Update { collection_name: "scratch", optimizers_config: { max_segment_size: 2^64 - 1 } }
+    const huge = Buffer.from([0x20, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
+    await rawCall(server.port, '/qdrant.Collections/Update', Buffer.concat([lengthField(1, Buffer.from(SCRATCH)), lengthField(2, huge)]));
+    const reply = await rawCall(server.port, '/qdrant.Collections/Get', lengthField(1, Buffer.from(SCRATCH)));
+    expect(reply.status).toBe(Status.OK);
+  });
+
+  // Turn on with the fix described at SKIP: today the answer is INTERNAL (".replace is not a function").
+  it.skip('refuses an unknown binary quantization query encoding', async () => {
+    // qdrant.Collections/Update { collection_name: "scratch", quantization_config: { binary: { query_encoding: { setting: 99 } } } }
+    const binary = lengthField(3, Buffer.from([0x20, 99]));
+    const reply = await rawCall(server.port, '/qdrant.Collections/Update', Buffer.concat([lengthField(1, Buffer.from(SCRATCH)), lengthField(7, lengthField(4, binary))]));
+    expect(CRASHES.has(reply.status!), `${reply.status} ${reply.message}`).toBe(false);
+  });
+
   it('refuses filters nested 1,000 levels deep without falling over', async () => {
     const filter = nested(2000, [4, 2], Buffer.alloc(0));
     for (const path of ['/qdrant.Points/Scroll', '/qdrant.Points/Count', '/qdrant.Points/Delete']) {
