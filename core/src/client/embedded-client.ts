@@ -7,6 +7,7 @@ import { Engine, type EngineOptions } from '../collection/engine.js';
 import type { Collection } from '../collection/collection.js';
 import { buildCollectionConfig } from '../collection/config.js';
 import { OpBuilder } from '../collection/point-ops.js';
+import { createVectorOp, deleteVectorOp } from '../collection/vector-names.js';
 import type { Operation } from '../collection/operations.js';
 import type { LocalSegment } from '../collection/local-segment.js';
 import { parsePointId } from '../segment/id-tracker.js';
@@ -114,7 +115,7 @@ export class EmbeddedClient implements SextantClient {
   }
 
   async updateVectors(name: string, args: Args<'updateVectors'>[1]): Result<'updateVectors'> {
-    return this.write1(name, args.wait, (b) => b.updateVectors(args.points));
+    return this.write1(name, args.wait, (b) => b.updateVectors(args.points, args.update_filter as Schemas['Filter'] | null | undefined));
   }
 
   async deleteVectors(name: string, args: Args<'deleteVectors'>[1]): Result<'deleteVectors'> {
@@ -155,6 +156,29 @@ export class EmbeddedClient implements SextantClient {
 
   async deletePayloadIndex(name: string, field: string, args?: Args<'deletePayloadIndex'>[2]): Result<'deletePayloadIndex'> {
     return this.write1(name, args?.wait, () => ({ type: 'delete_index', field }));
+  }
+
+  /** Adds a named vector (dense or sparse) to an existing collection; its points have no value for it yet. */
+  async createVectorName(
+    name: string,
+    vectorName: string,
+    config: Schemas['VectorNameConfig'],
+    args?: { wait?: boolean; ordering?: Schemas['WriteOrdering']; timeout?: number },
+  ): Promise<Schemas['UpdateResult']> {
+    const c = this.engine.resolve(name);
+    const [result] = await c.write(() => [createVectorOp(c.config, vectorName, config)], args?.wait ?? true);
+    return result!;
+  }
+
+  /** Drops a named vector and every point's value for it; the points stay. */
+  async deleteVectorName(
+    name: string,
+    vectorName: string,
+    args?: { wait?: boolean; ordering?: Schemas['WriteOrdering']; timeout?: number },
+  ): Promise<Schemas['UpdateResult']> {
+    const c = this.engine.resolve(name);
+    const [result] = await c.write(() => [deleteVectorOp(c.config, vectorName)], args?.wait ?? true);
+    return result!;
   }
 
   // --- reads ---

@@ -1,7 +1,7 @@
 import type { Schemas } from '../client/sextant-client.js';
 import { errors } from '../client/errors.js';
 import { parsePointId, type PointKey } from '../segment/id-tracker.js';
-import { bindFilter, matchingIds } from '../query/point-filter.js';
+import { type BoundFilter, bindFilter, matchingIds } from '../query/point-filter.js';
 import type { VectorSpec } from './config.js';
 import type { LocalSegment } from './local-segment.js';
 import type { Operation } from './operations.js';
@@ -27,8 +27,28 @@ export class OpBuilder {
     private readonly specs: Map<string, VectorSpec>,
   ) {}
 
+  /**
+   * `update_mode` and `update_filter` (Qdrant 1.19's conditional upsert) are resolved here, against the state the op
+   * is accepted on: points they exclude are left out of the logged op, so replay needs neither.
+   * - `insert_only`: only ids that do not exist yet; `update_only`: only ids that do.
+   * - `update_filter`: an existing point is replaced only if it matches; ids that do not exist are inserted anyway.
+   */
   upsert(body: Schemas['PointInsertOperations']): Operation {
-    const points = parsePointInsert(body, this.specs);
+    let points = parsePointInsert(body, this.specs);
+    const mode = body.update_mode ?? 'upsert';
+    if (mode !== 'upsert' && mode !== 'insert_only' && mode !== 'update_only') {
+      throw errors.validation(`update_mode: unknown variant \`${String(mode)}\`, expected one of \`upsert\`, \`insert_only\`, \`update_only\``);
+    }
+    const filter = this.updateFilter(body.update_filter);
+    if (mode !== 'upsert' || filter !== undefined) {
+      points = points.filter((p) => {
+        const state = this.existing(p.id);
+        if (state === undefined) return mode !== 'update_only';
+        if (mode === 'insert_only') return false;
+        // A point created earlier in the same batch is not in the segment yet: nothing to test the filter on.
+        return filter === undefined || state === 'batch' || filter.matches(state);
+      });
+    }
     for (const p of points) {
       this.created.add(p.id);
       this.removed.delete(p.id);
@@ -45,9 +65,17 @@ export class OpBuilder {
     return { type: 'delete_points', ids };
   }
 
-  updateVectors(points: Schemas['PointVectors'][]): Operation {
-    const updates = parseVectorUpdates(points, this.specs);
+  /** With `update_filter`, points that exist but do not match it keep their vectors (not an error, as in Qdrant). */
+  updateVectors(points: Schemas['PointVectors'][], updateFilter?: Schemas['Filter'] | null): Operation {
+    let updates = parseVectorUpdates(points, this.specs);
     for (const u of updates) this.mustExist(u.id);
+    const filter = this.updateFilter(updateFilter);
+    if (filter !== undefined) {
+      updates = updates.filter((u) => {
+        const state = this.existing(u.id);
+        return state === 'batch' || (state !== undefined && filter.matches(state));
+      });
+    }
     return { type: 'update_vectors', points: updates };
   }
 
@@ -88,7 +116,7 @@ export class OpBuilder {
     if ('overwrite_payload' in entry) return this.setPayload(entry.overwrite_payload as never, true);
     if ('delete_payload' in entry) return this.deletePayload(entry.delete_payload as never);
     if ('clear_payload' in entry) return this.clearPayload(entry.clear_payload as Selector);
-    if ('update_vectors' in entry) return this.updateVectors(entry.update_vectors.points);
+    if ('update_vectors' in entry) return this.updateVectors(entry.update_vectors.points, entry.update_vectors.update_filter as Schemas['Filter'] | null);
     if ('delete_vectors' in entry) return this.deleteVectors(entry.delete_vectors as Selector, entry.delete_vectors.vector);
     throw errors.validation('operations: unknown update operation');
   }
@@ -105,6 +133,20 @@ export class OpBuilder {
       return keys.filter((k) => !this.removed.has(k));
     }
     throw errors.validation('expected `points` or `filter`');
+  }
+
+  private updateFilter(raw: unknown): BoundFilter | undefined {
+    if (raw === undefined || raw === null) return undefined;
+    if (typeof raw !== 'object' || Array.isArray(raw)) throw errors.validation('update_filter: expected a filter');
+    return bindFilter(this.segment, raw as Schemas['Filter']);
+  }
+
+  /** The live internal id of `key`, `'batch'` if only an earlier op of this batch creates it, undefined if absent. */
+  private existing(key: PointKey): number | 'batch' | undefined {
+    if (this.removed.has(key)) return undefined;
+    const id = this.segment.ids.internalOf(key);
+    if (id !== undefined) return id;
+    return this.created.has(key) ? 'batch' : undefined;
   }
 
   private mustExist(id: PointKey): void {
