@@ -5,6 +5,7 @@ import { SnapshotService } from '../rest/snapshots/snapshot-service.js';
 import { DirectorySnapshotStore, MemorySnapshotStore } from '../rest/snapshots/snapshot-store.js';
 import type { ApiKeys } from './auth.js';
 import { collectionsHandlers, collectionsReadOnly } from './collections-service.js';
+import { gzipResponses } from './gzip-responses.js';
 import { healthHandlers, qdrantHandlers } from './health-service.js';
 import { pointsHandlers, pointsReadOnly } from './points-service.js';
 import { serviceDefinition } from './service-definition.js';
@@ -35,16 +36,17 @@ export interface RunningGrpcServer {
 /**
  * Qdrant's gRPC API (qdrant.Qdrant, Collections, Points, Snapshots, StorageRead and grpc.health.v1) on
  * @grpc/grpc-js: 59 rpcs, StorageRead's seven answering UNIMPLEMENTED as they are internal to Qdrant.
- * gzip-compressed requests are accepted (grpc-js inflates them); responses go out uncompressed because grpc-js
- * 1.14 cannot compress server messages, which every gRPC client accepts since compression is negotiated per
- * message.
+ * gzip-compressed requests are accepted (grpc-js inflates them); responses of 1 KiB or more are gzipped for
+ * clients that list gzip in `grpc-accept-encoding`, which grpc-js cannot do alone (see gzip-responses.ts).
  */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
   const keys: ApiKeys = { apiKey: options.apiKey, readOnlyApiKey: options.readOnlyApiKey };
   const maxBytes = options.maxMessageBytes ?? 64 * 1024 * 1024;
+  const gzip = gzipResponses();
   const server = new Server({
     'grpc.max_receive_message_length': maxBytes,
     'grpc.max_send_message_length': maxBytes,
+    interceptors: [gzip.interceptor],
   });
   const snapshots =
     options.snapshots ??
@@ -76,6 +78,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(address, ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound)));
   });
+  gzip.attach(server);
 
   let closing: Promise<void> | undefined;
   return {
