@@ -70,6 +70,12 @@ export function applyOperation(segment: LocalSegment, op: Operation, seq: number
     case 'delete_index':
       segment.indexes.drop(op.field);
       break;
+    case 'create_vector':
+      segment.resetSlot(op.spec);
+      break;
+    case 'delete_vector':
+      segment.dropSlot(op.name);
+      break;
   }
   if (seq > segment.lastSeq) segment.lastSeq = seq;
 }

@@ -7,6 +7,7 @@ import { type CollectionConfig, type VectorSpec, patchCollectionConfig, vectorSp
 import { LocalSegment } from './local-segment.js';
 import { type Operation, decodeOperation, encodeOperation } from './operations.js';
 import { applyOperation } from './apply-operation.js';
+import { type CreateVectorOp, type DeleteVectorOp, withVector } from './vector-names.js';
 import { SerialQueue } from './serial-queue.js';
 import { compactSegment, shouldCompact } from './compact-segment.js';
 import { utf8Decode, utf8Encode } from '../storage/utf8.js';
@@ -134,10 +135,22 @@ export class Collection {
     const all = replay.length > 0 ? [...replay, ...records] : records;
     if (recoveredFrom !== undefined) checkContinuous(name, segment.lastSeq, all, recoveredFrom);
     const collection = new Collection(storage, name, config, specs, segment, log, options, dropped);
+    let vectorNamesChanged = false;
     for (const record of all) {
       if (record.seq <= collection.seq) continue;
-      applyOperation(segment, decodeOperation(record.payload), record.seq);
+      const op = decodeOperation(record.payload);
+      applyOperation(segment, op, record.seq);
       collection.seq = record.seq;
+      if (op.type === 'create_vector' || op.type === 'delete_vector') {
+        collection.configValue = withVector(collection.configValue, op);
+        vectorNamesChanged = true;
+      }
+    }
+    if (vectorNamesChanged) {
+      // Idempotent: the stored config may already include these ops; either way it now matches the log.
+      await storage.write(`${prefix}config`, utf8Encode(JSON.stringify(collection.configValue)));
+      await storage.sync();
+      collection.specsValue = vectorSpecs(collection.configValue);
     }
     if (recoveredFrom !== undefined) {
       segment.lastSeq = collection.seq;
@@ -163,6 +176,7 @@ export class Collection {
         await this.log.append(seq, encodeOperation(op));
         this.seq = seq;
         applyOperation(this.segment, op, seq);
+        if (op.type === 'create_vector' || op.type === 'delete_vector') await this.persistVectorNames(op);
         for (const listener of this.listeners) listener(op, seq);
         results.push({ operation_id: seq, status: wait ? 'completed' : 'acknowledged' });
       }
@@ -171,6 +185,19 @@ export class Collection {
       this.scheduleIndexing();
       return results;
     });
+  }
+
+  /**
+   * A vector-name op changes the config too. The op is made durable first; the config after it. A crash between
+   * leaves a config without the change and a log with it: open replays the op onto the config (`withVector`).
+   */
+  private async persistVectorNames(op: CreateVectorOp | DeleteVectorOp): Promise<void> {
+    await this.storage.sync();
+    const next = withVector(this.configValue, op);
+    await this.storage.write(`${collectionPrefix(this.name)}config`, utf8Encode(JSON.stringify(next)));
+    await this.storage.sync();
+    this.configValue = next;
+    this.applySpecs(vectorSpecs(next));
   }
 
   /** Subscribes to applied operations (see `AppliedListener`); returns the unsubscribe function. */

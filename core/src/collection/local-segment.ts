@@ -68,6 +68,12 @@ export class LocalSegment implements PointAccess {
     const slots = new Map<string, VectorSlot>();
     for (const spec of specs) {
       const key = encodeURIComponent(spec.name);
+      // A vector name added after this image was written (its create_vector op is in the log that follows) starts
+      // empty; replaying that op resets the slot anyway.
+      if (!image.sections.has(`vectors/${key}`)) {
+        slots.set(spec.name, newSlot(spec));
+        continue;
+      }
       if (spec.kind === 'dense') {
         const storage = DenseVectorStorage.decode(section(`vectors/${key}`));
         const graph = image.sections.get(`hnsw/${key}`);
@@ -161,8 +167,24 @@ export class LocalSegment implements PointAccess {
     return out;
   }
 
+  /**
+   * A fresh, empty slot for `spec` (create_vector). Any slot of that name is replaced: when the op is replayed over
+   * an older segment, the vectors there predate the name's creation and belong to a deleted namesake.
+   */
+  resetSlot(spec: VectorSpec): void {
+    this.slots.set(spec.name, newSlot(spec));
+  }
+
+  /** Drops a vector name with every point's vector under it (delete_vector); points themselves stay. */
+  dropSlot(name: string): void {
+    // The slot's storages and index go with it: nothing else refers to them.
+    this.slots.delete(name);
+  }
+
   private setVector(id: number, name: string, value: VectorValue): void {
-    const slot = this.slots.get(name)!;
+    // No slot: a replayed write to a name that a later op (also in the log) deleted, and the config already lacks.
+    const slot = this.slots.get(name);
+    if (slot === undefined) return;
     if (slot.kind === 'dense') {
       slot.storage.set(id, value as number[]);
       slot.index.add(id);

@@ -1,4 +1,5 @@
 import type { PointKey } from '../segment/id-tracker.js';
+import type { VectorSpec } from './config.js';
 import { utf8Decode, utf8Encode } from '../storage/utf8.js';
 
 /** A sparse vector as the API carries it: parallel index/value lists (indices unique, not necessarily sorted). */
@@ -39,7 +40,11 @@ export type Operation =
   | { type: 'delete_payload'; ids: PointKey[]; keys: string[] }
   | { type: 'clear_payload'; ids: PointKey[] }
   | { type: 'create_index'; field: string; schema: unknown }
-  | { type: 'delete_index'; field: string };
+  | { type: 'delete_index'; field: string }
+  /** Adds an empty vector space (see vector-names.ts); `spec` is resolved from the config when the op is accepted. */
+  | { type: 'create_vector'; name: string; kind: 'dense' | 'sparse'; params: object; spec: VectorSpec }
+  /** Drops a vector name and every point's vector under it. */
+  | { type: 'delete_vector'; name: string };
 
 export type OperationType = Operation['type'];
 

@@ -17,6 +17,8 @@ export function opKeys(op: Operation): PointKey[] {
       return op.ids;
     case 'create_index':
     case 'delete_index':
+    case 'create_vector':
+    case 'delete_vector':
       return [];
   }
 }
