@@ -3,6 +3,8 @@ import { SextantError } from '../client/errors.js';
 import type { Collection } from '../collection/collection.js';
 import type { Engine } from '../collection/engine.js';
 import type { NamedVectors, Operation, PayloadObject } from '../collection/operations.js';
+import { compileFilter } from '../filter/compile-filter.js';
+import { parseFilter } from '../filter/parse-filter.js';
 import type { PointKey } from '../segment/id-tracker.js';
 import { type Clock, systemClock } from '../storage.js';
 import { pageOperations, stateOperation } from './apply-page.js';
@@ -243,6 +245,11 @@ export class SyncReplica {
     const resolution = this.options.resolve === undefined ? 'server' : await this.options.resolve(conflict, change);
     const collection = this.collection();
     await this.writeRemote(collection, [stateOperation(conflict.id, conflict.server)]);
+    // A partial replica holds only matching points, and the feed sends a removal only when a point changes again:
+    // a server state outside the filter must not stay behind here.
+    if (conflict.server !== null && !this.matchesFilter(collection, conflict.id)) {
+      await this.writeRemote(collection, [{ type: 'delete_points', ids: [conflict.id] }]);
+    }
     if (resolution === 'server') return;
     let op: Operation | undefined;
     if (resolution === 'local') {
@@ -252,6 +259,13 @@ export class SyncReplica {
       op = { type: 'upsert', points: [{ id: conflict.id, vectors: resolution.vectors, payload: resolution.payload }] };
     }
     if (op !== undefined) await collection.write(() => [op], true);
+  }
+
+  private matchesFilter(collection: Collection, key: PointKey): boolean {
+    if (this.options.filter === undefined) return true;
+    const segment = collection.segment;
+    const id = segment.ids.internalOf(key);
+    return id !== undefined && compileFilter(parseFilter(this.options.filter), segment, segment.indexes)(id);
   }
 
   private writeRemote(collection: Collection, ops: Operation[]): Promise<unknown> {
