@@ -181,6 +181,17 @@ export class EmbeddedClient implements SextantClient {
     return result!;
   }
 
+  /**
+   * Qdrant 1.19's optimization progress. The optimizers here are background HNSW linking (`indexing`) and the
+   * compaction a flush runs (`vacuum`); see OptimizationTracker.
+   */
+  async getOptimizations(name: string, args?: { with?: string; completed_limit?: number }): Promise<Schemas['OptimizationsResponse']> {
+    const c = this.engine.resolve(name);
+    const limit = args?.completed_limit;
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw errors.validation(`completed_limit: value ${limit} invalid, must be 0 or more`);
+    return c.optimizations.report(c.segment.ids.liveCount, args);
+  }
+
   // --- reads ---
 
   async retrieve(name: string, args: Args<'retrieve'>[1]): Result<'retrieve'> {

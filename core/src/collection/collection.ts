@@ -7,6 +7,7 @@ import { type CollectionConfig, type VectorSpec, patchCollectionConfig, vectorSp
 import { LocalSegment } from './local-segment.js';
 import { type Operation, decodeOperation, encodeOperation } from './operations.js';
 import { applyOperation } from './apply-operation.js';
+import { OptimizationTracker } from './optimizations.js';
 import { type CreateVectorOp, type DeleteVectorOp, withVector } from './vector-names.js';
 import { SerialQueue } from './serial-queue.js';
 import { compactSegment, shouldCompact } from './compact-segment.js';
@@ -52,6 +53,8 @@ export class Collection {
   private closed = false;
   private readonly listeners = new Set<AppliedListener>();
   private indexingScheduled = false;
+  /** Background indexing and compaction runs, for `getOptimizations`. */
+  readonly optimizations = new OptimizationTracker();
   /** Set if background indexing ever failed (a bug): getCollection then reports status red with the message. */
   private indexingFailure: string | undefined;
 
@@ -241,14 +244,19 @@ export class Collection {
   private scheduleIndexing(): void {
     if (this.indexingScheduled || this.closed || this.indexingFailure !== undefined || !this.segmentValue.wantsIndexing()) return;
     this.indexingScheduled = true;
+    this.optimizations.startIndexing(this.segmentValue.ids.liveCount, this.segmentValue.pendingVectors(), Date.now());
     const timers = globalThis as unknown as { setTimeout(fn: () => void, ms: number): { unref?(): void } | number };
     const tick = (): void => {
       this.queue
         .run(() => (this.closed ? false : this.segmentValue.indexSome(Date.now() + INDEX_SLICE_MS)))
         .then(
           (more) => {
+            this.optimizations.progress(this.segmentValue.pendingVectors());
             if (more) later();
-            else this.indexingScheduled = false;
+            else {
+              this.indexingScheduled = false;
+              this.optimizations.finishIndexing(Date.now());
+            }
           },
           (error: unknown) => {
             this.indexingScheduled = false;
@@ -267,7 +275,10 @@ export class Collection {
   /** Resolves once every stored vector is linked into its graph (what Qdrant's status going green signals). */
   whenIndexed(): Promise<void> {
     return this.queue.run(() => {
-      if (!this.closed) this.segmentValue.indexAll();
+      if (this.closed) return;
+      this.segmentValue.indexAll();
+      this.optimizations.progress(0);
+      this.optimizations.finishIndexing(Date.now());
     });
   }
 
@@ -303,7 +314,10 @@ export class Collection {
     this.segment.lastSeq = this.seq;
     const optimizer = this.configValue.optimizer_config;
     if (shouldCompact(this.segment, Number(optimizer.deleted_threshold ?? 0.2), Number(optimizer.vacuum_min_vector_number ?? 1000))) {
+      const started = Date.now();
+      const retired = this.segment.ids.capacity - this.segment.ids.liveCount;
       this.segmentValue = compactSegment(this.segment, this.specs);
+      this.optimizations.recordVacuum(this.segmentValue.ids.liveCount, retired, started, Date.now());
       this.scheduleIndexing();
     }
     await keepPreviousGeneration(this.storage, prefix);

@@ -220,6 +220,13 @@ export class LocalSegment implements PointAccess {
     return false;
   }
 
+  /** Vectors stored but not linked into their graph yet, over every dense vector name. */
+  pendingVectors(): number {
+    let n = 0;
+    for (const slot of this.slots.values()) if (slot.kind === 'dense') n += slot.index.pendingCount;
+    return n;
+  }
+
   /** Background indexing step: links pending vectors until `deadline` (Date.now ms); true if work remains. */
   indexSome(deadline: number): boolean {
     for (const slot of this.slots.values()) {
