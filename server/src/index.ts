@@ -7,3 +7,4 @@ export { configFromEnv } from './config.js';
 export type { ServerConfig } from './config.js';
 export { buildRestApp } from './rest/app.js';
 export { startGrpcServer } from './grpc/server.js';
+export { signJwt } from './security/jwt.js';
