@@ -24,12 +24,6 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const files = (name: string) => ({
-  segment: join(dir, 'collections', name, 'segment'),
-  wal: join(dir, 'collections', name, 'wal'),
-  previous: join(dir, 'collections', name, 'segment.prev'),
-});
-
 async function open(path = dir, issues: string[] = []): Promise<EmbeddedClient> {
   return createEmbeddedClient({ storage: new FileStorage(path), onIntegrityIssue: (message: string) => issues.push(message) });
 }

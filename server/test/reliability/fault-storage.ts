@@ -17,7 +17,8 @@ export class FullDiskStorage implements Storage {
 
   async write(name: string, bytes: Uint8Array): Promise<void> {
     // An atomic write that does not fit leaves nothing behind (FileStorage removes its temp file).
-    this.spend(name, bytes.length, bytes.length);
+    if (bytes.length > this.budget) throw full(name);
+    this.budget -= bytes.length;
     await this.inner.write(name, bytes);
   }
 
@@ -46,11 +47,6 @@ export class FullDiskStorage implements Storage {
 
   close(): Promise<void> {
     return this.inner.close();
-  }
-
-  private spend(name: string, needed: number, charged: number): void {
-    if (needed > this.budget) throw full(name);
-    this.budget -= charged;
   }
 }
 
