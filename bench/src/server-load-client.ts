@@ -1,0 +1,110 @@
+import { createRequire } from 'node:module';
+import { QdrantClient } from '@qdrant/js-client-grpc';
+import { clustered } from './dataset.js';
+import { LatencyLog, closedLoop } from './server-load-latency.js';
+import type { LoadResult } from './server-load-latency.js';
+
+/**
+ * The load generator, run as its own process (`node server-load-client.js '<json ClientJob>'`) so that its CPU
+ * and event loop are not the server's: REST through autocannon, gRPC through the official @qdrant/js-client-grpc.
+ * Prints one JSON `LoadResult` line on stdout.
+ */
+export interface ClientJob {
+  transport: 'rest' | 'grpc';
+  port: number;
+  collection: string;
+  concurrency: number;
+  warmupMs: number;
+  durationMs: number;
+  limit: number;
+  /** The seeded dataset's parameters: the child regenerates the same queries instead of receiving them. */
+  data: { n: number; dim: number; queryCount: number; seed: number };
+}
+
+/** The part of autocannon's API used here (it ships no types). */
+interface Autocannon {
+  (options: {
+    url: string;
+    connections: number;
+    duration: number;
+    requests: { method: string; path: string; headers: Record<string, string>; setupRequest: (r: Record<string, unknown>) => Record<string, unknown> }[];
+  }): AutocannonInstance;
+}
+interface AutocannonInstance extends PromiseLike<{ errors: number; timeouts: number; non2xx: number }> {
+  on(event: 'response', listener: (client: unknown, status: number, bytes: number, responseTimeMs: number) => void): void;
+}
+
+function queryRows(job: ClientJob): number[][] {
+  const { n, dim, queryCount, seed } = job.data;
+  const d = clustered('load', n, dim, queryCount, seed);
+  return Array.from({ length: queryCount }, (_, q) => Array.from(d.queries.subarray(q * dim, (q + 1) * dim)));
+}
+
+/**
+ * autocannon keeps `concurrency` keep-alive connections busy, one request in flight each. Bodies rotate through
+ * the seeded queries (a single repeated query would flatter every cache). Latencies come from its per-response
+ * event (hrtime based) rather than its histogram, whose resolution is 1 ms.
+ */
+async function restLoad(job: ClientJob, rows: number[][]): Promise<LoadResult> {
+  const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+  const bodies = rows.map((query) => JSON.stringify({ query, limit: job.limit }));
+  let next = 0;
+  const run = (seconds: number, onResponse?: (status: number, ms: number) => void) => {
+    const instance = autocannon({
+      url: `http://127.0.0.1:${job.port}`,
+      connections: job.concurrency,
+      duration: seconds,
+      requests: [
+        {
+          method: 'POST',
+          path: `/collections/${job.collection}/points/query`,
+          headers: { 'content-type': 'application/json' },
+          setupRequest: (request) => ({ ...request, body: bodies[next++ % bodies.length] }),
+        },
+      ],
+    });
+    if (onResponse) instance.on('response', (_client, status, _bytes, ms) => onResponse(status, ms));
+    return instance;
+  };
+  await run(Math.max(1, Math.round(job.warmupMs / 1000)));
+  const log = new LatencyLog();
+  let failed = 0;
+  const started = performance.now();
+  const result = await run(Math.max(1, Math.round(job.durationMs / 1000)), (status, ms) => {
+    if (status >= 200 && status < 300) log.add(ms);
+    else failed++;
+  });
+  const seconds = (performance.now() - started) / 1000;
+  return log.summarize(seconds, failed + result.errors + result.timeouts);
+}
+
+/** The official gRPC client (compression on, its default), `concurrency` calls in flight on one HTTP/2 connection. */
+async function grpcLoad(job: ClientJob, rows: number[][]): Promise<LoadResult> {
+  const client = new QdrantClient({ host: '127.0.0.1', port: job.port, https: false, checkCompatibility: false });
+  const points = client.api('points');
+  const limit = BigInt(job.limit);
+  const requests = rows.map((data) => ({
+    collectionName: job.collection,
+    query: { variant: { case: 'nearest' as const, value: { variant: { case: 'dense' as const, value: { data } } } } },
+    limit,
+  }));
+  return closedLoop(job.concurrency, job.warmupMs, job.durationMs, async (i) => {
+    const reply = await points.query(requests[i % requests.length]!);
+    if (reply.result.length !== job.limit) throw new Error(`expected ${job.limit} points, got ${reply.result.length}`);
+  });
+}
+
+async function main(): Promise<void> {
+  const job = JSON.parse(process.argv[2] ?? '') as ClientJob;
+  const rows = queryRows(job);
+  const result = job.transport === 'rest' ? await restLoad(job, rows) : await grpcLoad(job, rows);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,182 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer } from '@sextant/server';
+import type { RunningServer, ServerConfig } from '@sextant/server';
+import { clustered } from './dataset.js';
+import type { ClientJob } from './server-load-client.js';
+import { closedLoop } from './server-load-latency.js';
+import type { LoadResult } from './server-load-latency.js';
+
+/**
+ * Server load (issue 9): queries/s and p50/p99 latency of the same nearest-neighbour query in process, over REST
+ * and over gRPC, at 1 and 16 concurrent clients, against the real server (REST + gRPC on free ports, data in a
+ * temp folder). The load comes from a separate process, so the transport figures include serialization, the
+ * network stack and the server's request handling, and the client's own work does not share the server's event
+ * loop. On a small machine the client process still shares the cores: the overhead is an upper bound.
+ */
+export interface ServerLoadOptions {
+  n: number;
+  dim: number;
+  queryCount: number;
+  seed: number;
+  limit: number;
+  concurrencies: number[];
+  warmupMs: number;
+  durationMs: number;
+}
+
+export const DEFAULT_SERVER_LOAD: ServerLoadOptions = {
+  n: 20_000,
+  dim: 128,
+  queryCount: 1_000,
+  seed: 42,
+  limit: 10,
+  concurrencies: [1, 16],
+  warmupMs: 1_000,
+  durationMs: 6_000,
+};
+
+export type LoadPath = 'in-process' | 'rest' | 'grpc';
+
+export interface LoadRow extends LoadResult {
+  path: LoadPath;
+  concurrency: number;
+  /** 1 - q/s ÷ in-process q/s at the same concurrency; undefined for the in-process rows. */
+  overhead?: number;
+}
+
+export interface ServerLoadReport {
+  options: ServerLoadOptions;
+  loadSeconds: number;
+  indexSeconds: number;
+  rows: LoadRow[];
+}
+
+const COLLECTION = 'load';
+
+export async function runServerLoad(options: ServerLoadOptions = DEFAULT_SERVER_LOAD, log: (line: string) => void = () => {}): Promise<ServerLoadReport> {
+  const folder = await mkdtemp(join(tmpdir(), 'sextant-load-'));
+  const config: ServerConfig = {
+    host: '127.0.0.1',
+    httpPort: 0,
+    grpcPort: 0,
+    storagePath: join(folder, 'storage'),
+    snapshotsPath: join(folder, 'snapshots'),
+    apiKey: undefined,
+    readOnlyApiKey: undefined,
+  };
+  const server = await startServer(config);
+  try {
+    const data = clustered('load', options.n, options.dim, options.queryCount, options.seed);
+    const started = performance.now();
+    await load(server, data.points, options);
+    const loaded = performance.now();
+    log(`loaded ${options.n} x ${options.dim} in ${((loaded - started) / 1000).toFixed(1)} s; building the graph`);
+    await server.client.engine.resolve(COLLECTION).whenIndexed();
+    const indexed = performance.now();
+    log(`graph built in ${((indexed - loaded) / 1000).toFixed(1)} s`);
+
+    const rows = Array.from({ length: options.queryCount }, (_, q) => Array.from(data.queries.subarray(q * options.dim, (q + 1) * options.dim)));
+    await checkSameAnswers(server, rows[0]!, options.limit);
+
+    const results: LoadRow[] = [];
+    for (const concurrency of options.concurrencies) {
+      const inProcess = await closedLoop(concurrency, options.warmupMs, options.durationMs, async (i) => {
+        await server.client.query(COLLECTION, { query: rows[i % rows.length]!, limit: options.limit });
+      });
+      results.push({ path: 'in-process', concurrency, ...inProcess });
+      log(`in-process x${concurrency}: ${inProcess.qps.toFixed(0)} q/s`);
+      for (const transport of ['rest', 'grpc'] as const) {
+        const port = transport === 'rest' ? server.httpPort : server.grpcPort!;
+        const job: ClientJob = {
+          transport,
+          port,
+          collection: COLLECTION,
+          concurrency,
+          warmupMs: options.warmupMs,
+          durationMs: options.durationMs,
+          limit: options.limit,
+          data: { n: options.n, dim: options.dim, queryCount: options.queryCount, seed: options.seed },
+        };
+        const result = await runClient(job);
+        results.push({ path: transport, concurrency, ...result, overhead: 1 - result.qps / inProcess.qps });
+        log(`${transport} x${concurrency}: ${result.qps.toFixed(0)} q/s${result.errors > 0 ? `, ${result.errors} errors` : ''}`);
+      }
+    }
+    return { options, loadSeconds: (loaded - started) / 1000, indexSeconds: (indexed - loaded) / 1000, rows: results };
+  } finally {
+    await server.close();
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
+/** Upserts in batches through the engine (loading is not what is measured), with a graph built past 1 KB. */
+async function load(server: RunningServer, points: Float32Array, options: ServerLoadOptions): Promise<void> {
+  await server.client.createCollection(COLLECTION, {
+    vectors: { size: options.dim, distance: 'Cosine' },
+    optimizers_config: { indexing_threshold: 1 },
+  });
+  const batch = 1_000;
+  for (let from = 0; from < options.n; from += batch) {
+    const to = Math.min(options.n, from + batch);
+    const chunk = Array.from({ length: to - from }, (_, j) => ({
+      id: from + j,
+      vector: Array.from(points.subarray((from + j) * options.dim, (from + j + 1) * options.dim)),
+    }));
+    await server.client.upsert(COLLECTION, { wait: to === options.n, points: chunk });
+  }
+}
+
+/** One query over REST must name the same points as in process, so every path does the same work. */
+async function checkSameAnswers(server: RunningServer, query: number[], limit: number): Promise<void> {
+  const local = await server.client.query(COLLECTION, { query, limit });
+  const response = await fetch(`http://127.0.0.1:${server.httpPort}/collections/${COLLECTION}/points/query`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, limit }),
+  });
+  const remote = (await response.json()) as { result: { points: { id: number }[] } };
+  const a = local.points.map((p) => p.id).join(',');
+  const b = remote.result.points.map((p) => p.id).join(',');
+  if (a !== b || local.points.length !== limit) throw new Error(`REST and in-process answers differ: [${b}] vs [${a}]`);
+}
+
+function runClient(job: ClientJob): Promise<LoadResult> {
+  const script = fileURLToPath(new URL('./server-load-client.js', import.meta.url));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script, JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) reject(new Error(`${job.transport} load client exited with ${code}`));
+      else resolve(JSON.parse(out.trim().split('\n').pop()!) as LoadResult);
+    });
+  });
+}
+
+/** One plain-text table: a row per path and concurrency, overhead against in-process at the same concurrency. */
+export function formatServerLoad(report: ServerLoadReport): string {
+  const { n, dim, limit, durationMs } = report.options;
+  const header = ['path', 'clients', 'q/s', 'p50 ms', 'p99 ms', 'errors', 'overhead'];
+  const body = report.rows.map((r) => [
+    r.path,
+    String(r.concurrency),
+    r.qps.toFixed(0),
+    r.p50Ms.toFixed(3),
+    r.p99Ms.toFixed(3),
+    String(r.errors),
+    r.overhead === undefined ? '-' : `${(r.overhead * 100).toFixed(1)}%`,
+  ]);
+  const widths = header.map((h, c) => Math.max(h.length, ...body.map((row) => row[c]!.length)));
+  const line = (cells: string[]) => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
+  return [
+    `Server load: ${n} x ${dim} cosine, HNSW, query limit ${limit}, ${durationMs / 1000} s per row (load ${report.loadSeconds.toFixed(1)} s, graph ${report.indexSeconds.toFixed(1)} s)`,
+    line(header),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...body.map(line),
+  ].join('\n');
+}
