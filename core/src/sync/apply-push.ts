@@ -41,6 +41,11 @@ export async function applyPush(
       results.push(result);
       if (change.n <= ledger.applied(client)) {
         result.status = 'duplicate';
+        // The replica never heard about this change and meanwhile may have pulled newer server states and replayed
+        // the change over them: any point not left as this client's own write says, it must restore.
+        keys.forEach((key, i) => {
+          if (movedSinceOwnWrite(segment, change.op, key, ledger.ownVersion(client, key))) result.conflicts.push(conflictOf(segment, key, change.bases[i]!));
+        });
         continue;
       }
       const keep: number[] = [];
@@ -106,6 +111,13 @@ function conflicts(
   }
   const current = segment.ids.version(id);
   return current > base && current !== own;
+}
+
+/** For a duplicate: whether the point is no longer as this client's latest own write left it. */
+function movedSinceOwnWrite(segment: LocalSegment, op: Operation, key: PointKey, own: number | undefined): boolean {
+  const id = segment.ids.internalOf(key);
+  if (id === undefined) return op.type !== 'delete_points';
+  return segment.ids.version(id) !== own;
 }
 
 function conflictOf(segment: LocalSegment, key: PointKey, base: number): Conflict {
