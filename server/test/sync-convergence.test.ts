@@ -216,6 +216,38 @@ describe('sync convergence', () => {
   }, 120_000);
 });
 
+/**
+ * Known divergence, kept as a reproduction: Cosine vectors are normalized on every write, and normalizing an already
+ * normalized float32 vector again moves its last bits, so a replica (which writes pulled states) and the server
+ * (which writes pushed ones) drift apart by an ulp. Qdrant skips vectors whose squared length is within 1e-6 of 1
+ * (`is_length_zero_or_normalized`); `normalizeInPlace` in core/src/distance only skips exactly 1. This test starts
+ * passing, and `it.fails` then fails, once that is fixed: turn it into a plain `it` then.
+ */
+describe('sync convergence, Cosine', () => {
+  it.fails('a replica holds the server\'s Cosine vectors bit for bit', async () => {
+    const server = await createEmbeddedClient();
+    const app = await buildRestApp({ client: server });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+      await server.createCollection('cos', { vectors: { size: DIM, distance: 'Cosine' } });
+      const rng = new Rng(SEED);
+      const local = await createEmbeddedClient();
+      const replica = await SyncReplica.open(local.engine, { transport: httpTransport({ url, fetch: globalThis.fetch as unknown as FetchLike }), collection: 'cos' });
+      await replica.syncOnce();
+      await server.upsert('cos', { points: Array.from({ length: 40 }, (_, i) => ({ id: i + 1, vector: vec(rng), payload: { i } })) });
+      await local.upsert('cos', { points: Array.from({ length: 40 }, (_, i) => ({ id: i + 100, vector: vec(rng) })) });
+      await replica.syncOnce();
+      await replica.syncOnce();
+      const read = async (c: EmbeddedClient) => (await c.scroll('cos', { limit: 1000, with_vector: true })).points.map((p) => [p.id, p.vector]);
+      expect(await read(local)).toEqual(await read(server));
+      await replica.close();
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 async function syncUntilOk(device: Device): Promise<void> {
   for (let attempt = 0; attempt < 50; attempt++) {
     try {
