@@ -8,11 +8,14 @@ import type { SnapshotService } from './snapshots/snapshot-service.js';
  * The engine as the routes see it: the `SextantClient` methods, plus the few that only some engines have (newer
  * Qdrant calls, `close`). Routes probe the optional ones and answer Qdrant's error when the engine lacks them.
  */
-export type RestClient = SextantClient & {
-  createVectorName?: (collection: string, vectorName: string, config: unknown, args?: WriteParams) => Promise<unknown>;
-  deleteVectorName?: (collection: string, vectorName: string, args?: WriteParams) => Promise<unknown>;
-  getOptimizations?: (collection: string, args?: { with?: string; completed_limit?: number }) => Promise<unknown>;
-};
+export type RestClient = SextantClient & OptionalEngineMethods;
+
+/** Declared as methods so that an engine may type `config` more narrowly than the route does (it was validated). */
+interface OptionalEngineMethods {
+  createVectorName?(collection: string, vectorName: string, config: unknown, args?: WriteParams): Promise<unknown>;
+  deleteVectorName?(collection: string, vectorName: string, args?: WriteParams): Promise<unknown>;
+  getOptimizations?(collection: string, args?: { with?: string; completed_limit?: number }): Promise<unknown>;
+}
 
 export interface WriteParams {
   wait?: boolean;
