@@ -8,6 +8,7 @@ import type { Collection } from '../collection/collection.js';
 import { buildCollectionConfig } from '../collection/config.js';
 import { OpBuilder } from '../collection/point-ops.js';
 import { createVectorOp, deleteVectorOp } from '../collection/vector-names.js';
+import { checkPayloadIndexCount, checkPointWrites, checkRead, checkWrite, checkWriteFilter } from '../collection/strict-mode.js';
 import type { Operation } from '../collection/operations.js';
 import type { LocalSegment } from '../collection/local-segment.js';
 import { parsePointId } from '../segment/id-tracker.js';
@@ -106,43 +107,44 @@ export class EmbeddedClient implements SextantClient {
 
   async upsert(name: string, args: Args<'upsert'>[1]): Result<'upsert'> {
     const { wait, ordering: _o, timeout: _t, ...body } = args;
-    return this.write1(name, wait, (b) => b.upsert(body as Schemas['PointInsertOperations']));
+    return this.write1(name, wait, (b) => b.upsert(body as Schemas['PointInsertOperations']), args, pointCount(body));
   }
 
   async delete(name: string, args: Args<'delete'>[1]): Result<'delete'> {
     const { wait, ordering: _o, timeout: _t, ...selector } = args;
-    return this.write1(name, wait, (b) => b.deletePoints(selector));
+    return this.write1(name, wait, (b) => b.deletePoints(selector), args);
   }
 
   async updateVectors(name: string, args: Args<'updateVectors'>[1]): Result<'updateVectors'> {
-    return this.write1(name, args.wait, (b) => b.updateVectors(args.points, args.update_filter as Schemas['Filter'] | null | undefined));
+    return this.write1(name, args.wait, (b) => b.updateVectors(args.points, args.update_filter as Schemas['Filter'] | null | undefined), args, args.points?.length);
   }
 
   async deleteVectors(name: string, args: Args<'deleteVectors'>[1]): Result<'deleteVectors'> {
-    return this.write1(name, args.wait, (b) => b.deleteVectors(args, args.vector));
+    return this.write1(name, args.wait, (b) => b.deleteVectors(args, args.vector), args);
   }
 
   async setPayload(name: string, args: Args<'setPayload'>[1]): Result<'setPayload'> {
-    return this.write1(name, args.wait, (b) => b.setPayload(args, false));
+    return this.write1(name, args.wait, (b) => b.setPayload(args, false), args);
   }
 
   async overwritePayload(name: string, args: Args<'overwritePayload'>[1]): Result<'overwritePayload'> {
-    return this.write1(name, args.wait, (b) => b.setPayload(args, true));
+    return this.write1(name, args.wait, (b) => b.setPayload(args, true), args);
   }
 
   async deletePayload(name: string, args: Args<'deletePayload'>[1]): Result<'deletePayload'> {
-    return this.write1(name, args.wait, (b) => b.deletePayload(args));
+    return this.write1(name, args.wait, (b) => b.deletePayload(args), args);
   }
 
   async clearPayload(name: string, args: Args<'clearPayload'>[1]): Result<'clearPayload'> {
     const { wait, ordering: _o, timeout: _t, ...selector } = args;
-    return this.write1(name, wait, (b) => b.clearPayload(selector));
+    return this.write1(name, wait, (b) => b.clearPayload(selector), args);
   }
 
   async batchUpdate(name: string, args: Args<'batchUpdate'>[1]): Result<'batchUpdate'> {
     const { wait, operations } = args;
     if (!Array.isArray(operations)) throw errors.validation('operations: expected a list of update operations');
     const c = this.engine.resolve(name);
+    checkWrite(c, args.timeout, operations.reduce((n, op) => n + ('upsert' in op ? pointCount(op.upsert) : 1), 0));
     return c.write((segment) => {
       const builder = this.builder(c, segment);
       return operations.map((entry) => builder.batchEntry(entry));
@@ -151,7 +153,8 @@ export class EmbeddedClient implements SextantClient {
 
   async createPayloadIndex(name: string, args: Args<'createPayloadIndex'>[1]): Result<'createPayloadIndex'> {
     checkIndexRequest(args.field_name, args.field_schema);
-    return this.write1(name, args.wait, () => ({ type: 'create_index', field: args.field_name, schema: args.field_schema }));
+    checkPayloadIndexCount(this.engine.resolve(name), args.field_name);
+    return this.write1(name, args.wait, () => ({ type: 'create_index', field: args.field_name, schema: args.field_schema }), args);
   }
 
   async deletePayloadIndex(name: string, field: string, args?: Args<'deletePayloadIndex'>[2]): Result<'deletePayloadIndex'> {
@@ -210,68 +213,68 @@ export class EmbeddedClient implements SextantClient {
   }
 
   async query(name: string, args: Args<'query'>[1]): Result<'query'> {
-    return { points: runQuery(this.ctx(name), args ?? {}) };
+    return { points: runQuery(this.readCtx(name, args, 'query'), args ?? {}) };
   }
 
   async queryBatch(name: string, args: Args<'queryBatch'>[1]): Result<'queryBatch'> {
-    const ctx = this.ctx(name);
     if (!Array.isArray(args.searches)) throw errors.validation('searches: expected a list of queries');
+    const ctx = this.readCtx(name, args, 'batch');
     return args.searches.map((q) => ({ points: runQuery(ctx, q) }));
   }
 
   async search(name: string, args: Args<'search'>[1]): Result<'search'> {
-    return runSearch(this.ctx(name), args);
+    return runSearch(this.readCtx(name, args, 'query'), args);
   }
 
   async searchBatch(name: string, args: Args<'searchBatch'>[1]): Result<'searchBatch'> {
-    const ctx = this.ctx(name);
     if (!Array.isArray(args.searches)) throw errors.validation('searches: expected a list of searches');
+    const ctx = this.readCtx(name, args, 'batch');
     return args.searches.map((s) => runSearch(ctx, s));
   }
 
   async scroll(name: string, args?: Args<'scroll'>[1]): Result<'scroll'> {
-    return runScroll(queryContext(this.engine.resolve(name)), args ?? {});
+    return runScroll(this.readCtx(name, args, 'scroll'), args ?? {});
   }
 
   async count(name: string, args?: Args<'count'>[1]): Result<'count'> {
-    return runCount(queryContext(this.engine.resolve(name)), args ?? {});
+    return runCount(this.readCtx(name, args, 'count'), args ?? {});
   }
 
   async facet(name: string, args: Args<'facet'>[1]): Result<'facet'> {
-    return runFacet(queryContext(this.engine.resolve(name)), args);
+    return runFacet(this.readCtx(name, args, 'facet'), args);
   }
 
   // --- explore: groups, recommend, discover, distance matrix (the 1.18 calls run as the queries 1.19 makes of them) ---
 
   async queryGroups(name: string, args: Args<'queryGroups'>[1]): Result<'queryGroups'> {
-    return runQueryGroups(this.ctx(name), args);
+    return runQueryGroups(this.readCtx(name, args, 'groups'), args);
   }
   async searchMatrixPairs(name: string, args?: Args<'searchMatrixPairs'>[1]): Result<'searchMatrixPairs'> {
-    return runMatrixPairs(this.ctx(name), args ?? {});
+    return runMatrixPairs(this.readCtx(name, args, 'matrix'), args ?? {});
   }
   async searchMatrixOffsets(name: string, args?: Args<'searchMatrixOffsets'>[1]): Result<'searchMatrixOffsets'> {
-    return runMatrixOffsets(this.ctx(name), args ?? {});
+    return runMatrixOffsets(this.readCtx(name, args, 'matrix'), args ?? {});
   }
   async searchPointGroups(name: string, args: Args<'searchPointGroups'>[1]): Result<'searchPointGroups'> {
-    return runQueryGroups(this.ctx(name), searchGroupsAsQuery(args)) as Awaited<Result<'searchPointGroups'>>;
+    return runQueryGroups(this.readCtx(name, args, 'groups'), searchGroupsAsQuery(args)) as Awaited<Result<'searchPointGroups'>>;
   }
   async recommend(name: string, args: Args<'recommend'>[1]): Result<'recommend'> {
-    return runQuery(this.ctx(name), recommendAsQuery(args));
+    return runQuery(this.readCtx(name, args, 'query'), recommendAsQuery(args));
   }
   async recommendBatch(name: string, args: Args<'recommendBatch'>[1]): Result<'recommendBatch'> {
-    const ctx = this.ctx(name);
     if (!Array.isArray(args?.searches)) throw errors.validation('searches: expected a list of recommend requests');
+    const ctx = this.readCtx(name, args, 'batch');
     return args.searches.map((r) => runQuery(ctx, recommendAsQuery(r)));
   }
   async recommendPointGroups(name: string, args: Args<'recommendPointGroups'>[1]): Result<'recommendPointGroups'> {
-    return runQueryGroups(this.ctx(name), recommendGroupsAsQuery(args)) as Awaited<Result<'recommendPointGroups'>>;
+    return runQueryGroups(this.readCtx(name, args, 'groups'), recommendGroupsAsQuery(args)) as Awaited<Result<'recommendPointGroups'>>;
   }
   async discoverPoints(name: string, args: Args<'discoverPoints'>[1]): Result<'discoverPoints'> {
-    return runQuery(this.ctx(name), discoverAsQuery(args));
+    return runQuery(this.readCtx(name, args, 'query'), discoverAsQuery(args));
   }
   async discoverBatchPoints(name: string, args: Args<'discoverBatchPoints'>[1]): Result<'discoverBatchPoints'> {
-    const ctx = this.ctx(name);
     if (!Array.isArray(args?.searches)) throw errors.validation('searches: expected a list of discover requests');
+    const ctx = this.readCtx(name, args, 'batch');
     return args.searches.map((r) => runQuery(ctx, discoverAsQuery(r)));
   }
 
@@ -293,14 +296,38 @@ export class EmbeddedClient implements SextantClient {
   }
 
   private builder(c: Collection, segment: LocalSegment): OpBuilder {
-    return new OpBuilder(segment, new Map(c.specs.map((s) => [s.name, s])));
+    return new OpBuilder(segment, new Map(c.specs.map((s) => [s.name, s])), {
+      points: (points, kind) => checkPointWrites(c, points, kind),
+      filter: (filter) => checkWriteFilter(c, filter),
+    });
   }
 
-  private async write1(name: string, wait: boolean | undefined, make: (b: OpBuilder) => Operation): Promise<Schemas['UpdateResult']> {
+  /** A read's collection, after strict mode's checks of the request. */
+  private readCtx(name: string, args: unknown, kind: ReadKind): QueryContext {
+    checkRead(this.engine.resolve(name), args, kind, (args as { timeout?: number } | undefined)?.timeout);
+    return this.ctx(name);
+  }
+
+  private async write1(
+    name: string,
+    wait: boolean | undefined,
+    make: (b: OpBuilder) => Operation,
+    args?: { timeout?: number },
+    cost = 1,
+  ): Promise<Schemas['UpdateResult']> {
     const c = this.engine.resolve(name);
+    checkWrite(c, args?.timeout, cost);
     const [result] = await c.write((segment) => [make(this.builder(c, segment))], wait ?? true);
     return result!;
   }
+}
+
+type ReadKind = Parameters<typeof checkRead>[2];
+
+/** Points in an upsert body (list or column form): the write's cost against `write_rate_limit`. */
+function pointCount(body: unknown): number {
+  const b = body as { points?: unknown[]; batch?: { ids?: unknown[] } };
+  return Array.isArray(b.points) ? b.points.length : Array.isArray(b.batch?.ids) ? b.batch.ids.length : 1;
 }
 
 /** Opens (or starts) a database on `storage` (in memory when omitted): collections, aliases, replay of the logs. */

@@ -61,6 +61,7 @@ export const ERROR_CATALOGUE = {
   snapshot_not_found: { status: 404, doc: 'No snapshot has that name.' },
   shard_not_found: { status: 404, doc: 'No shard has that id; a Sextant collection has one shard, number 0.' },
   unauthorized: { status: 403, doc: 'The request carries no API key, or a wrong one, or a read-only key for a write.' },
+  strict_mode: { status: 403, doc: "The request breaks a limit of the collection's strict_mode_config; the message says which and how to fix it." },
   too_many_requests: { status: 429, doc: 'The server is at capacity; retry later.' },
   storage_full: { status: 507, doc: 'The storage device is full; the write was not applied.' },
   storage_corrupted: { status: 500, doc: 'Stored data failed its checksum; the collection was recovered or needs recovery.' },

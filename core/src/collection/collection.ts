@@ -1,4 +1,4 @@
-import type { Storage } from '../storage.js';
+import type { Clock, Storage } from '../storage.js';
 import type { Schemas } from '../client/sextant-client.js';
 import { SextantError } from '../client/errors.js';
 import { OpLog } from '../wal/op-log.js';
@@ -29,6 +29,8 @@ export interface CollectionOptions {
    * log records dropped after a torn or corrupted one. The server logs these and lists them under `/issues`.
    */
   onIntegrityIssue?: (message: string) => void;
+  /** Time for rate limits (strict mode); the system clock when omitted. */
+  clock?: Clock;
 }
 
 /** Longest stretch of background indexing before yielding to queued reads and writes. */
@@ -98,6 +100,11 @@ export class Collection {
   /** Sequence number of the last accepted operation; -1 before the first (numbers start at 0, like Qdrant's). */
   get lastSeq(): number {
     return this.seq;
+  }
+
+  /** Milliseconds from the injected clock (strict mode's rate limits). */
+  now(): number {
+    return this.options.clock?.now() ?? Date.now();
   }
 
   get logBytes(): number {

@@ -4,9 +4,18 @@ import { parsePointId, type PointKey } from '../segment/id-tracker.js';
 import { type BoundFilter, bindFilter, matchingIds } from '../query/point-filter.js';
 import type { VectorSpec } from './config.js';
 import type { LocalSegment } from './local-segment.js';
-import type { Operation } from './operations.js';
+import type { Operation, PointWrite } from './operations.js';
 import { parsePayload, parsePointInsert, parseVectorUpdates } from './point-writes.js';
 import { parseJsonPath } from '../segment/json-path.js';
+
+/** Checks a write must pass before it becomes an op (strict mode); each throws to reject the request. */
+export interface WriteGuard {
+  /** Parsed points of an upsert or update_vectors, before update_mode / update_filter narrow them. */
+  points(points: readonly Pick<PointWrite, 'id' | 'vectors'>[], kind: 'upsert' | 'update'): void;
+  /** A filter that selects the points a write changes. */
+  filter(filter: Schemas['Filter']): void;
+}
+const NO_GUARD: WriteGuard = { points: () => undefined, filter: () => undefined };
 
 type Selector = { points?: Schemas['ExtendedPointId'][] | null; filter?: Schemas['Filter'] | null };
 
@@ -25,6 +34,7 @@ export class OpBuilder {
   constructor(
     private readonly segment: LocalSegment,
     private readonly specs: Map<string, VectorSpec>,
+    private readonly guard: WriteGuard = NO_GUARD,
   ) {}
 
   /**
@@ -35,6 +45,7 @@ export class OpBuilder {
    */
   upsert(body: Schemas['PointInsertOperations']): Operation {
     let points = parsePointInsert(body, this.specs);
+    this.guard.points(points, 'upsert');
     const mode = body.update_mode ?? 'upsert';
     if (mode !== 'upsert' && mode !== 'insert_only' && mode !== 'update_only') {
       throw errors.validation(`update_mode: unknown variant \`${String(mode)}\`, expected one of \`upsert\`, \`insert_only\`, \`update_only\``);
@@ -68,6 +79,7 @@ export class OpBuilder {
   /** With `update_filter`, points that exist but do not match it keep their vectors (not an error, as in Qdrant). */
   updateVectors(points: Schemas['PointVectors'][], updateFilter?: Schemas['Filter'] | null): Operation {
     let updates = parseVectorUpdates(points, this.specs);
+    this.guard.points(updates, 'update');
     for (const u of updates) this.mustExist(u.id);
     const filter = this.updateFilter(updateFilter);
     if (filter !== undefined) {
@@ -129,6 +141,7 @@ export class OpBuilder {
       return ids;
     }
     if (selector.filter !== undefined && selector.filter !== null) {
+      this.guard.filter(selector.filter);
       const keys = matchingIds(this.segment, bindFilter(this.segment, selector.filter)).map((id) => this.segment.ids.externalOf(id));
       return keys.filter((k) => !this.removed.has(k));
     }
