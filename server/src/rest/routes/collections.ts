@@ -28,12 +28,20 @@ export const collectionHandlers: Record<string, Handler> = {
 
   get_optimizations: async ({ client, params, query }) => {
     const name = params['collection_name']!;
-    if (client.getOptimizations) return client.getOptimizations(name, readParams(query) as never);
+    if (client.getOptimizations) return client.getOptimizations(name, optimizationParams(query));
     // An engine without background optimizers has none running or queued; the collection must still exist.
     await client.getCollection(name);
     return { summary: { queued_optimizations: 0, queued_segments: 0, queued_points: 0, idle_segments: 0 }, running: [] };
   },
 };
+
+/** `?with=queued,completed,idle_segments&completed_limit=N` of get_optimizations. */
+function optimizationParams(query: Record<string, unknown>): { with?: string; completed_limit?: number } {
+  const out: { with?: string; completed_limit?: number } = {};
+  if (typeof query['with'] === 'string') out.with = query['with'];
+  if (query['completed_limit'] !== undefined) out.completed_limit = Number(query['completed_limit']);
+  return out;
+}
 
 function timeoutOnly(query: Record<string, unknown>): { timeout?: number } {
   return query['timeout'] === undefined ? {} : { timeout: query['timeout'] as number };
