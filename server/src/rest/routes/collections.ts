@@ -1,5 +1,5 @@
 import { SextantError } from '@sextant/core';
-import { readParams, writeParams, type Handler, type RestClient } from '../route-context.js';
+import { writeParams, type Handler, type RestClient } from '../route-context.js';
 
 /** Collections, aliases, payload indexes and named vectors: the `collections` and `aliases` tags of the spec. */
 export const collectionHandlers: Record<string, Handler> = {
