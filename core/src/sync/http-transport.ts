@@ -56,7 +56,7 @@ export function httpTransport(options: HttpTransportOptions): SyncTransport {
 }
 
 /** The server's error envelope as a SextantError; statuses the catalogue lacks map to the nearest code. */
-async function httpError(response: { status: number; text(): Promise<string> }): Promise<SextantError> {
+export async function httpError(response: { status: number; text(): Promise<string> }): Promise<SextantError> {
   let message = `HTTP ${response.status}`;
   try {
     const body = JSON.parse(await response.text()) as { status?: { error?: string } };

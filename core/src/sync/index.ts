@@ -14,3 +14,5 @@ export { ReplicaStore } from './replica-store.js';
 export { SyncReplica } from './sync-replica.js';
 export type { ReplicaOptions, ConflictResolver, ConflictResolution } from './sync-replica.js';
 export type { SyncState, SyncStatus, StatusListener } from './sync-status.js';
+export { qdrantRoutesTransport } from './qdrant-routes-transport.js';
+export type { QdrantRoutesOptions } from './qdrant-routes-transport.js';
