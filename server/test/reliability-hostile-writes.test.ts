@@ -70,4 +70,11 @@ describe('refused writes change nothing', () => {
     expect(Object.hasOwn(point!.payload!, '__proto__')).toBe(true);
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
   });
+
+  it('selects payload keys named like inherited properties as data, and only when present', async () => {
+    const text = '{"limit":3,"with_payload":["constructor","toString","__proto__.constructor","city.name"]}';
+    const response = await app.inject({ method: 'POST', url: '/collections/docs/points/scroll', payload: text, headers: { 'content-type': 'application/json' } });
+    expect(response.statusCode, response.body).toBe(200);
+    for (const point of response.json().result.points) expect(point.payload).toEqual({ city: { name: expect.any(String) } });
+  });
 });

@@ -1,5 +1,6 @@
 import type { Schemas } from '../client/sextant-client.js';
 import { cloneJson } from '../storage/utf8.js';
+import { putOwn } from '../segment/json-path.js';
 import { errors } from '../client/errors.js';
 import type { LocalSegment } from '../collection/local-segment.js';
 import type { PayloadObject } from '../collection/operations.js';
@@ -46,17 +47,18 @@ function include(keys: string[]): PayloadSelector {
   };
 }
 
+/** Own keys only: `constructor` or `__proto__` name payload keys, never what every object inherits. */
 function copyPath(from: PayloadObject, to: PayloadObject, path: string[]): void {
   const [head, ...rest] = path;
-  if (head === undefined || !(head in from)) return;
+  if (head === undefined || !Object.hasOwn(from, head)) return;
   const value = from[head];
   if (rest.length === 0) {
-    to[head] = cloneJson(value);
+    putOwn(to, head, cloneJson(value));
     return;
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
-  const child = (to[head] ??= {}) as PayloadObject;
-  copyPath(value as PayloadObject, child, rest);
+  if (!Object.hasOwn(to, head)) putOwn(to, head, {});
+  copyPath(value as PayloadObject, to[head] as PayloadObject, rest);
 }
 
 function removePath(obj: PayloadObject, path: string[]): void {

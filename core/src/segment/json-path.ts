@@ -199,7 +199,7 @@ export function structuredCloneJson<T>(value: T): T {
  * `map[key] = value`, except that a `__proto__` key (legal JSON, and data to Qdrant) becomes an own property
  * instead of replacing the object's prototype, which would make the payload appear to hold the value's keys.
  */
-function putOwn(map: JsonMap, key: string, value: unknown): void {
+export function putOwn(map: JsonMap, key: string, value: unknown): void {
   if (key === '__proto__') Object.defineProperty(map, key, { value, writable: true, enumerable: true, configurable: true });
   else map[key] = value as JsonMap[string];
 }
