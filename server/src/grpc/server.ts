@@ -26,6 +26,8 @@ export interface GrpcServerOptions extends ApiKeys {
   snapshotsDir?: string;
   /** Largest request accepted, bytes (Qdrant's default gRPC limit is 64 MiB). */
   maxMessageBytes?: number;
+  /** TLS (`ServerCredentials.createSsl`); default plaintext. */
+  credentials?: ServerCredentials;
 }
 
 export interface RunningGrpcServer {
@@ -76,7 +78,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   const host = options.host ?? '0.0.0.0';
   const address = host.includes(':') && !host.startsWith('[') ? `[${host}]:${options.port}` : `${host}:${options.port}`;
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(address, ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound)));
+    server.bindAsync(address, options.credentials ?? ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound)));
   });
   gzip.attach(server);
 
