@@ -15,15 +15,18 @@ export interface ConfigFileContents {
   problems: string[];
 }
 
-/** Reads a config.yaml in Qdrant's layout. Problems (bad YAML, unknown keys) name the file and the key. */
-export function readConfigFile(file: string): ConfigFileContents {
+/**
+ * Reads a config.yaml in Qdrant's layout. Problems (bad YAML, unknown keys) name the key and the file as the user
+ * wrote it (`label`), not as resolved.
+ */
+export function readConfigFile(file: string, label: string): ConfigFileContents {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    return { entries: [], ignored: [], problems: [`config file ${file}: cannot be read (${(error as Error).message})`] };
+    return { entries: [], ignored: [], problems: [`config file ${label}: cannot be read (${(error as Error).message})`] };
   }
-  return parseConfigText(text, file);
+  return parseConfigText(text, label);
 }
 
 export function parseConfigText(text: string, file: string): ConfigFileContents {

@@ -53,10 +53,11 @@ export function loadConfig(sources: ConfigSources = {}): LoadedConfig {
   const named = sources.configPath === false ? undefined : (sources.configPath ?? (env.SEXTANT_CONFIG_PATH || undefined));
   const file = sources.configPath === false ? undefined : configFile(named, cwd);
   if (file !== undefined) {
-    const contents = readConfigFile(file);
+    const label = named ?? 'config/config.yaml';
+    const contents = readConfigFile(file, label);
     problems.push(...contents.problems);
     ignored.push(...contents.ignored);
-    for (const entry of contents.entries as RawEntry[]) put(entry.path, entry.raw, named ?? 'config/config.yaml', false);
+    for (const entry of contents.entries as RawEntry[]) put(entry.path, entry.raw, label, false);
   }
 
   // 2. Qdrant-style variables. Unlike the short names an empty value counts (it clears a key set in the file).
