@@ -66,16 +66,19 @@ async function restLoad(job: ClientJob, rows: number[][]): Promise<LoadResult> {
     if (onResponse) instance.on('response', (_client, status, _bytes, ms) => onResponse(status, ms));
     return instance;
   };
-  await run(Math.max(1, Math.round(job.warmupMs / 1000)));
+  const cpu0 = cpuUs();
+  let responses = 0;
+  await run(Math.max(1, Math.round(job.warmupMs / 1000)), () => responses++);
   const log = new LatencyLog();
   let failed = 0;
   const started = performance.now();
   const result = await run(Math.max(1, Math.round(job.durationMs / 1000)), (status, ms) => {
+    responses++;
     if (status >= 200 && status < 300) log.add(ms);
     else failed++;
   });
   const seconds = (performance.now() - started) / 1000;
-  return log.summarize(seconds, failed + result.errors + result.timeouts);
+  return { ...log.summarize(seconds, failed + result.errors + result.timeouts), cpuUsPerQuery: (cpuUs() - cpu0) / responses };
 }
 
 /** The official gRPC client (compression on, its default), `concurrency` calls in flight on one HTTP/2 connection. */
@@ -88,10 +91,20 @@ async function grpcLoad(job: ClientJob, rows: number[][]): Promise<LoadResult> {
     query: { variant: { case: 'nearest' as const, value: { variant: { case: 'dense' as const, value: { data } } } } },
     limit,
   }));
-  return closedLoop(job.concurrency, job.warmupMs, job.durationMs, async (i) => {
+  const cpu0 = cpuUs();
+  let calls = 0;
+  const result = await closedLoop(job.concurrency, job.warmupMs, job.durationMs, async (i) => {
+    calls++;
     const reply = await points.query(requests[i % requests.length]!);
     if (reply.result.length !== job.limit) throw new Error(`expected ${job.limit} points, got ${reply.result.length}`);
   });
+  return { ...result, cpuUsPerQuery: (cpuUs() - cpu0) / calls };
+}
+
+/** This process's CPU time so far, microseconds (differences of it are the load generator's own cost). */
+function cpuUs(): number {
+  const { user, system } = process.cpuUsage();
+  return user + system;
 }
 
 async function main(): Promise<void> {

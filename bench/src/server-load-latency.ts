@@ -8,6 +8,11 @@ export interface LoadResult {
   qps: number;
   p50Ms: number;
   p99Ms: number;
+  /**
+   * CPU time of the process that produced this result per query, microseconds (user + system, warm-up included
+   * on both sides of the division). Unlike q/s it barely moves when other processes share the cores.
+   */
+  cpuUsPerQuery?: number;
 }
 
 /**

@@ -46,6 +46,10 @@ export interface LoadRow extends LoadResult {
   concurrency: number;
   /** 1 - q/s ÷ in-process q/s at the same concurrency; undefined for the in-process rows. */
   overhead?: number;
+  /** The server process's CPU per query, µs (for in-process rows: the engine call alone). */
+  serverCpuUs: number;
+  /** The load generator's CPU per query, µs (REST and gRPC rows: the child process). */
+  clientCpuUs?: number;
 }
 
 export interface ServerLoadReport {
@@ -82,12 +86,31 @@ export async function runServerLoad(options: ServerLoadOptions = DEFAULT_SERVER_
     const rows = Array.from({ length: options.queryCount }, (_, q) => Array.from(data.queries.subarray(q * options.dim, (q + 1) * options.dim)));
     await checkSameAnswers(server, rows[0]!, options.limit);
 
+    // Every path ends in this one engine method; counting its calls gives the server's CPU per query over a window
+    // (warm-up included on both sides), whichever transport delivered them.
+    const engine = server.client;
+    const query = engine.query.bind(engine);
+    let served = 0;
+    engine.query = (...args: Parameters<typeof query>) => {
+      served++;
+      return query(...args);
+    };
+    const window = async <T>(work: () => Promise<T>): Promise<[T, number]> => {
+      served = 0;
+      const cpu = process.cpuUsage();
+      const value = await work();
+      const used = process.cpuUsage(cpu);
+      return [value, (used.user + used.system) / Math.max(1, served)];
+    };
+
     const results: LoadRow[] = [];
     for (const concurrency of options.concurrencies) {
-      const inProcess = await closedLoop(concurrency, options.warmupMs, options.durationMs, async (i) => {
-        await server.client.query(COLLECTION, { query: rows[i % rows.length]!, limit: options.limit });
-      });
-      results.push({ path: 'in-process', concurrency, ...inProcess });
+      const [inProcess, inProcessCpu] = await window(() =>
+        closedLoop(concurrency, options.warmupMs, options.durationMs, async (i) => {
+          await engine.query(COLLECTION, { query: rows[i % rows.length]!, limit: options.limit });
+        }),
+      );
+      results.push({ path: 'in-process', concurrency, ...inProcess, serverCpuUs: inProcessCpu });
       log(`in-process x${concurrency}: ${inProcess.qps.toFixed(0)} q/s`);
       for (const transport of ['rest', 'grpc'] as const) {
         const port = transport === 'rest' ? server.httpPort : server.grpcPort!;
@@ -101,8 +124,16 @@ export async function runServerLoad(options: ServerLoadOptions = DEFAULT_SERVER_
           limit: options.limit,
           data: { n: options.n, dim: options.dim, queryCount: options.queryCount, seed: options.seed },
         };
-        const result = await runClient(job);
-        results.push({ path: transport, concurrency, ...result, overhead: 1 - result.qps / inProcess.qps });
+        const [result, serverCpu] = await window(() => runClient(job));
+        const { cpuUsPerQuery, ...measured } = result;
+        results.push({
+          path: transport,
+          concurrency,
+          ...measured,
+          overhead: 1 - result.qps / inProcess.qps,
+          serverCpuUs: serverCpu,
+          clientCpuUs: cpuUsPerQuery,
+        });
         log(`${transport} x${concurrency}: ${result.qps.toFixed(0)} q/s${result.errors > 0 ? `, ${result.errors} errors` : ''}`);
       }
     }
@@ -161,7 +192,7 @@ function runClient(job: ClientJob): Promise<LoadResult> {
 /** One plain-text table: a row per path and concurrency, overhead against in-process at the same concurrency. */
 export function formatServerLoad(report: ServerLoadReport): string {
   const { n, dim, limit, durationMs } = report.options;
-  const header = ['path', 'clients', 'q/s', 'p50 ms', 'p99 ms', 'errors', 'overhead'];
+  const header = ['path', 'clients', 'q/s', 'p50 ms', 'p99 ms', 'errors', 'q/s overhead', 'server µs/q', 'client µs/q'];
   const body = report.rows.map((r) => [
     r.path,
     String(r.concurrency),
@@ -170,6 +201,8 @@ export function formatServerLoad(report: ServerLoadReport): string {
     r.p99Ms.toFixed(3),
     String(r.errors),
     r.overhead === undefined ? '-' : `${(r.overhead * 100).toFixed(1)}%`,
+    r.serverCpuUs.toFixed(0),
+    r.clientCpuUs === undefined ? '-' : r.clientCpuUs.toFixed(0),
   ]);
   const widths = header.map((h, c) => Math.max(h.length, ...body.map((row) => row[c]!.length)));
   const line = (cells: string[]) => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
@@ -178,5 +211,7 @@ export function formatServerLoad(report: ServerLoadReport): string {
     line(header),
     line(widths.map((w) => '-'.repeat(w))),
     ...body.map(line),
+    'q/s overhead: 1 - q/s / in-process q/s at the same concurrency. µs/q: CPU time per query of the server',
+    'process (in-process rows: the engine call alone) and of the separate load-generating process.',
   ].join('\n');
 }

@@ -54,10 +54,14 @@ export function implement<M extends GenServiceMethods>(
         controller.abort();
         finish(new GrpcStatusError(Status.DEADLINE_EXCEEDED, 'Deadline exceeded'));
       }, Math.max(0, remaining));
+      // grpc-js 1.14 emits 'cancelled' when any call's stream closes, answered ones included (notifyOnCancel in
+      // the stream's 'close' handler, server-interceptors.js). Aborting then would build a DOMException with a
+      // stack trace per call for nothing: only a call still running has work to stop.
       call.on('cancelled', () => {
-        controller.abort();
+        if (settled) return;
         settled = true;
         clearTimeout(timer);
+        controller.abort();
       });
       void (async () => {
         if (!open) checkAccess(options.keys, call.metadata, write);
