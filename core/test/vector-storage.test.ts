@@ -99,9 +99,10 @@ describe('DenseVectorStorage', () => {
 describe('MultiVectorStorage', () => {
   /** Oracle: max_sim straight from the definition over plain arrays. */
   function maxSim(q: number[][], p: number[][], distance: 'Cosine' | 'Dot' | 'Euclid' | 'Manhattan'): number {
+    // Qdrant's rule: a vector whose squared length is below f32 epsilon (or already within 1e-6 of unit) is kept.
     const norm = (v: number[]) => {
-      const n = Math.hypot(...v);
-      return distance === 'Cosine' && n > 0 ? v.map((x) => x / n) : v;
+      const n2 = v.reduce((sum, x) => sum + Math.fround(x) * Math.fround(x), 0);
+      return distance === 'Cosine' && n2 >= 1.1920929e-7 && Math.abs(n2 - 1) > 1e-6 ? v.map((x) => x / Math.sqrt(n2)) : v;
     };
     const sim = (a: number[], b: number[]) => {
       const x = norm(a);

@@ -217,14 +217,12 @@ describe('sync convergence', () => {
 });
 
 /**
- * Known divergence, kept as a reproduction: Cosine vectors are normalized on every write, and normalizing an already
- * normalized float32 vector again moves its last bits, so a replica (which writes pulled states) and the server
- * (which writes pushed ones) drift apart by an ulp. Qdrant skips vectors whose squared length is within 1e-6 of 1
- * (`is_length_zero_or_normalized`); `normalizeInPlace` in core/src/distance only skips exactly 1. This test starts
- * passing, and `it.fails` then fails, once that is fixed: turn it into a plain `it` then.
+ * Cosine vectors are normalized on write; a replica writes pulled states and the server writes pushed ones, so any
+ * re-normalization of an already unit vector would make them drift apart by an ulp. Like Qdrant, the engine leaves
+ * unit vectors as they are, so both hold the same bits.
  */
 describe('sync convergence, Cosine', () => {
-  it.fails('a replica holds the server\'s Cosine vectors bit for bit', async () => {
+  it('a replica holds the server\'s Cosine vectors bit for bit', async () => {
     const server = await createEmbeddedClient();
     const app = await buildRestApp({ client: server });
     await app.listen({ host: '127.0.0.1', port: 0 });

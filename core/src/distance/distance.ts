@@ -134,10 +134,14 @@ function euclid(a: Float32Array, aOff: number, b: Float32Array, bOff: number, di
  */
 export function normalizeInPlace(v: Float32Array, off: number, dim: number): void {
   const n2 = dot(v, off, v, off, dim);
-  if (n2 === 0 || n2 === 1) return;
+  // As Qdrant does (`is_length_zero_or_normalized`): leave zero and already-unit vectors alone. Normalizing a unit
+  // float32 vector again moves its last bits, so a vector copied between two databases would drift on each write.
+  if (n2 < F32_EPSILON || Math.abs(n2 - 1) <= 1e-6) return;
   const inv = 1 / Math.sqrt(n2);
   for (let i = 0; i < dim; i++) v[off + i] = v[off + i]! * inv;
 }
+
+const F32_EPSILON = 1.1920929e-7;
 
 /** Numeric code of a distance for binary formats; stable, append only. */
 export function distanceCode(distance: Distance): number {

@@ -93,7 +93,8 @@ function pullRequest(raw: unknown): PullRequest {
   const since = body['since'];
   if (since !== undefined && since !== null) {
     const s = since as Partial<Checkpoint>;
-    if (typeof s !== 'object' || typeof s.epoch !== 'string' || typeof s.seq !== 'number' || !(s.seq >= 0)) {
+    // -1 is the checkpoint of a collection that has taken no operation yet (operation ids start at 0).
+    if (typeof s !== 'object' || typeof s.epoch !== 'string' || !Number.isInteger(s.seq) || s.seq! < -1) {
       throw errors.validation('since: expected {epoch: string, seq: number} or null');
     }
   }
