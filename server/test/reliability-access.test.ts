@@ -141,6 +141,27 @@ describe('access control', () => {
     expect(await dataChecksum(client)).toBe(before);
   });
 
+  it('answers malformed keys and tokens with 401 or 403, never an error of its own', async () => {
+    const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+    const header = b64({ alg: 'HS256' });
+    const tokens = [
+      'a.b.c', '..', '.', `${header}.${b64('not json')}.x`, `${header}.${b64([1, 2])}.x`, `${b64('{')}.${b64({})}.x`,
+      `${header}.${b64({ exp: '9999999999' })}.x`, jwt({ exp: Number.MAX_VALUE }), jwt({ exp: -1 }), jwt({ exp: 'soon' }),
+      jwt({ access: { collection: 'docs' } }), jwt({ access: [null] }), jwt({ value_exists: { collection: 'docs', matches: 'all' } }),
+      jwt({ value_exists: { collection: 'docs', matches: [{ key: 'tag', value: { nested: true } }] } }), 'x'.repeat(100_000),
+      `${header}.${b64({ exp: now() + 60 })}.${'A'.repeat(10_000)}`, '\u0000', 'Bearer', ' ',
+    ];
+    for (const token of tokens) {
+      const response = await call('GET', '/collections', token);
+      expect([401, 403], `${token.slice(0, 60)}: ${response.body}`).toContain(response.statusCode);
+      expect(typeof response.json().status.error).toBe('string');
+    }
+    for (const authorization of ['Bearer', 'Bearer ', 'bearer x', 'Basic abc', `Bearer ${'y'.repeat(50_000)}`]) {
+      const response = await app.inject({ method: 'GET', url: '/collections', headers: { authorization } });
+      expect(response.statusCode, authorization.slice(0, 30)).toBe(401);
+    }
+  });
+
   it('lists only the collections a scoped token may read', async () => {
     const token = jwt({ access: [{ collection: 'named', access: 'r' }] });
     const listed = (await call('GET', '/collections', token)).json().result.collections.map((c: { name: string }) => c.name);

@@ -46,7 +46,8 @@ export function verifyJwt(token: string, secret: string, nowSeconds: number): Jw
     return { kind: 'refused', status: 403, message: 'Forbidden: InvalidSignature' };
   }
   const exp = payload['exp'];
-  if (typeof exp !== 'number' || !Number.isFinite(exp) || exp < 0) return { kind: 'not-jwt' };
+  // Qdrant reads `exp` as a u64: a fraction, a negative number or one past any real date is not a valid claim.
+  if (typeof exp !== 'number' || !Number.isSafeInteger(exp) || exp < 0) return { kind: 'not-jwt' };
   if (exp + JWT_LEEWAY_SECONDS < nowSeconds) return { kind: 'refused', status: 403, message: 'Forbidden: ExpiredSignature' };
 
   const access = parseAccess(payload['access']);
