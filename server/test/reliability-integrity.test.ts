@@ -130,6 +130,28 @@ describe('segment integrity', () => {
   });
 });
 
+describe('metadata integrity', () => {
+  it('names a damaged aliases file or collection config instead of failing on a JSON syntax error', async () => {
+    await writeGenerations();
+    const db = await open();
+    await db.updateCollectionAliases({ actions: [{ create_alias: { collection_name: 'c', alias_name: 'live' } }] });
+    await db.close();
+    for (const [file, pattern] of [['aliases', /aliases file .* is corrupted/], [join('collections', 'c', 'config'), /config of collection c is corrupted/]] as const) {
+      const crashed = `${dir}-meta`;
+      await cp(dir, crashed, { recursive: true });
+      try {
+        const path = join(crashed, file);
+        await writeFile(path, flipByte(await readFile(path), 0));
+        const failure = await open(crashed).then(() => undefined, (error: unknown) => error);
+        expect((failure as SextantError).code).toBe('storage_corrupted');
+        expect((failure as SextantError).message).toMatch(pattern);
+      } finally {
+        await rm(crashed, { recursive: true, force: true });
+      }
+    }
+  });
+});
+
 describe('op log integrity', () => {
   it('keeps the records before a corrupted one, drops the rest and reports how much', async () => {
     const rng = new Rng(3);

@@ -49,7 +49,7 @@ export class Engine {
       collections.set(name, await Collection.open(storage, name, options));
     }
     const aliasBytes = await storage.read(ALIASES);
-    const aliases = new Map<string, string>(aliasBytes ? (JSON.parse(utf8Decode(aliasBytes)) as [string, string][]) : []);
+    const aliases = new Map<string, string>(aliasBytes ? parseAliases(aliasBytes) : []);
     for (const [alias, target] of aliases) if (!collections.has(target)) aliases.delete(alias);
     return new Engine(storage, options.clock ?? systemClock, collections, aliases, options);
   }
@@ -187,4 +187,17 @@ export class Engine {
 
 function aliasNotFound(name: string): SextantError {
   return new SextantError('alias_not_found', `Not found: Alias ${name} does not exists!`);
+}
+
+/** The aliases blob (written atomically, as JSON); damage is reported as such rather than as a JSON syntax error. */
+function parseAliases(bytes: Uint8Array): [string, string][] {
+  try {
+    const pairs = JSON.parse(utf8Decode(bytes)) as unknown;
+    if (Array.isArray(pairs) && pairs.every((p) => Array.isArray(p) && p.length === 2 && p.every((s) => typeof s === 'string'))) {
+      return pairs as [string, string][];
+    }
+  } catch {
+    // reported below
+  }
+  throw new SextantError('storage_corrupted', `Service internal error: the aliases file (${ALIASES}) is corrupted: it is not a list of alias pairs`);
 }
