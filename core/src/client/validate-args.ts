@@ -1,6 +1,7 @@
 import { SextantError, errors } from './errors.js';
 import type { Schemas } from './sextant-client.js';
 import { PayloadIndexSet } from '../index/payload/payload-index-set.js';
+import { unsupportedStopwordLanguages } from '../index/payload/stopwords.js';
 import type { PointAccess } from '../filter/point-access.js';
 
 const NO_POINTS: PointAccess = {
@@ -31,6 +32,11 @@ export function checkCollectionName(name: unknown): asserts name is string {
 export function checkIndexRequest(field: unknown, schema: unknown): asserts field is string {
   if (typeof field !== 'string' || field === '') throw errors.validation('field_name: expected a payload key');
   if (schema === undefined || schema === null) throw errors.validation('field_schema: required');
+  // Checked here, not in the index: an index already logged with such a setting must still open.
+  const missing = unsupportedStopwordLanguages((schema as { stopwords?: unknown }).stopwords);
+  if (missing.length > 0) {
+    throw errors.badRequest(`stopwords language ${missing.join(', ')} is not available in Sextant (english is); list the words in \`custom\` instead`);
+  }
   new PayloadIndexSet().create(field, schema as Schemas['PayloadFieldSchema'], NO_POINTS);
 }
 

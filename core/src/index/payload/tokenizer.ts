@@ -1,4 +1,5 @@
 import type { Schemas } from '../../client/sextant-client.js';
+import { stopwordList } from './stopwords.js';
 
 /**
  * The full-text index's tokenizer, shared by indexing and by text conditions on an indexed field (Qdrant checks a
@@ -10,7 +11,8 @@ import type { Schemas } from '../../client/sextant-client.js';
  *   `max_token_len`; a query word then matches any indexed word it begins.
  * - `lowercase` (default true), `ascii_folding` (default false), `min_token_len` / `max_token_len` (in characters;
  *   shorter / longer tokens are dropped) and `stopwords.custom` apply to documents and queries alike.
- * Not implemented: language stop-word lists and stemmers (accepted, ignored; documented in the report).
+ * `stopwords` takes a language (English only, see stopwords.ts) and/or custom words. Not implemented: stemmers
+ * (accepted, ignored).
  */
 export interface TokenizerConfig {
   kind: 'word' | 'whitespace' | 'prefix';
@@ -22,9 +24,7 @@ export interface TokenizerConfig {
 }
 
 export function tokenizerConfig(params: Schemas['TextIndexParams'] | undefined): TokenizerConfig {
-  const stop = params?.stopwords;
-  const custom: string[] =
-    stop && typeof stop === 'object' && Array.isArray((stop as { custom?: unknown }).custom) ? (stop as { custom: string[] }).custom : [];
+  const custom = stopwordList(params?.stopwords);
   const lowercase = params?.lowercase ?? true;
   return {
     kind: params?.tokenizer === 'whitespace' ? 'whitespace' : params?.tokenizer === 'prefix' ? 'prefix' : 'word',
