@@ -279,7 +279,7 @@ export class SyncReplica {
   private attach(collection: Collection): void {
     this.detach?.();
     this.detach = collection.onApplied((op) => {
-      if (this.remoteOps.has(op) || op.type === 'create_index' || op.type === 'delete_index') return;
+      if (this.remoteOps.has(op) || op.type === 'create_index' || op.type === 'delete_index' || op.type === 'create_vector' || op.type === 'delete_vector') return;
       const bases = opKeys(op).map((k) => this.store.versions.get(k) ?? -1);
       this.store.queue({ op, bases });
       this.status.update({ pending: this.store.pending.length, state: this.running ? 'pushing' : this.status.get().state });
