@@ -1,16 +1,21 @@
+import { connect } from 'node:http2';
 import { createRequire } from 'node:module';
+import { create, toBinary } from '@bufbuild/protobuf';
 import { QdrantClient } from '@qdrant/js-client-grpc';
+import { QueryPointsSchema } from '@sextant/proto';
 import { clustered } from './dataset.js';
 import { LatencyLog, closedLoop } from './server-load-latency.js';
 import type { LoadResult } from './server-load-latency.js';
 
 /**
  * The load generator, run as its own process (`node server-load-client.js '<json ClientJob>'`) so that its CPU
- * and event loop are not the server's: REST through autocannon, gRPC through the official @qdrant/js-client-grpc.
- * Prints one JSON `LoadResult` line on stdout.
+ * and event loop are not the server's: REST through autocannon, gRPC through the official @qdrant/js-client-grpc,
+ * and gRPC again through bare node:http2 with pre-encoded requests (`grpc-raw`: the gRPC counterpart of
+ * autocannon, so the server's transport cost is not hidden behind the official client's). Prints one JSON
+ * `LoadResult` line on stdout.
  */
 export interface ClientJob {
-  transport: 'rest' | 'grpc';
+  transport: 'rest' | 'grpc' | 'grpc-raw';
   port: number;
   collection: string;
   concurrency: number;
@@ -101,6 +106,59 @@ async function grpcLoad(job: ClientJob, rows: number[][]): Promise<LoadResult> {
   return { ...result, cpuUsPerQuery: (cpuUs() - cpu0) / calls };
 }
 
+/**
+ * `concurrency` streams in flight on one HTTP/2 session, each a unary Points/Query call framed by hand from
+ * messages encoded once up front; a reply counts when its trailers say grpc-status 0 and it carried a message.
+ * The client advertises gzip like the official one, so the server pays what it pays for real clients.
+ */
+async function grpcRawLoad(job: ClientJob, rows: number[][]): Promise<LoadResult> {
+  const frames = rows.map((data) => {
+    const message = toBinary(
+      QueryPointsSchema,
+      create(QueryPointsSchema, {
+        collectionName: job.collection,
+        query: { variant: { case: 'nearest', value: { variant: { case: 'dense', value: { data } } } } },
+        limit: BigInt(job.limit),
+      }),
+    );
+    const frame = Buffer.alloc(5 + message.length);
+    frame.writeUInt32BE(message.length, 1);
+    frame.set(message, 5);
+    return frame;
+  });
+  const session = connect(`http://127.0.0.1:${job.port}`);
+  const headers = {
+    ':method': 'POST',
+    ':path': '/qdrant.Points/Query',
+    'content-type': 'application/grpc',
+    te: 'trailers',
+    'grpc-accept-encoding': 'identity,gzip',
+  };
+  const call = (i: number) =>
+    new Promise<void>((resolve, reject) => {
+      const stream = session.request(headers);
+      let bytes = 0;
+      let status: string | undefined;
+      stream.on('response', (h) => (status = h['grpc-status'] as string | undefined));
+      stream.on('trailers', (t) => (status = t['grpc-status'] as string | undefined));
+      stream.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      stream.on('end', () => (status === '0' && bytes > 5 ? resolve() : reject(new Error(`grpc-status ${status}`))));
+      stream.on('error', reject);
+      stream.end(frames[i % frames.length]);
+    });
+  const cpu0 = cpuUs();
+  let calls = 0;
+  try {
+    const result = await closedLoop(job.concurrency, job.warmupMs, job.durationMs, (i) => {
+      calls++;
+      return call(i);
+    });
+    return { ...result, cpuUsPerQuery: (cpuUs() - cpu0) / calls };
+  } finally {
+    session.close();
+  }
+}
+
 /** This process's CPU time so far, microseconds (differences of it are the load generator's own cost). */
 function cpuUs(): number {
   const { user, system } = process.cpuUsage();
@@ -110,7 +168,8 @@ function cpuUs(): number {
 async function main(): Promise<void> {
   const job = JSON.parse(process.argv[2] ?? '') as ClientJob;
   const rows = queryRows(job);
-  const result = job.transport === 'rest' ? await restLoad(job, rows) : await grpcLoad(job, rows);
+  const load = { rest: restLoad, grpc: grpcLoad, 'grpc-raw': grpcRawLoad }[job.transport];
+  const result = await load(job, rows);
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 

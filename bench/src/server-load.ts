@@ -39,7 +39,7 @@ export const DEFAULT_SERVER_LOAD: ServerLoadOptions = {
   durationMs: 6_000,
 };
 
-export type LoadPath = 'in-process' | 'rest' | 'grpc';
+export type LoadPath = 'in-process' | 'rest' | 'grpc' | 'grpc-raw';
 
 export interface LoadRow extends LoadResult {
   path: LoadPath;
@@ -112,7 +112,7 @@ export async function runServerLoad(options: ServerLoadOptions = DEFAULT_SERVER_
       );
       results.push({ path: 'in-process', concurrency, ...inProcess, serverCpuUs: inProcessCpu });
       log(`in-process x${concurrency}: ${inProcess.qps.toFixed(0)} q/s`);
-      for (const transport of ['rest', 'grpc'] as const) {
+      for (const transport of ['rest', 'grpc', 'grpc-raw'] as const) {
         const port = transport === 'rest' ? server.httpPort : server.grpcPort!;
         const job: ClientJob = {
           transport,
@@ -211,6 +211,7 @@ export function formatServerLoad(report: ServerLoadReport): string {
     line(header),
     line(widths.map((w) => '-'.repeat(w))),
     ...body.map(line),
+    'rest: autocannon; grpc: the official @qdrant/js-client-grpc; grpc-raw: node:http2 with pre-encoded requests.',
     'q/s overhead: 1 - q/s / in-process q/s at the same concurrency. µs/q: CPU time per query of the server',
     'process (in-process rows: the engine call alone) and of the separate load-generating process.',
   ].join('\n');

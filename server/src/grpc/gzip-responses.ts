@@ -85,15 +85,22 @@ export function gzipResponses(options: GzipResponseOptions = {}): {
   return {
     interceptor,
     attach(server) {
-      const servers = (server as unknown as { http2Servers?: Map<Http2Server, unknown> }).http2Servers;
-      if (!(servers instanceof Map)) return;
-      for (const http2 of servers.keys()) {
+      for (const http2 of boundHttp2Servers(server)) {
         if (watched.has(http2)) continue;
         watched.add(http2);
         http2.prependListener('stream', onStream);
       }
     },
   };
+}
+
+/**
+ * The HTTP/2 servers grpc-js created in `bindAsync` (its private `http2Servers` map); none if a future grpc-js
+ * renames it, and callers then simply lose their tuning.
+ */
+export function boundHttp2Servers(server: Server): Http2Server[] {
+  const servers = (server as unknown as { http2Servers?: Map<Http2Server, unknown> }).http2Servers;
+  return servers instanceof Map ? [...servers.keys()] : [];
 }
 
 /** The innermost call of the interceptor chain, if it still looks like grpc-js 1.14's BaseServerInterceptingCall. */

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { SextantClient } from '@sextant/core';
 import { Collections, Points, Qdrant, Snapshots, StorageRead, health } from '@sextant/proto';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
@@ -5,7 +6,7 @@ import { SnapshotService } from '../rest/snapshots/snapshot-service.js';
 import { DirectorySnapshotStore, MemorySnapshotStore } from '../rest/snapshots/snapshot-store.js';
 import type { ApiKeys } from './auth.js';
 import { collectionsHandlers, collectionsReadOnly } from './collections-service.js';
-import { gzipResponses } from './gzip-responses.js';
+import { boundHttp2Servers, gzipResponses } from './gzip-responses.js';
 import { healthHandlers, qdrantHandlers } from './health-service.js';
 import { pointsHandlers, pointsReadOnly } from './points-service.js';
 import { serviceDefinition } from './service-definition.js';
@@ -81,6 +82,10 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     server.bindAsync(address, options.credentials ?? ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound)));
   });
   gzip.attach(server);
+  // Node's HTTP/2 server keeps net.Server's Nagle default and grpc-js turns it off only client-side: with many
+  // calls multiplexed on one connection, a reply written while an earlier one is unacknowledged would wait for
+  // the client's delayed ACK. gRPC's C core and Go servers set TCP_NODELAY on every connection; so do we.
+  for (const http2 of boundHttp2Servers(server)) http2.on('connection', (socket: Socket) => socket.setNoDelay(true));
 
   let closing: Promise<void> | undefined;
   return {
