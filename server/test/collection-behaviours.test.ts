@@ -135,4 +135,15 @@ describe('named vectors and conditional upserts through the official gRPC client
     const got = await h.engine.retrieve('g', { ids: [1, 2, 3], with_vector: true });
     expect(got.map((p) => [p.id, p.vector])).toEqual([[1, { a: [1, 0] }], [2, { a: [9, 9] }], [3, { a: [3, 3] }]]);
   });
+
+  it('answers a strict mode violation with PERMISSION_DENIED and the same message', async () => {
+    await client.api('collections').update({ collectionName: 'g', strictModeConfig: { enabled: true, maxQueryLimit: 1 } });
+    expect((await h.engine.getCollection('g')).config.strict_mode_config).toMatchObject({ enabled: true, max_query_limit: 1 });
+    await expectCode(
+      client.api('points').query({ collectionName: 'g', limit: 2n }),
+      Code.PermissionDenied,
+      /^Forbidden: Limit exceeded 2 > 1 for "limit"/,
+    );
+    await h.engine.updateCollection('g', { strict_mode_config: { enabled: false } });
+  });
 });
