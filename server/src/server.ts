@@ -72,6 +72,11 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         snapshotsDir: config.snapshotsPath,
         credentials: config.tls ? grpcCredentials(config.tls) : undefined,
         ...keys,
+      }).catch((error: Error) => {
+        // grpc-js reports a taken port as a plain Error; give it the errno code REST's listen error carries, so the
+        // CLI shows both as a user's problem rather than a crash.
+        const code = /\b(E[A-Z]{3,}):/.exec(error.message)?.[1];
+        throw Object.assign(new Error(`gRPC port ${config.grpcPort}: ${error.message}`, { cause: error }), code ? { code } : {});
       });
     }
     let closing: Promise<void> | undefined;

@@ -126,13 +126,17 @@ describe('the sextant process', () => {
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('a port in use exits 1 with the reason, without a stack trace', async () => {
-    const first = sextant(['--http-port', '0', '--no-grpc', '--host', '127.0.0.1', '--storage', join(work, 'busy-a')]);
-    const { http } = await listening(first);
-    const second = sextant(['--http-port', String(http), '--no-grpc', '--host', '127.0.0.1', '--storage', join(work, 'busy-b')]);
-    expect(await second.exit).toBe(1);
-    expect(second.stderr).toMatch(/^sextant: could not start: .*EADDRINUSE/);
-    expect(second.stderr).not.toMatch(/\n\s+at /);
+  it('a REST or gRPC port in use exits 1 with the reason, without a stack trace', async () => {
+    const first = sextant(['--http-port', '0', '--grpc-port', '0', '--host', '127.0.0.1', '--storage', join(work, 'busy-a')]);
+    const { http, grpc } = await listening(first);
+    const restTaken = sextant(['--http-port', String(http), '--no-grpc', '--host', '127.0.0.1', '--storage', join(work, 'busy-b')]);
+    expect(await restTaken.exit).toBe(1);
+    expect(restTaken.stderr).toMatch(/^sextant: could not start: .*EADDRINUSE/m);
+    expect(restTaken.stderr).not.toMatch(/\n\s+at /);
+    const grpcTaken = sextant(['--http-port', '0', '--grpc-port', String(grpc), '--host', '127.0.0.1', '--storage', join(work, 'busy-c')]);
+    expect(await grpcTaken.exit).toBe(1);
+    expect(grpcTaken.stderr).toMatch(new RegExp(`^sextant: could not start: gRPC port ${grpc}: .*EADDRINUSE`, 'm'));
+    expect(grpcTaken.stderr).not.toMatch(/\n\s+at /);
     expect(await stop(first)).toBe(0);
   }, 30_000);
 
