@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { Client, credentials } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { startServer, type RunningServer } from '../src/server.js';
@@ -111,7 +112,7 @@ describe('TLS with the official clients', () => {
 });
 
 describe('client certificates (service.verify_https_client_certificate)', () => {
-  it('REST refuses a client without a certificate signed by tls.ca_cert and serves one with it', async () => {
+  it('REST and gRPC refuse a client without a certificate signed by tls.ca_cert and serve one with it', async () => {
     const serverPair = await selfSigned('verify-server');
     const clientPair = await selfSigned('client');
     const { config } = loadConfig({
@@ -140,6 +141,20 @@ describe('client certificates (service.verify_https_client_certificate)', () => 
         });
       await expect(get({})).rejects.toThrow();
       expect(await get({ cert: await readFile(clientPair.cert), key: await readFile(clientPair.key) })).toBe(200);
+
+      // gRPC: the standard health check; an empty HealthCheckRequest is zero bytes, SERVING answers field 1 = 1.
+      const check = (channel: ReturnType<typeof credentials.createSsl>) =>
+        new Promise<Buffer>((resolve, reject) => {
+          const client = new Client(`localhost:${server.grpcPort}`, channel);
+          client.makeUnaryRequest('/grpc.health.v1.Health/Check', () => Buffer.alloc(0), (bytes: Buffer) => bytes, {}, { deadline: Date.now() + 5_000 }, (error, answer) => {
+            client.close();
+            if (error) reject(error);
+            else resolve(answer!);
+          });
+        });
+      await expect(check(credentials.createSsl(ca))).rejects.toThrow();
+      const serving = await check(credentials.createSsl(ca, await readFile(clientPair.key), await readFile(clientPair.cert)));
+      expect([...serving]).toEqual([0x08, 0x01]);
     } finally {
       await server.close();
     }
