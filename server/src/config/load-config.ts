@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError } from './config-error.js';
-import { readConfigFile, type RawEntry } from './config-file.js';
+import { readConfigFile } from './config-file.js';
 import { DEFAULT_CONFIG, type ServerConfig, type TlsFiles } from './server-config.js';
 import { coerce, ignoredAt, qdrantStyleEnv, settingAt, SETTINGS, type SettingValue } from './settings.js';
 
@@ -57,7 +57,7 @@ export function loadConfig(sources: ConfigSources = {}): LoadedConfig {
     const contents = readConfigFile(file, label);
     problems.push(...contents.problems);
     ignored.push(...contents.ignored);
-    for (const entry of contents.entries as RawEntry[]) put(entry.path, entry.raw, label, false);
+    for (const entry of contents.entries) put(entry.path, entry.raw, label, false);
   }
 
   // 2. Qdrant-style variables. Unlike the short names an empty value counts (it clears a key set in the file).
