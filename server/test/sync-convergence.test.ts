@@ -14,8 +14,8 @@ import { Rng } from './reliability/hostile-values.js';
  *
  * Bounded for CI; `SEXTANT_SYNC_STEPS=5000 SEXTANT_SYNC_SEED=...` runs longer or other histories.
  */
-const STEPS = Number(process.env['SEXTANT_SYNC_STEPS'] ?? 400);
-const SEED = Number(process.env['SEXTANT_SYNC_SEED'] ?? 20261125);
+const STEPS = Number(process.env['SEXTANT_SYNC_STEPS'] ?? 2000);
+const SEED = Number(process.env['SEXTANT_SYNC_SEED'] ?? 12);
 const DIM = 6;
 /** Ids are drawn from a small pool so that sides keep colliding on the same points. */
 const ID_POOL = 60;

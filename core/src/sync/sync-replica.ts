@@ -12,7 +12,7 @@ import type { AbortSignalLike, SyncTransport } from './http-transport.js';
 import { needsExisting, opKeys, restrictOp } from './op-keys.js';
 import { ReplicaStore } from './replica-store.js';
 import { StatusCell, type StatusListener, type SyncStatus } from './sync-status.js';
-import type { Conflict, LocalChange, PullPage } from './sync-protocol.js';
+import type { Checkpoint, Conflict, LocalChange, PullPage } from './sync-protocol.js';
 
 /** What to do with a conflicted point: keep the server's state, re-send the local change over it, or write a merge. */
 export type ConflictResolution = 'server' | 'local' | { vectors: NamedVectors; payload: PayloadObject | null };
@@ -61,6 +61,7 @@ export class SyncReplica {
   private running = false;
   private loop: Promise<void> | undefined;
   private pushChain: Promise<void> = Promise.resolve();
+  private applying: Promise<unknown> = Promise.resolve();
   private abort: { abort(): void; signal: AbortSignalLike } | undefined;
   private wake: (() => void) | undefined;
 
@@ -165,8 +166,15 @@ export class SyncReplica {
       const page = await this.options.transport.pull(this.options.collection, request, controller?.signal);
       this.abort = undefined;
       if (waitMs > 0) this.status.update({ state: 'pulling' });
-      await this.apply(page);
       waitMs = 0;
+      // Two pulls may overlap (a sync-now call while the live loop runs): a page answers the checkpoint it was asked
+      // from, so one that another pull has overtaken is dropped and asked for again.
+      const applied = await this.exclusive(async () => {
+        if (!sameCheckpoint(this.store.checkpoint, request.since)) return false;
+        await this.apply(page);
+        return true;
+      });
+      if (!applied) continue;
       if (page.kind === 'changes' && !page.more) return;
     }
   }
@@ -232,7 +240,7 @@ export class SyncReplica {
       }
       await this.store.pushed(batch[batch.length - 1]!.n, set, del);
       this.status.update({ pending: this.store.pending.length });
-      for (const { conflict, change } of followUps) await this.resolve(conflict, change);
+      for (const { conflict, change } of followUps) await this.exclusive(() => this.resolve(conflict, change));
     }
   }
 
@@ -266,6 +274,13 @@ export class SyncReplica {
     const segment = collection.segment;
     const id = segment.ids.internalOf(key);
     return id !== undefined && compileFilter(parseFilter(this.options.filter), segment, segment.indexes)(id);
+  }
+
+  /** Runs page applications and conflict settlements one at a time: each reads the state the previous one left. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.applying.then(fn);
+    this.applying = run.catch(() => undefined);
+    return run;
   }
 
   private writeRemote(collection: Collection, ops: Operation[]): Promise<unknown> {
@@ -311,6 +326,11 @@ export class SyncReplica {
       };
     });
   }
+}
+
+function sameCheckpoint(a: Checkpoint | null, b: Checkpoint | null | undefined): boolean {
+  if (a === null || b === null || b === undefined) return a === null && (b === null || b === undefined);
+  return a.epoch === b.epoch && a.seq === b.seq;
 }
 
 function message(error: unknown): string {
