@@ -40,7 +40,19 @@ export function implement<M extends GenServiceMethods>(
     const open = options.open?.has(method.name) ?? false;
     implementation[method.localName] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
       const started = performance.now();
-      const controller = new AbortController();
+      // Made on first use: an AbortController and its signal cost more than a small rpc's own work, and few
+      // handlers look at the signal. Asked for once the call is settled (only a cancel or deadline can settle it
+      // while the handler still runs), it comes already aborted.
+      let controller: AbortController | undefined;
+      const context: CallContext = {
+        get signal() {
+          if (controller === undefined) {
+            controller = new AbortController();
+            if (settled) controller.abort();
+          }
+          return controller.signal;
+        },
+      };
       let settled = false;
       const finish = (error: unknown, response?: unknown) => {
         if (settled) return;
@@ -51,7 +63,7 @@ export function implement<M extends GenServiceMethods>(
       };
       const remaining = msUntil(call.getDeadline());
       const timer = remaining === Infinity ? undefined : setTimeout(() => {
-        controller.abort();
+        controller?.abort();
         finish(new GrpcStatusError(Status.DEADLINE_EXCEEDED, 'Deadline exceeded'));
       }, Math.max(0, remaining));
       // grpc-js 1.14 emits 'cancelled' when any call's stream closes, answered ones included (notifyOnCancel in
@@ -61,7 +73,7 @@ export function implement<M extends GenServiceMethods>(
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        controller.abort();
+        controller?.abort();
       });
       void (async () => {
         if (!open) checkAccess(options.keys, call.metadata, write);
@@ -70,7 +82,7 @@ export function implement<M extends GenServiceMethods>(
           throw new GrpcStatusError(Status.INVALID_ARGUMENT, `Malformed ${method.input.typeName}: ${request.reason}`);
         }
         if (handler === undefined) throw new GrpcStatusError(Status.UNIMPLEMENTED, `${method.name} is not implemented`);
-        const init = await handler(request, { signal: controller.signal });
+        const init = await handler(request, context);
         const response = create(method.output, init as MessageInitShape<DescMessage>) as Record<string, unknown>;
         if ('time' in response && response.time === 0) response.time = (performance.now() - started) / 1000;
         return response;
