@@ -34,16 +34,16 @@ export interface NearestResult {
  *   the graph with the filter as `accept`; in between, the expected count decides.
  */
 export function searchNearest(segment: LocalSegment, s: NearestSearch): NearestResult {
-  const ids = segment.ids;
-  const { filter, exclude } = s;
-  const accept = (id: number) => ids.isLive(id) && (exclude === undefined || !exclude.has(id)) && (filter === undefined || filter.matches(id));
+  const { filter } = s;
   const slot = s.slot;
   if (slot.kind === 'sparse') {
+    const accept = acceptFor(segment, s, false);
     const r = slot.index.search(slot.storage.prepareQuery(s.vector as SparseValue), s.k, accept);
     return { ids: r.ids, scores: r.scores, path: 'sparse-index' };
   }
   if (slot.kind === 'multi') {
     const query = slot.storage.prepareQuery(s.vector as number[][]);
+    const accept = acceptFor(segment, s, false);
     const top = new TopK(s.k, higherIsBetter(slot.spec.distance));
     for (const id of candidateIds(segment, filter)) {
       if (slot.storage.has(id) && accept(id)) top.push(id, slot.storage.score(query, id));
@@ -52,11 +52,31 @@ export function searchNearest(segment: LocalSegment, s: NearestSearch): NearestR
   }
   const query = slot.storage.prepareQuery(s.vector as number[]);
   if (useExact(slot, s)) {
+    // The candidate list is built here and only here: a graph walk never needs it sorted.
     const candidates = filter?.candidates;
+    const accept = acceptFor(segment, s, candidates !== undefined);
     return { ...exactSearch(slot.storage, query, s.k, accept, candidates), path: 'exact' };
   }
   const ef = Math.max(s.hnswEf ?? slot.spec.hnsw.ef_construct, s.k);
-  return { ...slot.index.search(query, s.k, ef, accept), path: 'hnsw' };
+  return { ...slot.index.search(query, s.k, ef, acceptFor(segment, s, false)), path: 'hnsw' };
+}
+
+/**
+ * The `accept` of a search: live, not excluded, and matching. When the filter is fully answered by payload indexes
+ * (`exact`), matching is one byte look-up in the candidates' byte set instead of a payload evaluation; when the
+ * ids come from the candidate list itself (`fromCandidates`) and it is exact, only live-ness is left to check.
+ */
+function acceptFor(segment: LocalSegment, s: NearestSearch, fromCandidates: boolean): (id: number) => boolean {
+  const ids = segment.ids;
+  const { filter, exclude } = s;
+  if (filter !== undefined && filter.exact) {
+    if (fromCandidates) return exclude === undefined ? (id) => ids.isLive(id) : (id) => ids.isLive(id) && !exclude.has(id);
+    const bits = filter.candidateBits()!;
+    if (exclude === undefined) return (id) => bits[id] === 1 && ids.isLive(id);
+    return (id) => bits[id] === 1 && ids.isLive(id) && !exclude.has(id);
+  }
+  if (filter === undefined) return exclude === undefined ? (id) => ids.isLive(id) : (id) => ids.isLive(id) && !exclude.has(id);
+  return (id) => ids.isLive(id) && (exclude === undefined || !exclude.has(id)) && filter.matches(id);
 }
 
 function useExact(slot: DenseSlot, s: NearestSearch): boolean {

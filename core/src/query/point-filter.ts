@@ -1,15 +1,27 @@
 import type { Schemas } from '../client/sextant-client.js';
 import type { LocalSegment } from '../collection/local-segment.js';
 import type { CardinalityEstimate } from '../filter/point-access.js';
-import { compileFilter, parseFilter, planFilter } from '../filter/index.js';
+import { compileFilter, parseFilter } from '../filter/index.js';
+import { planFilterLazy } from '../filter/plan-filter.js';
 
 /** A filter bound to one segment: the predicate, and the planner's view of how many points it matches. */
 export interface BoundFilter {
   /** Payload/id conditions only; live-ness is checked by the caller. */
   matches: (id: number) => boolean;
   estimate: CardinalityEstimate;
-  /** Ids that may match, from payload indexes (a superset, checked with `matches`), or undefined = scan everything. */
-  candidates: Uint32Array | undefined;
+  /**
+   * Ids that may match, from payload indexes (a superset, checked with `matches`), or undefined = scan everything.
+   * A getter: the sorted list is built on first read (it costs a copy and a sort), so read it only when the plan
+   * scans the candidates.
+   */
+  readonly candidates: Uint32Array | undefined;
+  /** true when `candidates` (and `candidateBits`) are exactly the live matches: no need to call `matches` on them. */
+  readonly exact: boolean;
+  /**
+   * A byte per internal id (`segment.ids.capacity` long), 1 for each candidate, built unsorted on first call;
+   * undefined when indexes cannot name the candidates. With `exact`, a cheaper `matches` for the graph walk.
+   */
+  candidateBits(): Uint8Array | undefined;
 }
 
 /** Parses and binds a filter; `undefined` when there is none (absent, null, or empty). Throws 400 on a bad one. */
@@ -17,16 +29,27 @@ export function bindFilter(segment: LocalSegment, raw: Schemas['Filter'] | null 
   if (raw === undefined || raw === null) return undefined;
   const filter = parseFilter(raw);
   const matches = compileFilter(filter, segment, segment.indexes);
-  const { estimate, candidates } = planFilter(filter, segment, segment.indexes, segment.ids.liveCount);
-  return { matches, estimate, candidates };
+  const plan = planFilterLazy(filter, segment, segment.indexes, segment.ids.liveCount);
+  const capacity = segment.ids.capacity;
+  return {
+    matches,
+    estimate: plan.estimate,
+    exact: plan.exact && plan.candidates !== undefined,
+    get candidates() {
+      return plan.candidates?.();
+    },
+    candidateBits: () => plan.candidateBits?.(capacity),
+  };
 }
 
 /** Live internal ids that pass `filter`, in ascending internal-id order. */
 export function matchingIds(segment: LocalSegment, filter: BoundFilter | undefined): number[] {
   const out: number[] = [];
   const ids = segment.ids;
-  if (filter?.candidates !== undefined) {
-    for (const id of filter.candidates) if (ids.isLive(id) && filter.matches(id)) out.push(id);
+  const candidates = filter?.candidates;
+  if (candidates !== undefined) {
+    const check = !filter!.exact;
+    for (const id of candidates) if (ids.isLive(id) && (!check || filter!.matches(id))) out.push(id);
     return out;
   }
   for (let id = 0; id < ids.capacity; id++) if (ids.isLive(id) && (filter === undefined || filter.matches(id))) out.push(id);
