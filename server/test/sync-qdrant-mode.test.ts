@@ -95,12 +95,15 @@ describe('sync through Qdrant routes only', () => {
     await local.delete('docs', { points: [14] });
     await local.setPayload('docs', { points: [15], payload: { who: 'device' } });
     await local.delete('docs', { points: [16] });
-    // Meanwhile on the server: 15 edited, 16 edited (the device's delete of it must not win).
+    await local.upsert('docs', { points: [{ id: 17, vector: [7, 7, 7, 7], payload: { who: 'device' } }] });
+    // Meanwhile on the server: 15, 16 and 17 edited (the device's delete of 16 and its replacement of 17, guarded by
+    // update_filter, must not win).
     await qdrant.setPayload('docs', { points: [15], payload: { who: 'server', [FIELD]: stamp() }, wait: true });
     await qdrant.setPayload('docs', { points: [16], payload: { kept: true, [FIELD]: stamp() }, wait: true });
+    await qdrant.setPayload('docs', { points: [17], payload: { who: 'server', [FIELD]: stamp() }, wait: true });
     await replica.syncOnce();
-    expect(replica.getStatus()).toMatchObject({ pending: 0, conflicts: 2 });
-    const byId = new Map((await qdrant.retrieve('docs', { ids: [5000, 10, 11, 12, 13, 14, 15, 16], with_vector: true })).map((p) => [p.id, p]));
+    expect(replica.getStatus()).toMatchObject({ pending: 0, conflicts: 3 });
+    const byId = new Map((await qdrant.retrieve('docs', { ids: [5000, 10, 11, 12, 13, 14, 15, 16, 17], with_vector: true })).map((p) => [p.id, p]));
     expect(byId.get(5000)!.payload).toMatchObject({ from: 'device' });
     expect(byId.get(10)!.payload).toMatchObject({ note: 'device' });
     expect(Object.keys(byId.get(11)!.payload!).sort()).toEqual(['only', FIELD].sort());
@@ -109,6 +112,8 @@ describe('sync through Qdrant routes only', () => {
     expect(byId.has(14)).toBe(false);
     expect(byId.get(15)!.payload).toMatchObject({ who: 'server' });
     expect(byId.get(16)!.payload).toMatchObject({ kept: true });
+    expect(byId.get(17)!.payload).toMatchObject({ who: 'server' });
+    expect(byId.get(17)!.vector).toEqual(Array.from(Float32Array.from(vec(17))));
     // Every pushed point carries a stamp newer than what the device had seen.
     expect(byId.get(10)!.payload![FIELD]).toBeGreaterThan(0);
     await replica.syncOnce();
