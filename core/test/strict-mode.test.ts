@@ -29,20 +29,51 @@ describe('strict mode', () => {
       message: 'Forbidden: Limit exceeded 5 > 4 for "limit" Help: Reduce the "limit" parameter to or below 4.',
     });
     await expect(client.query('c', { query: V, timeout: 3 })).rejects.toThrow(/"timeout"/);
-    await expect(client.query('c', { query: V, params: { hnsw_ef: 5 } })).rejects.toThrow(/"hnsw_ef"/);
-    await expect(client.query('c', { query: V, params: { quantization: { oversampling: 2 } } })).rejects.toThrow(/"oversampling"/);
-    await expect(client.query('c', { query: V, params: { exact: true } })).rejects.toThrow('Forbidden: Exact search disabled! Help: Set exact=false.');
+    await expect(client.query('c', { query: V, limit: 2, params: { hnsw_ef: 5 } })).rejects.toThrow(/"hnsw_ef"/);
+    await expect(client.query('c', { query: V, limit: 2, params: { quantization: { oversampling: 2 } } })).rejects.toThrow(/"oversampling"/);
+    await expect(client.query('c', { query: V, limit: 2, params: { exact: true } })).rejects.toThrow('Forbidden: Exact search disabled! Help: Set exact=false.');
     // Limits reach into prefetches and default limits (scroll's 10 exceeds 4).
     await expect(client.query('c', { prefetch: { query: V, limit: 50 }, query: V, limit: 2 })).rejects.toThrow(/50 > 4/);
     await expect(client.scroll('c')).rejects.toThrow(/10 > 4/);
+    await expect(client.query('c', { query: V })).rejects.toThrow(/10 > 4/);
+    // Groups count limit x group_size (default 3) points.
+    await expect(client.queryGroups('c', { query: V, group_by: 'city', limit: 2 })).rejects.toThrow(/6 > 4/);
+    await client.queryGroups('c', { query: V, group_by: 'city', limit: 2, group_size: 2 });
     await client.scroll('c', { limit: 4 });
-    await expect(client.queryBatch('c', { searches: [{ query: V }, { query: V }] })).rejects.toThrow(/"search batch size"/);
+    await expect(client.queryBatch('c', { searches: [{ query: V, limit: 1 }, { query: V, limit: 1 }] })).rejects.toThrow(/"search batch size"/);
     // Writes: batch size for upsert and update_vectors.
     await strict(client, { upsert_max_batchsize: 2 });
     await client.upsert('c', { points: [{ id: 20, vector: V }, { id: 21, vector: V }] });
     await expect(client.upsert('c', { batch: { ids: [1, 2, 3], vectors: [V, V, V] } })).rejects.toThrow(/"upsert limit"/);
     await expect(client.batchUpdate('c', { operations: [{ upsert: { points: [1, 2, 3].map((id) => ({ id, vector: V })) } }] })).rejects.toThrow(/"upsert limit"/);
     await expect(client.updateVectors('c', { points: [1, 2, 3].map((id) => ({ id, vector: V })) })).rejects.toThrow(/"update limit"/);
+  });
+
+  it('refuses vector queries that can only scan when exact search is off: m = 0 without a tenant filter', async () => {
+    const client = await createEmbeddedClient();
+    await client.createCollection('t', {
+      vectors: { flat: { size: 2, distance: 'Dot', hnsw_config: { m: 0, payload_m: 16 } }, graph: { size: 2, distance: 'Dot' } },
+      sparse_vectors: { words: {} },
+      strict_mode_config: { enabled: true, search_allow_exact: false },
+    });
+    await client.upsert('t', { points: [1, 2, 3].map((id) => ({ id, vector: { flat: [id, 1], graph: [1, id] }, payload: { tenant: id % 2 ? 'a' : 'b' } })) });
+    const byTenant = { must: [{ key: 'tenant', match: { value: 'a' } }] };
+    await expect(client.query('t', { query: [1, 1], using: 'flat', limit: 2 })).rejects.toMatchObject({
+      status: 403,
+      message: "Forbidden: Request is forbidden on 'flat' because global vector indexing is disabled (hnsw_config.m = 0) Help: Use tenant-specific filter, enable global vector indexing or enable strict mode `search_allow_exact` option",
+    });
+    await client.query('t', { query: [1, 1], using: 'graph', limit: 2 });
+    await client.query('t', { query: { indices: [1], values: [1] }, using: 'words', limit: 2 });
+    // Rescoring over an indexed prefetch is fine; a prefetch on 'flat' is not.
+    await client.query('t', { prefetch: { query: [1, 1], using: 'graph', limit: 3 }, query: [1, 1], using: 'flat', limit: 2 });
+    await expect(client.query('t', { prefetch: { query: [1, 1], using: 'flat', limit: 3 }, query: { fusion: 'rrf' }, limit: 2 })).rejects.toThrow('global vector indexing is disabled');
+    // A keyword index without is_tenant does not help; with it, the per-tenant graphs (payload_m 16) do.
+    await client.createPayloadIndex('t', { field_name: 'tenant', field_schema: 'keyword' });
+    await expect(client.query('t', { query: [1, 1], using: 'flat', limit: 2, filter: byTenant })).rejects.toThrow('global vector indexing is disabled');
+    await client.createPayloadIndex('t', { field_name: 'tenant', field_schema: { type: 'keyword', is_tenant: true } });
+    expect((await client.query('t', { query: [1, 1], using: 'flat', limit: 2, filter: byTenant })).points.map((p) => p.id)).toEqual([3, 1]);
+    await client.updateCollection('t', { vectors: { flat: { hnsw_config: { payload_m: 0 } } } });
+    await expect(client.query('t', { query: [1, 1], using: 'flat', limit: 2, filter: byTenant })).rejects.toThrow('(hnsw_config.m = 0 and hnsw_config.payload_m = 0)');
   });
 
   it('requires payload indexes for filtered reads and filtered updates when unindexed filtering is off', async () => {

@@ -40,9 +40,12 @@ export function checkRead(c: Collection, request: unknown, kind: 'query' | 'scro
   takeTokens(c, 'read', 1);
 }
 
-function checkReadRequest(c: Collection, s: StrictConfig, r: JsonMap, kind: string): void {
-  const limit = typeof r['limit'] === 'number' ? r['limit'] : kind === 'scroll' || kind === 'facet' ? 10 : undefined;
-  checkLimit(limit, s.max_query_limit, 'limit');
+/** `topLevel`: the request itself, not one of its prefetches (a rescoring query over prefetches scans nothing). */
+function checkReadRequest(c: Collection, s: StrictConfig, r: JsonMap, kind: string, topLevel = true): void {
+  // Defaults Qdrant fills before checking: limit 10 (query, prefetch, scroll, facet) and group_size 3.
+  const limit = typeof r['limit'] === 'number' ? r['limit'] : kind === 'count' || kind === 'matrix' ? undefined : 10;
+  const groupSize = typeof r['group_size'] === 'number' ? r['group_size'] : 3;
+  checkLimit(kind === 'groups' && limit !== undefined ? limit * groupSize : limit, s.max_query_limit, 'limit');
   if (r['filter'] !== undefined && r['filter'] !== null) checkFilter(c, s, r['filter'], s.unindexed_filtering_retrieve);
   checkSearchParams(s, r['params']);
   if (kind === 'groups' && typeof r['group_by'] === 'string' && s.unindexed_filtering_retrieve === false) {
@@ -53,7 +56,63 @@ function checkReadRequest(c: Collection, s: StrictConfig, r: JsonMap, kind: stri
     }
   }
   const prefetch = r['prefetch'];
-  for (const p of Array.isArray(prefetch) ? prefetch : prefetch ? [prefetch] : []) checkReadRequest(c, s, (p ?? {}) as JsonMap, 'query');
+  const prefetches = Array.isArray(prefetch) ? prefetch : prefetch ? [prefetch] : [];
+  if (s.search_allow_exact === false && isVectorQuery(r['query']) && (!topLevel || prefetches.length === 0)) checkFullScan(c, r);
+  for (const p of prefetches) checkReadRequest(c, s, (p ?? {}) as JsonMap, 'query', false);
+}
+
+/** Nearest, recommend, discover, context and point-id queries; fusion, order_by, formula and sample never walk vectors. */
+function isVectorQuery(q: unknown): boolean {
+  if (q === undefined || q === null) return false;
+  if (typeof q !== 'object' || Array.isArray(q)) return true;
+  return !('fusion' in q || 'rrf' in q || 'order_by' in q || 'formula' in q || 'sample' in q);
+}
+
+/**
+ * With `search_allow_exact: false`, a vector query must not be able to fall back to scanning every vector: a dense
+ * vector with `m = 0` (no global graph) is refused, unless the filter names an `is_tenant` field and `payload_m`
+ * is not 0 (Qdrant builds per-tenant graphs then). Sparse vectors always have their index.
+ */
+function checkFullScan(c: Collection, r: JsonMap): void {
+  const using = typeof r['using'] === 'string' ? r['using'] : '';
+  const spec = c.specs.find((x) => x.name === using);
+  if (spec === undefined || spec.kind === 'sparse') return;
+  const m = spec.hnsw.m;
+  if (m > 0) return;
+  const label = using === '' ? '' : ` on '${using}'`;
+  const schema = c.segment.indexes.schema();
+  const tenant = filterKeys(r['filter']).some((k) => (schema[k]?.params as { is_tenant?: boolean } | undefined)?.is_tenant === true);
+  if (!tenant) {
+    throw strictError(
+      `Request is forbidden${label} because global vector indexing is disabled (hnsw_config.m = 0)`,
+      'Use tenant-specific filter, enable global vector indexing or enable strict mode `search_allow_exact` option',
+    );
+  }
+  const payloadM = (spec.hnsw as { payload_m?: number | null }).payload_m ?? m;
+  if (payloadM === 0) {
+    throw strictError(
+      `Request is forbidden${label} because vector indexing is disabled (hnsw_config.m = 0 and hnsw_config.payload_m = 0)`,
+      'Enable vector indexing, use a prefetch query with indexed vectors or enable strict mode `search_allow_exact` option',
+    );
+  }
+}
+
+/** Every payload key a filter's conditions name (nested keys as `outer[].inner`). */
+function filterKeys(filter: unknown, prefix = ''): string[] {
+  if (filter === null || typeof filter !== 'object') return [];
+  const f = filter as JsonMap;
+  const out: string[] = [];
+  const minShould = f['min_should'] as JsonMap | undefined;
+  const all = ['must', 'should', 'must_not'].flatMap((k) => (Array.isArray(f[k]) ? (f[k] as unknown[]) : f[k] ? [f[k]] : []));
+  if (minShould && Array.isArray(minShould['conditions'])) all.push(...minShould['conditions']);
+  for (const raw of all) {
+    if (raw === null || typeof raw !== 'object') continue;
+    const cond = raw as JsonMap;
+    if ('nested' in cond) out.push(...filterKeys((cond['nested'] as JsonMap)['filter'], `${prefix}${String((cond['nested'] as JsonMap)['key'])}[].`));
+    else if (typeof cond['key'] === 'string') out.push(`${prefix}${cond['key']}`);
+    else out.push(...filterKeys(cond, prefix));
+  }
+  return out;
 }
 
 function checkSearchParams(s: StrictConfig, raw: unknown): void {
