@@ -14,6 +14,8 @@ import { Rng } from './reliability/hostile-values.js';
  * write made through the official client and stamped with the version field, as the mode asks of all writers.
  */
 const DIM = 4;
+/** Steps of the random history; `SEXTANT_SYNC_STEPS` runs longer. */
+const STEPS = Number(process.env['SEXTANT_SYNC_STEPS'] ?? 150);
 const FIELD = 'updated_at';
 let lastStamp = 0;
 /** Server-side writers' clock: milliseconds, strictly increasing. */
@@ -121,6 +123,20 @@ describe('sync through Qdrant routes only', () => {
     await replica.close();
   });
 
+  it('runs live: polls for news and pushes local writes as they happen', async () => {
+    const local = await createEmbeddedClient();
+    const replica = await SyncReplica.open(local.engine, { transport: qdrantRoutesTransport({ url, apiKey: 'k', fetch: globalThis.fetch as unknown as FetchLike, pollMs: 30 }), collection: 'docs' });
+    replica.start();
+    await until(() => replica.getStatus().state === 'synced');
+    await qdrant.upsert('docs', { points: [{ id: 7777, vector: vec(7777), payload: { live: true, [FIELD]: stamp() } }], wait: true });
+    await until(async () => (await local.retrieve('docs', { ids: [7777] })).length === 1);
+    await local.setPayload('docs', { points: [7777], payload: { seen: 'device' } });
+    await until(async () => (await qdrant.retrieve('docs', { ids: [7777] }))[0]?.payload?.['seen'] === 'device');
+    await replica.stop();
+    expect(replica.getStatus().state).toBe('idle');
+    await replica.close();
+  });
+
   it('converges with random writes on both sides through dropped links and lost answers', async () => {
     const rng = new Rng(20261125);
     const devices = await Promise.all([0, 1, 2].map(async (d) => {
@@ -131,7 +147,7 @@ describe('sync through Qdrant routes only', () => {
     }));
     for (const d of devices) await retry(() => d.replica.syncOnce());
     const ids = () => 1 + rng.int(40);
-    for (let step = 0; step < 150; step++) {
+    for (let step = 0; step < STEPS; step++) {
       const roll = rng.int(10);
       try {
         if (roll < 2) {
@@ -171,6 +187,14 @@ describe('sync through Qdrant routes only', () => {
     for (const d of devices) await d.replica.close();
   }, 60_000);
 });
+
+async function until(check: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 /** Fails a call before it leaves (a drop) or after the server handled it (a lost answer). */
 class Flaky implements SyncTransport {

@@ -6,7 +6,7 @@ import type { PointKey } from '../segment/id-tracker.js';
 import { encodeSegment } from '../segment/segment-format.js';
 import { type Clock, systemClock } from '../storage.js';
 import { pageLimit } from './change-feed.js';
-import type { SyncTransport } from './http-transport.js';
+import type { AbortSignalLike, SyncTransport } from './http-transport.js';
 import { QdrantRoutesPusher } from './qdrant-routes-push.js';
 import { collectionPath, restCaller, restPointState, stampOf, type QdrantRestOptions, type RestPoint } from './qdrant-rest.js';
 import type { ChangesPage, Checkpoint, PointState, PullPage, PullRequest, Removal, SnapshotPage } from './sync-protocol.js';
@@ -77,7 +77,7 @@ class QdrantRoutesTransport implements SyncTransport {
     return { epoch: this.epoch, seq: this.high };
   }
 
-  async pull(collection: string, request: PullRequest): Promise<PullPage> {
+  async pull(collection: string, request: PullRequest, signal?: AbortSignalLike): Promise<PullPage> {
     const since = request.since;
     if (!this.primed || since === null || since === undefined || since.epoch !== this.epoch) return this.snapshot(collection, request.filter);
 
@@ -87,7 +87,7 @@ class QdrantRoutesTransport implements SyncTransport {
     const scanEvery = this.options.idScanEvery ?? 10;
     if (!page.more && ++this.quietPulls % scanEvery === 0) await this.idScan(collection, request.filter, page);
     if (page.upserts.length === 0 && page.removals.length === 0 && !page.more && (request.wait_ms ?? 0) > 0) {
-      await sleep(Math.min(request.wait_ms!, this.options.pollMs ?? 1000));
+      await sleep(Math.min(request.wait_ms!, this.options.pollMs ?? 1000), signal);
     }
     return page;
   }
@@ -194,7 +194,16 @@ class QdrantRoutesTransport implements SyncTransport {
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  const g = globalThis as unknown as { setTimeout(fn: () => void, ms: number): unknown };
-  return new Promise((resolve) => g.setTimeout(resolve, ms));
+/** Waits `ms`, or less when `signal` aborts (the replica stopping cuts the poll short). */
+function sleep(ms: number, signal?: AbortSignalLike): Promise<void> {
+  const g = globalThis as unknown as { setTimeout(fn: () => void, ms: number): unknown; clearTimeout(t: unknown): void };
+  const events = signal as { addEventListener?(type: string, fn: () => void): void; aborted?: boolean } | undefined;
+  return new Promise((resolve) => {
+    if (events?.aborted === true) return resolve();
+    const timer = g.setTimeout(resolve, ms);
+    events?.addEventListener?.('abort', () => {
+      g.clearTimeout(timer);
+      resolve();
+    });
+  });
 }
