@@ -20,7 +20,7 @@ const DIM = 6;
 /** Ids are drawn from a small pool so that sides keep colliding on the same points. */
 const ID_POOL = 60;
 const TENANTS = ['a', 'b'] as const;
-const DISTANCE = 'Euclid';
+const DISTANCE = 'Cosine';
 
 /**
  * The real HTTP transport behind a switch and a die: `online` false fails every call as an unreachable server
