@@ -128,14 +128,26 @@ describe('filtered nearest search', () => {
           const bits = a.candidateBits()!;
           for (let id = 0; id < N; id++) if (indexed.segment.ids.isLive(id)) expect(bits[id] === 1).toBe(b.matches(id));
         }
-        // 3. Same top-10 through the planner (exact path) and through the graph with either accept.
+        // 3. Exact search: the same top-10 from indexed candidates, from a payload scan of another segment, and from
+        //    a payload scan of this one.
         const vector = Array.from(indexed.vectors.subarray(base * DIM, (base + 1) * DIM));
         const ra = searchNearest(indexed.segment, { slot: slotA, vector, filter: a, k: 10, exact });
         const rb = searchNearest(plain.segment, { slot: slotB, vector, filter: b, k: 10, exact });
-        if (exact) expect([...ra.ids]).toEqual([...rb.ids]);
-        const rc = searchNearest(indexed.segment, { slot: slotA, vector, filter: { ...b, exact: false, candidates: undefined, candidateBits: () => undefined }, k: 10, exact });
-        expect([...ra.ids]).toEqual([...rc.ids]);
-        expect([...ra.scores]).toEqual([...rc.scores]);
+        const unindexed = { ...b, exact: false, candidates: undefined, candidateBits: () => undefined };
+        const rc = searchNearest(indexed.segment, { slot: slotA, vector, filter: unindexed, k: 10, exact });
+        expect(ra.path).toBe(exact ? 'exact' : 'hnsw');
+        if (exact) {
+          expect([...ra.ids]).toEqual([...rb.ids]);
+          expect([...ra.ids]).toEqual([...rc.ids]);
+          expect([...ra.scores]).toEqual([...rc.scores]);
+        }
+        // 4. Graph walks (two-hop with the byte set, or plain) return only live matches, and fill up to k when the
+        //    matches are there to fill it.
+        const count = Array.from({ length: N }, (_, id) => id).filter((id) => indexed.segment.ids.isLive(id) && b.matches(id)).length;
+        for (const r of [ra, rc]) {
+          for (const id of r.ids) expect(indexed.segment.ids.isLive(id) && b.matches(id)).toBe(true);
+          if (count >= 200) expect(r.ids.length).toBe(10);
+        }
       }),
       { seed: 909, numRuns: 150 },
     );

@@ -45,10 +45,24 @@ export function greedyClosest(g: HnswGraph, h: number, start: number, fromLevel:
 }
 
 /**
+ * A walk's filter. `twoHop: true` says the test is a cheap look-up (a byte set), so the walk may call it on
+ * neighbours of neighbours: see `searchLayer`.
+ */
+export interface AcceptFn {
+  (id: number): boolean;
+  twoHop?: boolean;
+}
+
+/**
  * Beam search on one level (hnswlib's searchBaseLayerST). Leaves the best `ef` accepted nodes in `g.results`, a
  * max-heap keyed by the negated distance (top = worst kept). Nodes `accept` rejects are still expanded, so the
  * walk goes through them to reach accepted regions, but never enter the results; while results are not yet full
  * the walk keeps expanding, which is what keeps recall up under selective filters.
+ *
+ * With `accept.twoHop`, a rejected neighbour is neither ranked nor queued: the walk looks straight through it at
+ * its own neighbours and ranks the accepted ones (ACORN-1's two-hop expansion). The walk then expands only
+ * accepted nodes, so its cost follows the accepted set instead of everything nearer than the ef-th match, which at
+ * 10% selectivity is ten times more nodes. It needs a filter cheap enough to test ~M0^2 ids per expansion.
  *
  * Per expanded node, the unvisited live neighbours are gathered first and ranked in one batch (one SIMD call
  * over rows the CPU can fetch in parallel), then fed to the heaps in link order, as the pairwise loop would.
@@ -60,7 +74,7 @@ export function searchLayer(
   epDist: number,
   level: number,
   ef: number,
-  accept?: (id: number) => boolean,
+  accept?: AcceptFn,
 ): void {
   const vs = g.vectors;
   const ids = vs.batchIds;
@@ -84,6 +98,7 @@ export function searchLayer(
   const links0 = g.links0;
   const stride0 = g.stride0;
   const strideU = g.strideU;
+  const twoHop = accept !== undefined && accept.twoHop === true;
   let sink = 0;
   while (cand.size > 0) {
     const cd = cand.topKey();
@@ -98,7 +113,22 @@ export function searchLayer(
       const nb = links[base + j]!;
       if (visited[nb] === gen) continue;
       visited[nb] = gen;
-      if (levels[nb]! >= level) ids[n++] = nb;
+      if (levels[nb]! < level) continue;
+      if (!twoHop || accept(nb)) {
+        ids[n++] = nb;
+        continue;
+      }
+      // Rejected: route through it. Its rejected neighbours stay unvisited, so other paths may still bridge them.
+      const links2 = level === 0 ? links0 : g.upper[nb]!;
+      const base2 = level === 0 ? nb * stride0 : (level - 1) * strideU;
+      const count2 = links2[base2]!;
+      if (n + count2 > ids.length) continue; // batch full (only with a very large M): this bridge is skipped
+      for (let i = 1; i <= count2; i++) {
+        const nb2 = links2[base2 + i]!;
+        if (visited[nb2] === gen || levels[nb2]! < level || !accept(nb2)) continue;
+        visited[nb2] = gen;
+        ids[n++] = nb2;
+      }
     }
     if (n === 0) continue;
     // Read the next candidate's link count now, so its cache miss overlaps the batch (hnswlib prefetches it).
@@ -109,7 +139,7 @@ export function searchLayer(
       if (d < worst) {
         const nb = ids[j]!;
         cand.push(d, nb);
-        if (accept === undefined || accept(nb)) {
+        if (accept === undefined || twoHop || accept(nb)) {
           if (res.size < ef) {
             res.push(-d, nb);
           } else {
