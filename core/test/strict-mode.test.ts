@@ -95,6 +95,16 @@ describe('strict mode', () => {
     await client.setPayload('c', { payload: { x: 1 }, filter: berlin });
     expect((await client.count('c', { filter: { must: [{ key: 'x', match: { value: 1 } }] }, exact: true }).catch((e: Error) => e.message))).toMatch(/"x"/);
     await expect(client.queryGroups('c', { query: V, group_by: 'city', limit: 2 })).resolves.toBeDefined();
+    // A formula's payload variables need indexes too; $score does not.
+    await strict(client, { unindexed_filtering_retrieve: false });
+    const formula = (f: unknown) => client.query('c', { prefetch: { query: V, limit: 4 }, query: { formula: f } as never, limit: 2 });
+    await formula({ sum: ['$score', 1] });
+    await expect(formula({ sum: ['$score', { mult: [0.5, 'price'] }] })).rejects.toThrow(
+      'Forbidden: Index required but not found for "price" of one of the following types: [float, integer] Help: Create an index for this key or use a different formula expression.',
+    );
+    await expect(formula({ sum: ['$score', { key: 'tag', match: { value: 'x' } }] })).rejects.toThrow('"tag" of one of the following types: [keyword]');
+    await client.createPayloadIndex('c', { field_name: 'price', field_schema: 'float' });
+    await formula({ sum: ['$score', { mult: [0.5, 'price'] }, { key: 'city', match: { value: 'Berlin' } }] });
   });
 
   it('caps filter conditions and condition size (nested filters count their own conditions)', async () => {

@@ -58,6 +58,8 @@ function checkReadRequest(c: Collection, s: StrictConfig, r: JsonMap, kind: stri
   const prefetch = r['prefetch'];
   const prefetches = Array.isArray(prefetch) ? prefetch : prefetch ? [prefetch] : [];
   if (s.search_allow_exact === false && isVectorQuery(r['query']) && (!topLevel || prefetches.length === 0)) checkFullScan(c, r);
+  const query = r['query'] as JsonMap | null | undefined;
+  if (s.unindexed_filtering_retrieve === false && query && typeof query === 'object' && 'formula' in query) checkFormulaKeys(c, query['formula']);
   for (const p of prefetches) checkReadRequest(c, s, (p ?? {}) as JsonMap, 'query', false);
 }
 
@@ -93,6 +95,44 @@ function checkFullScan(c: Collection, r: JsonMap): void {
     throw strictError(
       `Request is forbidden${label} because vector indexing is disabled (hnsw_config.m = 0 and hnsw_config.payload_m = 0)`,
       'Enable vector indexing, use a prefetch query with indexed vectors or enable strict mode `search_allow_exact` option',
+    );
+  }
+}
+
+/**
+ * A formula reads payload values at every scored point: under `unindexed_filtering_retrieve: false` each key it
+ * reads needs an index (numbers: integer or float; `geo_distance.to`: geo; `datetime_key`: datetime; conditions:
+ * as in filters). `$score` variables and literals need none.
+ */
+function checkFormulaKeys(c: Collection, formula: unknown): void {
+  const fields: [string, string[]][] = [];
+  const walk = (e: unknown): void => {
+    if (typeof e === 'string') {
+      if (!e.startsWith('$score')) fields.push([e, ['float', 'integer']]);
+      return;
+    }
+    if (e === null || typeof e !== 'object') return;
+    if (Array.isArray(e)) return e.forEach(walk);
+    const o = e as JsonMap;
+    if (typeof o['key'] === 'string' || 'nested' in o || 'must' in o || 'should' in o || 'must_not' in o) {
+      walkFilter({ must: [o] }, '', { conditions: 0, maxSize: 0 }, fields);
+      return;
+    }
+    for (const [k, v] of Object.entries(o)) {
+      if (k === 'datetime') continue; // a literal
+      if (k === 'datetime_key' && typeof v === 'string') fields.push([v, ['datetime']]);
+      else if (k === 'geo_distance' && v && typeof v === 'object' && typeof (v as JsonMap)['to'] === 'string') fields.push([(v as JsonMap)['to'] as string, ['geo']]);
+      else walk(v);
+    }
+  };
+  walk(formula);
+  const schema = c.segment.indexes.schema();
+  for (const [key, types] of fields) {
+    const have = schema[key]?.data_type;
+    if (have !== undefined && types.includes(String(have))) continue;
+    throw strictError(
+      `Index required but not found for "${key}" of one of the following types: [${[...new Set(types)].sort().join(', ')}]`,
+      'Create an index for this key or use a different formula expression.',
     );
   }
 }
