@@ -38,6 +38,7 @@ type CreateArgs = Schemas['CreateCollection'];
 
 /** Validates a createCollection body and fills Qdrant's defaults; throws 400/422 with Qdrant's wording. */
 export function buildCollectionConfig(args: CreateArgs): CollectionConfig {
+  checkSettingNumbers(args, '');
   const hnsw = { ...defaultHnsw(), ...stripNulls(args.hnsw_config ?? {}) } as HnswConfig;
   checkHnsw(hnsw, 'hnsw_config');
   const vectors = args.vectors;
@@ -97,6 +98,7 @@ export function vectorSpecs(config: CollectionConfig): VectorSpec[] {
  * Vector sizes and distances cannot change, as in Qdrant; only their HNSW / quantization / storage options.
  */
 export function patchCollectionConfig(config: CollectionConfig, patch: Schemas['UpdateCollection']): CollectionConfig {
+  checkSettingNumbers(patch, '');
   const next = cloneJson(config);
   if (patch.hnsw_config) {
     next.hnsw_config = { ...next.hnsw_config, ...stripNulls(patch.hnsw_config) } as HnswConfig;
@@ -160,6 +162,28 @@ function checkHnsw(h: HnswConfig, path: string): void {
   }
   if (!Number.isInteger(h.full_scan_threshold) || h.full_scan_threshold < 0) {
     throw errors.validation(`${path}.full_scan_threshold: value ${h.full_scan_threshold} invalid, must be 0 or more`);
+  }
+}
+
+/**
+ * Every number in a settings body must survive a round trip through any API: the config is echoed by getCollection
+ * over REST and over gRPC, where counts are uint64. JSON reads 2^64 - 1 as 2^64, which gRPC cannot encode, so one
+ * accepted setting would make the collection unreadable there. Qdrant's own limit is u64/usize; ours is the largest
+ * integer a double holds exactly, refused here (not clamped) so the caller learns the value was not kept. Free-form
+ * `metadata` is user JSON, not settings, and stays as sent. Depth is bounded: settings bodies are a few levels deep.
+ */
+function checkSettingNumbers(value: unknown, path: string, depth = 0): void {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw errors.validation(`${path}: value ${value} invalid, must be a finite number`);
+    if (Math.abs(value) > Number.MAX_SAFE_INTEGER) {
+      throw errors.validation(`${path}: value ${value} invalid, must be at most ${Number.MAX_SAFE_INTEGER} (2^53 - 1), the largest integer stored exactly`);
+    }
+    return;
+  }
+  if (value === null || typeof value !== 'object' || depth > 16) return;
+  for (const [key, inner] of Object.entries(value)) {
+    if (depth === 0 && key === 'metadata') continue;
+    checkSettingNumbers(inner, path ? `${path}.${key}` : key, depth + 1);
   }
 }
 

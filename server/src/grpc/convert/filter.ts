@@ -1,10 +1,10 @@
-import { timestampDate } from '@bufbuild/protobuf/wkt';
 import type { Timestamp } from '@bufbuild/protobuf/wkt';
 import type { Condition as RestCondition, Filter as RestFilter, Schemas } from '@sextant/core';
 import type { Condition, FieldCondition, Filter, GeoLineString, GeoPoint, Match } from '@sextant/proto';
 import { invalid } from '../status.js';
 import { bigintToNumber, optNumber } from './json-value.js';
 import { pointIdFromProto } from './point-id.js';
+import { timestampToIso } from './timestamp.js';
 
 /**
  * qdrant.Filter -> the REST filter the engine evaluates. Every condition kind of qdrant_common.proto has a REST
@@ -57,7 +57,7 @@ function fieldFromProto(field: FieldCondition): Schemas['FieldCondition'] {
   if (field.range) out.range = dropUndefined({ lt: field.range.lt, gt: field.range.gt, gte: field.range.gte, lte: field.range.lte });
   if (field.datetimeRange) {
     const r = field.datetimeRange;
-    out.range = dropUndefined({ lt: iso(r.lt), gt: iso(r.gt), gte: iso(r.gte), lte: iso(r.lte) });
+    out.range = dropUndefined({ lt: iso(r.lt, 'lt'), gt: iso(r.gt, 'gt'), gte: iso(r.gte, 'gte'), lte: iso(r.lte, 'lte') });
   }
   if (field.geoBoundingBox) {
     out.geo_bounding_box = { top_left: geo(field.geoBoundingBox.topLeft), bottom_right: geo(field.geoBoundingBox.bottomRight) };
@@ -116,8 +116,8 @@ function line(ring: GeoLineString | undefined): Schemas['GeoLineString'] {
   return { points: (ring?.points ?? []).map(geo) };
 }
 
-function iso(ts: Timestamp | undefined): string | undefined {
-  return ts === undefined ? undefined : timestampDate(ts).toISOString();
+function iso(ts: Timestamp | undefined, bound: string): string | undefined {
+  return ts === undefined ? undefined : timestampToIso(ts, `datetime_range.${bound}`);
 }
 
 /** Drops keys whose value is undefined, so converted objects compare equal to what REST callers send. */

@@ -64,7 +64,7 @@ export function jsonToStruct(json: Record<string, unknown> | null | undefined): 
 /** uint64/int64 fields arrive as bigint; the engine counts in doubles. */
 export function bigintToNumber(value: bigint, what: string): number {
   const n = Number(value);
-  if (!Number.isSafeInteger(n)) throw invalid(`${what} ${value} is outside the safe integer range`);
+  if (!Number.isSafeInteger(n)) throw invalid(`${what} ${value} is outside the safe integer range (-(2^53 - 1) to 2^53 - 1), so it could not be stored exactly`);
   return n;
 }
 

@@ -1,4 +1,6 @@
 import { isFieldSet, ScalarType } from '@bufbuild/protobuf';
+import { invalid } from '../status.js';
+import { bigintToNumber } from './json-value.js';
 import type { DescEnum, DescField, DescMessage, Message } from '@bufbuild/protobuf';
 
 /**
@@ -30,10 +32,19 @@ export function messageToPlain(desc: DescMessage, message: Message): Record<stri
   return out;
 }
 
+/**
+ * Settings read here are stored and later sent back in `Collections/Get`: a uint64 above 2^53 would be stored
+ * rounded (2^64 - 1 becomes 2^64, which no longer fits the field and breaks every later Get), and an enum number the
+ * schema does not know has no REST name. Both are the caller's mistake, refused here as INVALID_ARGUMENT.
+ */
 function singleToPlain(field: DescField, value: unknown): unknown {
-  if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'bigint') return bigintToNumber(value, field.name);
   const en = fieldEnum(field);
-  if (en) return enumToPlain(en, value as number);
+  if (en) {
+    const name = enumToPlain(en, value as number);
+    if (typeof name === 'number') throw invalid(`${field.name}: unknown ${en.name} value ${name}`);
+    return name;
+  }
   const msg = fieldMessage(field);
   if (msg) return messageToPlain(msg, value as Message);
   return value;

@@ -1,4 +1,3 @@
-import { timestampDate } from '@bufbuild/protobuf/wkt';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { Schemas } from '@sextant/core';
 import type {
@@ -19,6 +18,7 @@ import { invalid } from '../status.js';
 import { conditionFromProto, dropUndefined, filterFromProto } from './filter.js';
 import { bigintToNumber, optNumber, structToJson } from './json-value.js';
 import { retrievedPointToProto, scoredPointToProto, withPayloadFromProto, withVectorsFromProto } from './points.js';
+import { timestampToIso } from './timestamp.js';
 import { vectorInputFromProto } from './vectors.js';
 
 /** Query family: the universal query API (Query, PrefetchQuery, Formula) and the grouped results. */
@@ -136,7 +136,7 @@ export function orderByFromProto(orderBy: OrderBy): Schemas['OrderBy'] {
   let startFrom: number | string | undefined;
   if (start?.case === 'float') startFrom = start.value;
   else if (start?.case === 'integer') startFrom = bigintToNumber(start.value, 'start_from');
-  else if (start?.case === 'timestamp') startFrom = timestampDate(start.value).toISOString();
+  else if (start?.case === 'timestamp') startFrom = timestampToIso(start.value, 'order_by.start_from');
   else if (start?.case === 'datetime') startFrom = start.value;
   return dropUndefined({
     key: orderBy.key,

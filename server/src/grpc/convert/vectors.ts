@@ -44,6 +44,11 @@ export function vectorFromProto(vector: Vector): RestVector {
   if (vector.indices) return { indices: vector.indices.data, values: vector.data };
   if (vector.vectorsCount !== undefined && vector.vectorsCount > 0) {
     const count = vector.vectorsCount;
+    // Checked before any row is built: `count` is a client-chosen uint32 and `0 % count === 0`, so without this a
+    // 2^32 - 1 count with no data would allocate billions of empty rows before any dimension check could run.
+    if (count > vector.data.length) {
+      throw invalid(`multi-vector vectors_count ${count} is larger than its data (${vector.data.length} values): every vector needs at least one value`);
+    }
     if (vector.data.length % count !== 0) {
       throw invalid(`multi-vector data of length ${vector.data.length} does not split into ${count} vectors`);
     }
