@@ -172,7 +172,7 @@ function checkHnsw(h: HnswConfig, path: string): void {
  * integer a double holds exactly, refused here (not clamped) so the caller learns the value was not kept. Free-form
  * `metadata` is user JSON, not settings, and stays as sent. Depth is bounded: settings bodies are a few levels deep.
  */
-function checkSettingNumbers(value: unknown, path: string, depth = 0): void {
+export function checkSettingNumbers(value: unknown, path: string, depth = 0): void {
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw errors.validation(`${path}: value ${value} invalid, must be a finite number`);
     if (Math.abs(value) > Number.MAX_SAFE_INTEGER) {
