@@ -6,6 +6,7 @@ export type { SyncOptions } from './sync/sync-spec.js';
 export { storageReport, requestPersistence } from './page/storage-quota.js';
 export type { StorageReport } from './page/storage-quota.js';
 export { IdbStorage } from './storage/idb-storage.js';
-export type { ChangeEvent, Role } from './protocol.js';
+// db.onTiming(listener) -> unsubscribe; listener(CallTiming { method, collection, workerMs, roundTripMs })
+export type { CallTiming, ChangeEvent, Role } from './protocol.js';
 export { SextantError, VectorDbError, ERROR_CATALOGUE } from '@sextant/core';
 export type { SextantClient, Schemas, SerializedError, ErrorCode, SyncStatus, SyncState, Conflict, LocalChange, ConflictResolution, ConflictResolver } from '@sextant/core';

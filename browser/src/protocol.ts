@@ -10,7 +10,22 @@ import type { Conflict, ConflictResolution, LocalChange, Schemas, SerializedErro
  */
 export type ClientMethod = keyof SextantClient;
 
-export type Reply<T = unknown> = { ok: true; value: T } | { ok: false; error: SerializedError };
+export type Reply<T = unknown> = { ok: true; value: T; workerMs?: number } | { ok: false; error: SerializedError };
+
+/**
+ * How long one client call took, in milliseconds (`performance.now()` resolution, which browsers coarsen to
+ * 0.1 ms or less). `workerMs` is the engine's own time for the call, measured in the worker that ran it (the owner,
+ * for a follower tab): the engine method alone, not the trip between threads or tabs.
+ * `roundTripMs` is the page's view, from the call to its reply (page -> worker [-> owner] -> page).
+ * Invariant: `workerMs <= roundTripMs`, as the first interval lies inside the second.
+ */
+export interface CallTiming {
+  method: ClientMethod;
+  /** The collection named by the call's first argument, if any. */
+  collection: string | undefined;
+  workerMs: number;
+  roundTripMs: number;
+}
 
 /** Who serves this page's calls: its own worker (which holds the database's Web Lock) or another tab's worker. */
 export type Role = 'owner' | 'follower';

@@ -30,6 +30,39 @@ describe('openDatabase (Chromium)', () => {
     expect(await run(page, 'roundTrip', 'wire', 'vectors', 7, 384)).toEqual({ isArray: true, vectorOk: true, tagsOk: true });
   });
 
+  it("reports each call's engine time in the worker beside its round trip, without changing results", async () => {
+    type Timed = {
+      timings: Array<{ method: string; collection: string | undefined; workerMs: number; roundTripMs: number }>;
+      seenBeforeResolve: number;
+      sameResult: boolean;
+      hits: number;
+    };
+    // 1. The owner tab, whose worker runs the engine; 2. a follower tab, whose calls the owner's worker times.
+    const context = await harness.browser.newContext();
+    const owner = await harness.newPage(context);
+    await run(owner, 'createAndFill', 'timing', 'docs', 3000, 128);
+    const follower = await harness.newPage(context);
+    expect(await run(follower, 'role', 'timing')).toBe('follower');
+    for (const page of [owner, follower]) {
+      const out = await run<Timed>(page, 'timedSearch', 'timing', 'docs', 7, 128);
+      expect(out.hits).toBe(10);
+      expect(out.sameResult).toBe(true);
+      expect(out.seenBeforeResolve).toBe(1);
+      // Two calls made while subscribed, none after the unsubscribe.
+      expect(out.timings.map((t) => [t.method, t.collection])).toEqual([
+        ['query', 'docs'],
+        ['count', 'docs'],
+      ]);
+      // The query scans 3000 vectors: measurable. A count may fall under the clock's resolution, so only >= 0.
+      expect(out.timings[0]!.workerMs).toBeGreaterThan(0);
+      for (const t of out.timings) {
+        expect(t.workerMs).toBeGreaterThanOrEqual(0);
+        expect(t.roundTripMs).toBeGreaterThanOrEqual(t.workerMs);
+      }
+    }
+    await context.close();
+  });
+
   it('rejects with SextantError carrying Qdrant status and code', async () => {
     const page = await harness.newPage();
     const out = await run<Record<string, any>>(page, 'errorsFromWorker', 'errors');

@@ -1,6 +1,6 @@
 import { proxy, releaseProxy, transfer, wrap, type Remote } from 'comlink';
 import { SextantError, type SextantClient } from '@sextant/core';
-import type { ChangeEvent, Role, WorkerApi } from '../protocol.js';
+import type { CallTiming, ChangeEvent, Role, WorkerApi } from '../protocol.js';
 import { CLIENT_METHODS } from '../client-methods.js';
 import { fromReply, pack, unpack } from '../wire.js';
 import { spawnWorker } from './spawn-worker.js';
@@ -29,6 +29,12 @@ export type BrowserDatabase = SextantClient & {
   flush(): Promise<void>;
   /** Calls `listener` after every write to this database from any tab of the origin; returns the unsubscribe. */
   onChange(listener: (event: ChangeEvent) => void): () => void;
+  /**
+   * Calls `listener` with the timing of every client method this page calls (see `CallTiming`: the engine's time
+   * in the worker and the round trip), just before that call's promise resolves; failed calls report none.
+   * Returns the unsubscribe. Timings are beside the results, never in them: values equal the embedded client's.
+   */
+  onTiming(listener: (timing: CallTiming) => void): () => void;
   /** Usage and quota of the origin's storage. */
   storage(): Promise<StorageReport>;
   /** Asks the browser to keep the data under storage pressure; resolves to whether it will. */
@@ -83,11 +89,32 @@ function createBrowserDatabase(name: string, api: Remote<WorkerApi>, worker: Wor
   };
   const syncs = new PageSync(api, ensureOpen);
 
+  const timingListeners = new Set<(timing: CallTiming) => void>();
+
   const call = async (method: (typeof CLIENT_METHODS)[number], args: unknown[]): Promise<unknown> => {
     ensureOpen();
+    const started = performance.now();
     const packed = pack(args);
     const reply = await api.call(method, transfer(packed.value as unknown[], packed.transfer));
-    return unpack(fromReply(reply));
+    const value = unpack(fromReply(reply));
+    if (reply.ok && timingListeners.size > 0) {
+      const workerMs = typeof reply.workerMs === 'number' ? reply.workerMs : Number.NaN;
+      const timing: CallTiming = {
+        method,
+        collection: typeof args[0] === 'string' ? args[0] : undefined,
+        workerMs,
+        // Includes packing, two thread hops (four for a follower) and unpacking around the worker's interval.
+        roundTripMs: performance.now() - started,
+      };
+      for (const listener of timingListeners) {
+        try {
+          listener(timing);
+        } catch {
+          // A failing timing listener must not fail the call it observes.
+        }
+      }
+    }
+    return value;
   };
 
   const database: Record<string, unknown> = {
@@ -109,6 +136,10 @@ function createBrowserDatabase(name: string, api: Remote<WorkerApi>, worker: Wor
       }
       return () => listeners.delete(listener);
     },
+    onTiming(listener: (timing: CallTiming) => void) {
+      timingListeners.add(listener);
+      return () => timingListeners.delete(listener);
+    },
     storage: () => storageReport(),
     requestPersistence: () => requestPersistence(),
     sync: (collection: string, options: SyncOptions) => syncs.start(collection, options),
@@ -119,6 +150,7 @@ function createBrowserDatabase(name: string, api: Remote<WorkerApi>, worker: Wor
         } finally {
           syncs.close();
           listeners.clear();
+          timingListeners.clear();
           api[releaseProxy]();
           worker.terminate();
         }

@@ -99,13 +99,18 @@ export class EngineHost {
   }
 
   /** Runs one client call here (owner) or at the owner (follower). Rejects with SextantError. */
-  invoke(method: HostMethod, args: unknown[]): Promise<unknown> {
+  async invoke(method: HostMethod, args: unknown[]): Promise<unknown> {
+    return (await this.invokeTimed(method, args)).value;
+  }
+
+  /** As `invoke`, with the engine's own time for the call, measured where it ran (see `CallTiming`). */
+  invokeTimed(method: HostMethod, args: unknown[]): Promise<Served> {
     if (this.closing) return Promise.reject(closedError());
     if (method === 'sync') return this.syncCommand(args[0]);
     return this.forward(method, args);
   }
 
-  private forward(method: HostMethod, args: unknown[]): Promise<unknown> {
+  private forward(method: HostMethod, args: unknown[]): Promise<Served> {
     if (this.currentRole === 'owner') return this.serve(method, args);
     return new Promise((resolve, reject) => {
       const id = this.nextCallId++;
@@ -124,12 +129,12 @@ export class EngineHost {
   }
 
   /** Validates a sync command (a worker message) and runs it at the owner, remembering this tab's handles. */
-  private async syncCommand(raw: unknown): Promise<unknown> {
+  private async syncCommand(raw: unknown): Promise<Served> {
     const command = checkSyncCommand(raw);
-    const value = await this.forward('sync', [command]);
+    const served = await this.forward('sync', [command]);
     if (command.op === 'start') this.syncStarts.set(command.handle, command);
     if (command.op === 'stop') this.syncStarts.delete(command.handle);
-    return value;
+    return served;
   }
 
   /** After an ownership change: this tab's handles, registered again at the new owner. */
@@ -207,20 +212,27 @@ export class EngineHost {
     this.markReady?.();
   }
 
-  private serve(method: HostMethod, args: unknown[]): Promise<unknown> {
+  private serve(method: HostMethod, args: unknown[]): Promise<Served> {
     const engine = this.engine;
     if (!engine) return Promise.reject(closedError());
-    const run = (async () => {
-      if (method === 'flush') return engine.flush();
+    const run = (async (): Promise<Served> => {
+      const started = performance.now();
+      if (method === 'flush') {
+        await engine.flush();
+        return { value: undefined, workerMs: performance.now() - started };
+      }
       if (method === 'sync') {
         if (this.syncHost === undefined) throw new SextantError('bad_request', 'Bad request: this database engine cannot sync.');
         // Forwarded commands come from another worker: check them here too.
-        return this.syncHost.run(checkSyncCommand(args[0]));
+        const value = await this.syncHost.run(checkSyncCommand(args[0]));
+        return { value, workerMs: performance.now() - started };
       }
       const fn = engine[method] as (...a: unknown[]) => Promise<unknown>;
       const value = await fn.apply(engine, args);
+      // Taken before the change fan-out: listeners are the pages' business, not the engine's time.
+      const workerMs = performance.now() - started;
       if (WRITE_METHODS.has(method)) this.announceChange({ collection: collectionOf(args), method });
-      return value;
+      return { value, workerMs };
     })();
     this.serving.add(run);
     void run.finally(() => this.serving.delete(run)).catch(() => undefined);
@@ -250,7 +262,10 @@ export class EngineHost {
         // A closing owner stays silent: the caller resends to the next owner once it announces itself.
         if (message.to !== this.id || this.currentRole !== 'owner' || this.closing) return;
         const { from, id, method, args } = message;
-        void toReply(() => this.serve(method, args)).then((reply) => this.post({ type: 'reply', from: this.id, to: from, id, reply }));
+        void toReply(() => this.serve(method, args)).then((served) => {
+          const reply: Reply = served.ok ? { ok: true, value: served.value.value, workerMs: served.value.workerMs } : served;
+          this.post({ type: 'reply', from: this.id, to: from, id, reply });
+        });
         return;
       }
       case 'reply': {
@@ -328,16 +343,23 @@ function failedStatus(error: unknown): SyncStatus {
   return { state: 'error', checkpoint: null, pending: 0, conflicts: 0, lastSyncedAt: null, error: message };
 }
 
+/** A call's value and the engine's time for it, in ms, measured by the worker that ran it (the owner). */
+export interface Served {
+  value: unknown;
+  workerMs: number;
+}
+
 interface PendingCall {
   method: HostMethod;
   args: unknown[];
-  resolve: (value: unknown) => void;
+  resolve: (served: Served) => void;
   reject: (error: unknown) => void;
   sentTo: string | undefined;
 }
 
 function settle(call: PendingCall, reply: Reply): void {
-  if (reply.ok) call.resolve(reply.value);
+  // An owner of an older SDK version sends no time: NaN says "unknown" rather than a made-up 0.
+  if (reply.ok) call.resolve({ value: reply.value, workerMs: typeof reply.workerMs === 'number' ? reply.workerMs : Number.NaN });
   else call.reject(deserializeError(reply.error));
 }
 

@@ -29,14 +29,18 @@ export function createWorkerApi(createEngine: EngineFactory): WorkerApi {
         return { role: host.role() };
       });
     },
-    call(method: ClientMethod, args: unknown[]): Promise<Reply> {
-      return reply(async () => {
+    async call(method: ClientMethod, args: unknown[]): Promise<Reply> {
+      const result = await toReply(async () => {
         if (!isClientMethod(method)) {
           throw new SextantError('bad_request', `Bad request: \`${String(method)}\` is not a method of the Sextant client.`);
         }
         if (!Array.isArray(args)) throw new SextantError('bad_request', 'Bad request: the arguments must be a list.');
-        return host.invoke(method, unpack(args) as unknown[]);
+        return host.invokeTimed(method, unpack(args) as unknown[]);
       });
+      if (!result.ok) return result;
+      // The engine's time rides beside the value, so the value stays exactly what the engine returned.
+      const packed = pack(result.value.value);
+      return transfer({ ok: true, value: packed.value, workerMs: result.value.workerMs }, packed.transfer);
     },
     flush(): Promise<Reply> {
       return reply(async () => {

@@ -226,3 +226,22 @@ export async function openWithBadWorker() {
     return errorFields(e);
   }
 }
+
+/**
+ * Queries with a timing listener and again without one: returns the timings the listener saw (one per call it
+ * observed) and whether both results are equal, since timings must never change a method's value.
+ */
+export async function timedSearch(name: string, collection: string, seed: number, dim: number) {
+  const client = await db(name);
+  // Exact: a full scan gives the engine measurable work even where the browser coarsens performance.now().
+  const request = { query: vector(seed, dim), limit: 10, with_payload: true, params: { exact: true } };
+  const timings: Array<{ method: string; collection: string | undefined; workerMs: number; roundTripMs: number }> = [];
+  const unsubscribe = client.onTiming((timing) => timings.push(timing));
+  const timed = await client.query(collection, request);
+  // Seen by the time the call resolves, as the demo relies on.
+  const seenBeforeResolve = timings.length;
+  await client.count(collection, { exact: true });
+  unsubscribe();
+  const plain = await client.query(collection, request);
+  return { timings, seenBeforeResolve, sameResult: JSON.stringify(timed) === JSON.stringify(plain), hits: timed.points.length };
+}
