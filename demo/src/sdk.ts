@@ -1,4 +1,5 @@
 import type { SextantClient } from '@sextant/core';
+import type { DemoCallTiming } from './ui/call-timing.js';
 
 /**
  * The part of the browser SDK the demo uses; the SDK itself is served by the Sextant server at /sdk/sextant.js.
@@ -10,6 +11,8 @@ export type DemoDatabase = SextantClient & {
   sync?(collection: string, options: { url: string; live?: boolean }): Promise<DemoSyncHandle>;
   /** Called after every write to the database from any tab of the origin; returns the unsubscribe. */
   onChange?(listener: (event: unknown) => void): () => void;
+  /** Called with each call's engine time in the worker and round trip, just before the call resolves. */
+  onTiming?(listener: (timing: DemoCallTiming) => void): () => void;
   /** Whether this tab's worker runs the engine or forwards to the tab that does. */
   role?(): Promise<string>;
 };

@@ -1,8 +1,9 @@
-import type { SextantClient } from '@sextant/core';
+import type { DemoDatabase } from '../sdk.js';
 import type { SentenceEmbedder } from '../embed/sentence-embedder.js';
 import { byId, h } from './dom.js';
 import { buildFilter, parseYear, type FilterState } from './filters.js';
 import { resultCard, type ResultActions } from './results.js';
+import { LastTimings, timingLabel } from './call-timing.js';
 
 const LIMIT = 10;
 
@@ -23,9 +24,10 @@ export class SearchView {
   private readonly list = byId<HTMLOListElement>('results');
   private readonly stats = byId('search-stats');
   private readonly understood = byId('understood');
+  private readonly timings = new LastTimings();
 
   constructor(
-    private readonly db: SextantClient,
+    private readonly db: DemoDatabase,
     private readonly collection: string,
     private readonly embedder: SentenceEmbedder,
     categories: readonly string[],
@@ -37,6 +39,8 @@ export class SearchView {
     this.yearTo.placeholder = String(years.max);
     for (const el of [this.input, this.yearFrom, this.yearTo]) el.addEventListener('input', () => this.refresh());
     for (const el of [this.category, this.onlyMine]) el.addEventListener('change', () => this.refresh());
+    // For the page's whole life: the view lives as long as the database.
+    db.onTiming?.((timing) => this.timings.record(timing));
   }
 
   filterState(): FilterState {
@@ -95,24 +99,24 @@ export class SearchView {
         limit: LIMIT,
         with_payload: true,
       });
-      this.render(points, performance.now() - started, filter !== undefined, 'nearest');
+      const time = timingLabel('search', this.timings.take('query'), performance.now() - started);
+      this.render(points, time, filter !== undefined, 'nearest');
     } else if (!text.trim()) {
       // No query yet: list what the filter selects, so filters can be tried on their own.
       const { points } = await this.db.scroll(this.collection, { filter, limit: LIMIT, with_payload: true });
-      this.render(points, performance.now() - started, filter !== undefined, 'listed');
+      const time = timingLabel('list', this.timings.take('scroll'), performance.now() - started);
+      this.render(points, time, filter !== undefined, 'listed');
     } else {
       this.list.replaceChildren();
       this.stats.textContent = 'No word of the query is in the embedder\u2019s vocabulary.';
     }
   }
 
-  private render(points: Parameters<typeof resultCard>[0][], ms: number, filtered: boolean, how: string): void {
+  private render(points: Parameters<typeof resultCard>[0][], time: string, filtered: boolean, how: string): void {
     this.stats.classList.remove('error');
     this.list.replaceChildren(...points.map((p) => resultCard(p, this.actions)));
     const what = how === 'nearest' ? `${points.length} nearest` : `${points.length} listed (type to rank by meaning)`;
-    // Measured on the page around the call: it includes the hop to the worker and back, so it is an upper bound
-    // on the time the engine itself spent.
-    this.stats.textContent = `${what}${filtered ? ', filtered' : ''} \u00b7 ${ms.toFixed(1)} ms page \u2192 worker \u2192 page`;
+    this.stats.textContent = `${what}${filtered ? ', filtered' : ''} \u00b7 ${time}`;
   }
 
   private showUnderstood(embedded: ReturnType<SentenceEmbedder['embed']> | null): void {
