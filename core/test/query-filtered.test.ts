@@ -152,4 +152,25 @@ describe('filtered nearest search', () => {
       { seed: 909, numRuns: 150 },
     );
   });
+
+  it('a repeated filter sees every write made since its last use (cached plans go stale on change)', async () => {
+    const client = await createEmbeddedClient();
+    await client.createCollection('w', { vectors: { size: 2, distance: 'Euclid' } });
+    await client.createPayloadIndex('w', { field_name: 'k', field_schema: 'keyword', wait: true });
+    await client.upsert('w', { wait: true, points: [1, 2, 3].map((id) => ({ id, vector: [id, 0], payload: { k: id === 1 ? 'x' : 'y' } })) });
+    const filter = { must: [{ key: 'k', match: { value: 'x' } }] };
+    const byId = { must: [{ has_id: [1, 4] }] };
+    const ids = async (f: Filter) => (await client.query('w', { query: [0, 0], filter: f, limit: 10 })).points.map((p) => p.id);
+    expect(await ids(filter)).toEqual([1]);
+    expect(await ids(byId)).toEqual([1]);
+    // 1. A payload change, 2. a new point, 3. a delete: each must show on the next identical query.
+    await client.setPayload('w', { wait: true, points: [3], payload: { k: 'x' } });
+    expect(await ids(filter)).toEqual([1, 3]);
+    await client.upsert('w', { wait: true, points: [{ id: 4, vector: [0.5, 0], payload: { k: 'x' } }] });
+    expect(await ids(filter)).toEqual([4, 1, 3]);
+    expect(await ids(byId)).toEqual([4, 1]);
+    await client.delete('w', { wait: true, points: [1] });
+    expect(await ids(filter)).toEqual([4, 3]);
+    expect(await ids(byId)).toEqual([4]);
+  });
 });

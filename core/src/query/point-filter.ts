@@ -2,7 +2,7 @@ import type { Schemas } from '../client/sextant-client.js';
 import type { LocalSegment } from '../collection/local-segment.js';
 import type { CardinalityEstimate } from '../filter/point-access.js';
 import { compileFilter, parseFilter } from '../filter/index.js';
-import { planFilterLazy } from '../filter/plan-filter.js';
+import { type FilterPlan, planFilterLazy } from '../filter/plan-filter.js';
 
 /** A filter bound to one segment: the predicate, and the planner's view of how many points it matches. */
 export interface BoundFilter {
@@ -29,8 +29,8 @@ export function bindFilter(segment: LocalSegment, raw: Schemas['Filter'] | null 
   if (raw === undefined || raw === null) return undefined;
   const filter = parseFilter(raw);
   const matches = compileFilter(filter, segment, segment.indexes);
-  const plan = planFilterLazy(filter, segment, segment.indexes, segment.ids.liveCount);
   const capacity = segment.ids.capacity;
+  const plan = cachedPlan(segment, raw, () => planFilterLazy(filter, segment, segment.indexes, segment.ids.liveCount));
   return {
     matches,
     estimate: plan.estimate,
@@ -54,4 +54,29 @@ export function matchingIds(segment: LocalSegment, filter: BoundFilter | undefin
   }
   for (let id = 0; id < ids.capacity; id++) if (ids.isLive(id) && (filter === undefined || filter.matches(id))) out.push(id);
   return out;
+}
+
+/**
+ * Plans of recent filters per segment, so a filter an app repeats (a tenant, a category) reuses its candidate list
+ * and byte set instead of rebuilding them per query (at 50% of 100k points that rebuild costs as much as the walk).
+ *
+ * Invariant: a plan depends only on the payload indexes (every change bumps `indexes.version`) and on the id
+ * tracker through `has_id` and the live count (an insert grows `capacity`, a delete lowers `liveCount`; ids are
+ * reused only by compaction, which builds a new segment and so a new index set). All three are in the key.
+ */
+const planCache = new WeakMap<object, { key: string; entries: Map<string, FilterPlan> }>();
+const PLAN_CACHE_SIZE = 8;
+
+function cachedPlan(segment: LocalSegment, raw: Schemas['Filter'], plan: () => FilterPlan): FilterPlan {
+  const state = `${segment.indexes.version}:${segment.ids.capacity}:${segment.ids.liveCount}`;
+  let cache = planCache.get(segment.indexes);
+  if (cache === undefined || cache.key !== state) planCache.set(segment.indexes, (cache = { key: state, entries: new Map() }));
+  const text = JSON.stringify(raw);
+  let hit = cache.entries.get(text);
+  if (hit === undefined) {
+    hit = plan();
+    if (cache.entries.size >= PLAN_CACHE_SIZE) cache.entries.delete(cache.entries.keys().next().value!);
+    cache.entries.set(text, hit);
+  }
+  return hit;
 }

@@ -62,7 +62,8 @@ export interface AcceptFn {
  * With `accept.twoHop`, a rejected neighbour is neither ranked nor queued: the walk looks straight through it at
  * its own neighbours and ranks the accepted ones (ACORN-1's two-hop expansion). The walk then expands only
  * accepted nodes, so its cost follows the accepted set instead of everything nearer than the ef-th match, which at
- * 10% selectivity is ten times more nodes. It needs a filter cheap enough to test ~M0^2 ids per expansion.
+ * 10% selectivity is ten times more nodes. Each expansion ranks at most M0 ids, as an unfiltered one would. It
+ * needs a filter cheap enough to test up to ~M0^2 ids per expansion.
  *
  * Per expanded node, the unvisited live neighbours are gathered first and ranked in one batch (one SIMD call
  * over rows the CPU can fetch in parallel), then fed to the heaps in link order, as the pairwise loop would.
@@ -109,25 +110,41 @@ export function searchLayer(
     const base = level === 0 ? c * stride0 : (level - 1) * strideU;
     const count = links[base]!;
     let n = 0;
-    for (let j = 1; j <= count; j++) {
-      const nb = links[base + j]!;
-      if (visited[nb] === gen) continue;
-      visited[nb] = gen;
-      if (levels[nb]! < level) continue;
-      if (!twoHop || accept(nb)) {
-        ids[n++] = nb;
-        continue;
+    if (!twoHop) {
+      for (let j = 1; j <= count; j++) {
+        const nb = links[base + j]!;
+        if (visited[nb] === gen) continue;
+        visited[nb] = gen;
+        if (levels[nb]! >= level) ids[n++] = nb;
       }
-      // Rejected: route through it. Its rejected neighbours stay unvisited, so other paths may still bridge them.
-      const links2 = level === 0 ? links0 : g.upper[nb]!;
-      const base2 = level === 0 ? nb * stride0 : (level - 1) * strideU;
-      const count2 = links2[base2]!;
-      if (n + count2 > ids.length) continue; // batch full (only with a very large M): this bridge is skipped
-      for (let i = 1; i <= count2; i++) {
-        const nb2 = links2[base2 + i]!;
-        if (visited[nb2] === gen || levels[nb2]! < level || !accept(nb2)) continue;
-        visited[nb2] = gen;
-        ids[n++] = nb2;
+    } else {
+      // 1. Accepted neighbours first; rejected ones are parked at the far end of the batch as bridges.
+      let bridges = 0;
+      for (let j = 1; j <= count; j++) {
+        const nb = links[base + j]!;
+        if (visited[nb] === gen || levels[nb]! < level) continue;
+        if (accept(nb)) {
+          visited[nb] = gen;
+          ids[n++] = nb;
+        } else ids[ids.length - 1 - bridges++] = nb;
+      }
+      // 2. Through the bridges, until the batch holds as many ids as an unfiltered expansion would (M0, or M up
+      //    top): at 50% the first hop nearly fills it, at 10% the second hop does. A bridge left unused stays
+      //    unvisited, so a later expansion may still cross it.
+      const budget = level === 0 ? stride0 - 1 : strideU - 1;
+      for (let b = 0; b < bridges && n < budget; b++) {
+        const nb = ids[ids.length - 1 - b]!;
+        if (visited[nb] === gen) continue;
+        visited[nb] = gen;
+        const links2 = level === 0 ? links0 : g.upper[nb]!;
+        const base2 = level === 0 ? nb * stride0 : (level - 1) * strideU;
+        const count2 = links2[base2]!;
+        for (let i = 1; i <= count2 && n < budget; i++) {
+          const nb2 = links2[base2 + i]!;
+          if (visited[nb2] === gen || levels[nb2]! < level || !accept(nb2)) continue;
+          visited[nb2] = gen;
+          ids[n++] = nb2;
+        }
       }
     }
     if (n === 0) continue;

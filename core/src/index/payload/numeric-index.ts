@@ -68,6 +68,11 @@ export class NumericIndex {
     return [start, Math.max(start, end)];
   }
 
+  /** A zero-copy view of the ids at positions [start, end); valid until the next insert or remove. */
+  idsView(start: number, end: number): Uint32Array {
+    return this.ids.subarray(start, end);
+  }
+
   /** Ids at positions [start, end), unsorted and possibly repeated. */
   idsIn(start: number, end: number): Uint32Array {
     return this.ids.slice(start, end);

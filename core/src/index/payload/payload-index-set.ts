@@ -18,6 +18,8 @@ const SCHEMA_TYPES: readonly SchemaType[] = ['keyword', 'integer', 'float', 'geo
  */
 export class PayloadIndexSet {
   private readonly byKey = new Map<string, FieldIndex>();
+  /** Bumped by every change to any index (create, drop, update): plans cached against an older value are stale. */
+  version = 0;
 
   create(field: string, schema: Schemas['PayloadFieldSchema'], access: PointAccess): void {
     const type = schemaType(schema);
@@ -28,9 +30,11 @@ export class PayloadIndexSet {
       if (access.isLive(id)) index.apply(id, access.payload(id) as Record<string, unknown> | undefined, 1);
     }
     this.byKey.set(key, index);
+    this.version++;
   }
 
   drop(field: string): boolean {
+    this.version++;
     return this.byKey.delete(canonicalKey(field));
   }
 
@@ -56,6 +60,7 @@ export class PayloadIndexSet {
 
   /** `_access` is accepted for callers that pass it; indexes need only the two payloads. */
   update(id: number, before: Payload | undefined, after: Payload | undefined, _access?: PointAccess): void {
+    this.version++;
     for (const index of this.byKey.values()) {
       index.apply(id, before as Record<string, unknown> | undefined, -1);
       index.apply(id, after as Record<string, unknown> | undefined, 1);
