@@ -3,6 +3,7 @@ import { Collections } from '@sextant/proto';
 import { status as Status } from '@grpc/grpc-js';
 import { aliasActionFromProto, collectionInfoToProto, createCollectionFromProto, updateCollectionFromProto } from './convert/collections.js';
 import { optNumber } from './convert/json-value.js';
+import { readableCollections } from '../security/access.js';
 import { GrpcStatusError } from './status.js';
 import type { Handlers } from './unary.js';
 
@@ -22,9 +23,11 @@ export function collectionsHandlers(client: SextantClient): Handlers<(typeof Col
   };
   return {
     get: async (request) => ({ result: collectionInfoToProto(await client.getCollection(request.collectionName)) }),
-    list: async () => {
+    // A collection-scoped key sees only its collections in both lists, as over REST.
+    list: async (_request, context) => {
       const { collections } = await client.getCollections();
-      return { collections: collections.map((c) => ({ name: c.name })) };
+      const readable = readableCollections(context.access);
+      return { collections: collections.filter((c) => readable?.has(c.name) ?? true).map((c) => ({ name: c.name })) };
     },
     create: async (request) => {
       const body = createCollectionFromProto(request);
@@ -48,9 +51,12 @@ export function collectionsHandlers(client: SextantClient): Handlers<(typeof Col
       const { aliases } = await client.getCollectionAliases(request.collectionName);
       return { aliases: aliases.map((a) => ({ aliasName: a.alias_name, collectionName: a.collection_name })) };
     },
-    listAliases: async () => {
+    listAliases: async (_request, context) => {
       const { aliases } = await client.getAliases();
-      return { aliases: aliases.map((a) => ({ aliasName: a.alias_name, collectionName: a.collection_name })) };
+      const readable = readableCollections(context.access);
+      return {
+        aliases: aliases.filter((a) => readable?.has(a.collection_name) ?? true).map((a) => ({ aliasName: a.alias_name, collectionName: a.collection_name })),
+      };
     },
     collectionClusterInfo: async (request) => {
       const info = await client.getCollection(request.collectionName);

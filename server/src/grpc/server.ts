@@ -4,7 +4,8 @@ import { Collections, Points, Qdrant, Snapshots, StorageRead, health } from '@se
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { SnapshotService } from '../rest/snapshots/snapshot-service.js';
 import { DirectorySnapshotStore, MemorySnapshotStore } from '../rest/snapshots/snapshot-store.js';
-import type { ApiKeys } from './auth.js';
+import type { ApiKeys, ValueExistsCheck } from './auth.js';
+import { InFlightLimit } from './back-pressure.js';
 import { collectionsHandlers, collectionsReadOnly } from './collections-service.js';
 import { boundHttp2Servers, gzipResponses } from './gzip-responses.js';
 import { healthHandlers, qdrantHandlers } from './health-service.js';
@@ -29,6 +30,8 @@ export interface GrpcServerOptions extends ApiKeys {
   maxMessageBytes?: number;
   /** TLS (`ServerCredentials.createSsl`); default plaintext. */
   credentials?: ServerCredentials;
+  /** Calls worked on at once before new ones get RESOURCE_EXHAUSTED (back-pressure.ts); default 512. */
+  maxInFlight?: number | undefined;
 }
 
 export interface RunningGrpcServer {
@@ -43,7 +46,12 @@ export interface RunningGrpcServer {
  * clients that list gzip in `grpc-accept-encoding`, which grpc-js cannot do alone (see gzip-responses.ts).
  */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
-  const keys: ApiKeys = { apiKey: options.apiKey, readOnlyApiKey: options.readOnlyApiKey };
+  const keys: ApiKeys = { apiKey: options.apiKey, readOnlyApiKey: options.readOnlyApiKey, jwtRbac: options.jwtRbac };
+  const limit = new InFlightLimit(options.maxInFlight);
+  // A JWT's `value_exists` claim holds while a point with those payload values exists (checked per call, as REST).
+  const valueExists: ValueExistsCheck = async (collection, filter) =>
+    (await options.client.scroll(collection, { filter, limit: 1, with_payload: false, with_vector: false })).points.length > 0;
+  const guarded = (readOnly: ReadonlySet<string>) => ({ keys, readOnly, valueExists, limit });
   const maxBytes = options.maxMessageBytes ?? 64 * 1024 * 1024;
   const gzip = gzipResponses();
   const server = new Server({
@@ -68,9 +76,9 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
       open: always,
     }),
   );
-  server.addService(serviceDefinition(Collections), implement(Collections, collectionsHandlers(options.client), { keys, readOnly: collectionsReadOnly }));
-  server.addService(serviceDefinition(Points), implement(Points, pointsHandlers(options.client), { keys, readOnly: pointsReadOnly }));
-  server.addService(serviceDefinition(Snapshots), implement(Snapshots, snapshotsHandlers(snapshots), { keys, readOnly: snapshotsReadOnly }));
+  server.addService(serviceDefinition(Collections), implement(Collections, collectionsHandlers(options.client), guarded(collectionsReadOnly)));
+  server.addService(serviceDefinition(Points), implement(Points, pointsHandlers(options.client), guarded(pointsReadOnly)));
+  server.addService(serviceDefinition(Snapshots), implement(Snapshots, snapshotsHandlers(snapshots), guarded(snapshotsReadOnly)));
   server.addService(
     serviceDefinition(StorageRead),
     unimplementedService(StorageRead, 'StorageRead is internal to Qdrant (raw shard files); Sextant stores data differently'),
