@@ -97,7 +97,8 @@ export function implement<M extends GenServiceMethods>(
         controller?.abort();
       });
       void (async () => {
-        if (!open) context.access = await authenticateCall(options.keys, call.metadata, options.valueExists);
+        // No keys: every call has full access, without an await per call on the hot path.
+        if (!open && secured) context.access = await authenticateCall(options.keys, call.metadata, options.valueExists);
         const request = call.request;
         if (request instanceof UndecodableRequest) {
           throw new GrpcStatusError(Status.INVALID_ARGUMENT, `Malformed ${method.input.typeName}: ${request.reason}`);
