@@ -62,7 +62,7 @@ export interface AcceptFn {
  * With `accept.twoHop`, a rejected neighbour is neither ranked nor queued: the walk looks straight through it at
  * its own neighbours and ranks the accepted ones (ACORN-1's two-hop expansion). The walk then expands only
  * accepted nodes, so its cost follows the accepted set instead of everything nearer than the ef-th match, which at
- * 10% selectivity is ten times more nodes. Each expansion ranks at most M0 ids, as an unfiltered one would. It
+ * 10% selectivity is ten times more nodes. Each expansion ranks at most M0 / 2 ids plus its accepted neighbours. It
  * needs a filter cheap enough to test up to ~M0^2 ids per expansion.
  *
  * Per expanded node, the unvisited live neighbours are gathered first and ranked in one batch (one SIMD call
@@ -128,10 +128,11 @@ export function searchLayer(
           ids[n++] = nb;
         } else ids[ids.length - 1 - bridges++] = nb;
       }
-      // 2. Through the bridges, until the batch holds as many ids as an unfiltered expansion would (M0, or M up
-      //    top): at 50% the first hop nearly fills it, at 10% the second hop does. A bridge left unused stays
+      // 2. Through the bridges, until the batch holds half the ids an unfiltered expansion ranks (M0 / 2, or
+      //    M / 2 up top): at 50% the first hop fills it, at 10% the second hop does. Half, not all: measured on
+      //    100k x 128 at 10%, ~15% more queries/s for recall 0.983 instead of 0.989. A bridge left unused stays
       //    unvisited, so a later expansion may still cross it.
-      const budget = level === 0 ? stride0 - 1 : strideU - 1;
+      const budget = (level === 0 ? stride0 - 1 : strideU - 1) >> 1;
       for (let b = 0; b < bridges && n < budget; b++) {
         const nb = ids[ids.length - 1 - b]!;
         if (visited[nb] === gen) continue;
