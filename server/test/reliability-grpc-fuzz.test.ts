@@ -149,6 +149,18 @@ describe('hostile gRPC input', () => {
       });
       expect(create.statusCode).toBe(422);
       expect((await client.collectionExists('too_big')).exists).toBe(false);
+      // The same holds for the settings of a payload index and of a named vector added later.
+      const index = await app.inject({
+        method: 'PUT',
+        url: `/collections/${SCRATCH}/index?wait=true`,
+        payload: '{"field_name":"huge_text","field_schema":{"type":"text","max_token_len":18446744073709551615}}',
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(index.statusCode).toBe(422);
+      expect(index.json().status.error).toMatch(/field_schema\.max_token_len/);
+      await expect(
+        client.createVectorName(SCRATCH, 'huge', { size: 4, distance: 'Dot', hnsw_config: { m: 2 ** 64 } } as never),
+      ).rejects.toMatchObject({ status: 422 });
       // Free-form metadata is user JSON, not a setting: large numbers there are kept as JSON keeps them.
       const meta = await app.inject({ method: 'PATCH', url: `/collections/${SCRATCH}`, payload: { metadata: { big: 2 ** 60 } } });
       expect(meta.statusCode).toBe(200);

@@ -5,7 +5,7 @@ import { errors } from './errors.js';
 import { MemoryStorage } from '../storage/memory-storage.js';
 import { Engine, type EngineOptions } from '../collection/engine.js';
 import type { Collection } from '../collection/collection.js';
-import { buildCollectionConfig } from '../collection/config.js';
+import { buildCollectionConfig, checkSettingNumbers } from '../collection/config.js';
 import { OpBuilder } from '../collection/point-ops.js';
 import { createVectorOp, deleteVectorOp } from '../collection/vector-names.js';
 import { checkPayloadIndexCount, checkPointWrites, checkRead, checkWrite, checkWriteFilter } from '../collection/strict-mode.js';
@@ -169,6 +169,7 @@ export class EmbeddedClient implements SextantClient {
     args?: { wait?: boolean; ordering?: Schemas['WriteOrdering']; timeout?: number },
   ): Promise<Schemas['UpdateResult']> {
     const c = this.engine.resolve(name);
+    checkSettingNumbers(config, 'config');
     const [result] = await c.write(() => [createVectorOp(c.config, vectorName, config)], args?.wait ?? true);
     return result!;
   }

@@ -2,6 +2,7 @@ import { SextantError, errors } from './errors.js';
 import type { Schemas } from './sextant-client.js';
 import { PayloadIndexSet } from '../index/payload/payload-index-set.js';
 import { unsupportedStopwordLanguages } from '../index/payload/stopwords.js';
+import { checkSettingNumbers } from '../collection/config.js';
 import type { PointAccess } from '../filter/point-access.js';
 
 const NO_POINTS: PointAccess = {
@@ -32,6 +33,8 @@ export function checkCollectionName(name: unknown): asserts name is string {
 export function checkIndexRequest(field: unknown, schema: unknown): asserts field is string {
   if (typeof field !== 'string' || field === '') throw errors.validation('field_name: expected a payload key');
   if (schema === undefined || schema === null) throw errors.validation('field_schema: required');
+  // A setting that JSON cannot carry exactly would be stored rounded and then fail to serialize on every read.
+  checkSettingNumbers(schema, 'field_schema');
   // Checked here, not in the index: an index already logged with such a setting must still open.
   const missing = unsupportedStopwordLanguages((schema as { stopwords?: unknown }).stopwords);
   if (missing.length > 0) {
