@@ -71,6 +71,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         port: config.grpcPort,
         snapshotsDir: config.snapshotsPath,
         credentials: config.tls ? grpcCredentials(config.tls) : undefined,
+        jwtRbac: config.jwtRbac,
+        maxInFlight: config.maxInFlight,
         ...keys,
       }).catch((error: Error) => {
         // grpc-js reports a taken port as a plain Error; give it the errno code REST's listen error carries, so the
