@@ -32,7 +32,11 @@ export interface NearestResult {
  *   vectors) -> exact scan;
  * - with a filter, the planner's cardinality estimate decides: a match set whose upper bound fits under the
  *   threshold is scored exactly (only the candidates, when payload indexes give them); a lower bound above it walks
- *   the graph with the filter as `accept`; in between, the expected count decides.
+ *   the graph with the filter as `accept`; in between, the expected count decides (see `useExact` for where the
+ *   threshold departs from Qdrant's).
+ * The estimate costs no id list: the sorted candidates are built only for an exact scan. When payload indexes
+ * answer the whole filter (`filter.exact`), `accept` is a byte look-up rather than a payload evaluation, and the
+ * walk may look through rejected nodes two hops at a time (`canWalkTwoHop`).
  */
 export function searchNearest(segment: LocalSegment, s: NearestSearch): NearestResult {
   const { filter } = s;
