@@ -1,34 +1,23 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { QdrantClient as GrpcClient } from '@qdrant/js-client-grpc';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCommand, UsageError } from '../src/cli.js';
-import { bundleForNode } from './support/bundle.js';
+import { installCli } from './support/installed-cli.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 let work: string;
 let bin: string;
+let dispose: () => Promise<void>;
 
-/**
- * The CLI as an installed package runs it: one bundled module three folders below a package folder (as deep as
- * dist/rest/spec/, which finds the API description in src/ by a relative path), with package.json and node_modules.
- */
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'sextant-cli-'));
-  const pkg = join(work, 'pkg');
-  await mkdir(join(pkg, 'dist', 'rest', 'spec'), { recursive: true });
-  await symlink(join(root, 'node_modules'), join(work, 'node_modules'), 'dir');
-  await symlink(join(root, 'server', 'src'), join(pkg, 'src'), 'dir');
-  await copyFile(join(root, 'server', 'package.json'), join(pkg, 'package.json'));
-  bin = join(pkg, 'dist', 'rest', 'spec', 'sextant.mjs');
-  await copyFile(await bundleForNode(join(root, 'server', 'src', 'main.ts')), bin);
+  ({ work, bin, dispose } = await installCli('sextant-cli-'));
 }, 60_000);
 afterAll(async () => {
-  await rm(work, { recursive: true, force: true });
+  await dispose();
 });
 
 interface Run {

@@ -1,0 +1,83 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { QdrantClient } from '@qdrant/js-client-rest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { pointFor } from './fixtures/crash-data.js';
+import { installCli } from './support/installed-cli.js';
+
+let cli: Awaited<ReturnType<typeof installCli>>;
+beforeAll(async () => {
+  cli = await installCli('sextant-crash-server-');
+}, 60_000);
+afterAll(() => cli.dispose());
+
+/** Starts the real server on free ports over `storage`; resolves with its REST port and a SIGKILL. */
+async function startServer(storage: string): Promise<{ port: number; kill(): Promise<void> }> {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SEXTANT')));
+  const child = spawn(process.execPath, [cli.bin, 'serve', '--http-port', '0', '--no-grpc', '--host', '127.0.0.1', '--storage', storage], {
+    cwd: cli.work,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let out = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /REST https?:\/\/localhost:(\d+)/.exec(out);
+      if (match) resolve(Number(match[1]));
+    });
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.once('exit', () => reject(new Error(`server exited before listening:\n${out}`)));
+  });
+  return { port, kill: async () => void (child.kill('SIGKILL'), await exited) };
+}
+
+it('keeps every write the server acknowledged (wait=true) to several clients across repeated kill -9', async () => {
+  const storage = join(cli.work, 'storage');
+  const acknowledged: number[] = [];
+  // Kill moments spread from "right after the first write" to "after many"; four clients write all the time.
+  const delays = [5, 60, 150, 25, 300];
+  for (let round = 0; round < delays.length; round++) {
+    const server = await startServer(storage);
+    const url = `http://127.0.0.1:${server.port}`;
+    const clients = Array.from({ length: 4 }, () => new QdrantClient({ url, checkCompatibility: false }));
+    if (!(await clients[0]!.collectionExists('crash')).exists) {
+      await clients[0]!.createCollection('crash', { vectors: { size: 8, distance: 'Dot' } });
+    }
+    let next = round * 1_000_000;
+    let stop = false;
+    const writers = clients.map(async (client) => {
+      while (!stop) {
+        const batch = [pointFor(next++), pointFor(next++)];
+        try {
+          await client.upsert('crash', { wait: true, points: batch });
+          acknowledged.push(...batch.map((p) => p.id));
+        } catch {
+          return; // the server died under this request: it was never acknowledged
+        }
+      }
+    });
+    // The delay counts from the round's first acknowledged write, so every round kills mid-stream.
+    const before = acknowledged.length;
+    await expect.poll(() => acknowledged.length, { timeout: 30_000, interval: 5 }).toBeGreaterThan(before);
+    await new Promise((resolve) => setTimeout(resolve, delays[round]));
+    await server.kill();
+    stop = true;
+    await Promise.all(writers);
+
+    // Restart on the same folder: every acknowledged point is there, exactly, and nothing is half-written.
+    const check = await startServer(storage);
+    const client = new QdrantClient({ url: `http://127.0.0.1:${check.port}`, checkCompatibility: false });
+    const { points } = await client.scroll('crash', { limit: 10_000_000, with_payload: true, with_vector: true });
+    const stored = new Map(points.map((p) => [p.id as number, p]));
+    for (const id of acknowledged) expect(stored.has(id), `acknowledged point ${id}`).toBe(true);
+    for (const [id, point] of stored) {
+      const expected = pointFor(id);
+      expect(point.payload).toEqual(expected.payload);
+      expect(point.vector).toEqual(expected.vector);
+    }
+    await check.kill();
+  }
+  expect(acknowledged.length).toBeGreaterThan(50);
+}, 180_000);
