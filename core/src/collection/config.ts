@@ -10,9 +10,30 @@ type HnswConfig = Schemas['HnswConfig'];
 
 /** What the segment needs to know about one vector name. `name` is `''` for the unnamed vector. */
 export type VectorSpec =
-  | { kind: 'dense'; name: string; size: number; distance: DistanceName; hnsw: HnswConfig; indexingThresholdKb: number }
+  | {
+      kind: 'dense';
+      name: string;
+      size: number;
+      distance: DistanceName;
+      hnsw: HnswConfig;
+      indexingThresholdKb: number;
+      /** Scalar int8 quantization (the vector's own config, else the collection's); absent: none. */
+      scalar?: ScalarSpec;
+    }
   | { kind: 'multi'; name: string; size: number; distance: DistanceName; hnsw: HnswConfig }
   | { kind: 'sparse'; name: string; modifier: 'none' | 'idf' };
+
+/** What a segment needs of a `scalar` quantization config: the central fraction of values kept unclipped. */
+export interface ScalarSpec {
+  quantile: number;
+}
+
+/** The scalar spec of a quantization config (per-vector one first, as Qdrant), or undefined for none / other kinds. */
+export function scalarSpec(own: unknown, collection: unknown): ScalarSpec | undefined {
+  const q = (own ?? collection) as { scalar?: { quantile?: number | null } } | null | undefined;
+  if (q === null || q === undefined || typeof q !== 'object' || q.scalar === undefined) return undefined;
+  return { quantile: q.scalar.quantile ?? 1 };
+}
 
 /** Qdrant's defaults for a new collection (config.yaml of v1.19), echoed back by getCollection. */
 export const defaultHnsw = (): HnswConfig => ({
@@ -81,7 +102,9 @@ export function vectorSpecs(config: CollectionConfig): VectorSpec[] {
   const indexingThresholdKb = indexingThreshold(config);
   const toSpec = (name: string, p: Schemas['VectorParams']): VectorSpec => {
     const common = { name, size: p.size, distance: p.distance as DistanceName, hnsw: { ...config.hnsw_config, ...stripNulls(p.hnsw_config ?? {}) } as HnswConfig };
-    return p.multivector_config ? { kind: 'multi', ...common } : { kind: 'dense', ...common, indexingThresholdKb };
+    if (p.multivector_config) return { kind: 'multi', ...common };
+    const scalar = scalarSpec(p.quantization_config, config.quantization_config);
+    return scalar === undefined ? { kind: 'dense', ...common, indexingThresholdKb } : { kind: 'dense', ...common, indexingThresholdKb, scalar };
   };
   if (vectors !== undefined && vectors !== null) {
     if (isVectorParams(vectors)) specs.push(toSpec('', vectors));

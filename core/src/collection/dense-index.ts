@@ -1,6 +1,8 @@
 import type { DenseVectorStorage } from '../segment/vector-storage.js';
 import { HnswIndex } from '../index/hnsw/hnsw-index.js';
+import type { BatchRanker } from '../index/hnsw/batch-ranker.js';
 import { exactSearch } from '../index/hnsw/exact-search.js';
+import type { AcceptFn } from '../index/hnsw/search-layer.js';
 import type { ScoredIds } from '../index/hnsw/hnsw-index.js';
 
 /** Fixed seed: the same writes build the same graph, so tests and replays are reproducible. */
@@ -104,12 +106,13 @@ export class DenseIndex {
 
   /**
    * Graph walk plus an exact pass over the pending ids, merged best first. `accept` must reject dead ids.
+   * `ranker` (default: the float storage) ranks both, e.g. a quantized companion whose scores the caller rescores.
    */
-  search(query: Float32Array, k: number, ef: number, accept: (id: number) => boolean): ScoredIds {
-    const fromGraph = this.graph!.search(query, k, ef, accept);
+  search(query: Float32Array, k: number, ef: number, accept: AcceptFn, ranker: BatchRanker = this.storage): ScoredIds {
+    const fromGraph = this.graph!.search(query, k, ef, accept, ranker);
     if (this.pendingTotal === 0) return fromGraph;
     const flag = this.flag;
-    const fromPending = exactSearch(this.storage, query, k, (id) => flag[id] === 1 && accept(id), this.pending.subarray(this.cursor, this.length));
+    const fromPending = exactSearch(ranker, query, k, (id) => flag[id] === 1 && accept(id), this.pending.subarray(this.cursor, this.length));
     return mergeBest(fromGraph, fromPending, k, this.storage.distance === 'Cosine' || this.storage.distance === 'Dot');
   }
 }

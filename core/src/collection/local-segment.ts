@@ -3,6 +3,7 @@ import type { NamedVectors, PayloadObject, SparseValue, VectorValue } from './op
 import { IdTracker, type PointKey } from '../segment/id-tracker.js';
 import type { SegmentImage } from '../segment/segment-format.js';
 import { DenseVectorStorage, MultiVectorStorage, SparseVectorStorage } from '../segment/vector-storage.js';
+import type { ScalarQuantizedStorage } from '../segment/quantized-scalar-storage.js';
 import { HnswIndex } from '../index/hnsw/hnsw-index.js';
 import { DenseIndex } from './dense-index.js';
 import { SparseIndex } from '../index/sparse/sparse-index.js';
@@ -16,6 +17,11 @@ export interface DenseSlot {
   storage: DenseVectorStorage;
   /** The graph and the ids still waiting to join it. */
   index: DenseIndex;
+  /**
+   * The int8 companion when `spec.scalar` asks for one: derived from `storage`, built at the first search that
+   * uses it (see nearest.ts `quantizedOf`), then kept current by `setVector`. Never persisted.
+   */
+  quantized?: ScalarQuantizedStorage;
 }
 export interface MultiSlot {
   kind: 'multi';
@@ -187,6 +193,7 @@ export class LocalSegment implements PointAccess {
     if (slot === undefined) return;
     if (slot.kind === 'dense') {
       slot.storage.set(id, value as number[]);
+      slot.quantized?.set(id);
       slot.index.add(id);
     } else if (slot.kind === 'multi') {
       slot.storage.set(id, value as number[][]);

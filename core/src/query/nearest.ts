@@ -2,7 +2,9 @@ import type { DenseSlot, LocalSegment, VectorSlot } from '../collection/local-se
 import type { SparseValue } from '../collection/operations.js';
 import { exactSearch } from '../index/hnsw/exact-search.js';
 import type { AcceptFn } from '../index/hnsw/search-layer.js';
-import { higherIsBetter } from '../distance/distance.js';
+import { higherIsBetter, rankToScore } from '../distance/distance.js';
+import type { Schemas } from '../client/sextant-client.js';
+import { ScalarQuantizedStorage } from '../segment/quantized-scalar-storage.js';
 import { type BoundFilter, matchingIds } from './point-filter.js';
 import { TopK } from './top-k.js';
 
@@ -17,6 +19,8 @@ export interface NearestSearch {
   exact?: boolean;
   /** Internal ids never to return (the query's own point when querying by id). */
   exclude?: Set<number>;
+  /** The query's `params.quantization`: used only when the vector name has a quantization config. */
+  quantization?: Schemas['QuantizationSearchParams'] | null;
 }
 
 export interface NearestResult {
@@ -24,6 +28,8 @@ export interface NearestResult {
   scores: Float32Array;
   /** Which way the planner went; tests assert it. */
   path: 'exact' | 'hnsw' | 'sparse-index' | 'multi-scan';
+  /** Set when the int8 companion ranked the candidates (then rescored with floats unless `rescore: false`). */
+  quantized?: true;
 }
 
 /**
@@ -58,13 +64,77 @@ export function searchNearest(segment: LocalSegment, s: NearestSearch): NearestR
   const query = slot.storage.prepareQuery(s.vector as number[]);
   const ef = Math.max(s.hnswEf ?? slot.spec.hnsw.ef_construct, s.k);
   const twoHop = canWalkTwoHop(slot, filter, segment.ids.liveCount);
-  if (useExact(slot, s, twoHop ? ef * 4 * slot.spec.hnsw.m : Infinity)) {
+  const exact = useExact(slot, s, twoHop ? ef * 4 * slot.spec.hnsw.m : Infinity);
+  // `exact: true` asks for exact scores, so it skips quantization, as Qdrant's plain search does.
+  const quantized = s.exact === true || s.quantization?.ignore === true ? undefined : quantizedOf(slot);
+  if (quantized !== undefined) return searchQuantized(segment, s, slot, quantized, query, ef, exact, twoHop);
+  if (exact) {
     // The candidate list is built here and only here: a graph walk never needs it sorted.
     const candidates = filter?.candidates;
     const accept = acceptFor(segment, s, candidates !== undefined, false);
     return { ...exactSearch(slot.storage, query, s.k, accept, candidates), path: 'exact' };
   }
   return { ...slot.index.search(query, s.k, ef, acceptFor(segment, s, false, twoHop)), path: 'hnsw' };
+}
+
+/**
+ * The slot's int8 companion when its spec asks for scalar quantization (built on first use, rebuilt when the
+ * quantile changed through an update, re-fitted as the vectors grow), else undefined.
+ */
+function quantizedOf(slot: DenseSlot): ScalarQuantizedStorage | undefined {
+  const spec = slot.spec.scalar;
+  if (spec === undefined) {
+    slot.quantized = undefined;
+    return undefined;
+  }
+  if (slot.quantized === undefined || slot.quantized.quantile !== spec.quantile) {
+    slot.quantized = new ScalarQuantizedStorage(slot.storage, spec.quantile);
+  }
+  slot.quantized.refresh();
+  return slot.quantized;
+}
+
+/**
+ * Qdrant's quantized search: the same plan (scan or walk) ranks with the int8 codes, keeping `limit x
+ * oversampling` candidates (the walk's beam at least that wide), then, when `rescore` (default true), ranks those
+ * again with the float vectors and keeps the best `k`. Without rescoring the approximate scores are returned.
+ */
+function searchQuantized(
+  segment: LocalSegment,
+  s: NearestSearch,
+  slot: DenseSlot,
+  quantized: ScalarQuantizedStorage,
+  query: Float32Array,
+  ef: number,
+  exact: boolean,
+  twoHop: boolean,
+): NearestResult {
+  const rescore = s.quantization?.rescore ?? true;
+  const top = rescore ? Math.max(s.k, Math.ceil(s.k * (s.quantization?.oversampling ?? 1))) : s.k;
+  let found;
+  if (exact) {
+    const candidates = s.filter?.candidates;
+    found = { ...exactSearch(quantized, query, top, acceptFor(segment, s, candidates !== undefined, false), candidates), path: 'exact' as const };
+  } else {
+    found = { ...slot.index.search(query, top, Math.max(ef, top), acceptFor(segment, s, false, twoHop), quantized), path: 'hnsw' as const };
+  }
+  if (!rescore) return { ...found, quantized: true };
+  const n = found.ids.length;
+  const ranks = new Float64Array(n);
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    ranks[i] = slot.storage.rank(query, found.ids[i]!);
+    order[i] = i;
+  }
+  order.sort((a, b) => ranks[a]! - ranks[b]! || found.ids[a]! - found.ids[b]!);
+  const k = Math.min(s.k, n);
+  const ids = new Uint32Array(k);
+  const scores = new Float32Array(k);
+  for (let i = 0; i < k; i++) {
+    ids[i] = found.ids[order[i]!]!;
+    scores[i] = rankToScore(slot.spec.distance, ranks[order[i]!]!);
+  }
+  return { ids, scores, path: found.path, quantized: true };
 }
 
 /**

@@ -106,6 +106,7 @@ function nearestLeaf(
     hnswEf: params.hnsw_ef ?? undefined,
     exact: params.exact ?? false,
     exclude: exclude.size > 0 ? exclude : undefined,
+    quantization: params.quantization,
   });
   const higher = slot.kind === 'sparse' ? true : higherIsBetter(slot.spec.distance);
   const out: Hit[] = [];

@@ -1,4 +1,4 @@
-import type { DenseVectorStorage } from '../../segment/dense-vector-storage.js';
+import type { BatchRanker } from './batch-ranker.js';
 import { rankToScore } from '../../distance/distance.js';
 import { BATCH_CAPACITY } from '../../distance/wasm-arena.js';
 import type { ScoredIds } from './hnsw-index.js';
@@ -15,7 +15,7 @@ import { TypedHeap } from './typed-heap.js';
  * Ties keep the lower id first, so results are deterministic.
  */
 export function exactSearch(
-  vectors: DenseVectorStorage,
+  vectors: BatchRanker,
   query: Float32Array,
   k: number,
   accept?: (id: number) => boolean,

@@ -4,7 +4,8 @@ import { decodeGraph, encodeGraph } from './hnsw-codec.js';
 import { HnswGraph, type HnswParams } from './hnsw-graph.js';
 import { insertNode } from './insert-node.js';
 import { removeNode } from './remove-node.js';
-import { greedyClosest, searchLayer } from './search-layer.js';
+import type { BatchRanker } from './batch-ranker.js';
+import { type AcceptFn, greedyClosest, searchLayer } from './search-layer.js';
 
 export type { HnswParams } from './hnsw-graph.js';
 
@@ -62,13 +63,16 @@ export class HnswIndex {
   /**
    * The `k` nearest accepted nodes to a prepared query (`DenseVectorStorage.prepareQuery`), searching with a
    * beam of max(ef, k). `accept` filters during the walk: rejected nodes are routed through, never returned.
+   *
+   * `ranker` walks the same graph with other ranks of the same ids, e.g. a ScalarQuantizedStorage: the scores
+   * are then its approximations, for the caller to rescore.
    */
-  search(query: Float32Array, k: number, ef: number, accept?: (id: number) => boolean): ScoredIds {
+  search(query: Float32Array, k: number, ef: number, accept?: AcceptFn, ranker: BatchRanker = this.vectors): ScoredIds {
     const g = this.g;
     if (g.entry < 0 || k <= 0) return { ids: new Uint32Array(0), scores: new Float32Array(0) };
-    const h = this.vectors.loadQuery(query);
-    const ep = greedyClosest(g, h, g.entry, g.maxLevel, 1);
-    searchLayer(g, h, ep, g.greedyDist, 0, Math.max(ef, k), accept);
+    const h = ranker.loadQuery(query);
+    const ep = greedyClosest(g, h, g.entry, g.maxLevel, 1, ranker);
+    searchLayer(g, h, ep, g.greedyDist, 0, Math.max(ef, k), accept, ranker);
     const res = g.results;
     while (res.size > k) res.pop();
     const n = res.size;

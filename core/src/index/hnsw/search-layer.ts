@@ -1,3 +1,4 @@
+import type { BatchRanker } from './batch-ranker.js';
 import type { HnswGraph } from './hnsw-graph.js';
 
 /**
@@ -7,8 +8,14 @@ import type { HnswGraph } from './hnsw-graph.js';
  *
  * `h` is the query's handle in the vector storage: QUERY for a loaded query, or a stored id (insert).
  */
-export function greedyClosest(g: HnswGraph, h: number, start: number, fromLevel: number, toLevel: number): number {
-  const vs = g.vectors;
+export function greedyClosest(
+  g: HnswGraph,
+  h: number,
+  start: number,
+  fromLevel: number,
+  toLevel: number,
+  vs: Pick<BatchRanker, 'batchIds' | 'batchOut' | 'rankBatch'> = g.vectors,
+): number {
   const ids = vs.batchIds;
   const out = vs.batchOut;
   const levels = g.levels;
@@ -76,8 +83,8 @@ export function searchLayer(
   level: number,
   ef: number,
   accept?: AcceptFn,
+  vs: Pick<BatchRanker, 'batchIds' | 'batchOut' | 'rankBatch'> = g.vectors,
 ): void {
-  const vs = g.vectors;
   const ids = vs.batchIds;
   const out = vs.batchOut;
   const levels = g.levels;
