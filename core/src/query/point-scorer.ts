@@ -2,7 +2,7 @@ import { errors } from '../client/errors.js';
 import type { LocalSegment, VectorSlot } from '../collection/local-segment.js';
 import type { SparseValue, VectorValue } from '../collection/operations.js';
 import { higherIsBetter } from '../distance/distance.js';
-import { sparseDot, type SortedSparse } from '../segment/sparse-vector-storage.js';
+import { sparseDot, sparseOverlaps } from '../segment/sparse-vector-storage.js';
 import { createExampleScorer } from './advanced/example-scorer.js';
 import { exampleLayout } from './example-layout.js';
 import { rawSimilarity } from './advanced/raw-similarity.js';
@@ -80,20 +80,7 @@ function nearestScorer(slot: VectorSlot, vector: VectorValue, idf: SparseIdf | u
   const storage = slot.storage;
   const query = idf ? idf.weigh(storage.prepareQuery(vector as SparseValue)) : storage.prepareQuery(vector as SparseValue);
   // Like the inverted index, a sparse query only finds points that share a dimension with it.
-  return { has: (id) => storage.has(id) && overlaps(query, storage.getSorted(id)!), score: (id) => storage.score(query, id), higher: true };
-}
-
-function overlaps(a: SortedSparse, b: SortedSparse): boolean {
-  let i = 0;
-  let j = 0;
-  while (i < a.indices.length && j < b.indices.length) {
-    const x = a.indices[i]!;
-    const y = b.indices[j]!;
-    if (x === y) return true;
-    if (x < y) i++;
-    else j++;
-  }
-  return false;
+  return { has: (id) => storage.has(id) && sparseOverlaps(query, storage.getSorted(id)!), score: (id) => storage.score(query, id), higher: true };
 }
 
 /** `(example, id) => raw similarity` for sparse (dot) and multivector (max_sim, negated for distances) slots. */
