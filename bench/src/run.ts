@@ -8,13 +8,15 @@
  *   --peers=a,b       BENCH_PEERS     which peers (sextant, hnswlib-node, hnswlib-wasm, usearch, voy-search, orama)
  *   --budget=4        BENCH_BUDGET_S  seconds of queries per (peer, ef) at most
  *   --sections=hnsw,exact,filtered BENCH_SECTIONS  which parts run (exact scan GB/s and filtered search use the
- *                                   first dataset only)
+ *                                   first dataset only); `quantized` adds int8 vs float recall / q/s at ef 64 and
+ *                                   128 on the first dataset
  *   --out=bench/results BENCH_OUT    where the JSON of all results goes (git-ignored)
  * Everything runs single-threaded in this process, one peer at a time.
  */
 import { clustered, type Dataset } from './dataset.js';
 import { measureExactScan, type ExactScanResult } from './exact-scan.js';
 import { measureFiltered, type FilteredRow } from './filtered.js';
+import { measureQuantized, type QuantizedResult } from './quantized.js';
 import { groundTruth } from './ground-truth.js';
 import { printTable, writeResults, type HnswRow } from './report.js';
 import { memoryNow, runQueries, settle } from './measure.js';
@@ -48,6 +50,7 @@ const outDir = option('out', 'BENCH_OUT', 'bench/results');
 const hnswRows: HnswRow[] = [];
 let exact: (ExactScanResult & { dataset: string }) | undefined;
 let filtered: (FilteredRow & { dataset: string })[] = [];
+let quantized: (QuantizedResult & { dataset: string }) | undefined;
 const mb = (bytes: number) => (bytes / 1048576).toFixed(1);
 
 function datasetFor(dim: number): Dataset {
@@ -66,10 +69,16 @@ for (const dim of datasetDims) {
     filtered = (await measureFiltered(ds, 64, budgetMs)).map((r) => ({ dataset: ds.name, ...r }));
     for (const r of filtered) console.error(`[${ds.name}] filtered ${r.selectivity * 100}% ${r.method}: recall ${r.recall.toFixed(4)}, ${r.qps.toFixed(0)} q/s`);
   }
-  if (!sections.includes('hnsw')) continue;
+  if (!sections.includes('hnsw') && !(first && sections.includes('quantized'))) continue;
   let t = performance.now();
   const truth = groundTruth(ds, K);
   console.error(`[${ds.name}] ground truth for ${q} queries in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  if (first && sections.includes('quantized')) {
+    quantized = { dataset: ds.name, ...(await measureQuantized(ds, truth, [64, 128], budgetMs)) };
+    console.error(`[${ds.name}] vectors ranked per point: float ${quantized.floatBytesPerPoint} B, int8 ${quantized.int8BytesPerPoint} B`);
+    for (const r of quantized.rows) console.error(`[${ds.name}] ef=${r.ef} ${r.mode}: recall ${r.recall.toFixed(4)}, ${r.qps.toFixed(0)} q/s`);
+  }
+  if (!sections.includes('hnsw')) continue;
   for (const peer of peers) {
     settle();
     const before = memoryNow();
@@ -114,5 +123,7 @@ for (const dim of datasetDims) {
 
 const params = { n, q, k: K, m: PARAMS.m, efConstruct: PARAMS.efConstruct, budgetS: budgetMs / 1000 };
 printTable(hnswRows, exact, filtered, params);
-const file = await writeResults(outDir, { params, hnsw: hnswRows, exact, filtered });
+// A variable, not a literal: writeResults takes its known sections and writes whatever else comes along.
+const all = { params, hnsw: hnswRows, exact, filtered, quantized };
+const file = await writeResults(outDir, all);
 console.log(`\nresults: ${file}`);
