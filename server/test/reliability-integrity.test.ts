@@ -55,18 +55,43 @@ async function writeGenerations(): Promise<string> {
   return sum;
 }
 
+/**
+ * The live generation's files (segment-generations.ts): its manifest and, in manifest order, the chunk blobs it does
+ * not share with the previous generation (a shared chunk's damage is beyond what two generations can repair). The
+ * manifest body is JSON after a 24-byte header: `[[section, length, [[blob, crc, length], ...]], ...]`.
+ */
+async function liveFiles(root: string): Promise<{ manifest: string; chunks: string[] }> {
+  const folder = join(root, 'collections', 'c');
+  const blobs = async (name: string) => {
+    const body = (await readFile(join(folder, name))).subarray(24).toString('utf8');
+    return (JSON.parse(body) as [string, number, [string, number, number][]][]).flatMap(([, , chunks]) => chunks.map(([blob]) => blob));
+  };
+  const previous = new Set(await blobs('manifest.prev'));
+  const chunks = (await blobs('manifest')).filter((blob) => !previous.has(blob)).map((blob) => join(folder, 'blobs', blob));
+  return { manifest: join(folder, 'manifest'), chunks };
+}
+
+type Target = (files: { manifest: string; chunks: string[] }) => string;
+const firstChunk: Target = (files) => files.chunks[0]!;
+const lastChunk: Target = (files) => files.chunks[files.chunks.length - 1]!;
+const manifest: Target = (files) => files.manifest;
+
 describe('segment integrity', () => {
   it.each([
-    ['a flipped byte in the middle', async (path: string) => writeFile(path, flipByte(await readFile(path), Math.floor((await readFile(path)).length / 2)))],
-    ['a flipped byte in the last section', async (path: string) => writeFile(path, flipByte(await readFile(path), -3))],
-    ['a torn file (half of it)', async (path: string) => truncate(path, Math.floor((await readFile(path)).length / 2))],
-    ['an empty file', async (path: string) => truncate(path, 0)],
-  ])('detects %s, reports it and recovers every point from the previous segment and the logs', async (_what, damage) => {
+    ['a flipped byte in the middle of a chunk', firstChunk, async (path: string) => writeFile(path, flipByte(await readFile(path), Math.floor((await readFile(path)).length / 2)))],
+    ['a flipped byte in the last chunk', lastChunk, async (path: string) => writeFile(path, flipByte(await readFile(path), -3))],
+    ['a torn chunk (half of it)', firstChunk, async (path: string) => truncate(path, Math.floor((await readFile(path)).length / 2))],
+    ['an empty chunk', lastChunk, async (path: string) => truncate(path, 0)],
+    ['a missing chunk', firstChunk, async (path: string) => rm(path)],
+    ['a flipped byte in the manifest', manifest, async (path: string) => writeFile(path, flipByte(await readFile(path), 30))],
+    ['a torn manifest', manifest, async (path: string) => truncate(path, Math.floor((await readFile(path)).length / 2))],
+    ['an empty manifest', manifest, async (path: string) => truncate(path, 0)],
+  ])('detects %s, reports it and recovers every point from the previous segment and the logs', async (_what, target, damage) => {
     const expected = await writeGenerations();
     const crashed = join(dir, '..', `${dir.split('/').pop()}-copy`);
     await cp(dir, crashed, { recursive: true });
     try {
-      await damage(join(crashed, 'collections', 'c', 'segment'));
+      await damage(target(await liveFiles(crashed)));
       const issues: string[] = [];
       const db = await open(crashed, issues);
       expect(await dataChecksum(db, ['c'])).toBe(expected);
@@ -89,7 +114,7 @@ describe('segment integrity', () => {
     const crashed = `${dir}-issues`;
     await cp(dir, crashed, { recursive: true });
     try {
-      const path = join(crashed, 'collections', 'c', 'segment');
+      const path = join(crashed, 'collections', 'c', 'manifest');
       await writeFile(path, flipByte(await readFile(path), 100));
       const issues = new IssueLog();
       const db = await createEmbeddedClient({ storage: new FileStorage(crashed), onIntegrityIssue: issues.integrity });
@@ -113,7 +138,7 @@ describe('segment integrity', () => {
     const crashed = `${dir}-both`;
     await cp(dir, crashed, { recursive: true });
     try {
-      for (const name of ['segment', 'segment.prev']) {
+      for (const name of ['manifest', 'manifest.prev']) {
         const path = join(crashed, 'collections', 'c', name);
         await writeFile(path, flipByte(await readFile(path), 40));
       }

@@ -2,7 +2,6 @@ import type { Clock, Storage } from '../storage.js';
 import type { Schemas } from '../client/sextant-client.js';
 import { SextantError } from '../client/errors.js';
 import { OpLog } from '../wal/op-log.js';
-import { encodeSegment } from '../segment/segment-format.js';
 import { type CollectionConfig, type VectorSpec, patchCollectionConfig, vectorSpecs } from './config.js';
 import { LocalSegment } from './local-segment.js';
 import { type Operation, decodeOperation, encodeOperation } from './operations.js';
@@ -12,7 +11,7 @@ import { type CreateVectorOp, type DeleteVectorOp, withVector } from './vector-n
 import { SerialQueue } from './serial-queue.js';
 import { compactSegment, shouldCompact } from './compact-segment.js';
 import { utf8Decode, utf8Encode } from '../storage/utf8.js';
-import { checkContinuous, keepPreviousGeneration, openSegment, rewriteGenerations } from './segment-generations.js';
+import { checkContinuous, collectGarbage, openSegment, writeGeneration, type GenerationWrite } from './segment-generations.js';
 
 /**
  * Told of every operation right after it is applied (inside the write queue, so in sequence order and before the
@@ -36,7 +35,7 @@ export interface CollectionOptions {
 /** Longest stretch of background indexing before yielding to queued reads and writes. */
 const INDEX_SLICE_MS = 20;
 
-/** Where a collection keeps its blobs: `collections/<encoded name>/{config,segment,wal}`. */
+/** Where a collection keeps its blobs: `collections/<encoded name>/{config,manifest,blobs/,wal}` (segment-generations.ts). */
 export function collectionPrefix(name: string): string {
   return `collections/${encodeURIComponent(name)}/`;
 }
@@ -59,6 +58,7 @@ export class Collection {
   readonly optimizations = new OptimizationTracker();
   /** Set if background indexing ever failed (a bug): getCollection then reports status red with the message. */
   private indexingFailure: string | undefined;
+  private lastFlushValue: GenerationWrite | undefined;
 
   private constructor(
     private readonly storage: Storage,
@@ -116,7 +116,7 @@ export class Collection {
     for (const stale of await storage.list(prefix)) await storage.delete(stale);
     const specs = vectorSpecs(config);
     const segment = LocalSegment.create(specs);
-    await storage.write(`${prefix}segment`, encodeSegment(segment.encode()));
+    await writeGeneration(storage, prefix, segment);
     const { log } = await OpLog.open(storage, `${prefix}wal`);
     // The config goes last: a collection "exists" on disk once its config blob does.
     await storage.write(`${prefix}config`, utf8Encode(JSON.stringify(config)));
@@ -164,7 +164,8 @@ export class Collection {
     }
     if (recoveredFrom !== undefined) {
       segment.lastSeq = collection.seq;
-      await rewriteGenerations(storage, prefix, segment);
+      await writeGeneration(storage, prefix, segment, true);
+      await collectGarbage(storage, prefix);
       report(`${recoveredFrom}; recovered from the previous segment and the op logs up to operation ${collection.seq}`);
     }
     collection.scheduleIndexing();
@@ -289,7 +290,12 @@ export class Collection {
     });
   }
 
-  /** Writes the segment (atomically, checksummed) and then empties the log; compacts first when enough ids are retired. */
+  /** What the last flush wrote (chunks written and kept, bytes); undefined before the first flush of this object. */
+  get lastFlush(): GenerationWrite | undefined {
+    return this.lastFlushValue;
+  }
+
+  /** Writes the changed chunks of the segment and its manifest (atomically, checksummed), then empties the log; compacts first when enough ids are retired. */
   flush(): Promise<void> {
     return this.queue.run(() => this.flushNow());
   }
@@ -327,14 +333,13 @@ export class Collection {
       this.optimizations.recordVacuum(this.segmentValue.ids.liveCount, retired, started, Date.now());
       this.scheduleIndexing();
     }
-    await keepPreviousGeneration(this.storage, prefix);
-    await this.storage.write(`${prefix}segment`, encodeSegment(this.segment.encode()));
-    // The segment must be durable before the log that could rebuild it goes away.
-    await this.storage.sync();
+    // Durable (manifest and chunks synced) before the log that could rebuild it goes away.
+    this.lastFlushValue = await writeGeneration(this.storage, prefix, this.segment);
     if (this.log.bytes > 0) {
       await this.log.truncate();
       await this.storage.sync();
     }
+    await collectGarbage(this.storage, prefix);
   }
 
   private flushThreshold(): number {

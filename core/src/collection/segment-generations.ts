@@ -1,23 +1,37 @@
 import type { Storage } from '../storage.js';
 import { SextantError } from '../client/errors.js';
 import { parseRecords, type LogRecord } from '../wal/op-log.js';
-import { decodeSegment, encodeSegment } from '../segment/segment-format.js';
+import { decodeSegment } from '../segment/segment-format.js';
+import { decodeManifest, encodeManifest, manifestBlobs, type SegmentManifest } from '../segment/segment-manifest.js';
+import { chunkSection } from '../segment/segment-chunks.js';
+import { readManifestImage } from '../segment/segment-chunk-reader.js';
 import type { VectorSpec } from './config.js';
 import { LocalSegment } from './local-segment.js';
 
 /**
  * Two generations of a collection on storage, so that a damaged segment never costs data:
  *
- *   segment.prev + wal.prev  -> the state of `segment`;   segment + wal -> the live state.
+ *   manifest.prev + wal.prev  -> the state of `manifest`;   manifest + wal -> the live state.
  *
- * A flush first copies `segment` to `segment.prev` and `wal` to `wal.prev`, then writes the new segment and empties
- * `wal`. Every write is atomic and each step leaves a pair that replays to the right state, whatever step a crash
- * stops at (a stale `wal.prev` only holds ops the previous segment already has; replay skips them by number).
+ * A generation is a manifest (segment-manifest.ts) naming content-addressed chunk blobs under `blobs/`; the two
+ * generations share every chunk whose bytes did not change, so a flush writes only the chunks that changed plus the
+ * small manifest. Flush order (`writeGeneration`, then the caller empties the log, then `collectGarbage`):
+ *   1. write the new chunks (names no kept manifest uses yet, or the same bytes again) and sync;
+ *   2. copy `manifest` to `manifest.prev` and `wal` to `wal.prev`;
+ *   3. write the new `manifest` and sync: from here the new generation is the live one;
+ *   4. (caller) empty `wal` and sync;
+ *   5. delete every chunk that neither manifest names, and the single-blob files of the old format.
+ * Every write is atomic and a crash at any step leaves a pair that replays to the right state (a stale `wal.prev` only
+ * holds ops the previous generation already has; replay skips them by number). Leftover chunks of a crash between
+ * steps are deleted by the next flush's step 5.
  *
- * Segments carry per-section CRC-32s (segment-format.ts), log records their own. When `segment` fails its checks at
- * open, the collection is rebuilt from `segment.prev` (or from nothing, for a collection never flushed twice) and
- * both logs, provided their op numbers run without a gap; otherwise it refuses to open rather than serve a state
- * that is missing acknowledged writes.
+ * Old collections hold one `segment` blob (and `segment.prev`): they still open, and their first flush writes the new
+ * form, keeping the old `segment` as `segment.prev` for that one generation.
+ *
+ * Chunks and manifests carry CRC-32s, log records their own. When the live generation fails its checks at open, the
+ * collection is rebuilt from the previous one (or from nothing, for a collection never flushed twice) and both logs,
+ * provided their op numbers run without a gap; otherwise it refuses to open rather than serve a state that is missing
+ * acknowledged writes. Trap: a damaged chunk that both generations share cannot be recovered this way.
  */
 export interface OpenedSegment {
   segment: LocalSegment;
@@ -28,27 +42,45 @@ export interface OpenedSegment {
 }
 
 export function generationNames(prefix: string) {
-  return { segment: `${prefix}segment`, previous: `${prefix}segment.prev`, wal: `${prefix}wal`, previousWal: `${prefix}wal.prev` };
+  return {
+    manifest: `${prefix}manifest`,
+    previousManifest: `${prefix}manifest.prev`,
+    blobs: `${prefix}blobs/`,
+    /** Single-blob segments of the old format. */
+    segment: `${prefix}segment`,
+    previous: `${prefix}segment.prev`,
+    wal: `${prefix}wal`,
+    previousWal: `${prefix}wal.prev`,
+  };
 }
 
 export async function openSegment(storage: Storage, prefix: string, name: string, specs: VectorSpec[]): Promise<OpenedSegment> {
   const names = generationNames(prefix);
-  const bytes = await storage.read(names.segment);
-  if (bytes === undefined) return { segment: LocalSegment.create(specs), replay: [], recoveredFrom: undefined };
   try {
-    return { segment: decode(bytes, `segment of ${name}`, specs), replay: [], recoveredFrom: undefined };
+    const live = await readGeneration(storage, names.manifest, names.segment, names.blobs, `segment of ${name}`, specs);
+    return { segment: live ?? LocalSegment.create(specs), replay: [], recoveredFrom: undefined };
   } catch (damage) {
-    const why = (damage as Error).message.replace(/^Service internal error: /, '');
-    const previousBytes = await storage.read(names.previous);
+    if (!SextantError.is(damage) || damage.code !== 'storage_corrupted') throw damage;
+    const why = damage.message.replace(/^Service internal error: /, '');
     let segment: LocalSegment;
     try {
-      segment = previousBytes === undefined ? LocalSegment.create(specs) : decode(previousBytes, `previous segment of ${name}`, specs);
+      const previous = await readGeneration(storage, names.previousManifest, names.previous, names.blobs, `previous segment of ${name}`, specs);
+      segment = previous ?? LocalSegment.create(specs);
     } catch (second) {
       throw new SextantError('storage_corrupted', `Service internal error: ${why}; and ${(second as Error).message.replace(/^Service internal error: /, '')}: collection ${name} cannot be recovered from its files`);
     }
     const previousLog = parseRecords((await storage.read(names.previousWal)) ?? new Uint8Array(0)).records;
     return { segment, replay: previousLog, recoveredFrom: why };
   }
+}
+
+/** One generation: its manifest and chunks when it has a manifest, else an old single-blob segment; undefined if neither. */
+async function readGeneration(storage: Storage, manifestName: string, legacyName: string, blobs: string, what: string, specs: VectorSpec[]): Promise<LocalSegment | undefined> {
+  const manifest = await storage.read(manifestName);
+  if (manifest !== undefined) return decode(() => readManifestImage(storage, blobs, manifest, what), what, specs);
+  const legacy = await storage.read(legacyName);
+  if (legacy === undefined) return undefined;
+  return decode(async () => decodeSegment(legacy, what), what, specs);
 }
 
 /**
@@ -68,31 +100,103 @@ export function checkContinuous(name: string, fromSeq: number, records: readonly
   }
 }
 
-/** Before a flush: the current generation becomes the previous one (see the file comment for the order). */
-export async function keepPreviousGeneration(storage: Storage, prefix: string): Promise<void> {
-  const names = generationNames(prefix);
-  const current = await storage.read(names.segment);
-  if (current === undefined) return;
-  await storage.write(names.previous, current);
-  await storage.write(names.previousWal, (await storage.read(names.wal)) ?? new Uint8Array(0));
+/** Bytes written by one flush, for telemetry and the incremental-flush tests. */
+export interface GenerationWrite {
+  chunksWritten: number;
+  chunksKept: number;
+  bytesWritten: number;
 }
 
 /**
- * After a recovery: the rebuilt state becomes both generations at once, so that no later step copies the damaged
- * bytes or depends on a log that the next flush would drop. Previous first: at every step one pair is whole.
+ * Steps 1-3 of a flush (see the file comment): the segment becomes the live generation, the current one the previous.
+ * `fresh` (after a recovery) rewrites every chunk and makes the new manifest both generations, so that nothing later
+ * depends on damaged bytes or on a log the next flush would drop.
  */
-export async function rewriteGenerations(storage: Storage, prefix: string, segment: LocalSegment): Promise<void> {
+export async function writeGeneration(storage: Storage, prefix: string, segment: LocalSegment, fresh = false): Promise<GenerationWrite> {
   const names = generationNames(prefix);
-  const bytes = encodeSegment(segment.encode());
-  await storage.write(names.previous, bytes);
-  await storage.write(names.previousWal, new Uint8Array(0));
-  await storage.write(names.segment, bytes);
+  const currentBytes = fresh ? undefined : await storage.read(names.manifest);
+  const existing = new Set<string>();
+  if (!fresh) {
+    for (const bytes of [currentBytes, await storage.read(names.previousManifest)]) {
+      const kept = bytes === undefined ? undefined : tryDecodeManifest(bytes);
+      if (kept !== undefined) for (const blob of manifestBlobs(kept)) existing.add(blob);
+    }
+  }
+  const image = segment.encode();
+  const manifest: SegmentManifest = { lastSeq: image.lastSeq, sections: [] };
+  const stats: GenerationWrite = { chunksWritten: 0, chunksKept: 0, bytesWritten: 0 };
+  for (const [name, bytes] of image.sections) {
+    const chunks = chunkSection(bytes);
+    for (const chunk of chunks) {
+      if (existing.has(chunk.ref.blob)) {
+        stats.chunksKept++;
+        continue;
+      }
+      // slice: a stored subarray would pin (or, structured-cloned into IndexedDB, copy) the whole encoded image.
+      await storage.write(names.blobs + chunk.ref.blob, chunk.bytes.slice());
+      existing.add(chunk.ref.blob);
+      stats.chunksWritten++;
+      stats.bytesWritten += chunk.bytes.length;
+    }
+    manifest.sections.push({ name, length: bytes.length, chunks: chunks.map((c) => c.ref) });
+  }
   await storage.sync();
+  const manifestBytes = encodeManifest(manifest);
+  if (fresh) {
+    await storage.write(names.previousManifest, manifestBytes);
+    await storage.write(names.previousWal, new Uint8Array(0));
+  } else if (currentBytes !== undefined) {
+    await storage.write(names.previousManifest, currentBytes);
+    await storage.write(names.previousWal, (await storage.read(names.wal)) ?? new Uint8Array(0));
+  } else {
+    const legacy = await storage.read(names.segment);
+    if (legacy !== undefined) {
+      // First flush of an old-format collection: its single blob is the previous generation this once.
+      await storage.delete(names.previousManifest);
+      await storage.write(names.previous, legacy);
+      await storage.write(names.previousWal, (await storage.read(names.wal)) ?? new Uint8Array(0));
+    }
+  }
+  await storage.write(names.manifest, manifestBytes);
+  stats.bytesWritten += manifestBytes.length;
+  await storage.sync();
+  return stats;
 }
 
-function decode(bytes: Uint8Array, what: string, specs: VectorSpec[]): LocalSegment {
+/** Step 5 of a flush: deletes chunks no kept manifest names, and old-format blobs a manifest has replaced. */
+export async function collectGarbage(storage: Storage, prefix: string): Promise<void> {
+  const names = generationNames(prefix);
+  const live = await storage.read(names.manifest);
+  if (live === undefined) return;
+  const liveManifest = tryDecodeManifest(live);
+  // A live manifest we cannot read now (rot since it was written) protects everything until the next open repairs it.
+  if (liveManifest === undefined) return;
+  const keep = manifestBlobs(liveManifest);
+  const previous = await storage.read(names.previousManifest);
+  if (previous !== undefined) {
+    const previousManifest = tryDecodeManifest(previous);
+    if (previousManifest === undefined) return;
+    for (const blob of manifestBlobs(previousManifest)) keep.add(blob);
+    await storage.delete(names.previous);
+  }
+  await storage.delete(names.segment);
+  for (const blob of await storage.list(names.blobs)) {
+    if (!keep.has(blob.slice(names.blobs.length))) await storage.delete(blob);
+  }
+}
+
+function tryDecodeManifest(bytes: Uint8Array): SegmentManifest | undefined {
   try {
-    return LocalSegment.decode(decodeSegment(bytes, what), specs);
+    return decodeManifest(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+async function decode(load: () => Promise<import('../segment/segment-format.js').SegmentImage>, what: string, specs: VectorSpec[]): Promise<LocalSegment> {
+  const image = await load();
+  try {
+    return LocalSegment.decode(image, specs);
   } catch (error) {
     if (SextantError.is(error)) throw error;
     // Sections passed their checksums but do not fit together: as damaged as a failed checksum.

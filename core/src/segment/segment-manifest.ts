@@ -1,0 +1,81 @@
+import { SextantError } from '../client/errors.js';
+import { crc32 } from '../wal/crc32.js';
+import { utf8Decode, utf8Encode } from '../storage/utf8.js';
+import type { ChunkRef } from './segment-chunks.js';
+
+/** "SXMF" little endian: a manifest, as opposed to a single-blob segment ("SXSG", segment-format.ts). */
+const MAGIC = 0x464d5853;
+const FORMAT_VERSION = 2;
+
+/**
+ * The small blob that names one generation of a segment stored in chunks: per section (in the order
+ * `LocalSegment.encode` gives them) its byte length and the content-named chunk blobs that make it up, each with its
+ * CRC-32. Written last and atomically: a generation exists once its manifest does, so chunks may be written in any
+ * order before it and deleted only once no kept manifest names them.
+ *
+ * Layout (little endian): `u32 magic | u32 version | f64 lastSeq | u32 bodyLength | u32 crc32(body) | body`, where
+ * body is UTF-8 JSON `[[sectionName, byteLength, [[blob, crc, length], ...]], ...]`. JSON keeps it short to write;
+ * even a 100,000-point collection names only a few hundred chunks.
+ */
+export interface SectionRef {
+  name: string;
+  length: number;
+  chunks: ChunkRef[];
+}
+
+export interface SegmentManifest {
+  lastSeq: number;
+  sections: SectionRef[];
+}
+
+type WireSection = [string, number, [string, number, number][]];
+
+export function encodeManifest(manifest: SegmentManifest): Uint8Array {
+  const wire: WireSection[] = manifest.sections.map((s) => [s.name, s.length, s.chunks.map((c) => [c.blob, c.crc, c.length])]);
+  const body = utf8Encode(JSON.stringify(wire));
+  const out = new Uint8Array(24 + body.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, MAGIC, true);
+  view.setUint32(4, FORMAT_VERSION, true);
+  view.setFloat64(8, manifest.lastSeq, true);
+  view.setUint32(16, body.length, true);
+  view.setUint32(20, crc32(body), true);
+  out.set(body, 24);
+  return out;
+}
+
+/** Whether `bytes` start like a manifest (rather than a single-blob segment); says nothing of their integrity. */
+export function isManifest(bytes: Uint8Array): boolean {
+  return bytes.length >= 4 && new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true) === MAGIC;
+}
+
+/** Decodes and verifies a manifest; throws `storage_corrupted` saying what is wrong with it. */
+export function decodeManifest(bytes: Uint8Array, what = 'segment'): SegmentManifest {
+  const corrupt = (why: string) => new SextantError('storage_corrupted', `Service internal error: ${what} is corrupted: ${why}`);
+  if (bytes.length < 24) throw corrupt('manifest too short');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (view.getUint32(0, true) !== MAGIC) throw corrupt('bad manifest magic number');
+  const version = view.getUint32(4, true);
+  if (version !== FORMAT_VERSION) throw corrupt(`unknown manifest version ${version}`);
+  const length = view.getUint32(16, true);
+  if (24 + length !== bytes.length) throw corrupt('manifest is truncated');
+  const body = bytes.subarray(24);
+  if (crc32(body) !== view.getUint32(20, true)) throw corrupt('manifest fails its checksum');
+  let wire: WireSection[];
+  try {
+    wire = JSON.parse(utf8Decode(body)) as WireSection[];
+  } catch {
+    throw corrupt('manifest body is not JSON');
+  }
+  return {
+    lastSeq: view.getFloat64(8, true),
+    sections: wire.map(([name, length, chunks]) => ({ name, length, chunks: chunks.map(([blob, crc, len]) => ({ blob, crc, length: len })) })),
+  };
+}
+
+/** Every chunk blob a manifest names (relative names, as in `ChunkRef.blob`). */
+export function manifestBlobs(manifest: SegmentManifest): Set<string> {
+  const out = new Set<string>();
+  for (const section of manifest.sections) for (const chunk of section.chunks) out.add(chunk.blob);
+  return out;
+}
