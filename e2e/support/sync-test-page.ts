@@ -14,7 +14,7 @@ const SDK_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'brows
 
 /**
  * The app under test: opens database `db`, calls `db.sync(collection, { url })` and publishes the handle's last
- * status and the database on `window.app` for the test to drive, the way an app's code would use them.
+ * status (and every snapshot download progress it reported) and the database on `window.app` for the test to drive, the way an app's code would use them.
  */
 const PAGE = `<!doctype html>
 <meta charset="utf-8">
@@ -25,10 +25,12 @@ const PAGE = `<!doctype html>
   const collection = params.get('collection');
   const db = await openDatabase({ name: params.get('db') ?? 'sync-e2e' });
   const handle = await db.sync(collection, { url: params.get('server'), live: true });
-  const app = { db, handle, collection, status: null, statuses: [] };
+  const app = { db, handle, collection, status: null, statuses: [], progress: [] };
   handle.onStatus((status) => {
     app.status = status;
     app.statuses.push(status.state);
+    const last = app.progress[app.progress.length - 1];
+    if (status.progress && (!last || last.received !== status.progress.received)) app.progress.push(status.progress);
   });
   window.app = app;
 </script>

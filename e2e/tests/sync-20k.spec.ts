@@ -70,6 +70,11 @@ test('20,000 points synced from a live server stay searchable and writable offli
   await page.goto(url);
   await expect.poll(async () => (await appState(page)).state, { timeout: 45_000 }).toBe('synced');
   expect(await localCount(page)).toBe(POINTS);
+  // The download reported its progress up to the whole snapshot frame.
+  const progress = await page.evaluate(() => (window as unknown as { app: { progress: Array<{ received: number; total: number }> } }).app.progress);
+  expect(progress.length).toBeGreaterThan(2);
+  expect(progress[progress.length - 1]!.received).toBe(progress[progress.length - 1]!.total);
+  expect(progress[progress.length - 1]!.total).toBeGreaterThan(POINTS * DIM * 4);
 
   // Local search equals the server's (exact search on both sides: the same data gives the same ranking).
   const [query] = vectors(1, 77);

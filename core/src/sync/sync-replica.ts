@@ -8,7 +8,7 @@ import { parseFilter } from '../filter/parse-filter.js';
 import type { PointKey } from '../segment/id-tracker.js';
 import { type Clock, systemClock } from '../storage.js';
 import { pageOperations, stateOperation } from './apply-page.js';
-import type { AbortSignalLike, SyncTransport } from './http-transport.js';
+import type { AbortSignalLike, ProgressListener, SyncTransport } from './http-transport.js';
 import { needsExisting, opKeys, restrictOp } from './op-keys.js';
 import { ReplicaStore } from './replica-store.js';
 import { StatusCell, type StatusListener, type SyncStatus } from './sync-status.js';
@@ -39,6 +39,8 @@ export interface ReplicaOptions {
 }
 
 const PUSH_BATCH = 256;
+/** Snapshot download progress reports per download (see progressListener). */
+const PROGRESS_STEPS = 64;
 const LONG_POLL_MS = 25_000;
 const BACKOFF_MIN_MS = 250;
 const BACKOFF_MAX_MS = 30_000;
@@ -163,7 +165,7 @@ export class SyncReplica {
       if (waitMs === 0) this.status.update({ state: 'pulling' });
       const controller = newAbortController();
       this.abort = controller;
-      const page = await this.options.transport.pull(this.options.collection, request, controller?.signal);
+      const page = await this.options.transport.pull(this.options.collection, request, controller?.signal, this.progressListener());
       this.abort = undefined;
       if (waitMs > 0) this.status.update({ state: 'pulling' });
       waitMs = 0;
@@ -177,6 +179,20 @@ export class SyncReplica {
       if (!applied) continue;
       if (page.kind === 'changes' && !page.more) return;
     }
+  }
+
+  /**
+   * Status updates for a snapshot download, at most about PROGRESS_STEPS of them plus the first and the last: each
+   * one crosses to every page listening, so one per network chunk would flood them on a large collection.
+   */
+  private progressListener(): ProgressListener {
+    let next = 0;
+    return (progress) => {
+      const { received, total } = progress;
+      if (received < next && received !== total && received !== 0) return;
+      next = received + Math.max(1, Math.ceil(total / PROGRESS_STEPS));
+      this.status.update({ progress: { received, total } });
+    };
   }
 
   private async apply(page: PullPage): Promise<void> {

@@ -1,3 +1,4 @@
+import type { SyncProgress } from './http-transport.js';
 import type { Checkpoint } from './sync-protocol.js';
 
 /**
@@ -19,6 +20,12 @@ export interface SyncStatus {
   /** Clock time of the last moment the replica was caught up, or null. */
   lastSyncedAt: number | null;
   error: string | null;
+  /**
+   * The newest snapshot download (a first sync, or a checkpoint older than the server's journal): frame bytes
+   * received and the total the server announced. Absent until a snapshot download starts; it keeps its last value
+   * (received === total) once that download completes, and is replaced by the next snapshot's.
+   */
+  progress?: SyncProgress;
 }
 
 export type StatusListener = (status: SyncStatus) => void;
@@ -36,7 +43,8 @@ export class StatusCell {
     const next = { ...this.value, ...patch };
     if (
       next.state === this.value.state && next.pending === this.value.pending && next.conflicts === this.value.conflicts &&
-      next.error === this.value.error && next.checkpoint?.seq === this.value.checkpoint?.seq && next.lastSyncedAt === this.value.lastSyncedAt
+      next.error === this.value.error && next.checkpoint?.seq === this.value.checkpoint?.seq && next.lastSyncedAt === this.value.lastSyncedAt &&
+      next.progress === this.value.progress
     ) return;
     this.value = next;
     for (const listener of this.listeners) listener(next);

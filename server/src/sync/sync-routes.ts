@@ -2,7 +2,8 @@
  * Sync endpoints, beside Qdrant's routes (Qdrant has nothing under `/collections/{name}/sync/`):
  *
  *   POST /collections/{name}/sync/pull    body JSON `PullRequest` {since?: {epoch, seq} | null, filter?, limit?, wait_ms?}
- *        -> 200 `application/vnd.sextant.sync` frame: a snapshot (encoded segment + config + checkpoint) when
+ *        -> 200 `application/vnd.sextant.sync` frame: a snapshot (encoded segment + config + checkpoint; its frame
+ *           length in bytes in the `x-sextant-snapshot-length` header, for progress) when
  *           `since` is absent, from another epoch or older than the retained journal; else a page of changes
  *           (points in their current state, removals, payload index schema, checkpoint, `more`). With `wait_ms`
  *           and nothing new, the answer waits (long poll, at most 30 s) until a change arrives.
@@ -17,7 +18,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
-  SYNC_CONTENT_TYPE, SextantError, decodePushRequest, encodePullPage, encodePushResponse, errors, pageLimit,
+  SNAPSHOT_LENGTH_HEADER, SYNC_CONTENT_TYPE, SextantError, decodePushRequest, encodePullPage, encodePushResponse, errors, pageLimit,
   type ChangeFeed, type Checkpoint, type Engine, type PullRequest,
 } from '@sextant/core';
 import { authorize, type AuthKeys } from '../rest/auth.js';
@@ -53,7 +54,13 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRoutesOpti
       await waitForChange(feed, Math.min(MAX_WAIT_MS, body.wait_ms!), reply.raw, waiting);
     }
     const page = feed.canServe(body.since) ? feed.changes(body.since, body.filter, pageLimit(body.limit)) : feed.snapshot(body.filter);
-    return reply.header('content-type', SYNC_CONTENT_TYPE).send(toBuffer(encodePullPage(page)));
+    const frame = encodePullPage(page);
+    if (page.kind === 'snapshot') {
+      // The frame's own length (gzip may shrink the transfer; fetch hands readers the inflated bytes), so a client
+      // can show the download's progress; exposed for pages of other origins, which see no custom header otherwise.
+      reply.header(SNAPSHOT_LENGTH_HEADER, String(frame.byteLength)).header('access-control-expose-headers', SNAPSHOT_LENGTH_HEADER);
+    }
+    return reply.header('content-type', SYNC_CONTENT_TYPE).send(toBuffer(frame));
   });
 
   app.post('/collections/:name/sync/push', async (request, reply) => {
