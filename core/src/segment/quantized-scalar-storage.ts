@@ -1,4 +1,6 @@
 import { BATCH_CAPACITY } from '../distance/wasm-arena.js';
+import { WasmU8Arena } from '../distance/wasm-u8-arena.js';
+import type { U8Metric } from '../distance/wasm-u8-kernels.js';
 import type { DenseVectorStorage } from './dense-vector-storage.js';
 
 /** The values sampled to find the clip range: enough for a stable quantile, few enough to sort fast. */
@@ -14,21 +16,30 @@ const SAMPLE = 100_000;
  * row costs one pass over `dim` bytes and the result is an approximation of the float `rankKernel` key in the
  * same units (-dot, squared L2, L1), comparable to the float ranks that rescoring computes.
  *
+ * When the float storage runs SIMD (a large arena), the codes live in a WasmU8Arena and ranks are symmetric
+ * instead: the query is quantized too and the u8 kernels sum integers 16 lanes at a time; the affine terms are
+ * added back per row (dot needs each row's code sum, kept in `rowSums`). Rows are `stride` = dim rounded up to
+ * 16 bytes in both forms, zero-padded.
+ *
  * Same batch protocol as DenseVectorStorage (`loadQuery`, `batchIds`, `rankBatch`, `batchOut`), so an HNSW walk
  * or an exact scan can run on it unchanged. Liveness (`has`) is the float storage's: the two share ids.
  */
 export class ScalarQuantizedStorage {
   private codes: Uint8Array;
+  private rowSums: Float32Array;
+  private wasm: WasmU8Arena | undefined;
+  private readonly stride: number;
   private lo = 0;
   private alpha = 0;
   /** Live count at the last fit; -1 when never fitted (no vectors then). */
   private fittedAt = -1;
   /** The query in code units (Euclid/Manhattan: (q - lo) / alpha; Dot/Cosine: q itself). */
   private readonly qs: Float32Array;
-  /** Dot/Cosine: lo * sum(q), the per-query constant of the dot product. */
+  /** Dot/Cosine: lo * sum(q), the per-query constant of the dot product (SIMD: sum of the query's codes). */
   private qShift = 0;
-  readonly batchIds = new Uint32Array(BATCH_CAPACITY);
-  readonly batchOut = new Float32Array(BATCH_CAPACITY);
+  /** Ids of the next `rankBatch`; a view into WebAssembly memory when SIMD runs (re-read after writes). */
+  batchIds: Uint32Array = new Uint32Array(BATCH_CAPACITY);
+  batchOut: Float32Array = new Float32Array(BATCH_CAPACITY);
 
   constructor(
     readonly vectors: DenseVectorStorage,
@@ -36,8 +47,49 @@ export class ScalarQuantizedStorage {
     readonly quantile: number,
   ) {
     this.qs = new Float32Array(vectors.dim);
-    this.codes = new Uint8Array(Math.max(16, vectors.capacity) * vectors.dim);
+    this.stride = (vectors.dim + 15) & ~15;
+    const cap = Math.max(16, vectors.capacity);
+    this.wasm = vectors.simdActive ? WasmU8Arena.create(vectors.dim, u8Metric(vectors.distance), cap) : undefined;
+    if (this.wasm !== undefined) {
+      this.codes = this.wasm.rows;
+      this.batchIds = this.wasm.ids;
+      this.batchOut = this.wasm.out;
+    } else {
+      this.codes = new Uint8Array(cap * this.stride);
+    }
+    this.rowSums = new Float32Array(cap);
     this.fit();
+  }
+
+  /** Whether ranks run as WebAssembly SIMD over the codes (else JS). */
+  get simdActive(): boolean {
+    return this.wasm !== undefined;
+  }
+
+  /** Makes room for `cap` rows (codes and row sums), in place in WebAssembly memory when it can grow. */
+  private ensure(cap: number): void {
+    if (cap <= this.rowSums.length) return;
+    let n = this.rowSums.length;
+    while (n < cap) n *= 2;
+    const sums = new Float32Array(n);
+    sums.set(this.rowSums);
+    this.rowSums = sums;
+    const w = this.wasm;
+    if (w !== undefined && w.grow(n)) {
+      this.codes = w.rows;
+      this.batchIds = w.ids;
+      this.batchOut = w.out;
+      return;
+    }
+    if (w !== undefined) {
+      // The memory would not grow: continue in JS (asymmetric) with a copy of the codes.
+      this.wasm = undefined;
+      this.batchIds = new Uint32Array(BATCH_CAPACITY);
+      this.batchOut = new Float32Array(BATCH_CAPACITY);
+    }
+    const codes = new Uint8Array(n * this.stride);
+    codes.set(this.codes.subarray(0, Math.min(this.codes.length, codes.length)));
+    this.codes = codes;
   }
 
   get dim(): number {
@@ -48,9 +100,9 @@ export class ScalarQuantizedStorage {
     return this.vectors.distance;
   }
 
-  /** Bytes of quantized data per stored slot. */
+  /** Bytes of quantized data per stored slot (codes padded to 16, plus the row sum). */
   get bytesPerVector(): number {
-    return this.vectors.dim;
+    return this.stride + 4;
   }
 
   has(id: number): boolean {
@@ -69,14 +121,7 @@ export class ScalarQuantizedStorage {
 
   /** Encodes slot `id` from the float storage (after `vectors.set(id, ...)`). */
   set(id: number): void {
-    const dim = this.vectors.dim;
-    if ((id + 1) * dim > this.codes.length) {
-      let cap = this.codes.length / dim;
-      while (cap <= id) cap *= 2;
-      const codes = new Uint8Array(cap * dim);
-      codes.set(this.codes);
-      this.codes = codes;
-    }
+    this.ensure(id + 1);
     if (this.fittedAt < 0) {
       this.fit();
       return;
@@ -111,7 +156,7 @@ export class ScalarQuantizedStorage {
     // A constant range (all values equal) still needs a non-zero step.
     this.alpha = hi > this.lo ? (hi - this.lo) / 255 : 1;
     this.fittedAt = v.count;
-    if (this.codes.length < v.capacity * dim) this.codes = new Uint8Array(v.capacity * dim);
+    this.ensure(v.capacity);
     for (let id = 0; id < limit; id++) if (v.has(id)) this.encodeRow(id);
   }
 
@@ -119,18 +164,33 @@ export class ScalarQuantizedStorage {
     const dim = this.vectors.dim;
     const data = this.vectors.data;
     const off = id * dim;
+    const row = id * this.stride;
     const inv = 1 / this.alpha;
     const lo = this.lo;
     const codes = this.codes;
+    let sum = 0;
     for (let i = 0; i < dim; i++) {
       const c = Math.round((data[off + i]! - lo) * inv);
-      codes[off + i] = c < 0 ? 0 : c > 255 ? 255 : c;
+      sum += codes[row + i] = c < 0 ? 0 : c > 255 ? 255 : c;
     }
+    this.rowSums[id] = sum;
   }
 
   /** Loads a prepared query (DenseVectorStorage.prepareQuery) for `rankBatch`; returns the QUERY handle (-1). */
   loadQuery(query: Float32Array): number {
     const dim = this.vectors.dim;
+    const w = this.wasm;
+    if (w !== undefined) {
+      const inv = 1 / this.alpha;
+      const qc = w.query;
+      let sum = 0;
+      for (let i = 0; i < dim; i++) {
+        const c = Math.round((query[i]! - this.lo) * inv);
+        sum += qc[i] = c < 0 ? 0 : c > 255 ? 255 : c;
+      }
+      this.qShift = sum;
+      return -1;
+    }
     const qs = this.qs;
     if (this.vectors.distance === 'Cosine' || this.vectors.distance === 'Dot') {
       let sum = 0;
@@ -148,15 +208,43 @@ export class ScalarQuantizedStorage {
    * graph is built on float vectors, only searches run here.
    */
   rankBatch(_h: number, count: number): void {
-    this.rank(this.batchIds, 0, count);
+    const w = this.wasm;
+    if (w === undefined) return this.rank(this.batchIds, 0, count);
+    w.batch(w.queryPtr, w.idsPtr, count, w.outPtr, w.base, w.rowBytes);
+    this.affine(w.ids, 0, count);
   }
 
   /** Contiguous form of `rankBatch` over rows `from .. from+count` (the exact scan). */
   rankRange(_h: number, from: number, count: number): void {
-    this.rank(undefined, from, count);
+    const w = this.wasm;
+    if (w === undefined) return this.rank(undefined, from, count);
+    w.range(w.queryPtr, from, count, w.outPtr, w.base, w.rowBytes);
+    this.affine(undefined, from, count);
+  }
+
+  /**
+   * Integer sums of the u8 kernels -> ranks. With x = lo + a c and q = lo + a qc:
+   * dot = a^2 sum(qc c) + a lo (sum qc + sum c) + dim lo^2; L2^2 = a^2 sum((qc - c)^2); L1 = a sum|qc - c|.
+   */
+  private affine(ids: Uint32Array | undefined, from: number, count: number): void {
+    const out = this.batchOut;
+    const a = this.alpha;
+    if (this.vectors.distance === 'Euclid') {
+      const a2 = a * a;
+      for (let i = 0; i < count; i++) out[i] = a2 * out[i]!;
+    } else if (this.vectors.distance === 'Manhattan') {
+      for (let i = 0; i < count; i++) out[i] = a * out[i]!;
+    } else {
+      const a2 = a * a;
+      const alo = a * this.lo;
+      const c0 = alo * this.qShift + this.vectors.dim * this.lo * this.lo;
+      const sums = this.rowSums;
+      for (let i = 0; i < count; i++) out[i] = -(a2 * out[i]! + alo * sums[ids === undefined ? from + i : ids[i]!]! + c0);
+    }
   }
 
   private rank(ids: Uint32Array | undefined, from: number, count: number): void {
+    const stride = this.stride;
     const dim = this.vectors.dim;
     const qs = this.qs;
     const codes = this.codes;
@@ -167,7 +255,7 @@ export class ScalarQuantizedStorage {
       case 'Dot': {
         const shift = this.qShift;
         for (let r = 0; r < count; r++) {
-          const off = (ids === undefined ? from + r : ids[r]!) * dim;
+          const off = (ids === undefined ? from + r : ids[r]!) * stride;
           let s0 = 0;
           let s1 = 0;
           for (let i = 0; i < dim - 1; i += 2) {
@@ -182,7 +270,7 @@ export class ScalarQuantizedStorage {
       case 'Euclid': {
         const a2 = a * a;
         for (let r = 0; r < count; r++) {
-          const off = (ids === undefined ? from + r : ids[r]!) * dim;
+          const off = (ids === undefined ? from + r : ids[r]!) * stride;
           let s = 0;
           for (let i = 0; i < dim; i++) {
             const d = qs[i]! - codes[off + i]!;
@@ -194,7 +282,7 @@ export class ScalarQuantizedStorage {
       }
       case 'Manhattan':
         for (let r = 0; r < count; r++) {
-          const off = (ids === undefined ? from + r : ids[r]!) * dim;
+          const off = (ids === undefined ? from + r : ids[r]!) * stride;
           let s = 0;
           for (let i = 0; i < dim; i++) s += Math.abs(qs[i]! - codes[off + i]!);
           out[r] = a * s;
@@ -202,4 +290,8 @@ export class ScalarQuantizedStorage {
         return;
     }
   }
+}
+
+function u8Metric(distance: DenseVectorStorage['distance']): U8Metric {
+  return distance === 'Euclid' ? 'u8l2' : distance === 'Manhattan' ? 'u8l1' : 'u8dot';
 }
