@@ -7,10 +7,13 @@ const MAGIC = 0x47535853;
 const FORMAT_VERSION = 1;
 
 /**
- * One segment as bytes: the single format Node writes to files, the browser to IndexedDB and the server sends for an
- * initial sync. A container of named sections (id tracker, each vector storage, HNSW graphs, payloads, payload and
- * sparse indexes), each with its own length and CRC-32, plus the sequence number of the last operation the segment
- * contains: replay after open skips every logged op at or below it.
+ * One segment as bytes: the image the server sends for an initial sync, and the old single-blob form of a stored
+ * segment (still read). Storage now keeps the same sections as content-named chunks under a manifest
+ * (segment-manifest.ts, collection/segment-generations.ts), so that a flush rewrites only what changed.
+ *
+ * A container of named sections (id tracker, each vector storage, HNSW graphs, payloads, payload and sparse indexes),
+ * each with its own length and CRC-32, plus the sequence number of the last operation the segment contains: replay
+ * after open skips every logged op at or below it.
  *
  * Layout (little endian): `u32 magic | u32 version | f64 lastSeq | u32 sectionCount`, then per section
  * `u16 nameLength | name (utf-8) | u32 byteLength | u32 crc32 | bytes`.
