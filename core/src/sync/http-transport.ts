@@ -1,6 +1,7 @@
 import { SextantError } from '../client/errors.js';
 import { decodePullPage, decodePushResponse, encodePushRequest, SYNC_CONTENT_TYPE } from './page-codec.js';
 import type { PullPage, PullRequest, PushRequest, PushResponse } from './sync-protocol.js';
+import { readSnapshotBody, type PartialSnapshot } from './snapshot-download.js';
 
 /**
  * How a replica reaches its server. `pull` and `push` reject with a SextantError: code `unavailable` when the
@@ -32,6 +33,11 @@ export type ProgressListener = (progress: SyncProgress) => void;
  */
 export const SNAPSHOT_LENGTH_HEADER = 'x-sextant-snapshot-length';
 
+/** The id of a snapshot frame, for `PullRequest.resume`. */
+export const SNAPSHOT_ID_HEADER = 'x-sextant-snapshot-id';
+/** Where in the frame the body of a (resumed) snapshot answer starts. */
+export const SNAPSHOT_OFFSET_HEADER = 'x-sextant-snapshot-offset';
+
 /** The part of a fetch body stream the transport reads (a WHATWG ReadableStream in browsers and Node). */
 export interface ByteStreamLike {
   getReader(): { read(): Promise<{ done: boolean; value?: Uint8Array | undefined }>; cancel?(reason?: unknown): Promise<void> };
@@ -61,75 +67,81 @@ export interface HttpTransportOptions {
   fetch: FetchLike;
 }
 
-/** The sync endpoints over HTTP (see the server's sync-routes.ts for the paths). */
+/**
+ * The sync endpoints over HTTP (see the server's sync-routes.ts for the paths). A snapshot download that breaks
+ * off keeps its bytes here, and the next pull of the same collection and filter resumes it (while the server
+ * still holds the frame; else the server sends a fresh one and the kept bytes are dropped).
+ */
 export function httpTransport(options: HttpTransportOptions): SyncTransport {
   const base = options.url.replace(/\/+$/, '');
   const headers = (type: string): Record<string, string> => ({
     'content-type': type,
     ...(options.apiKey === undefined ? {} : { 'api-key': options.apiKey }),
   });
-  const call = async (
-    collection: string,
-    path: string,
-    body: Uint8Array | string,
-    type: string,
-    signal?: AbortSignalLike,
-    onProgress?: ProgressListener,
-  ): Promise<Uint8Array> => {
+  let partial: PartialSnapshot | undefined;
+  const unreachable = (error: unknown) =>
+    SextantError.is(error) ? error : new SextantError('unavailable', `Service unavailable: sync server ${base} unreachable (${(error as Error)?.message ?? String(error)})`);
+  const post = async (collection: string, path: string, body: Uint8Array | string, type: string, signal?: AbortSignalLike) => {
     const url = `${base}/collections/${encodeURIComponent(collection)}/sync/${path}`;
-    let response: Awaited<ReturnType<FetchLike>>;
-    let bytes: Uint8Array;
     try {
-      response = await options.fetch(url, { method: 'POST', headers: headers(type), body, ...(signal === undefined ? {} : { signal }) });
+      const response = await options.fetch(url, { method: 'POST', headers: headers(type), body, ...(signal === undefined ? {} : { signal }) });
       if (!response.ok) throw await httpError(response);
-      const total = announcedLength(response);
-      bytes = onProgress !== undefined && total !== undefined && response.body ? await readWithProgress(response.body, total, onProgress) : new Uint8Array(await response.arrayBuffer());
+      return response;
     } catch (error) {
-      if (SextantError.is(error)) throw error;
-      throw new SextantError('unavailable', `Service unavailable: sync server ${base} unreachable (${(error as Error)?.message ?? String(error)})`);
+      throw unreachable(error);
     }
-    return bytes;
+  };
+  /** A failure while the body arrives is the network's; a frame that then fails to decode is not. */
+  const bodyBytes = async (response: Awaited<ReturnType<FetchLike>>): Promise<Uint8Array> => {
+    try {
+      return new Uint8Array(await response.arrayBuffer());
+    } catch (error) {
+      throw unreachable(error);
+    }
+  };
+  const pull = async (collection: string, request: PullRequest, signal?: AbortSignalLike, onProgress?: ProgressListener): Promise<PullPage> => {
+    const key = JSON.stringify([collection, request.filter ?? null]);
+    const held = partial !== undefined && partial.key === key ? partial : undefined;
+    const body = held === undefined ? request : { ...request, resume: { snapshot: held.id, offset: held.received } };
+    const response = await post(collection, 'pull', JSON.stringify(body), 'application/json', signal);
+    const id = response.headers?.get(SNAPSHOT_ID_HEADER) ?? null;
+    const total = headerInt(response, SNAPSHOT_LENGTH_HEADER);
+    const offset = headerInt(response, SNAPSHOT_OFFSET_HEADER) ?? 0;
+    if (id === null || total === undefined || !response.body) {
+      // A page of changes (or a server without snapshot headers): nothing to resume any more.
+      partial = undefined;
+      return decodePullPage(await bodyBytes(response));
+    }
+    if (offset > 0 && (held === undefined || held.id !== id || held.received !== offset || held.total !== total)) {
+      partial = undefined;
+      throw new SextantError('unavailable', `Service unavailable: sync server ${base} resumed a snapshot this client does not hold; starting over`);
+    }
+    const target = offset > 0 ? held! : { key, id, total, bytes: new Uint8Array(total), received: 0 };
+    partial = target;
+    let whole: boolean;
+    try {
+      whole = await readSnapshotBody(response.body, target, onProgress);
+    } catch (error) {
+      if (target.received > target.total) partial = undefined;
+      throw unreachable(error);
+    }
+    if (!whole) throw new SextantError('unavailable', `Service unavailable: sync server ${base} ended the snapshot at ${target.received} of ${total} bytes`);
+    partial = undefined;
+    return decodePullPage(target.bytes);
   };
   return {
-    pull: async (collection, request, signal, onProgress) =>
-      decodePullPage(await call(collection, 'pull', JSON.stringify(request), 'application/json', signal, onProgress)),
-    push: async (collection, request) => decodePushResponse(await call(collection, 'push', encodePushRequest(request), SYNC_CONTENT_TYPE)),
+    pull,
+    push: async (collection, request) => {
+      const response = await post(collection, 'push', encodePushRequest(request), SYNC_CONTENT_TYPE);
+      return decodePushResponse(await bodyBytes(response));
+    },
   };
 }
 
-function announcedLength(response: Awaited<ReturnType<FetchLike>>): number | undefined {
-  const raw = response.headers?.get(SNAPSHOT_LENGTH_HEADER);
+function headerInt(response: Awaited<ReturnType<FetchLike>>, name: string): number | undefined {
+  const raw = response.headers?.get(name);
   if (raw === null || raw === undefined || !/^\d+$/.test(raw)) return undefined;
   return Number(raw);
-}
-
-/**
- * Reads the body into one buffer of the announced size, reporting each chunk. A body longer than announced (a
- * server that lied, or a proxy that changed it) still arrives whole: the buffer doubles and the total moves up,
- * so `received <= total` always holds; a shorter one is returned as received (decoding then checks it).
- */
-async function readWithProgress(stream: ByteStreamLike, announced: number, onProgress: ProgressListener): Promise<Uint8Array> {
-  const reader = stream.getReader();
-  let total = announced;
-  let buffer = new Uint8Array(total);
-  let received = 0;
-  onProgress({ received, total });
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (value === undefined || value.byteLength === 0) continue;
-    if (received + value.byteLength > buffer.byteLength) {
-      const grown = new Uint8Array(Math.max(buffer.byteLength * 2, received + value.byteLength));
-      grown.set(buffer.subarray(0, received));
-      buffer = grown;
-    }
-    buffer.set(value, received);
-    received += value.byteLength;
-    total = Math.max(total, received);
-    onProgress({ received, total });
-  }
-  if (received !== total) onProgress({ received, total: received });
-  return buffer.subarray(0, received);
 }
 
 /** The server's error envelope as a SextantError; statuses the catalogue lacks map to the nearest code. */

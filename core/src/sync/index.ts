@@ -8,7 +8,7 @@ export type { ChangeFeedOptions } from './change-feed.js';
 export { PushLedger } from './push-ledger.js';
 export type { LedgerJson } from './push-ledger.js';
 export { applyPush, pointState } from './apply-push.js';
-export { httpTransport, SNAPSHOT_LENGTH_HEADER } from './http-transport.js';
+export { httpTransport, SNAPSHOT_LENGTH_HEADER, SNAPSHOT_ID_HEADER, SNAPSHOT_OFFSET_HEADER } from './http-transport.js';
 export type { SyncTransport, FetchLike, HttpTransportOptions, AbortSignalLike, SyncProgress, ProgressListener, ByteStreamLike } from './http-transport.js';
 export { ReplicaStore } from './replica-store.js';
 export { SyncReplica } from './sync-replica.js';

@@ -39,6 +39,12 @@ export interface PullRequest {
   limit?: number;
   /** Long poll: when nothing is new, wait up to this many milliseconds for a change before answering (max 30000). */
   wait_ms?: number;
+  /**
+   * Continue an interrupted snapshot download: the id the server gave that snapshot (SNAPSHOT_ID_HEADER) and how
+   * many frame bytes the client already holds. While the server still has that frame cached, it answers only the
+   * rest (SNAPSHOT_OFFSET_HEADER says from where); otherwise a fresh snapshot from offset 0.
+   */
+  resume?: { snapshot: string; offset: number };
 }
 
 /** The first answer, or the answer to a checkpoint older than the feed retains: the whole (filtered) segment. */

@@ -3,7 +3,9 @@
  *
  *   POST /collections/{name}/sync/pull    body JSON `PullRequest` {since?: {epoch, seq} | null, filter?, limit?, wait_ms?}
  *        -> 200 `application/vnd.sextant.sync` frame: a snapshot (encoded segment + config + checkpoint; its frame
- *           length in bytes in the `x-sextant-snapshot-length` header, for progress) when
+ *           length in bytes in `x-sextant-snapshot-length`, for progress; its id in `x-sextant-snapshot-id`;
+ *           with `resume: {snapshot, offset}` of a frame still cached, only its bytes from `offset` on, said in
+ *           `x-sextant-snapshot-offset`) when
  *           `since` is absent, from another epoch or older than the retained journal; else a page of changes
  *           (points in their current state, removals, payload index schema, checkpoint, `more`). With `wait_ms`
  *           and nothing new, the answer waits (long poll, at most 30 s) until a change arrives.
@@ -18,10 +20,11 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
-  SNAPSHOT_LENGTH_HEADER, SYNC_CONTENT_TYPE, SextantError, decodePushRequest, encodePullPage, encodePushResponse, errors, pageLimit,
+  SNAPSHOT_ID_HEADER, SNAPSHOT_LENGTH_HEADER, SNAPSHOT_OFFSET_HEADER, SYNC_CONTENT_TYPE, SextantError, decodePushRequest, encodePullPage, encodePushResponse, errors, pageLimit,
   type ChangeFeed, type Checkpoint, type Engine, type PullRequest,
 } from '@sextant/core';
 import { authorize, type AuthKeys } from '../rest/auth.js';
+import { SnapshotCache } from './snapshot-cache.js';
 import { SyncService } from './sync-service.js';
 
 /** Longest long poll; shorter than common proxy idle timeouts. */
@@ -36,7 +39,11 @@ export interface SyncRoutesOptions {
 
 export function registerSyncRoutes(app: FastifyInstance, options: SyncRoutesOptions): SyncService {
   const service = new SyncService(options.engine, options.retain === undefined ? {} : { retain: options.retain });
-  app.addHook('onClose', async () => service.close());
+  const snapshots = new SnapshotCache();
+  app.addHook('onClose', async () => {
+    snapshots.clear();
+    await service.close();
+  });
   // Long polls would hold a shutdown for up to MAX_WAIT_MS: answer them (with no changes) as soon as closing starts.
   const waiting = new Set<() => void>();
   let closing = false;
@@ -53,14 +60,26 @@ export function registerSyncRoutes(app: FastifyInstance, options: SyncRoutesOpti
     if (feed.canServe(body.since) && body.since.seq === feed.collection.lastSeq && (body.wait_ms ?? 0) > 0 && !closing) {
       await waitForChange(feed, Math.min(MAX_WAIT_MS, body.wait_ms!), reply.raw, waiting);
     }
-    const page = feed.canServe(body.since) ? feed.changes(body.since, body.filter, pageLimit(body.limit)) : feed.snapshot(body.filter);
-    const frame = encodePullPage(page);
-    if (page.kind === 'snapshot') {
-      // The frame's own length (gzip may shrink the transfer; fetch hands readers the inflated bytes), so a client
-      // can show the download's progress; exposed for pages of other origins, which see no custom header otherwise.
-      reply.header(SNAPSHOT_LENGTH_HEADER, String(frame.byteLength)).header('access-control-expose-headers', SNAPSHOT_LENGTH_HEADER);
+    if (feed.canServe(body.since)) {
+      const frame = encodePullPage(feed.changes(body.since, body.filter, pageLimit(body.limit)));
+      return reply.header('content-type', SYNC_CONTENT_TYPE).send(toBuffer(frame));
     }
-    return reply.header('content-type', SYNC_CONTENT_TYPE).send(toBuffer(frame));
+    // A snapshot: the rest of a cached frame when the client resumes one still held, else the current one.
+    const held = body.resume === undefined ? undefined : snapshots.resume(body.resume.snapshot);
+    const offset = held !== undefined && body.resume!.offset <= held.frame.byteLength ? body.resume!.offset : 0;
+    const checkpoint = feed.checkpoint();
+    const key = JSON.stringify([nameOf(request), checkpoint.epoch, checkpoint.seq, body.filter ?? null]);
+    const snapshot = offset > 0 ? held! : snapshots.get(key, () => encodePullPage(feed.snapshot(body.filter)));
+    // The frame's own length (gzip may shrink the transfer; fetch hands readers the inflated bytes), so a client
+    // can show the download's progress and resume it; exposed for pages of other origins, which see no custom
+    // header otherwise.
+    return reply
+      .header(SNAPSHOT_LENGTH_HEADER, String(snapshot.frame.byteLength))
+      .header(SNAPSHOT_ID_HEADER, snapshot.id)
+      .header(SNAPSHOT_OFFSET_HEADER, String(offset))
+      .header('access-control-expose-headers', `${SNAPSHOT_LENGTH_HEADER}, ${SNAPSHOT_ID_HEADER}, ${SNAPSHOT_OFFSET_HEADER}`)
+      .header('content-type', SYNC_CONTENT_TYPE)
+      .send(toBuffer(snapshot.frame.subarray(offset)));
   });
 
   app.post('/collections/:name/sync/push', async (request, reply) => {
@@ -108,6 +127,13 @@ function pullRequest(raw: unknown): PullRequest {
   for (const field of ['limit', 'wait_ms'] as const) {
     const v = body[field];
     if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) throw errors.validation(`${field}: expected a non-negative number`);
+  }
+  const resume = body['resume'];
+  if (resume !== undefined) {
+    const r = resume as { snapshot?: unknown; offset?: unknown } | null;
+    if (r === null || typeof r !== 'object' || typeof r.snapshot !== 'string' || !Number.isSafeInteger(r.offset) || (r.offset as number) < 0) {
+      throw errors.validation('resume: expected {snapshot: string, offset: non-negative integer}');
+    }
   }
   const filter = body['filter'];
   if (filter !== undefined && filter !== null && (typeof filter !== 'object' || Array.isArray(filter))) {
