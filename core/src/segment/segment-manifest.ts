@@ -44,11 +44,6 @@ export function encodeManifest(manifest: SegmentManifest): Uint8Array {
   return out;
 }
 
-/** Whether `bytes` start like a manifest (rather than a single-blob segment); says nothing of their integrity. */
-export function isManifest(bytes: Uint8Array): boolean {
-  return bytes.length >= 4 && new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true) === MAGIC;
-}
-
 /** Decodes and verifies a manifest; throws `storage_corrupted` saying what is wrong with it. */
 export function decodeManifest(bytes: Uint8Array, what = 'segment'): SegmentManifest {
   const corrupt = (why: string) => new SextantError('storage_corrupted', `Service internal error: ${what} is corrupted: ${why}`);
