@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import {
-  SNAPSHOT_ID_HEADER, SNAPSHOT_LENGTH_HEADER, SNAPSHOT_OFFSET_HEADER, SextantError, SyncReplica, createEmbeddedClient, httpTransport,
+  MemoryStorage, SNAPSHOT_ID_HEADER, SNAPSHOT_LENGTH_HEADER, SNAPSHOT_OFFSET_HEADER, SextantError, SyncReplica, createEmbeddedClient, httpTransport,
+  storageDownloads,
   type FetchLike, type SyncProgress,
 } from '@sextant/core';
 import { buildRestApp } from '@sextant/server';
@@ -125,6 +126,37 @@ describe('resuming an interrupted snapshot download', () => {
     const here = await local.query('docs', { query, limit: 10, params: { exact: true } });
     expect(here.points.map((p) => p.id)).toEqual(there.points.map((p) => p.id));
     await replica.stop();
+  });
+
+  it('a download cut off before a restart resumes from the bytes kept in storage (a reload of the page)', async () => {
+    const seen: Seen[] = [];
+    const net = cuttingFetch(seen);
+    const storage = new MemoryStorage();
+    const open = async () => {
+      const local = await createEmbeddedClient({ storage });
+      const transport = httpTransport({ url, fetch: net.fetch, downloads: storageDownloads(storage, 'copy') });
+      return { local, replica: await SyncReplica.open(local.engine, { transport, collection: 'docs', localName: 'copy', live: false }) };
+    };
+    // 1. The first session's download breaks off two thirds of the way.
+    const first = await open();
+    const total = Number((await fetch(`${url}/collections/docs/sync/pull`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).headers.get(SNAPSHOT_LENGTH_HEADER));
+    const cut = Math.floor((total * 2) / 3);
+    net.cutNextAt(cut);
+    await expect(first.replica.syncOnce()).rejects.toMatchObject({ code: 'unavailable' });
+    await first.replica.stop();
+    expect((await storage.read('sync/copy/download.bin'))?.byteLength).toBe(cut);
+
+    // 2. A new engine, transport and replica over the same storage (the page reloaded) ask for the rest only.
+    const second = await open();
+    await second.replica.syncOnce();
+    expect(seen[1]!.request.resume).toEqual({ snapshot: seen[0]!.id, offset: cut });
+    expect(seen[1]!.delivered).toBe(total - cut);
+    const there = await qdrant.count('docs', { exact: true });
+    expect((await second.local.count('copy', { exact: true })).count).toBe(there.count);
+    // 3. A completed download leaves nothing behind.
+    expect(await storage.read('sync/copy/download.json')).toBeUndefined();
+    expect(await storage.read('sync/copy/download.bin')).toBeUndefined();
+    await second.replica.stop();
   });
 
   it('the server answers a resume of a frame it no longer holds with the whole current snapshot, and refuses a malformed one', async () => {

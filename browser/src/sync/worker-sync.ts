@@ -1,4 +1,4 @@
-import { SyncReplica, httpTransport, type Engine, type FetchLike, type ReplicaOptions, type Schemas } from '@sextant/core';
+import { SyncReplica, httpTransport, storageDownloads, type Engine, type FetchLike, type ReplicaOptions, type Schemas } from '@sextant/core';
 
 export interface WorkerSyncOptions {
   /** The server's REST base URL, e.g. `http://localhost:6333`. */
@@ -20,7 +20,8 @@ export function openWorkerReplica(engine: Engine, collection: string, options: W
   // Looked up at each request, not captured at load: the global is the platform's, tests may swap it.
   const fetch = ((url, init) => globalThis.fetch(url, init as RequestInit)) as FetchLike;
   return SyncReplica.open(engine, {
-    transport: httpTransport({ url: options.url, apiKey: options.apiKey, fetch }),
+    // A first download cut off by a closed tab resumes from what reached IndexedDB.
+    transport: httpTransport({ url: options.url, apiKey: options.apiKey, fetch, downloads: storageDownloads(engine.storage, options.localName ?? collection) }),
     collection,
     ...(options.localName === undefined ? {} : { localName: options.localName }),
     ...(options.filter === undefined ? {} : { filter: options.filter }),

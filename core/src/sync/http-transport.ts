@@ -1,7 +1,7 @@
 import { SextantError } from '../client/errors.js';
 import { decodePullPage, decodePushResponse, encodePushRequest, SYNC_CONTENT_TYPE } from './page-codec.js';
 import type { PullPage, PullRequest, PushRequest, PushResponse } from './sync-protocol.js';
-import { readSnapshotBody, type PartialSnapshot } from './snapshot-download.js';
+import { readSnapshotBody, type DownloadStore, type PartialSnapshot } from './snapshot-download.js';
 
 /**
  * How a replica reaches its server. `pull` and `push` reject with a SextantError: code `unavailable` when the
@@ -65,6 +65,8 @@ export interface HttpTransportOptions {
   url: string;
   apiKey?: string | undefined;
   fetch: FetchLike;
+  /** Keeps a broken snapshot download across restarts (a reload); without it, only for this transport's life. */
+  downloads?: DownloadStore | undefined;
 }
 
 /**
@@ -79,6 +81,22 @@ export function httpTransport(options: HttpTransportOptions): SyncTransport {
     ...(options.apiKey === undefined ? {} : { 'api-key': options.apiKey }),
   });
   let partial: PartialSnapshot | undefined;
+  const downloads = options.downloads;
+  /** Loaded from `downloads` on the first pull; `stored` says whether anything there needs clearing. */
+  let loaded = downloads === undefined;
+  let stored = false;
+  /** Bytes of `partial` already in `downloads`. */
+  let saved = 0;
+  const save = async (target: PartialSnapshot) => {
+    if (downloads === undefined || target.received === saved) return;
+    await downloads.append(target.bytes.slice(saved, target.received));
+    saved = target.received;
+  };
+  const forget = async () => {
+    partial = undefined;
+    if (downloads !== undefined && stored) await downloads.clear();
+    stored = false;
+  };
   const unreachable = (error: unknown) =>
     SextantError.is(error) ? error : new SextantError('unavailable', `Service unavailable: sync server ${base} unreachable (${(error as Error)?.message ?? String(error)})`);
   const post = async (collection: string, path: string, body: Uint8Array | string, type: string, signal?: AbortSignalLike) => {
@@ -100,6 +118,12 @@ export function httpTransport(options: HttpTransportOptions): SyncTransport {
     }
   };
   const pull = async (collection: string, request: PullRequest, signal?: AbortSignalLike, onProgress?: ProgressListener): Promise<PullPage> => {
+    if (!loaded) {
+      partial = await downloads!.load();
+      stored = partial !== undefined;
+      saved = partial?.received ?? 0;
+      loaded = true;
+    }
     const key = JSON.stringify([collection, request.filter ?? null]);
     const held = partial !== undefined && partial.key === key ? partial : undefined;
     const body = held === undefined ? request : { ...request, resume: { snapshot: held.id, offset: held.received } };
@@ -109,24 +133,32 @@ export function httpTransport(options: HttpTransportOptions): SyncTransport {
     const offset = headerInt(response, SNAPSHOT_OFFSET_HEADER) ?? 0;
     if (id === null || total === undefined || !response.body) {
       // A page of changes (or a server without snapshot headers): nothing to resume any more.
-      partial = undefined;
+      await forget();
       return decodePullPage(await bodyBytes(response));
     }
     if (offset > 0 && (held === undefined || held.id !== id || held.received !== offset || held.total !== total)) {
-      partial = undefined;
+      await forget();
       throw new SextantError('unavailable', `Service unavailable: sync server ${base} resumed a snapshot this client does not hold; starting over`);
     }
     const target = offset > 0 ? held! : { key, id, total, bytes: new Uint8Array(total), received: 0 };
     partial = target;
+    if (offset === 0 && downloads !== undefined) {
+      await downloads.begin(target);
+      stored = true;
+      saved = 0;
+    }
     let whole: boolean;
     try {
-      whole = await readSnapshotBody(response.body, target, onProgress);
+      whole = await readSnapshotBody(response.body, target, onProgress, () => save(target));
     } catch (error) {
-      if (target.received > target.total) partial = undefined;
+      await save(target);
       throw unreachable(error);
     }
-    if (!whole) throw new SextantError('unavailable', `Service unavailable: sync server ${base} ended the snapshot at ${target.received} of ${total} bytes`);
-    partial = undefined;
+    if (!whole) {
+      await save(target);
+      throw new SextantError('unavailable', `Service unavailable: sync server ${base} ended the snapshot at ${target.received} of ${total} bytes`);
+    }
+    await forget();
     return decodePullPage(target.bytes);
   };
   return {

@@ -8,6 +8,8 @@ export type { ChangeFeedOptions } from './change-feed.js';
 export { PushLedger } from './push-ledger.js';
 export type { LedgerJson } from './push-ledger.js';
 export { applyPush, pointState } from './apply-push.js';
+export { storageDownloads } from './snapshot-download.js';
+export type { DownloadStore, PartialSnapshot } from './snapshot-download.js';
 export { httpTransport, SNAPSHOT_LENGTH_HEADER, SNAPSHOT_ID_HEADER, SNAPSHOT_OFFSET_HEADER } from './http-transport.js';
 export type { SyncTransport, FetchLike, HttpTransportOptions, AbortSignalLike, SyncProgress, ProgressListener, ByteStreamLike } from './http-transport.js';
 export { ReplicaStore } from './replica-store.js';
