@@ -3,7 +3,7 @@ import type { Dataset } from './dataset.js';
 
 export interface QuantizedRow {
   ef: number;
-  mode: 'float' | 'int8 rescore' | 'int8 rescore x2' | 'int8 no rescore';
+  mode: 'float' | 'int8 rescore' | 'int8 rescore x2' | 'int8 rescore x4' | 'int8 no rescore';
   recall: number;
   qps: number;
 }
@@ -21,6 +21,7 @@ const MODES: { mode: QuantizedRow['mode']; quantization: { ignore?: boolean; res
   { mode: 'float', quantization: { ignore: true } },
   { mode: 'int8 rescore', quantization: { rescore: true } },
   { mode: 'int8 rescore x2', quantization: { rescore: true, oversampling: 2 } },
+  { mode: 'int8 rescore x4', quantization: { rescore: true, oversampling: 4 } },
   { mode: 'int8 no rescore', quantization: { rescore: false } },
 ];
 

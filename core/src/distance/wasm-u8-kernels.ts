@@ -27,8 +27,10 @@ const F32_CONVERT_I32_S = [0xb2];
 const F32_STORE = [0x38, 2, 0];
 
 const Q = 0, SRC = 1, CNT = 2, OUT = 3, BASE = 4, ROW = 5;
-const I = 6, P = 7, QQ = 8, E = 9, ACC = 10, T = 11;
-const LOCALS = [I32, I32, I32, I32, V128, V128];
+const I = 6, P = 7, QQ = 8, E = 9, ACC = 10, T = 11, W0 = 12, WE = 13;
+const LOCALS = [I32, I32, I32, I32, V128, V128, I32, I32];
+/** Rows per touch-then-compute window, as in the f32 kernels (see wasm-kernels.ts `touch`). */
+const WINDOW = 32;
 
 function step(metric: U8Metric, offset: number): number[] {
   const loads = [...op.get(P), ...load8x8u(offset), ...op.get(QQ), ...load8x8u(offset)];
@@ -46,10 +48,28 @@ function kernel(metric: U8Metric, gather: boolean): FuncDef {
     ? [...op.get(SRC), ...op.get(I), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...op.i32Load]
     : [...op.get(SRC), ...op.get(I), ...op.i32Add];
   const lane = (l: number) => [...op.get(ACC), ...i32x4ExtractLane(l)];
-  const body = [
-    ...op.i32(0), ...op.set(I),
+  // Gathered rows: touch each 64-byte line of a window of rows first so their misses overlap, then compute
+  // (the f32 kernels' trick; it matters as much here, a graph walk reads scattered rows).
+  const touch = !gather ? [] : [
+    ...op.get(W0), ...op.set(I),
     ...op.block, ...op.loop,
-    ...op.get(I), ...op.get(CNT), ...op.i32GeU, ...op.brIf(1),
+    ...op.get(I), ...op.get(WE), ...op.i32GeU, ...op.brIf(1),
+    ...op.get(BASE), ...row, ...op.get(ROW), ...op.i32Mul, ...op.i32Add, ...op.tee(P),
+    ...op.get(ROW), ...op.i32Add, ...op.set(E),
+    ...op.block, ...op.loop,
+    ...op.get(P), ...op.get(E), ...op.i32GeU, ...op.brIf(1),
+    ...op.get(P), ...op.i32Load, ...op.drop,
+    ...op.get(P), ...op.i32(64), ...op.i32Add, ...op.set(P),
+    ...op.br(0),
+    ...op.end, ...op.end,
+    ...op.get(I), ...op.i32(1), ...op.i32Add, ...op.set(I),
+    ...op.br(0),
+    ...op.end, ...op.end,
+  ];
+  const compute = [
+    ...op.get(W0), ...op.set(I),
+    ...op.block, ...op.loop,
+    ...op.get(I), ...op.get(WE), ...op.i32GeU, ...op.brIf(1),
     ...op.get(BASE), ...row, ...op.get(ROW), ...op.i32Mul, ...op.i32Add, ...op.tee(P),
     ...op.get(ROW), ...op.i32Add, ...op.set(E),
     ...op.get(Q), ...op.set(QQ),
@@ -65,6 +85,19 @@ function kernel(metric: U8Metric, gather: boolean): FuncDef {
     ...lane(0), ...lane(1), ...op.i32Add, ...lane(2), ...lane(3), ...op.i32Add, ...op.i32Add,
     ...F32_CONVERT_I32_S, ...F32_STORE,
     ...op.get(I), ...op.i32(1), ...op.i32Add, ...op.set(I),
+    ...op.br(0),
+    ...op.end, ...op.end,
+  ];
+  const body = [
+    ...op.i32(0), ...op.set(W0),
+    ...op.block, ...op.loop,
+    ...op.get(W0), ...op.get(CNT), ...op.i32GeU, ...op.brIf(1),
+    // WE = min(W0 + WINDOW, CNT)
+    ...op.get(W0), ...op.i32(WINDOW), ...op.i32Add, ...op.tee(WE), ...op.get(CNT),
+    ...op.get(WE), ...op.get(CNT), ...op.i32LtU, ...op.select, ...op.set(WE),
+    ...touch,
+    ...compute,
+    ...op.get(WE), ...op.set(W0),
     ...op.br(0),
     ...op.end, ...op.end,
   ];

@@ -5,6 +5,7 @@ import type { AcceptFn } from '../index/hnsw/search-layer.js';
 import { higherIsBetter, rankToScore } from '../distance/distance.js';
 import type { Schemas } from '../client/sextant-client.js';
 import { ScalarQuantizedStorage } from '../segment/quantized-scalar-storage.js';
+import { BATCH_CAPACITY } from '../distance/wasm-arena.js';
 import { type BoundFilter, matchingIds } from './point-filter.js';
 import { TopK } from './top-k.js';
 
@@ -122,10 +123,18 @@ function searchQuantized(
   const n = found.ids.length;
   const ranks = new Float64Array(n);
   const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    ranks[i] = slot.storage.rank(query, found.ids[i]!);
-    order[i] = i;
+  // Rescore in batches through the float storage's kernels (SIMD on a large arena), not one call per id.
+  const fs = slot.storage;
+  const h = fs.loadQuery(query);
+  for (let from = 0; from < n; from += BATCH_CAPACITY) {
+    const cnt = Math.min(BATCH_CAPACITY, n - from);
+    const batchIds = fs.batchIds;
+    for (let i = 0; i < cnt; i++) batchIds[i] = found.ids[from + i]!;
+    fs.rankBatch(h, cnt);
+    const out = fs.batchOut;
+    for (let i = 0; i < cnt; i++) ranks[from + i] = out[i]!;
   }
+  for (let i = 0; i < n; i++) order[i] = i;
   order.sort((a, b) => ranks[a]! - ranks[b]! || found.ids[a]! - found.ids[b]!);
   const k = Math.min(s.k, n);
   const ids = new Uint32Array(k);
