@@ -1,6 +1,6 @@
 export { openDatabase } from './page/open-database.js';
 export type { BrowserDatabase, OpenDatabaseOptions } from './page/open-database.js';
-// db.sync(collection, options) -> SyncHandle { collection, status(), onStatus(listener), syncNow(), stop() }
+// db.sync(collection, options) -> SyncHandle { collection, status(), onStatus(listener), onProgress(listener), syncNow(), stop() }
 export type { SyncHandle } from './page/sync-handle.js';
 export type { SyncOptions } from './sync/sync-spec.js';
 export { storageReport, requestPersistence } from './page/storage-quota.js';
@@ -9,4 +9,4 @@ export { IdbStorage } from './storage/idb-storage.js';
 // db.onTiming(listener) -> unsubscribe; listener(CallTiming { method, collection, workerMs, roundTripMs })
 export type { CallTiming, ChangeEvent, Role } from './protocol.js';
 export { SextantError, VectorDbError, ERROR_CATALOGUE } from '@sextant/core';
-export type { SextantClient, Schemas, SerializedError, ErrorCode, SyncStatus, SyncState, Conflict, LocalChange, ConflictResolution, ConflictResolver } from '@sextant/core';
+export type { SextantClient, Schemas, SerializedError, ErrorCode, SyncStatus, SyncState, SyncProgress, Conflict, LocalChange, ConflictResolution, ConflictResolver } from '@sextant/core';

@@ -29,9 +29,8 @@ const PAGE = `<!doctype html>
   handle.onStatus((status) => {
     app.status = status;
     app.statuses.push(status.state);
-    const last = app.progress[app.progress.length - 1];
-    if (status.progress && (!last || last.received !== status.progress.received)) app.progress.push(status.progress);
   });
+  handle.onProgress((progress) => app.progress.push(progress));
   window.app = app;
 </script>
 `;

@@ -1,5 +1,5 @@
 import { proxy, type Remote } from 'comlink';
-import { SextantError, type ConflictResolution, type ConflictResolver, type SyncStatus } from '@sextant/core';
+import { SextantError, type ConflictResolution, type ConflictResolver, type SyncProgress, type SyncStatus } from '@sextant/core';
 import type { SyncCommand, SyncEvent, WorkerApi } from '../protocol.js';
 import { toSyncSpec, type SyncOptions } from '../sync/sync-spec.js';
 import { fromReply } from '../wire.js';
@@ -16,6 +16,13 @@ export interface SyncHandle {
   status(): Promise<SyncStatus>;
   /** Calls `listener` with the current status and every change of it; returns the unsubscribe. */
   onStatus(listener: (status: SyncStatus) => void): () => void;
+  /**
+   * Calls `listener` with each step of a snapshot download (the first sync, or one after falling behind the
+   * server's journal): frame bytes received and the total; the last call of a finished download has received ===
+   * total. A resumed download starts from the bytes already held. The same values are `SyncStatus.progress`.
+   * Returns the unsubscribe.
+   */
+  onProgress(listener: (progress: SyncProgress) => void): () => void;
   /** Pushes what is queued and pulls until caught up; rejects (SextantError) when the server cannot be reached. */
   syncNow(): Promise<void>;
   /** Lets go of this sync; the replica stops once no tab holds a handle for it. Local writes are still queued. */
@@ -56,7 +63,7 @@ export class PageSync {
     this.handles.add(handle);
     let stopped = false;
     const ownListeners = new Set<(status: SyncStatus) => void>();
-    return {
+    const handleApi: SyncHandle = {
       collection: key,
       status: async () => {
         const event = (await this.command({ op: 'status', key })) as Extract<SyncEvent, { type: 'status' }>;
@@ -77,6 +84,15 @@ export class PageSync {
           ownListeners.delete(once);
         };
       },
+      onProgress: (listener) => {
+        let last: SyncProgress | undefined;
+        return handleApi.onStatus((status) => {
+          const p = status.progress;
+          if (p === undefined || (last !== undefined && last.received === p.received && last.total === p.total)) return;
+          last = p;
+          listener(p);
+        });
+      },
       syncNow: async () => {
         if (stopped) throw stoppedError(key);
         await this.command({ op: 'now', key });
@@ -90,6 +106,7 @@ export class PageSync {
         await this.command({ op: 'stop', handle });
       },
     };
+    return handleApi;
   }
 
   /** The database is closing: the worker lets go of this page's handles itself. */
