@@ -146,6 +146,23 @@ describe('scalar int8 quantization', () => {
     expect(specs.spec.scalar).toEqual({ quantile: 0.95 });
   });
 
+  it('follows updateCollection: a new quantile rebuilds the codes, Disabled drops them', async () => {
+    const { client, segment } = await build('Dot', clustered(51, N));
+    const slot = slotOf(segment);
+    const vector = Array.from(clustered(52, 1));
+    searchNearest(segment, { slot, vector, filter: undefined, k: K, hnswEf: 64 });
+    expect(slot.quantized?.quantile).toBe(0.99);
+    await client.updateCollection('q', { quantization_config: { scalar: { type: 'int8', quantile: 0.9 } } });
+    expect((await client.getCollection('q')).config.quantization_config).toEqual({ scalar: { type: 'int8', quantile: 0.9 } });
+    const again = slotOf(segment);
+    expect(searchNearest(segment, { slot: again, vector, filter: undefined, k: K, hnswEf: 64 }).quantized).toBe(true);
+    expect(again.quantized?.quantile).toBe(0.9);
+    await client.updateCollection('q', { quantization_config: 'Disabled' });
+    const off = searchNearest(segment, { slot: slotOf(segment), vector, filter: undefined, k: K, hnswEf: 64 });
+    expect(off.quantized).toBeUndefined();
+    expect(slotOf(segment).quantized).toBeUndefined();
+  });
+
   it('clips to the quantile: outliers do not widen the code range', () => {
     const s = new DenseVectorStorage(4, 'Euclid');
     const r = rng(5);
