@@ -15,6 +15,8 @@ export { EmbeddedClient, createEmbeddedClient } from './client/embedded-client.j
 export type { EmbeddedClientOptions } from './client/embedded-client.js';
 export type { Engine, CollectionStats } from './collection/engine.js';
 export { MemoryStorage } from './storage/memory-storage.js';
+export { encodeSegment, decodeSegment } from './segment/segment-format.js';
+export type { SegmentImage } from './segment/segment-format.js';
 export { parseFilter, compileFilter, planFilter, parseDatetimeMicros } from './filter/index.js';
 export type { PointAccess, CardinalityEstimate } from './filter/index.js';
 export { PayloadIndexSet } from './index/payload/index.js';
