@@ -1,5 +1,5 @@
 import { type FuncDef, I32, V128, assembleModule, op, uleb } from './wasm-assembler.js';
-import { type WasmKernel, type WasmMemory, type WasmModule, wasmApi } from './wasm-kernels.js';
+import { type WasmKernel, type WasmMemory, type WasmModule, touchRows, wasmApi } from './wasm-kernels.js';
 
 /**
  * WebAssembly SIMD kernels over rows of uint8 codes (scalar quantization), same calling convention as the f32
@@ -50,22 +50,7 @@ function kernel(metric: U8Metric, gather: boolean): FuncDef {
   const lane = (l: number) => [...op.get(ACC), ...i32x4ExtractLane(l)];
   // Gathered rows: touch each 64-byte line of a window of rows first so their misses overlap, then compute
   // (the f32 kernels' trick; it matters as much here, a graph walk reads scattered rows).
-  const touch = !gather ? [] : [
-    ...op.get(W0), ...op.set(I),
-    ...op.block, ...op.loop,
-    ...op.get(I), ...op.get(WE), ...op.i32GeU, ...op.brIf(1),
-    ...op.get(BASE), ...row, ...op.get(ROW), ...op.i32Mul, ...op.i32Add, ...op.tee(P),
-    ...op.get(ROW), ...op.i32Add, ...op.set(E),
-    ...op.block, ...op.loop,
-    ...op.get(P), ...op.get(E), ...op.i32GeU, ...op.brIf(1),
-    ...op.get(P), ...op.i32Load, ...op.drop,
-    ...op.get(P), ...op.i32(64), ...op.i32Add, ...op.set(P),
-    ...op.br(0),
-    ...op.end, ...op.end,
-    ...op.get(I), ...op.i32(1), ...op.i32Add, ...op.set(I),
-    ...op.br(0),
-    ...op.end, ...op.end,
-  ];
+  const touch = gather ? touchRows({ w0: W0, we: WE, i: I, p: P, e: E }, row) : [];
   const compute = [
     ...op.get(W0), ...op.set(I),
     ...op.block, ...op.loop,
