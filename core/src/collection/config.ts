@@ -1,6 +1,7 @@
 import type { Schemas } from '../client/sextant-client.js';
 import { cloneJson } from '../storage/utf8.js';
 import { errors } from '../client/errors.js';
+import { type BinarySpec, binarySpec, checkQuantization } from './quantization-config.js';
 
 export type DistanceName = 'Cosine' | 'Dot' | 'Euclid' | 'Manhattan';
 const DISTANCES: readonly string[] = ['Cosine', 'Dot', 'Euclid', 'Manhattan'];
@@ -17,11 +18,35 @@ export type VectorSpec =
       distance: DistanceName;
       hnsw: HnswConfig;
       indexingThresholdKb: number;
+      /** How the storage keeps each component (Qdrant's `datatype`; absent in the params means float32). */
+      datatype: VectorDatatype;
       /** Scalar int8 quantization (the vector's own config, else the collection's); absent: none. */
       scalar?: ScalarSpec;
+      /** Binary quantization (the vector's own config, else the collection's); absent: none. */
+      binary?: BinarySpec;
     }
-  | { kind: 'multi'; name: string; size: number; distance: DistanceName; hnsw: HnswConfig }
+  | { kind: 'multi'; name: string; size: number; distance: DistanceName; hnsw: HnswConfig; datatype: VectorDatatype }
   | { kind: 'sparse'; name: string; modifier: 'none' | 'idf' };
+
+/**
+ * Qdrant's vector storage datatypes that Sextant stores: float32 (4 bytes a component), float16 (2 bytes, rounded
+ * to nearest even) and uint8 (1 byte; Qdrant casts each number as Rust's `as u8` does: truncated, clamped to
+ * 0..255). Qdrant 1.19's `turbo4` (4-bit TurboQuant) is refused with a clear error rather than stored as float32.
+ */
+export type VectorDatatype = 'float32' | 'float16' | 'uint8';
+const DATATYPES: readonly string[] = ['float32', 'uint8', 'float16', 'turbo4'];
+
+/** Validates a `datatype` field (absent or null: float32) and returns the storage datatype it selects. */
+export function checkDatatype(value: unknown, path: string): VectorDatatype {
+  if (value === undefined || value === null) return 'float32';
+  if (typeof value !== 'string' || !DATATYPES.includes(value)) {
+    throw errors.validation(`${path}: unknown variant \`${String(value)}\`, expected one of \`float32\`, \`uint8\`, \`float16\`, \`turbo4\``);
+  }
+  if (value === 'turbo4') {
+    throw errors.validation(`${path}: \`turbo4\` is not supported by Sextant; use \`float32\`, \`float16\` or \`uint8\` (or scalar quantization)`);
+  }
+  return value as VectorDatatype;
+}
 
 /** What a segment needs of a `scalar` quantization config: the central fraction of values kept unclipped. */
 export interface ScalarSpec {
@@ -62,6 +87,7 @@ export function buildCollectionConfig(args: CreateArgs): CollectionConfig {
   checkSettingNumbers(args, '');
   const hnsw = { ...defaultHnsw(), ...stripNulls(args.hnsw_config ?? {}) } as HnswConfig;
   checkHnsw(hnsw, 'hnsw_config');
+  checkQuantization(args.quantization_config, 'quantization_config');
   const vectors = args.vectors;
   if (vectors !== undefined && vectors !== null) {
     if (isVectorParams(vectors)) checkVectorParams(vectors, 'vectors');
@@ -74,6 +100,8 @@ export function buildCollectionConfig(args: CreateArgs): CollectionConfig {
   }
   for (const [name, params] of Object.entries(args.sparse_vectors ?? {})) {
     if (params === null || typeof params !== 'object') throw errors.validation(`sparse_vectors.${name}: expected an object`);
+    // A sparse index's datatype is where Qdrant keeps the index's weights; Sextant keeps them as float32 either way.
+    checkDatatype(params.index?.datatype, `sparse_vectors.${name}.index.datatype`);
   }
   const params: Schemas['CollectionParams'] = {
     vectors: (vectors ?? {}) as Schemas['VectorsConfig'],
@@ -101,10 +129,23 @@ export function vectorSpecs(config: CollectionConfig): VectorSpec[] {
   const vectors = config.params.vectors;
   const indexingThresholdKb = indexingThreshold(config);
   const toSpec = (name: string, p: Schemas['VectorParams']): VectorSpec => {
-    const common = { name, size: p.size, distance: p.distance as DistanceName, hnsw: { ...config.hnsw_config, ...stripNulls(p.hnsw_config ?? {}) } as HnswConfig };
+    const common = {
+      name,
+      size: p.size,
+      distance: p.distance as DistanceName,
+      hnsw: { ...config.hnsw_config, ...stripNulls(p.hnsw_config ?? {}) } as HnswConfig,
+      datatype: (p.datatype ?? 'float32') as VectorDatatype,
+    };
     if (p.multivector_config) return { kind: 'multi', ...common };
     const scalar = scalarSpec(p.quantization_config, config.quantization_config);
-    return scalar === undefined ? { kind: 'dense', ...common, indexingThresholdKb } : { kind: 'dense', ...common, indexingThresholdKb, scalar };
+    const binary = binarySpec(p.quantization_config, config.quantization_config);
+    return {
+      kind: 'dense',
+      ...common,
+      indexingThresholdKb,
+      ...(scalar === undefined ? {} : { scalar }),
+      ...(binary === undefined ? {} : { binary }),
+    };
   };
   if (vectors !== undefined && vectors !== null) {
     if (isVectorParams(vectors)) specs.push(toSpec('', vectors));
@@ -132,6 +173,7 @@ export function patchCollectionConfig(config: CollectionConfig, patch: Schemas['
   }
   if (patch.params) next.params = { ...next.params, ...stripNulls(patch.params) } as Schemas['CollectionParams'];
   if (patch.quantization_config !== undefined) {
+    if (patch.quantization_config !== 'Disabled') checkQuantization(patch.quantization_config, 'quantization_config');
     next.quantization_config = patch.quantization_config === 'Disabled' ? null : (patch.quantization_config as never);
   }
   if (patch.strict_mode_config) {
@@ -176,6 +218,7 @@ function checkVectorParams(p: Schemas['VectorParams'], path: string): void {
     throw errors.validation(`${path}.distance: unknown variant \`${String(p.distance)}\`, expected one of \`Cosine\`, \`Euclid\`, \`Dot\`, \`Manhattan\``);
   }
   if (p.hnsw_config) checkHnsw({ ...defaultHnsw(), ...stripNulls(p.hnsw_config) } as HnswConfig, `${path}.hnsw_config`);
+  checkDatatype(p.datatype, `${path}.datatype`);
 }
 
 function checkHnsw(h: HnswConfig, path: string): void {

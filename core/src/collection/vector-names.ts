@@ -1,7 +1,7 @@
 import type { Schemas } from '../client/sextant-client.js';
 import { errors } from '../client/errors.js';
 import { cloneJson } from '../storage/utf8.js';
-import { type CollectionConfig, type VectorSpec, isVectorParams, vectorSpecs } from './config.js';
+import { type CollectionConfig, type VectorSpec, checkDatatype, isVectorParams, vectorSpecs } from './config.js';
 import type { Operation } from './operations.js';
 
 /** The collection-level ops that add or drop a named vector (Qdrant 1.19's `PUT/DELETE /collections/{c}/vectors/{name}`). */
@@ -35,7 +35,7 @@ export function createVectorOp(config: CollectionConfig, name: string, body: unk
     }
     const params: Schemas['VectorParams'] = { size: d.size, distance: d.distance };
     if (d.multivector_config) params.multivector_config = d.multivector_config;
-    if (d.datatype) params.datatype = d.datatype;
+    if (d.datatype !== undefined && d.datatype !== null) params.datatype = checkDatatype(d.datatype, 'dense.datatype');
     next = withVector(config, { type: 'create_vector', name, kind: 'dense', params });
     return { type: 'create_vector', name, kind: 'dense', params, spec: specOf(next, name) };
   }
