@@ -4,7 +4,9 @@ import { SextantError } from '../client/errors.js';
 import { OpLog } from '../wal/op-log.js';
 import { type CollectionConfig, type VectorSpec, patchCollectionConfig, vectorSpecs } from './config.js';
 import { LocalSegment } from './local-segment.js';
-import { type Operation, decodeOperation, encodeOperation } from './operations.js';
+import type { Operation } from './operations.js';
+import { decodeLoggedOp, encodeLoggedOp } from '../wal/op-codec.js';
+import { RESERVED_OPS, readSeqReservation, seqReservationName, writeSeqReservation } from '../wal/seq-reservation.js';
 import { applyOperation } from './apply-operation.js';
 import { OptimizationTracker } from './optimizations.js';
 import { type CreateVectorOp, type DeleteVectorOp, withVector } from './vector-names.js';
@@ -59,6 +61,8 @@ export class Collection {
   /** Set if background indexing ever failed (a bug): getCollection then reports status red with the message. */
   private indexingFailure: string | undefined;
   private lastFlushValue: GenerationWrite | undefined;
+  /** Highest op number that may be acknowledged before it is durable (see seq-reservation.ts). */
+  private reservedSeq = -1;
 
   private constructor(
     private readonly storage: Storage,
@@ -143,19 +147,31 @@ export class Collection {
       report(`op log of ${name}: ${dropped} bytes at byte ${log.bytes} are torn or corrupted and were dropped, with every record after them`);
     }
     const all = replay.length > 0 ? [...replay, ...records] : records;
-    if (recoveredFrom !== undefined) checkContinuous(name, segment.lastSeq, all, recoveredFrom);
+    const ops = all.map((record) => ({ seq: record.seq, op: decodeLoggedOp(record.payload) }));
+    if (recoveredFrom !== undefined) checkContinuous(name, segment.lastSeq, ops.map(({ seq, op }) => ({ seq, from: op.type === '$skip' ? op.from : seq })), recoveredFrom);
     const collection = new Collection(storage, name, config, specs, segment, log, options, dropped);
     let vectorNamesChanged = false;
-    for (const record of all) {
-      if (record.seq <= collection.seq) continue;
-      const op = decodeOperation(record.payload);
-      applyOperation(segment, op, record.seq);
-      collection.seq = record.seq;
+    for (const { seq, op } of ops) {
+      if (seq <= collection.seq) continue;
+      collection.seq = seq;
+      if (op.type === '$skip') continue;
+      applyOperation(segment, op, seq);
       if (op.type === 'create_vector' || op.type === 'delete_vector') {
         collection.configValue = withVector(collection.configValue, op);
         vectorNamesChanged = true;
       }
     }
+    const reserved = await readSeqReservation(storage, seqReservationName(prefix));
+    if (reserved === undefined) report(`op number reservation of ${name} is corrupted: numbering resumes ${RESERVED_OPS} above the last durable op`);
+    // Numbers up to the reservation may have been acknowledged (wait=false) and lost in a crash: never give them out
+    // again. The skip record keeps the logs continuous for a later recovery from the previous generation.
+    const highest = reserved ?? collection.seq + RESERVED_OPS;
+    if (highest > collection.seq) {
+      await log.append(highest, encodeLoggedOp({ type: '$skip', from: collection.seq + 1 }));
+      await storage.sync();
+      collection.seq = highest;
+    }
+    collection.reservedSeq = collection.seq;
     if (vectorNamesChanged) {
       // Idempotent: the stored config may already include these ops; either way it now matches the log.
       await storage.write(`${prefix}config`, utf8Encode(JSON.stringify(collection.configValue)));
@@ -184,7 +200,13 @@ export class Collection {
       const results: Schemas['UpdateResult'][] = [];
       for (const op of ops) {
         const seq = this.seq + 1;
-        await this.log.append(seq, encodeOperation(op));
+        if (!wait && seq > this.reservedSeq) {
+          // The sync also makes every earlier record durable: only numbers from here on can be lost by a crash.
+          await writeSeqReservation(this.storage, seqReservationName(collectionPrefix(this.name)), seq + RESERVED_OPS - 1);
+          await this.storage.sync();
+          this.reservedSeq = seq + RESERVED_OPS - 1;
+        }
+        await this.log.append(seq, encodeLoggedOp(op));
         this.seq = seq;
         applyOperation(this.segment, op, seq);
         if (op.type === 'create_vector' || op.type === 'delete_vector') await this.persistVectorNames(op);
@@ -338,6 +360,12 @@ export class Collection {
     if (this.log.bytes > 0) {
       await this.log.truncate();
       await this.storage.sync();
+    }
+    if (this.reservedSeq > this.seq) {
+      // Every op so far is in the segment just written: no acknowledged number is at risk any more.
+      await writeSeqReservation(this.storage, seqReservationName(prefix), this.seq);
+      await this.storage.sync();
+      this.reservedSeq = this.seq;
     }
     await collectGarbage(this.storage, prefix);
   }

@@ -85,15 +85,16 @@ async function readGeneration(storage: Storage, manifestName: string, legacyName
 
 /**
  * Throws unless `records` (both logs, in order) continue `segment` without a gap: each op number is at most one past
- * the highest seen. Only checked after a recovery, where a gap means writes that no file holds any more.
+ * the highest seen, or, for a record that skips numbers lost in a crash (`from`, see seq-reservation.ts), its first
+ * skipped number is. Only checked after a recovery, where a gap means writes that no file holds any more.
  */
-export function checkContinuous(name: string, fromSeq: number, records: readonly LogRecord[], why: string): void {
+export function checkContinuous(name: string, fromSeq: number, records: readonly { seq: number; from: number }[], why: string): void {
   let last = fromSeq;
   for (const record of records) {
-    if (record.seq > last + 1) {
+    if (record.from > last + 1) {
       throw new SextantError(
         'storage_corrupted',
-        `Service internal error: ${why}; the previous segment and the op logs miss operations ${last + 1} to ${record.seq - 1}: collection ${name} cannot be recovered from its files`,
+        `Service internal error: ${why}; the previous segment and the op logs miss operations ${last + 1} to ${record.from - 1}: collection ${name} cannot be recovered from its files`,
       );
     }
     last = Math.max(last, record.seq);
