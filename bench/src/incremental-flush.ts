@@ -3,9 +3,12 @@ import { createEmbeddedClient, encodeSegment, MemoryStorage, type Storage } from
 /**
  * `node bench/dist/incremental-flush.js`: bytes written per flush after changing 100 points of a collection, with
  * the chunked (incremental) segment against what the single-blob format wrote for the same change, and reopen time.
- * Sizes: SEXTANT_MEASURE_POINTS (default 100000), SEXTANT_MEASURE_DIM (128), SEXTANT_MEASURE_GRAPH=0 skips HNSW.
+ * Sizes: SEXTANT_MEASURE_POINTS (default 100000; 10000 with --quick), SEXTANT_MEASURE_DIM (128),
+ * SEXTANT_MEASURE_GRAPH=0 skips HNSW. With --json, the last line of stdout is the `flush` section for `npm run bench`.
  */
-const N = Number(process.env['SEXTANT_MEASURE_POINTS'] ?? 100_000);
+const QUICK = process.argv.includes('--quick');
+const JSON_OUT = process.argv.includes('--json');
+const N = Number(process.env['SEXTANT_MEASURE_POINTS'] ?? (QUICK ? 10_000 : 100_000));
 const DIM = Number(process.env['SEXTANT_MEASURE_DIM'] ?? 128);
 const GRAPH = process.env['SEXTANT_MEASURE_GRAPH'] !== '0';
 const PREFIX = 'collections/bench/';
@@ -109,3 +112,12 @@ console.log(
 const points = (await reopened.count('bench', { exact: true })).count;
 const legacyPoints = (await fromLegacy.count('bench', { exact: true })).count;
 if (points !== N || legacyPoints !== N) throw new Error(`reopened ${points} / ${legacyPoints} points, expected ${N}`);
+if (JSON_OUT) {
+  const size = `${N / 1000}k x ${DIM}`;
+  const rows = [
+    { metric: `${size}: bytes written by a flush after 100 changed points`, value: incremental, unit: 'bytes', note: `single-blob format: ${mb(singleBlob)}` },
+    { metric: `${size}: that flush's time`, value: Math.round(flushMs), unit: 'ms', note: `${stats.chunksWritten} chunks written, ${stats.chunksKept} kept` },
+    { metric: `${size}: reopen from storage`, value: Math.round(reopenMs), unit: 'ms', note: `single blob: ${legacyMs.toFixed(0)} ms` },
+  ];
+  console.log(JSON.stringify({ section: 'flush', rows }));
+}

@@ -1,7 +1,7 @@
 // Measures the browser package in a real Chromium: load time, cold open of a collection from IndexedDB (a new page,
 // hence a new worker that reads the segment back), and query latency in the worker. For bench/ to call and print.
 //
-//   node browser/scripts/bench-chromium.mjs [--points 100000] [--dim 384] [--m 16] [--queries 100]
+//   node browser/scripts/bench-chromium.mjs [--points 100000] [--dim 384] [--m 16] [--queries 100] [--quick] [--json]
 //   import { benchChromium } from '<repo>/browser/scripts/bench-chromium.mjs'
 import { build } from 'esbuild';
 import { createServer } from 'node:http';
@@ -83,11 +83,29 @@ export async function benchChromium(options = {}) {
   }
 }
 
+/**
+ * The `browser` section of `npm run bench` (bench/src/sections.ts): flat rows, one figure each.
+ * @param {Awaited<ReturnType<typeof benchChromium>>} r
+ */
+export function browserRows(r) {
+  const size = `${r.points / 1000}k x ${r.dim}`;
+  return [
+    { metric: `cold open of ${size} from IndexedDB (new page, new worker)`, value: Math.round(r.coldOpenMs), unit: 'ms', note: `${(r.storedBytes / 1048576).toFixed(0)} MB stored` },
+    { metric: 'first query after the cold open', value: Math.round(r.firstQueryMs * 10) / 10, unit: 'ms' },
+    { metric: `query latency p50 in the worker (${r.queries} queries, limit 10)`, value: Math.round(r.p50Ms * 10) / 10, unit: 'ms' },
+    { metric: `query latency p95 in the worker (${r.queries} queries, limit 10)`, value: Math.round(r.p95Ms * 10) / 10, unit: 'ms' },
+    { metric: `load of ${size} (upserts of 2,000) then close`, value: Math.round(r.loadMs + r.closeMs), unit: 'ms', note: `close (last flush) ${(r.closeMs / 1000).toFixed(1)} s` },
+  ];
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  // --quick: 10,000 points unless --points says otherwise. --json: the last line of stdout is the section's JSON.
+  const quick = process.argv.includes('--quick');
   const arg = (name, fallback) => {
     const at = process.argv.indexOf(`--${name}`);
     return at === -1 ? fallback : Number(process.argv[at + 1]);
   };
-  const result = await benchChromium({ points: arg('points', 100_000), dim: arg('dim', 384), m: arg('m', 16), queries: arg('queries', 100) });
+  const result = await benchChromium({ points: arg('points', quick ? 10_000 : 100_000), dim: arg('dim', 384), m: arg('m', 16), queries: arg('queries', 100) });
   console.log(JSON.stringify(result, null, 2));
+  if (process.argv.includes('--json')) console.log(JSON.stringify({ section: 'browser', rows: browserRows(result) }));
 }
