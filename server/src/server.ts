@@ -50,6 +50,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       snapshotHosts: config.snapshotHosts,
       maxInFlight: config.maxInFlight,
       bodyLimit: config.bodyLimit,
+      compileValidators: true,
       issues,
       sdkDir: siblingDir('browser/dist/sdk'),
       demoDir: siblingDir('demo/dist'),

@@ -53,6 +53,11 @@ export interface RestAppOptions {
   maxInFlight?: number | undefined;
   /** Hosts `recover from URL` may download from (`host` or `host:port`, `*` for any); see snapshot-sources.ts. */
   snapshotHosts?: readonly string[] | undefined;
+  /**
+   * Compile every route's body validator now (about a second for Qdrant's schemas) rather than at each route's first
+   * request, which would then wait for it. The server does; tests that build many apps may leave it lazy.
+   */
+  compileValidators?: boolean | undefined;
   /** Serve the sync endpoints (`/collections/{name}/sync/...`) when the client is an embedded engine; default true. */
   sync?: boolean | undefined;
 }
@@ -124,6 +129,7 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
     });
   }
   for (const op of specOperations()) {
+    if (options.compileValidators === true && op.body) specValidator(op.body);
     const handler = HANDLERS[op.id];
     if (!handler) throw new Error(`No handler for operation ${op.id}`);
     app.route({
