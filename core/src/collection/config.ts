@@ -219,6 +219,7 @@ function checkVectorParams(p: Schemas['VectorParams'], path: string): void {
   }
   if (p.hnsw_config) checkHnsw({ ...defaultHnsw(), ...stripNulls(p.hnsw_config) } as HnswConfig, `${path}.hnsw_config`);
   checkDatatype(p.datatype, `${path}.datatype`);
+  checkQuantization(p.quantization_config, `${path}.quantization_config`);
 }
 
 function checkHnsw(h: HnswConfig, path: string): void {

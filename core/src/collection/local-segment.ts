@@ -4,6 +4,7 @@ import { IdTracker, type PointKey } from '../segment/id-tracker.js';
 import type { SegmentImage } from '../segment/segment-format.js';
 import { DenseVectorStorage, MultiVectorStorage, SparseVectorStorage } from '../segment/vector-storage.js';
 import type { ScalarQuantizedStorage } from '../segment/quantized-scalar-storage.js';
+import type { BinaryQuantizedStorage } from '../segment/quantized-binary-storage.js';
 import { HnswIndex } from '../index/hnsw/hnsw-index.js';
 import { DenseIndex } from './dense-index.js';
 import { SparseIndex } from '../index/sparse/sparse-index.js';
@@ -18,10 +19,10 @@ export interface DenseSlot {
   /** The graph and the ids still waiting to join it. */
   index: DenseIndex;
   /**
-   * The int8 companion when `spec.scalar` asks for one: derived from `storage`, built at the first search that
-   * uses it (see nearest.ts `quantizedOf`), then kept current by `setVector`. Never persisted.
+   * The int8 (`spec.scalar`) or binary (`spec.binary`) companion: derived from `storage`, built at the first search
+   * that uses it (see nearest.ts `quantizedOf`), then kept current by `setVector`. Never persisted.
    */
-  quantized?: ScalarQuantizedStorage;
+  quantized?: ScalarQuantizedStorage | BinaryQuantizedStorage;
 }
 export interface MultiSlot {
   kind: 'multi';

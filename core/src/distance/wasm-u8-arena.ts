@@ -2,15 +2,18 @@ import { BATCH_CAPACITY } from './wasm-arena.js';
 import type { WasmKernel, WasmMemory, WasmModule } from './wasm-kernels.js';
 import { wasmApi } from './wasm-kernels.js';
 import { type U8Metric, instantiateU8Kernels, u8KernelModule } from './wasm-u8-kernels.js';
+import { type BitMetric, bitKernelModule } from './wasm-bit-kernels.js';
 
 const PAGE = 65536;
 const align16 = (n: number): number => (n + 15) & ~15;
 const align64 = (n: number): number => (n + 63) & ~63;
 
 /**
- * An arena of uint8 code rows inside a WebAssembly memory with the u8 SIMD kernels bound to it; WasmArena's
- * layout ([query][batch ids][batch sums][rows...], rows last so they grow in place) with rows of `rowBytes` =
- * dim rounded up to 16, zero-padded. Growing detaches the old buffer: re-read `rows` / `ids` / `out` / `query`.
+ * An arena of byte rows inside a WebAssembly memory with SIMD kernels bound to it: the u8 kernels over int8 codes
+ * (rows of dim bytes) or the bit kernels over binary codes (rows of `rowBytes` given). WasmArena's layout
+ * ([query][batch ids][batch sums][rows...], rows last so they grow in place); rows are rounded up to 16 bytes,
+ * zero-padded, and the query scratch holds `queryBytes` (a bit query may be several planes of a row).
+ * Growing detaches the old buffer: re-read `rows` / `ids` / `out` / `query`.
  */
 export class WasmU8Arena {
   readonly rowBytes: number;
@@ -28,29 +31,34 @@ export class WasmU8Arena {
   private constructor(
     private readonly memory: WasmMemory,
     module: WasmModule,
-    readonly dim: number,
-    metric: U8Metric,
+    rowBytes: number,
+    private readonly queryBytes: number,
+    metric: U8Metric | BitMetric,
     public capacity: number,
   ) {
-    this.rowBytes = align16(dim);
-    this.idsPtr = align64(this.rowBytes);
+    this.rowBytes = rowBytes;
+    this.idsPtr = align64(queryBytes);
     this.outPtr = this.idsPtr + BATCH_CAPACITY * 4;
     this.base = this.outPtr + BATCH_CAPACITY * 4;
-    const k = instantiateU8Kernels(module, memory);
-    this.batch = k[`batch_${metric}`];
-    this.range = k[`range_${metric}`];
+    const k = instantiateU8Kernels(module, memory) as unknown as Record<string, WasmKernel>;
+    this.batch = k[`batch_${metric}`]!;
+    this.range = k[`range_${metric}`]!;
     this.refresh();
   }
 
-  /** An arena of `capacity` rows, or undefined when this engine has no SIMD or will not give the memory. */
-  static create(dim: number, metric: U8Metric, capacity: number): WasmU8Arena | undefined {
-    const module = u8KernelModule();
+  /**
+   * An arena of `capacity` rows, or undefined when this engine has no SIMD or will not give the memory. u8 metrics:
+   * rows of `width` = dim codes; bit metrics: rows of `width` bytes and a query of `queryBytes` (default one row).
+   */
+  static create(width: number, metric: U8Metric | BitMetric, capacity: number, queryBytes = align16(width)): WasmU8Arena | undefined {
+    const module = metric.startsWith('bit') ? bitKernelModule() : u8KernelModule();
     if (module === undefined) return undefined;
-    const bytes = align64(align16(dim)) + 2 * BATCH_CAPACITY * 4 + capacity * align16(dim);
+    const rowBytes = align16(width);
+    const bytes = align64(queryBytes) + 2 * BATCH_CAPACITY * 4 + capacity * rowBytes;
     if (bytes > 0xffff0000) return undefined;
     try {
       const memory = new (wasmApi()!.Memory)({ initial: Math.ceil(bytes / PAGE) });
-      return new WasmU8Arena(memory, module, dim, metric, capacity);
+      return new WasmU8Arena(memory, module, rowBytes, queryBytes, metric, capacity);
     } catch {
       return undefined;
     }
@@ -78,6 +86,6 @@ export class WasmU8Arena {
     this.rows = new Uint8Array(buf, this.base, this.capacity * this.rowBytes);
     this.ids = new Uint32Array(buf, this.idsPtr, BATCH_CAPACITY);
     this.out = new Float32Array(buf, this.outPtr, BATCH_CAPACITY);
-    this.query = new Uint8Array(buf, this.queryPtr, this.rowBytes);
+    this.query = new Uint8Array(buf, this.queryPtr, this.queryBytes);
   }
 }

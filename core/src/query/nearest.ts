@@ -5,9 +5,12 @@ import type { AcceptFn } from '../index/hnsw/search-layer.js';
 import { higherIsBetter, rankToScore } from '../distance/distance.js';
 import type { Schemas } from '../client/sextant-client.js';
 import { ScalarQuantizedStorage } from '../segment/quantized-scalar-storage.js';
+import { BinaryQuantizedStorage } from '../segment/quantized-binary-storage.js';
 import { BATCH_CAPACITY } from '../distance/wasm-arena.js';
 import { type BoundFilter, matchingIds } from './point-filter.js';
 import { TopK } from './top-k.js';
+
+type QuantizedStorage = ScalarQuantizedStorage | BinaryQuantizedStorage;
 
 export interface NearestSearch {
   slot: VectorSlot;
@@ -29,7 +32,7 @@ export interface NearestResult {
   scores: Float32Array;
   /** Which way the planner went; tests assert it. */
   path: 'exact' | 'hnsw' | 'sparse-index' | 'multi-scan';
-  /** Set when the int8 companion ranked the candidates (then rescored with floats unless `rescore: false`). */
+  /** Set when quantized codes (int8 or binary) ranked the candidates (then rescored with floats unless `rescore: false`). */
   quantized?: true;
 }
 
@@ -79,19 +82,25 @@ export function searchNearest(segment: LocalSegment, s: NearestSearch): NearestR
 }
 
 /**
- * The slot's int8 companion when its spec asks for scalar quantization (built on first use, rebuilt when the
- * quantile changed through an update, re-fitted as the vectors grow), else undefined.
+ * The slot's quantized companion when its spec asks for scalar or binary quantization (built on first use, rebuilt
+ * when an update changed the kind or its parameters, re-fitted as the vectors grow), else undefined.
  */
-function quantizedOf(slot: DenseSlot): ScalarQuantizedStorage | undefined {
-  const spec = slot.spec.scalar;
-  if (spec === undefined) {
+function quantizedOf(slot: DenseSlot): QuantizedStorage | undefined {
+  const { scalar, binary } = slot.spec;
+  const q = slot.quantized;
+  if (scalar !== undefined) {
+    if (!(q instanceof ScalarQuantizedStorage) || q.quantile !== scalar.quantile) {
+      slot.quantized = new ScalarQuantizedStorage(slot.storage, scalar.quantile);
+    }
+  } else if (binary !== undefined) {
+    if (!(q instanceof BinaryQuantizedStorage) || q.spec.encoding !== binary.encoding || q.spec.queryEncoding !== binary.queryEncoding) {
+      slot.quantized = new BinaryQuantizedStorage(slot.storage, binary);
+    }
+  } else {
     slot.quantized = undefined;
     return undefined;
   }
-  if (slot.quantized === undefined || slot.quantized.quantile !== spec.quantile) {
-    slot.quantized = new ScalarQuantizedStorage(slot.storage, spec.quantile);
-  }
-  slot.quantized.refresh();
+  slot.quantized!.refresh();
   return slot.quantized;
 }
 
@@ -104,7 +113,7 @@ function searchQuantized(
   segment: LocalSegment,
   s: NearestSearch,
   slot: DenseSlot,
-  quantized: ScalarQuantizedStorage,
+  quantized: QuantizedStorage,
   query: Float32Array,
   ef: number,
   exact: boolean,
@@ -160,6 +169,7 @@ function acceptFor(segment: LocalSegment, s: NearestSearch, fromCandidates: bool
     const accept: AcceptFn =
       exclude === undefined ? (id) => bits[id] === 1 && ids.isLive(id) : (id) => bits[id] === 1 && ids.isLive(id) && !exclude.has(id);
     accept.twoHop = twoHop;
+    if (exclude === undefined) accept.bits = bits;
     return accept;
   }
   if (filter === undefined) return exclude === undefined ? (id) => ids.isLive(id) : (id) => ids.isLive(id) && !exclude.has(id);

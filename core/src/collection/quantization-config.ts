@@ -1,0 +1,65 @@
+import { errors } from '../client/errors.js';
+
+/**
+ * The quantization parts of a collection's config: what a segment needs of a `binary` config and the boundary
+ * check of any quantization config (scalar's spec stays in config.ts).
+ */
+
+export type BinaryEncoding = 'one_bit' | 'two_bits' | 'one_and_half_bits';
+export type BinaryQueryEncoding = 'default' | 'binary' | 'scalar4bits' | 'scalar8bits';
+const BINARY_ENCODINGS: readonly string[] = ['one_bit', 'two_bits', 'one_and_half_bits'];
+const BINARY_QUERY_ENCODINGS: readonly string[] = ['default', 'binary', 'scalar4bits', 'scalar8bits'];
+
+/** What a segment needs of a `binary` quantization config: how rows and queries become bits. */
+export interface BinarySpec {
+  encoding: BinaryEncoding;
+  queryEncoding: BinaryQueryEncoding;
+}
+
+/** The binary spec of a quantization config (per-vector one first), or undefined for none / other kinds. */
+export function binarySpec(own: unknown, collection: unknown): BinarySpec | undefined {
+  const q = (own ?? collection) as { binary?: { encoding?: string | null; query_encoding?: string | null } } | null | undefined;
+  if (q === null || q === undefined || typeof q !== 'object' || q.binary === undefined || q.binary === null) return undefined;
+  return {
+    encoding: (q.binary.encoding ?? 'one_bit') as BinaryEncoding,
+    queryEncoding: (q.binary.query_encoding ?? 'default') as BinaryQueryEncoding,
+  };
+}
+
+/**
+ * Checks a quantization config at the boundary (the REST schema checks it too; the embedded client and gRPC rely on
+ * this): one known kind, and for scalar and binary the values Qdrant accepts. `product` and `turbo` are accepted
+ * and kept in the config, but do not change how searches rank (only scalar and binary are implemented).
+ */
+export function checkQuantization(q: unknown, path: string): void {
+  if (q === null || q === undefined) return;
+  if (typeof q !== 'object' || Array.isArray(q)) throw errors.validation(`${path}: expected an object with one of \`scalar\`, \`product\`, \`binary\`, \`turbo\``);
+  const kinds = Object.keys(q).filter((k) => (q as Record<string, unknown>)[k] !== undefined);
+  if (kinds.length !== 1 || !['scalar', 'product', 'binary', 'turbo'].includes(kinds[0]!)) {
+    throw errors.validation(`${path}: expected exactly one of \`scalar\`, \`product\`, \`binary\`, \`turbo\``);
+  }
+  const inner = (q as Record<string, unknown>)[kinds[0]!];
+  if (inner === null || typeof inner !== 'object') throw errors.validation(`${path}.${kinds[0]}: expected an object`);
+  const o = inner as Record<string, unknown>;
+  if (kinds[0] === 'scalar') {
+    if (o.type !== 'int8') throw errors.validation(`${path}.scalar.type: unknown variant \`${String(o.type)}\`, expected \`int8\``);
+    const quantile = o.quantile;
+    if (quantile !== undefined && quantile !== null && (typeof quantile !== 'number' || quantile < 0.5 || quantile > 1)) {
+      throw errors.validation(`${path}.scalar.quantile: value ${String(quantile)} invalid, must be from 0.5 to 1.0`);
+    }
+  } else if (kinds[0] === 'binary') {
+    const { encoding, query_encoding: queryEncoding } = o;
+    if (encoding !== undefined && encoding !== null && !BINARY_ENCODINGS.includes(encoding as string)) {
+      throw errors.validation(`${path}.binary.encoding: unknown variant \`${String(encoding)}\`, expected one of ${BINARY_ENCODINGS.map((e) => `\`${e}\``).join(', ')}`);
+    }
+    if (queryEncoding !== undefined && queryEncoding !== null && !BINARY_QUERY_ENCODINGS.includes(queryEncoding as string)) {
+      throw errors.validation(
+        `${path}.binary.query_encoding: unknown variant \`${String(queryEncoding)}\`, expected one of ${BINARY_QUERY_ENCODINGS.map((e) => `\`${e}\``).join(', ')}`,
+      );
+    }
+  }
+  if (o.always_ram !== undefined && o.always_ram !== null && typeof o.always_ram !== 'boolean') {
+    throw errors.validation(`${path}.${kinds[0]}.always_ram: expected a boolean`);
+  }
+}
+

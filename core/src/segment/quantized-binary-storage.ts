@@ -1,0 +1,322 @@
+import type { BinarySpec } from '../collection/quantization-config.js';
+import { BATCH_CAPACITY } from '../distance/wasm-arena.js';
+import type { BitPlanes } from '../distance/wasm-bit-kernels.js';
+import { WasmU8Arena } from '../distance/wasm-u8-arena.js';
+import type { DenseVectorStorage } from './dense-vector-storage.js';
+
+/** Qdrant's zero band of the two-bit encodings: |z| < 2/3 sigma codes as "about the mean". */
+const SIGMAS = 2 / 3;
+const F32_EPSILON = 1.1920929e-7;
+
+/**
+ * Qdrant's binary quantization of one DenseVectorStorage: each dimension becomes bits, rows rank by XOR-popcount.
+ *
+ * Encodings (`spec.encoding`), for `dim` dimensions:
+ * - one_bit: bit i = x_i > 0 (`dim` bits);
+ * - two_bits: per-dimension z-score against the live vectors' mean and standard deviation: z <= -2/3 -> 00,
+ *   |z| < 2/3 -> 10, z >= 2/3 -> 11; the first bit of dimension i at i, the second at dim + i (2 dim bits);
+ * - one_and_half_bits: as two_bits, with the second bits of dimensions 2j and 2j+1 OR-ed into one at dim + j.
+ * A dimension whose deviation is ~0 codes by sign alone, as Qdrant does.
+ *
+ * Queries (`spec.queryEncoding`): `default` / `binary` encode the query as the rows (symmetric; a rank is the
+ * Hamming distance); `scalar4bits` / `scalar8bits` keep more of it (asymmetric): the query, extended as the
+ * encoding extends the rows (two_bits: twice; 1.5 bits: then the max of each pair), is quantized to 4 / 8 bits over
+ * [-max|q|, max|q|], and per bit the row pays the query value where it has a 0 and its complement where it has a
+ * 1, over 2^bits - 1. Either way `count` approximates a distance; ranks are Qdrant's quantized scores turned into
+ * lower-is-closer keys: Cosine / Dot -(dim - 2 count), Euclid / Manhattan `count`. They order candidates; only a
+ * rescore with the floats gives real scores.
+ *
+ * Derived data, as the int8 companion: built from the float arena, maintained on writes, re-fitted (statistics and
+ * every row) when the live count has doubled since the last fit, for the encodings that use statistics. Rows are
+ * `rowBytes` = the bits rounded up to 16 bytes, zero-padded (the query's padding is zero too, so it adds nothing).
+ * With a SIMD float storage the rows live in a WasmU8Arena and rank through the bit kernels; else JS popcounts.
+ * Same batch protocol as DenseVectorStorage, so the HNSW walk and the exact scan run on it unchanged.
+ */
+export class BinaryQuantizedStorage {
+  private codes!: Uint8Array;
+  private words!: Uint32Array;
+  private wasm: WasmU8Arena | undefined;
+  /** Bits per row before padding: dim, 2 dim or dim + ceil(dim / 2). */
+  readonly bits: number;
+  readonly rowBytes: number;
+  /** Query bit planes: 1 (symmetric) or 4 / 8 (scalar query). */
+  readonly planes: BitPlanes;
+  private readonly mean: Float32Array;
+  private readonly std: Float32Array;
+  private readonly usesStats: boolean;
+  /** Live count at the last fit; -1 when never fitted. */
+  private fittedAt = -1;
+  /** The query planes, interleaved per 16 bytes (see wasm-bit-kernels.ts); a view into WebAssembly memory under SIMD. */
+  private query!: Uint8Array;
+  private queryWords!: Uint32Array;
+  private readonly extended: Float32Array;
+  private readonly rowScratch: Uint8Array;
+  batchIds: Uint32Array = new Uint32Array(BATCH_CAPACITY);
+  batchOut: Float32Array = new Float32Array(BATCH_CAPACITY);
+
+  constructor(
+    readonly vectors: DenseVectorStorage,
+    readonly spec: BinarySpec,
+  ) {
+    const dim = vectors.dim;
+    this.bits = spec.encoding === 'two_bits' ? 2 * dim : spec.encoding === 'one_and_half_bits' ? dim + Math.ceil(dim / 2) : dim;
+    this.rowBytes = (Math.ceil(this.bits / 8) + 15) & ~15;
+    this.planes = spec.queryEncoding === 'scalar8bits' ? 8 : spec.queryEncoding === 'scalar4bits' ? 4 : 1;
+    this.usesStats = spec.encoding !== 'one_bit';
+    this.mean = new Float32Array(this.usesStats ? dim : 0);
+    this.std = new Float32Array(this.usesStats ? dim : 0);
+    this.extended = new Float32Array(this.bits);
+    this.rowScratch = new Uint8Array(this.rowBytes);
+    const cap = Math.max(16, vectors.capacity);
+    const queryBytes = this.rowBytes * this.planes;
+    this.wasm = vectors.simdActive ? WasmU8Arena.create(this.rowBytes, `bit${this.planes}`, cap, queryBytes) : undefined;
+    if (this.wasm !== undefined) {
+      this.bindWasm(this.wasm);
+    } else {
+      this.codes = new Uint8Array(cap * this.rowBytes);
+      this.query = new Uint8Array(queryBytes);
+    }
+    this.words = new Uint32Array(this.codes.buffer, this.codes.byteOffset, this.codes.length >> 2);
+    this.queryWords = new Uint32Array(this.query.buffer, this.query.byteOffset, queryBytes >> 2);
+    this.fit();
+  }
+
+  private bindWasm(w: WasmU8Arena): void {
+    this.codes = w.rows;
+    this.query = w.query;
+    this.batchIds = w.ids;
+    this.batchOut = w.out;
+    this.words = new Uint32Array(w.rows.buffer, w.rows.byteOffset, w.rows.length >> 2);
+    this.queryWords = new Uint32Array(w.query.buffer, w.query.byteOffset, w.query.length >> 2);
+  }
+
+  /** Whether ranks run as WebAssembly SIMD over the codes (else JS). */
+  get simdActive(): boolean {
+    return this.wasm !== undefined;
+  }
+
+  get dim(): number {
+    return this.vectors.dim;
+  }
+
+  get distance(): DenseVectorStorage['distance'] {
+    return this.vectors.distance;
+  }
+
+  /** Bytes of quantized data per stored slot (the bit row, padded to 16). */
+  get bytesPerVector(): number {
+    return this.rowBytes;
+  }
+
+  has(id: number): boolean {
+    return this.vectors.has(id);
+  }
+
+  get idLimit(): number {
+    return this.vectors.idLimit;
+  }
+
+  /** Slots the code arena holds. */
+  private get capacity(): number {
+    return this.codes.length / this.rowBytes;
+  }
+
+  private ensure(cap: number): void {
+    if (cap <= this.capacity) return;
+    let n = this.capacity;
+    while (n < cap) n *= 2;
+    const w = this.wasm;
+    if (w !== undefined && w.grow(n)) {
+      this.bindWasm(w);
+      return;
+    }
+    if (w !== undefined) {
+      // The memory would not grow: continue in JS with copies of the codes and of the loaded query.
+      this.wasm = undefined;
+      this.batchIds = new Uint32Array(BATCH_CAPACITY);
+      this.batchOut = new Float32Array(BATCH_CAPACITY);
+      this.query = Uint8Array.from(this.query);
+      this.queryWords = new Uint32Array(this.query.buffer);
+    }
+    const codes = new Uint8Array(n * this.rowBytes);
+    codes.set(this.codes.subarray(0, Math.min(this.codes.length, codes.length)));
+    this.codes = codes;
+    this.words = new Uint32Array(codes.buffer);
+  }
+
+  /** Re-fits the statistics when the vectors have at least doubled since the last fit; call before a search. */
+  refresh(): void {
+    const live = this.vectors.count;
+    if (live > 0 && (this.fittedAt <= 0 || (this.usesStats && live >= 2 * this.fittedAt))) this.fit();
+  }
+
+  /** Encodes slot `id` from the float storage (after `vectors.set(id, ...)`). */
+  set(id: number): void {
+    this.ensure(id + 1);
+    if (this.fittedAt < 0) {
+      this.fit();
+      return;
+    }
+    this.encodeRow(id);
+  }
+
+  /** Per-dimension mean and standard deviation of the live vectors (two-bit encodings), then every row encoded. */
+  private fit(): void {
+    const v = this.vectors;
+    if (v.count === 0) {
+      this.fittedAt = -1;
+      return;
+    }
+    const dim = v.dim;
+    const limit = v.idLimit;
+    if (this.usesStats) {
+      const data = v.data;
+      const sum = new Float64Array(dim);
+      const sq = new Float64Array(dim);
+      for (let id = 0; id < limit; id++) {
+        if (!v.has(id)) continue;
+        const off = id * dim;
+        for (let i = 0; i < dim; i++) {
+          const x = data[off + i]!;
+          sum[i] += x;
+          sq[i] += x * x;
+        }
+      }
+      const n = v.count;
+      for (let i = 0; i < dim; i++) {
+        const m = sum[i]! / n;
+        this.mean[i] = m;
+        this.std[i] = Math.sqrt(Math.max(0, sq[i]! / n - m * m));
+      }
+    }
+    this.fittedAt = v.count;
+    this.ensure(v.capacity);
+    for (let id = 0; id < limit; id++) if (v.has(id)) this.encodeRow(id);
+  }
+
+  private encodeRow(id: number): void {
+    this.encodeInto(this.vectors.data, id * this.vectors.dim, this.rowScratch);
+    this.codes.set(this.rowScratch, id * this.rowBytes);
+  }
+
+  /** The bits of `dim` values at `src[off ..]` into `out` (rowBytes, cleared first). */
+  private encodeInto(src: Float32Array, off: number, out: Uint8Array): void {
+    out.fill(0);
+    const dim = this.vectors.dim;
+    const enc = this.spec.encoding;
+    for (let i = 0; i < dim; i++) {
+      const x = src[off + i]!;
+      let b1: boolean;
+      let b2: boolean;
+      if (enc === 'one_bit') {
+        b1 = x > 0;
+        b2 = false;
+      } else {
+        const sd = this.std[i]!;
+        if (sd < F32_EPSILON) {
+          b1 = x > 0;
+          b2 = false;
+        } else {
+          const z = (x - this.mean[i]!) / sd;
+          b1 = z > -SIGMAS;
+          b2 = z >= SIGMAS;
+        }
+      }
+      if (b1) out[i >> 3] |= 1 << (i & 7);
+      if (b2) {
+        const j = enc === 'two_bits' ? dim + i : dim + (i >> 1);
+        out[j >> 3] |= 1 << (j & 7);
+      }
+    }
+  }
+
+  /** Loads a prepared query (DenseVectorStorage.prepareQuery) for `rankBatch`; returns the QUERY handle (-1). */
+  loadQuery(query: Float32Array): number {
+    if (this.planes === 1) {
+      this.encodeInto(query, 0, this.query);
+      return -1;
+    }
+    // Asymmetric: the query extended as the rows are, quantized over [-max|q|, max|q|], one plane per bit.
+    const dim = this.vectors.dim;
+    const ext = this.extended;
+    for (let i = 0; i < dim; i++) ext[i] = query[i]!;
+    if (this.spec.encoding === 'two_bits') {
+      for (let i = 0; i < dim; i++) ext[dim + i] = query[i]!;
+    } else if (this.spec.encoding === 'one_and_half_bits') {
+      for (let j = 0; j < Math.ceil(dim / 2); j++) {
+        const a = query[2 * j]!;
+        ext[dim + j] = 2 * j + 1 < dim ? Math.max(a, query[2 * j + 1]!) : a;
+      }
+    }
+    let max = 0;
+    for (let i = 0; i < this.bits; i++) max = Math.max(max, Math.abs(ext[i]!));
+    const levels = (1 << this.planes) - 1;
+    const delta = (2 * max) / levels;
+    const planes = this.planes;
+    const q = this.query;
+    q.fill(0);
+    for (let i = 0; i < this.bits; i++) {
+      const c = delta > F32_EPSILON ? Math.round((ext[i]! + max) / delta) & levels : 0;
+      // Chunk i >> 7 (16 bytes = 128 bits), plane b, byte (i >> 3) & 15 of that chunk.
+      const base = (i >> 7) * planes * 16 + ((i >> 3) & 15);
+      const bit = 1 << (i & 7);
+      for (let b = 0; b < planes; b++) if ((c >> b) & 1) q[base + b * 16] |= bit;
+    }
+    return -1;
+  }
+
+  /** `batchOut[i]` = approximate rank of the loaded query against `batchIds[i]` (h must be the QUERY handle). */
+  rankBatch(_h: number, count: number): void {
+    const w = this.wasm;
+    if (w === undefined) this.rank(this.batchIds, 0, count);
+    else w.batch(w.queryPtr, w.idsPtr, count, w.outPtr, w.base, w.rowBytes);
+    this.toRanks(count);
+  }
+
+  /** Contiguous form of `rankBatch` over rows `from .. from+count` (the exact scan). */
+  rankRange(_h: number, from: number, count: number): void {
+    const w = this.wasm;
+    if (w === undefined) this.rank(undefined, from, count);
+    else w.range(w.queryPtr, from, count, w.outPtr, w.base, w.rowBytes);
+    this.toRanks(count);
+  }
+
+  /** Weighted XOR-popcounts -> ranks (see the class comment). */
+  private toRanks(count: number): void {
+    const out = this.batchOut;
+    const scale = this.planes === 1 ? 1 : 1 / ((1 << this.planes) - 1);
+    const d = this.vectors.distance;
+    if (d === 'Cosine' || d === 'Dot') {
+      const dim = this.vectors.dim;
+      for (let i = 0; i < count; i++) out[i] = 2 * scale * out[i]! - dim;
+    } else if (scale !== 1) {
+      for (let i = 0; i < count; i++) out[i] = scale * out[i]!;
+    }
+  }
+
+  /** The JS kernel: the same sums as the bit kernels, 32 bits at a time. */
+  private rank(ids: Uint32Array | undefined, from: number, count: number): void {
+    const rowWords = this.rowBytes >> 2;
+    const words = this.words;
+    const qw = this.queryWords;
+    const out = this.batchOut;
+    const planes = this.planes;
+    for (let r = 0; r < count; r++) {
+      const off = (ids === undefined ? from + r : ids[r]!) * rowWords;
+      let s = 0;
+      for (let k = 0; k < rowWords; k++) {
+        const row = words[off + k]!;
+        // Word k is word k & 3 of 16-byte chunk k >> 2; plane b of that chunk starts at ((k >> 2) * planes + b) * 4.
+        const qbase = (k >> 2) * planes * 4 + (k & 3);
+        for (let b = 0; b < planes; b++) {
+          let x = row ^ qw[qbase + b * 4]!;
+          x = x - ((x >>> 1) & 0x55555555);
+          x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+          x = (x + (x >>> 4)) & 0x0f0f0f0f;
+          s += (Math.imul(x, 0x01010101) >>> 24) << b;
+        }
+      }
+      out[r] = s;
+    }
+  }
+}
