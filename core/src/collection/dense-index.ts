@@ -1,4 +1,4 @@
-import type { DenseVectorStorage } from '../segment/vector-storage.js';
+import type { DenseVectors } from '../segment/vector-storage.js';
 import { HnswIndex } from '../index/hnsw/hnsw-index.js';
 import type { BatchRanker } from '../index/hnsw/batch-ranker.js';
 import { exactSearch } from '../index/hnsw/exact-search.js';
@@ -27,19 +27,19 @@ export class DenseIndex {
   private pendingTotal = 0;
 
   private constructor(
-    readonly storage: DenseVectorStorage,
+    readonly storage: DenseVectors,
     /** Absent when `m` is 0 (Qdrant's switch to turn the graph off): searches always scan. */
     readonly graph: HnswIndex | undefined,
     private thresholdPoints: number,
   ) {}
 
-  static create(storage: DenseVectorStorage, m: number, efConstruct: number, indexingThresholdKb: number): DenseIndex {
+  static create(storage: DenseVectors, m: number, efConstruct: number, indexingThresholdKb: number): DenseIndex {
     const graph = m > 0 ? new HnswIndex(storage, { m, efConstruct, seed: HNSW_SEED }) : undefined;
     return new DenseIndex(storage, graph, thresholdPoints(indexingThresholdKb, storage.dim));
   }
 
   /** Rebinds a decoded graph (never rebuilt) and marks what it lacks as pending. */
-  static decode(storage: DenseVectorStorage, graph: HnswIndex | undefined, indexingThresholdKb: number): DenseIndex {
+  static decode(storage: DenseVectors, graph: HnswIndex | undefined, indexingThresholdKb: number): DenseIndex {
     const index = new DenseIndex(storage, graph, thresholdPoints(indexingThresholdKb, storage.dim));
     for (let id = 0; id < storage.idLimit; id++) if (storage.has(id) && !(graph?.has(id) ?? false)) index.add(id);
     return index;

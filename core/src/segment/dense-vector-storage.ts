@@ -46,6 +46,7 @@ export interface DenseVectorStorageOptions {
  * `batchIds` / `batchOut` / `data` are views that a `set` may replace: re-read them after writes.
  */
 export class DenseVectorStorage {
+  readonly datatype = 'float32';
   private arena: Float32Array;
   private present: Uint8Array;
   private live = 0;
@@ -130,6 +131,11 @@ export class DenseVectorStorage {
     return id * this.dim;
   }
 
+  /** Bytes held per slot: four per component and the live flag. */
+  get bytesPerVector(): number {
+    return this.dim * 4 + 1;
+  }
+
   private ensure(id: number): void {
     if (id < this.present.length) return;
     let cap = this.present.length * 2;
@@ -194,6 +200,11 @@ export class DenseVectorStorage {
     const q = Float32Array.from(vector as ArrayLike<number>);
     if (this.distance === 'Cosine') normalizeInPlace(q, 0, this.dim);
     return q;
+  }
+
+  /** The query in the form `data` holds vectors: here the same as `prepareQuery`. */
+  prepareFloatQuery(vector: ArrayLike<number>): Float32Array {
+    return this.prepareQuery(vector);
   }
 
   /** Qdrant's score of a prepared query against stored vector `id` (similarity or distance, see Distance). */

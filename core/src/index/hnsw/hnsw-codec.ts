@@ -1,4 +1,4 @@
-import type { DenseVectorStorage } from '../../segment/dense-vector-storage.js';
+import type { DenseVectors } from '../../segment/vector-storage.js';
 import { ByteReader, ByteWriter } from '../../segment/vector-storage-codec.js';
 import { HnswGraph } from './hnsw-graph.js';
 
@@ -33,7 +33,7 @@ export function encodeGraph(g: HnswGraph): Uint8Array {
   return w.finish();
 }
 
-export function decodeGraph(bytes: Uint8Array, vectors: DenseVectorStorage): HnswGraph {
+export function decodeGraph(bytes: Uint8Array, vectors: DenseVectors): HnswGraph {
   const r = new ByteReader(bytes);
   r.expectMagic(MAGIC, VERSION, 'HNSW graph');
   const m = r.u32();

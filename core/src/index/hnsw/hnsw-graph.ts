@@ -1,6 +1,6 @@
 import type { Kernel } from '../../distance/distance.js';
 import { rankKernel } from '../../distance/distance.js';
-import type { DenseVectorStorage } from '../../segment/dense-vector-storage.js';
+import type { DenseVectors } from '../../segment/vector-storage.js';
 import { TypedHeap } from './typed-heap.js';
 
 export interface HnswParams {
@@ -62,7 +62,7 @@ export class HnswGraph {
   readonly results = new TypedHeap(256);
 
   constructor(
-    readonly vectors: DenseVectorStorage,
+    readonly vectors: DenseVectors,
     params: HnswParams,
     capacity = 16,
   ) {

@@ -1,4 +1,4 @@
-import type { DenseVectorStorage } from '../../segment/dense-vector-storage.js';
+import type { DenseVectors } from '../../segment/vector-storage.js';
 import { rankToScore } from '../../distance/distance.js';
 import { decodeGraph, encodeGraph } from './hnsw-codec.js';
 import { HnswGraph, type HnswParams } from './hnsw-graph.js';
@@ -18,7 +18,7 @@ export interface ScoredIds {
 export const HNSW_DEFAULTS: Readonly<HnswParams> = { m: 16, efConstruct: 100 };
 
 /**
- * An HNSW graph over the vectors of one DenseVectorStorage (same internal ids). The index holds no copy of the
+ * An HNSW graph over the vectors of one dense storage, any datatype (same internal ids). The index holds no copy of the
  * vectors: it reads the storage's arena, so a vector must be in the storage before `insert`, and a deleted one
  * must be `remove`d here before its id is reused.
  *
@@ -27,10 +27,10 @@ export const HNSW_DEFAULTS: Readonly<HnswParams> = { m: 16, efConstruct: 100 };
 export class HnswIndex {
   private readonly g: HnswGraph;
 
-  constructor(vectors: DenseVectorStorage, params: HnswParams);
-  constructor(vectors: DenseVectorStorage, params: HnswParams, graph?: HnswGraph);
+  constructor(vectors: DenseVectors, params: HnswParams);
+  constructor(vectors: DenseVectors, params: HnswParams, graph?: HnswGraph);
   constructor(
-    readonly vectors: DenseVectorStorage,
+    readonly vectors: DenseVectors,
     params: HnswParams,
     graph?: HnswGraph,
   ) {
@@ -61,7 +61,7 @@ export class HnswIndex {
   }
 
   /**
-   * The `k` nearest accepted nodes to a prepared query (`DenseVectorStorage.prepareQuery`), searching with a
+   * The `k` nearest accepted nodes to a prepared query (`DenseVectors.prepareQuery`), searching with a
    * beam of max(ef, k). `accept` filters during the walk: rejected nodes are routed through, never returned.
    *
    * `ranker` walks the same graph with other ranks of the same ids, e.g. a ScalarQuantizedStorage: the scores
@@ -91,7 +91,7 @@ export class HnswIndex {
     return encodeGraph(this.g);
   }
 
-  static decode(bytes: Uint8Array, vectors: DenseVectorStorage): HnswIndex {
+  static decode(bytes: Uint8Array, vectors: DenseVectors): HnswIndex {
     const g = decodeGraph(bytes, vectors);
     return new HnswIndex(vectors, { m: g.m, efConstruct: g.efConstruct }, g);
   }
