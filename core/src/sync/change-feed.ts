@@ -14,6 +14,11 @@ import type { ChangesPage, Checkpoint, PointState, Removal, SnapshotPage } from 
 export interface ChangeFeedOptions {
   /** Journal entries kept (see `ChangeJournal`); older checkpoints get snapshots. */
   retain?: number;
+  /**
+   * The history to start from (see `journalFromState`): it must cover every op up to the collection's last op now.
+   * Without it, the journal starts empty at the last op, and older checkpoints get a snapshot.
+   */
+  journal?: ChangeJournal;
 }
 
 /** Default and largest number of points in one page of changes. */
@@ -25,8 +30,9 @@ export const MAX_PAGE_LIMIT = 10_000;
  * applied-op hook) plus readers that turn it into pages. Every read is synchronous, so a page is one consistent
  * state of the segment: nothing can be applied between reading the journal and reading the points.
  *
- * The journal lives in memory and starts at the collection's last op when the feed attaches (after a server
- * restart, older checkpoints get one snapshot, then deltas again). Its epoch names this collection's history.
+ * The journal lives in memory; a server rebuilds it when it attaches after a restart, from the points' versions and
+ * a durable log of deletions (`journalFromState`, `TombstoneLog`), so checkpoints from before the restart still get
+ * deltas. Its epoch names this collection's history.
  */
 export class ChangeFeed {
   readonly journal: ChangeJournal;
@@ -38,7 +44,7 @@ export class ChangeFeed {
     readonly epoch: string,
     options: ChangeFeedOptions = {},
   ) {
-    this.journal = new ChangeJournal(collection.lastSeq, options.retain);
+    this.journal = options.journal ?? new ChangeJournal(collection.lastSeq, options.retain);
     this.detach = collection.onApplied((op: Operation, seq: number) => {
       this.journal.record(seq, opKeys(op));
       for (const listener of this.listeners) listener(seq);

@@ -22,6 +22,19 @@ export class ChangeJournal {
     private readonly retain = 200_000,
   ) {}
 
+  /**
+   * A journal of existing entries (`seqs` ascending, one key each) after op `floor`, as rebuilt from durable state
+   * when a server restarts (see `journalFromState`).
+   */
+  static of(floor: number, seqs: Float64Array, keys: PointKey[], retain?: number): ChangeJournal {
+    const journal = new ChangeJournal(floor, retain);
+    journal.seqs = new Float64Array(Math.max(1024, keys.length * 2));
+    journal.seqs.set(seqs.subarray(0, keys.length));
+    journal.keys = keys;
+    if (journal.length > journal.retain) journal.trim();
+    return journal;
+  }
+
   get floor(): number {
     return this.floorSeq;
   }

@@ -3,6 +3,9 @@ export { SYNC_FORMAT_VERSION, encodeFrame, decodeFrame, VectorPacker, VectorUnpa
 export { SYNC_CONTENT_TYPE, encodePullPage, decodePullPage, encodePushRequest, decodePushRequest, encodePushResponse, decodePushResponse } from './page-codec.js';
 export { opKeys, restrictOp, toUpdateOperation } from './op-keys.js';
 export { ChangeJournal } from './change-journal.js';
+export { journalFromState } from './change-history.js';
+export { TombstoneLog } from './tombstone-log.js';
+export type { Tombstones, OpenedTombstones } from './tombstone-log.js';
 export { ChangeFeed, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, pageLimit } from './change-feed.js';
 export type { ChangeFeedOptions } from './change-feed.js';
 export { PushLedger } from './push-ledger.js';
