@@ -2,7 +2,7 @@ import type { VectorSpec } from './config.js';
 import type { NamedVectors, PayloadObject, SparseValue, VectorValue } from './operations.js';
 import { IdTracker, type PointKey } from '../segment/id-tracker.js';
 import type { SegmentImage } from '../segment/segment-format.js';
-import { DenseVectorStorage, MultiVectorStorage, SparseVectorStorage } from '../segment/vector-storage.js';
+import { type DenseVectors, MultiVectorStorage, SparseVectorStorage, createDenseVectors, decodeDenseVectors } from '../segment/vector-storage.js';
 import type { ScalarQuantizedStorage } from '../segment/quantized-scalar-storage.js';
 import type { BinaryQuantizedStorage } from '../segment/quantized-binary-storage.js';
 import { HnswIndex } from '../index/hnsw/hnsw-index.js';
@@ -15,7 +15,8 @@ import type { PointAccess } from '../filter/point-access.js';
 export interface DenseSlot {
   kind: 'dense';
   spec: Extract<VectorSpec, { kind: 'dense' }>;
-  storage: DenseVectorStorage;
+  /** float32, float16 or uint8 as `spec.datatype` says. */
+  storage: DenseVectors;
   /** The graph and the ids still waiting to join it. */
   index: DenseIndex;
   /**
@@ -82,7 +83,7 @@ export class LocalSegment implements PointAccess {
         continue;
       }
       if (spec.kind === 'dense') {
-        const storage = DenseVectorStorage.decode(section(`vectors/${key}`));
+        const storage = decodeDenseVectors(section(`vectors/${key}`));
         const graph = image.sections.get(`hnsw/${key}`);
         const hnsw = graph === undefined ? undefined : HnswIndex.decode(graph, storage);
         slots.set(spec.name, { kind: 'dense', spec, storage, index: DenseIndex.decode(storage, hnsw, spec.indexingThresholdKb) });
@@ -253,7 +254,7 @@ export class LocalSegment implements PointAccess {
 
 function newSlot(spec: VectorSpec): VectorSlot {
   if (spec.kind === 'dense') {
-    const storage = new DenseVectorStorage(spec.size, spec.distance);
+    const storage = createDenseVectors(spec.size, spec.distance, spec.datatype);
     return { kind: 'dense', spec, storage, index: DenseIndex.create(storage, spec.hnsw.m, spec.hnsw.ef_construct, spec.indexingThresholdKb) };
   }
   if (spec.kind === 'multi') return { kind: 'multi', spec, storage: new MultiVectorStorage(spec.size, spec.distance) };

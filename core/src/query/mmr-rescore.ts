@@ -21,9 +21,16 @@ export function mmrRescore(ctx: QueryContext, q: Extract<VectorQuery, { kind: 'n
   let picks: Int32Array;
   if (slot.kind === 'dense') {
     const storage = slot.storage;
-    const query = storage.prepareQuery(q.vector as number[]);
-    const offsets = Float64Array.from(kept, (h) => storage.offset(h.id));
-    picks = mmrSelectDense(query, storage.data, offsets, storage.dim, rawSimilarity(slot.spec.distance), mmr.lambda, limit);
+    // The candidates' float-view rows copied side by side: a compact datatype decodes one row at a time.
+    const dim = storage.dim;
+    const query = storage.prepareFloatQuery(q.vector as number[]);
+    const rows = new Float32Array(kept.length * dim);
+    kept.forEach((h, i) => {
+      const off = storage.offset(h.id);
+      rows.set(storage.data.subarray(off, off + dim), i * dim);
+    });
+    const offsets = Float64Array.from(kept, (_, i) => i * dim);
+    picks = mmrSelectDense(query, rows, offsets, dim, rawSimilarity(slot.spec.distance), mmr.lambda, limit);
   } else if (slot.kind === 'sparse') {
     const storage = slot.storage;
     const idf = sparseIdf(slot);

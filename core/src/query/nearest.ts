@@ -6,6 +6,7 @@ import { higherIsBetter, rankToScore } from '../distance/distance.js';
 import type { Schemas } from '../client/sextant-client.js';
 import { ScalarQuantizedStorage } from '../segment/quantized-scalar-storage.js';
 import { BinaryQuantizedStorage } from '../segment/quantized-binary-storage.js';
+import { DenseVectorStorage } from '../segment/dense-vector-storage.js';
 import { BATCH_CAPACITY } from '../distance/wasm-arena.js';
 import { type BoundFilter, matchingIds } from './point-filter.js';
 import { TopK } from './top-k.js';
@@ -88,13 +89,16 @@ export function searchNearest(segment: LocalSegment, s: NearestSearch): NearestR
 function quantizedOf(slot: DenseSlot): QuantizedStorage | undefined {
   const { scalar, binary } = slot.spec;
   const q = slot.quantized;
+  const storage = slot.storage;
+  // The companions quantize float32 vectors; float16 / uint8 ones (the vector's datatype) rank as they are.
+  if (!(storage instanceof DenseVectorStorage)) return undefined;
   if (scalar !== undefined) {
     if (!(q instanceof ScalarQuantizedStorage) || q.quantile !== scalar.quantile) {
-      slot.quantized = new ScalarQuantizedStorage(slot.storage, scalar.quantile);
+      slot.quantized = new ScalarQuantizedStorage(storage, scalar.quantile);
     }
   } else if (binary !== undefined) {
     if (!(q instanceof BinaryQuantizedStorage) || q.spec.encoding !== binary.encoding || q.spec.queryEncoding !== binary.queryEncoding) {
-      slot.quantized = new BinaryQuantizedStorage(slot.storage, binary);
+      slot.quantized = new BinaryQuantizedStorage(storage, binary);
     }
   } else {
     slot.quantized = undefined;

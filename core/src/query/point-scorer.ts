@@ -38,7 +38,8 @@ export function pointScorer(segment: LocalSegment, q: VectorQuery, idf?: SparseI
   if (slot.kind === 'dense') {
     // Dense examples go through the packed, allocation-free scorer of the advanced blocks.
     const storage = slot.storage;
-    const prep = (v: VectorValue) => storage.prepareQuery(v as number[]);
+    // The float view's form (Cosine: unit length), which `data` / `offset` hold the vectors in, whatever the datatype.
+    const prep = (v: VectorValue) => storage.prepareFloatQuery(v as number[]);
     const scorer = createExampleScorer(
       q.kind === 'relevance_feedback'
         ? { kind: 'relevance_feedback', target: prep(q.target), feedback: q.feedback.map((f) => ({ example: prep(f.example), score: f.score })), strategy: q.strategy }
