@@ -4,12 +4,29 @@ import { type WasmKernel, type WasmMemory, type WasmMetric, type WasmModule, ins
 export const BATCH_CAPACITY = 4096;
 const PAGE = 65536;
 
+/** What another thread needs to rank against an arena: postable (a shared memory crosses `postMessage`). */
+export interface WasmArenaView {
+  memory: WasmMemory;
+  dim: number;
+  metric: WasmMetric;
+  base: number;
+  rowBytes: number;
+  slotBytes: number;
+  /** Scratch slots for other threads: slot s in 1..threads starts at byte s * slotBytes. */
+  threads: number;
+}
+
 /**
  * A vector arena inside a WebAssembly memory, with the SIMD kernels bound to it.
  *
- * Layout, fixed at creation: [query scratch][batch ids][batch ranks][rows...]. The rows come last so the arena
- * grows in place (`memory.grow`), never by copying into a new array. Growing detaches the old ArrayBuffer, so
- * every view (`rows`, `ids`, `out`, `query`) is re-made after `grow`; holders re-read them.
+ * Layout, fixed at creation: [query scratch][batch ids][batch ranks] once per thread (slot 0 is the owner's, slots
+ * 1..threads belong to search threads, see WasmArenaReader), then [rows...]. The rows come last so the arena grows
+ * in place (`memory.grow`), never by copying into a new array. Growing detaches the old ArrayBuffer (a shared one
+ * stays valid at its old length), so every view (`rows`, `ids`, `out`, `query`) is re-made after `grow`; holders
+ * re-read them.
+ *
+ * With `threads > 0` the memory is shared: other threads read rows while this one appends. Rows are written once
+ * per id (points are immutable in place), before the id is linked anywhere a reader could find it.
  *
  * One memory per arena reserves address space (engines reserve guard regions per memory), which is why only
  * arenas worth it live here (see DenseVectorStorage) and why creation may fail: callers fall back to JS arrays.
@@ -26,42 +43,62 @@ export class WasmArena {
   query!: Float32Array;
   readonly batch: WasmKernel;
   readonly range: WasmKernel;
+  readonly slotBytes: number;
 
   private constructor(
     private readonly memory: WasmMemory,
     module: WasmModule,
     readonly dim: number,
-    metric: WasmMetric,
+    readonly metric: WasmMetric,
     public capacity: number,
+    readonly threads: number,
   ) {
     this.rowBytes = dim * 4;
     this.idsPtr = align64(this.rowBytes);
     this.outPtr = this.idsPtr + BATCH_CAPACITY * 4;
-    this.base = this.outPtr + BATCH_CAPACITY * 4;
+    this.slotBytes = slotBytes(dim);
+    this.base = (1 + threads) * this.slotBytes;
     const k = instantiateKernels(module, memory);
     this.batch = k[`batch_${metric}`];
     this.range = k[`range_${metric}`];
     this.refresh();
   }
 
-  /** An arena of `capacity` rows, or undefined when this engine has no SIMD or will not give the memory. */
-  static create(dim: number, metric: WasmMetric, capacity: number): WasmArena | undefined {
+  /**
+   * An arena of `capacity` rows, or undefined when this engine has no SIMD or will not give the memory. With
+   * `threads > 0` the memory is shared and reserves a scratch slot per search thread.
+   */
+  static create(dim: number, metric: WasmMetric, capacity: number, threads = 0): WasmArena | undefined {
     const module = kernelModule();
     if (module === undefined) return undefined;
-    const bytes = headerBytes(dim) + capacity * dim * 4;
-    if (bytes > 0xffff0000) return undefined; // a 32-bit memory: the JS arena has no such limit
+    const bytes = (1 + threads) * slotBytes(dim) + capacity * dim * 4;
+    if (bytes > MAX_BYTES) return undefined; // a 32-bit memory: the JS arena has no such limit
     try {
-      const memory = new (wasmApi()!.Memory)({ initial: Math.ceil(bytes / PAGE) });
-      return new WasmArena(memory, module, dim, metric, capacity);
+      const initial = Math.ceil(bytes / PAGE);
+      const Memory = wasmApi()!.Memory as unknown as new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
+      // A shared memory must declare its maximum; engines reserve address space for it, not memory.
+      const memory = threads > 0 ? new Memory({ initial, maximum: MAX_BYTES / PAGE, shared: true }) : new Memory({ initial });
+      return new WasmArena(memory, module, dim, metric, capacity, threads);
     } catch {
       return undefined;
     }
   }
 
+  /** Whether other threads can read this arena (its memory is shared). */
+  get shared(): boolean {
+    return this.threads > 0;
+  }
+
+  /** The arena as search threads attach to it (see WasmArenaReader); only meaningful when `shared`. */
+  view(): WasmArenaView {
+    const { memory, dim, metric, base, rowBytes, slotBytes, threads } = this;
+    return { memory, dim, metric, base, rowBytes, slotBytes, threads };
+  }
+
   /** Makes room for `capacity` rows in place; false when the memory cannot grow (the caller moves to JS). */
   grow(capacity: number): boolean {
     const bytes = this.base + capacity * this.rowBytes;
-    if (bytes > 0xffff0000) return false;
+    if (bytes > MAX_BYTES) return false;
     const have = this.memory.buffer.byteLength;
     if (bytes > have) {
       try {
@@ -84,5 +121,58 @@ export class WasmArena {
   }
 }
 
+/**
+ * One search thread's handle on a shared WasmArena: the same kernels instantiated over the same memory, ranking
+ * into the thread's own scratch slot, so threads never share a query or a batch. Reads only: rows below the
+ * owner's current capacity are always inside the memory (it only grows), so a walk never reads out of bounds.
+ */
+export class WasmArenaReader {
+  readonly batchIds: Uint32Array;
+  readonly batchOut: Float32Array;
+  private readonly query: Float32Array;
+  private readonly queryPtr: number;
+  private readonly idsPtr: number;
+  private readonly outPtr: number;
+  private readonly base: number;
+  private readonly rowBytes: number;
+  private readonly batch: WasmKernel;
+  readonly dim: number;
+
+  /** `slot` in 1..view.threads, distinct per thread. Undefined when this engine cannot run the kernels. */
+  static attach(view: WasmArenaView, slot: number): WasmArenaReader | undefined {
+    const module = kernelModule();
+    if (module === undefined || slot < 1 || slot > view.threads) return undefined;
+    return new WasmArenaReader(view, slot, module);
+  }
+
+  private constructor(view: WasmArenaView, slot: number, module: WasmModule) {
+    const buf = view.memory.buffer;
+    this.dim = view.dim;
+    this.queryPtr = slot * view.slotBytes;
+    this.idsPtr = this.queryPtr + align64(view.rowBytes);
+    this.outPtr = this.idsPtr + BATCH_CAPACITY * 4;
+    this.base = view.base;
+    this.rowBytes = view.rowBytes;
+    this.query = new Float32Array(buf, this.queryPtr, view.dim);
+    this.batchIds = new Uint32Array(buf, this.idsPtr, BATCH_CAPACITY);
+    this.batchOut = new Float32Array(buf, this.outPtr, BATCH_CAPACITY);
+    this.batch = instantiateKernels(module, view.memory)[`batch_${view.metric}`];
+  }
+
+  /** Copies a prepared query into this thread's slot; the handle is always the loaded query (-1). */
+  loadQuery(query: Float32Array): number {
+    this.query.set(query.length === this.dim ? query : query.subarray(0, this.dim));
+    return -1;
+  }
+
+  /** `batchOut[i] = rank(query, batchIds[i])` for i < count: the same kernel, so the same ranks as the owner's. */
+  rankBatch(_h: number, count: number): void {
+    this.batch(this.queryPtr, this.idsPtr, count, this.outPtr, this.base, this.rowBytes);
+  }
+}
+
 const align64 = (n: number): number => (n + 63) & ~63;
-const headerBytes = (dim: number): number => align64(dim * 4) + 2 * BATCH_CAPACITY * 4;
+/** One thread's scratch: the query row, then batch ids and ranks. */
+const slotBytes = (dim: number): number => align64(dim * 4) + 2 * BATCH_CAPACITY * 4;
+/** The largest memory a 32-bit WebAssembly memory holds, in whole pages. */
+const MAX_BYTES = 0xffff0000;

@@ -19,7 +19,7 @@ export function insertNode(g: HnswGraph, id: number): void {
   if (g.levels[id]! >= 0) removeNode(g, id);
   const level = g.randomLevel();
   g.links0[id * g.stride0] = 0;
-  g.upper[id] = level > 0 ? new Uint32Array(level * g.strideU) : undefined;
+  if (level > 0) g.allocUpper(id, level);
 
   if (g.entry < 0) {
     g.levels[id] = level;

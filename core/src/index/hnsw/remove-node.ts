@@ -64,7 +64,7 @@ export function removeNode(g: HnswGraph, x: number): void {
   }
 
   g.links0[x * g.stride0] = 0;
-  g.upper[x] = undefined;
+  g.freeUpper(x, top);
   g.nodes--;
   if (g.entry === x) pickEntry(g);
 }

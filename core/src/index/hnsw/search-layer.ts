@@ -27,8 +27,8 @@ export function greedyClosest(
     let changed = true;
     while (changed) {
       changed = false;
-      const links = level === 0 ? g.links0 : g.upper[cur]!;
-      const base = level === 0 ? cur * g.stride0 : (level - 1) * g.strideU;
+      const links = level === 0 ? g.links0 : g.upperPool;
+      const base = level === 0 ? cur * g.stride0 : g.upperAt[cur]! + (level - 1) * g.strideU;
       const count = links[base]!;
       let n = 0;
       for (let j = 1; j <= count; j++) {
@@ -113,8 +113,8 @@ export function searchLayer(
     if (cd > worst) break;
     const c = cand.topId();
     cand.pop();
-    const links = level === 0 ? links0 : g.upper[c]!;
-    const base = level === 0 ? c * stride0 : (level - 1) * strideU;
+    const links = level === 0 ? links0 : g.upperPool;
+    const base = level === 0 ? c * stride0 : g.upperAt[c]! + (level - 1) * strideU;
     const count = links[base]!;
     let n = 0;
     if (!twoHop) {
@@ -144,8 +144,8 @@ export function searchLayer(
         const nb = ids[ids.length - 1 - b]!;
         if (visited[nb] === gen) continue;
         visited[nb] = gen;
-        const links2 = level === 0 ? links0 : g.upper[nb]!;
-        const base2 = level === 0 ? nb * stride0 : (level - 1) * strideU;
+        const links2 = level === 0 ? links0 : g.upperPool;
+        const base2 = level === 0 ? nb * stride0 : g.upperAt[nb]! + (level - 1) * strideU;
         const count2 = links2[base2]!;
         for (let i = 1; i <= count2 && n < budget; i++) {
           const nb2 = links2[base2 + i]!;
