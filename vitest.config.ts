@@ -14,7 +14,7 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['{core,server,proto,browser,demo}/test/**/*.test.ts'],
+    include: ['{core,server,proto,browser,demo,bench}/test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },
