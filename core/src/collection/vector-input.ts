@@ -1,5 +1,6 @@
 import { errors } from '../client/errors.js';
 import type { VectorSpec } from './config.js';
+import { F16_MAX, roundF16 } from '../distance/half-float.js';
 import type { NamedVectors, SparseValue, VectorValue } from './operations.js';
 
 /**
@@ -31,20 +32,27 @@ export function checkVector(specs: Map<string, VectorSpec>, name: string, value:
     if (value.length === 0) throw errors.validation(`${path}: multivector must not be empty`);
     for (const row of value) {
       if (!Array.isArray(row)) throw errors.wrongInput(`Conversion between multi and regular vectors failed`);
-      checkDense(row, spec.size, path);
+      checkDense(row, spec, path);
     }
     return value as number[][];
   }
   if (value.length > 0 && Array.isArray(value[0])) throw errors.wrongInput(`Conversion between multi and regular vectors failed`);
-  checkDense(value, spec.size, path);
+  checkDense(value, spec, path);
   return value as number[];
 }
 
-function checkDense(row: unknown[], size: number, path: string): void {
-  if (row.length !== size) throw errors.wrongDimension(size, row.length);
+function checkDense(row: unknown[], spec: Extract<VectorSpec, { kind: 'dense' | 'multi' }>, path: string): void {
+  if (row.length !== spec.size) throw errors.wrongDimension(spec.size, row.length);
+  // float16 holds +-65504 at most: a larger component would be stored as Infinity (Qdrant 1.19 then reads it back
+  // as null). Cosine vectors are normalized before rounding, so any finite component fits. uint8 needs no check:
+  // every finite number has a cast (Qdrant's `as u8`: truncated, clamped to 0..255).
+  const f16Max = spec.datatype === 'float16' && spec.distance !== 'Cosine' ? F16_MAX : Infinity;
   for (let i = 0; i < row.length; i++) {
     const x = row[i];
     if (typeof x !== 'number' || !Number.isFinite(x)) throw errors.validation(`${path}[${i}]: expected a finite number`);
+    if (Math.abs(x) > f16Max && roundF16(x) === Infinity * Math.sign(x)) {
+      throw errors.validation(`${path}[${i}]: value ${x} does not fit datatype float16, whose largest finite value is ${F16_MAX}`);
+    }
   }
 }
 
