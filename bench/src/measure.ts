@@ -11,9 +11,15 @@ export function settle(): void {
   gcFn();
 }
 
-/** Resident memory plus ArrayBuffers (wasm memories and typed arrays may live outside the V8 heap). */
+/**
+ * Memory in use by the process, the same measure for JS, WebAssembly and native libraries: resident memory, with
+ * the V8 heap counted by its live bytes instead of its committed pages (after `settle`, what the heap holds; the
+ * pages it keeps free for later are not the index's). Native allocations, wasm memories and ArrayBuffer stores
+ * are outside the V8 heap and count as resident.
+ */
 export function memoryNow(): number {
-  return process.memoryUsage().rss;
+  const m = process.memoryUsage();
+  return m.rss - m.heapTotal + m.heapUsed;
 }
 
 const CHUNK = 25;

@@ -54,17 +54,21 @@ export interface SectionRun {
 export async function runSection(run: SectionRun, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<SectionResult[]> {
   const fail = (reason: string) => run.sections.map((section) => ({ section, rows: [], error: reason }));
   const started = performance.now();
-  const outcome = await new Promise<{ code: number | null; signal: string | null; stdout: string; spawnError?: string; timedOut: boolean }>((resolve) => {
+  const outcome = await new Promise<{ code: number | null; signal: string | null; stdout: string; spawnError?: string; timedOut: boolean; lastError: string }>((resolve) => {
     const child = spawn(run.command, run.args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...run.env } });
     let stdout = '';
     let timedOut = false;
     let pending = '';
+    let lastError = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => {
       pending += d;
       const lines = pending.split('\n');
       pending = lines.pop()!;
-      for (const l of lines) log(`  ${l}`);
+      for (const l of lines) {
+        log(`  ${l}`);
+        if (/error/i.test(l) && !/^\s+at /.test(l)) lastError = l.trim();
+      }
     });
     const timer = setTimeout(() => {
       timedOut = true;
@@ -72,20 +76,21 @@ export async function runSection(run: SectionRun, log: (line: string) => void = 
     }, run.timeoutMs);
     child.on('error', (e) => {
       clearTimeout(timer);
-      resolve({ code: null, signal: null, stdout, spawnError: e.message, timedOut });
+      resolve({ code: null, signal: null, stdout, spawnError: e.message, timedOut, lastError });
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (pending) log(`  ${pending}`);
-      resolve({ code, signal, stdout, timedOut });
+      resolve({ code, signal, stdout, timedOut, lastError });
     });
   });
   const seconds = ((performance.now() - started) / 1000).toFixed(0);
   if (outcome.spawnError !== undefined) return fail(`could not start: ${outcome.spawnError}`);
-  if (outcome.timedOut) return fail(`stopped after the ${Math.round(run.timeoutMs / 1000)} s time limit`);
+  if (outcome.timedOut) return fail(`stopped after the ${(run.timeoutMs / 1000).toFixed(run.timeoutMs < 10_000 ? 1 : 0)} s time limit`);
   if (outcome.code !== 0) {
-    const tail = outcome.stdout.trim().split('\n').pop() ?? '';
-    return fail(`exited with ${outcome.code ?? outcome.signal} after ${seconds} s${tail ? `: ${tail.slice(0, 120)}` : ''}`);
+    // The last error line of stderr says why, better than a stack's top.
+    const why = outcome.lastError || (outcome.stdout.trim().split('\n').pop() ?? '');
+    return fail(`exited with ${outcome.code ?? outcome.signal} after ${seconds} s${why ? `: ${why.slice(0, 160)}` : ''}`);
   }
   let got: SectionResult[];
   try {
