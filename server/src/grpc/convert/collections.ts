@@ -93,7 +93,13 @@ function vectorParamsFromProto(params: VectorParams): Schemas['VectorParams'] {
   const distance = distanceNames[params.distance];
   if (!distance) throw invalid('vector params need a distance (Cosine, Euclid, Dot or Manhattan)');
   const plain = messageToPlain(VectorParamsSchema, params) as Record<string, unknown>;
+  dropDefaultDatatype(plain);
   return { ...plain, size: Number(params.size), distance } as Schemas['VectorParams'];
+}
+
+/** `Datatype.Default` (0) is gRPC's "not set", which REST spells by leaving `datatype` out (float32). */
+function dropDefaultDatatype(plain: Record<string, unknown> | undefined): void {
+  if (plain !== undefined && plain['datatype'] === 'default') delete plain['datatype'];
 }
 
 function vectorsDiffFromProto(config: VectorsConfigDiff): Schemas['VectorsConfigDiff'] {
@@ -110,7 +116,9 @@ function vectorsDiffFromProto(config: VectorsConfigDiff): Schemas['VectorsConfig
 function sparseFromProto(config: SparseVectorConfig): Record<string, Schemas['SparseVectorParams']> {
   const out: Record<string, Schemas['SparseVectorParams']> = {};
   for (const [name, params] of Object.entries(config.map)) {
-    out[name] = messageToPlain(SparseVectorParamsSchema, params) as Schemas['SparseVectorParams'];
+    const plain = messageToPlain(SparseVectorParamsSchema, params) as Record<string, unknown>;
+    dropDefaultDatatype(plain['index'] as Record<string, unknown> | undefined);
+    out[name] = plain as Schemas['SparseVectorParams'];
   }
   return out;
 }
