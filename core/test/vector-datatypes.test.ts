@@ -212,3 +212,16 @@ describe('HNSW over compact datatypes', () => {
     expect(hit / total).toBeGreaterThanOrEqual(0.95);
   });
 });
+
+describe('float16 Cosine rows', () => {
+  it('are stored once: writing a stored row again (a point moving) keeps it bit for bit', () => {
+    const r = rng(11);
+    const vs = createDenseVectors(3, 'Cosine', 'float16', 4);
+    for (let id = 0; id < 500; id++) {
+      vs.set(id, randomVector(r, 3, 'float16'));
+      const once = Array.from(vs.get(id));
+      vs.set(id + 1000, once);
+      expect(Array.from(vs.get(id + 1000))).toEqual(once);
+    }
+  });
+});
