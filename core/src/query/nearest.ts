@@ -173,7 +173,6 @@ function acceptFor(segment: LocalSegment, s: NearestSearch, fromCandidates: bool
     const accept: AcceptFn =
       exclude === undefined ? (id) => bits[id] === 1 && ids.isLive(id) : (id) => bits[id] === 1 && ids.isLive(id) && !exclude.has(id);
     accept.twoHop = twoHop;
-    if (exclude === undefined) accept.bits = bits;
     return accept;
   }
   if (filter === undefined) return exclude === undefined ? (id) => ids.isLive(id) : (id) => ids.isLive(id) && !exclude.has(id);
