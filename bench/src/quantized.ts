@@ -1,34 +1,109 @@
 import { createEmbeddedClient } from '@sextant/core';
 import type { Dataset } from './dataset.js';
+import { settle } from './measure.js';
+
+export type QuantizedMode =
+  | 'float'
+  | 'int8 rescore'
+  | 'int8 rescore x2'
+  | 'int8 rescore x4'
+  | 'int8 no rescore'
+  | 'binary rescore x16'
+  | 'binary rescore x32'
+  | 'binary rescore x64'
+  | 'binary no rescore'
+  | 'binary q8 rescore x16'
+  | 'binary q8 rescore x32'
+  | 'binary 2bit q8 rescore x16'
+  | 'binary 2bit q8 rescore x32';
 
 export interface QuantizedRow {
   ef: number;
-  mode: 'float' | 'int8 rescore' | 'int8 rescore x2' | 'int8 rescore x4' | 'int8 no rescore';
+  mode: QuantizedMode;
   recall: number;
   qps: number;
+  /**
+   * Bytes per point this mode keeps in RAM for the vector name, exact sizes of the arenas (capacity / points):
+   * float vectors + HNSW graph, plus the mode's codes. The floats stay in RAM in every mode (rescoring and writes
+   * read them); `codeBytesPerPoint` is what quantization adds.
+   */
+  ramBytesPerPoint: number;
+  /** Bytes per point of the quantized codes (0 for float): int8 codes + row sum, or the bit rows. */
+  codeBytesPerPoint: number;
+  /**
+   * Process RSS growth when the codes were built, per point: measured after GC, from the same collection without
+   * codes (noisy below a few MB; allocator pages already held can make it low).
+   */
+  codeRssBytesPerPoint: number;
 }
 
 export interface QuantizedResult {
-  /** Bytes per point of the vectors searches rank: float arena vs the int8 codes (the floats stay for rescoring). */
+  /** Bytes per point of the vectors searches rank: float arena vs the int8 codes vs the one-bit rows. */
   floatBytesPerPoint: number;
   int8BytesPerPoint: number;
+  binaryBytesPerPoint: number;
+  /** Bytes per point of the HNSW graph (layer 0 links, levels, upper layers), shared by every mode. */
+  graphBytesPerPoint: number;
   rows: QuantizedRow[];
 }
 
 const K = 10;
 const COLLECTION = 'bench_quantized';
-const MODES: { mode: QuantizedRow['mode']; quantization: { ignore?: boolean; rescore?: boolean; oversampling?: number } }[] = [
-  { mode: 'float', quantization: { ignore: true } },
-  { mode: 'int8 rescore', quantization: { rescore: true } },
-  { mode: 'int8 rescore x2', quantization: { rescore: true, oversampling: 2 } },
-  { mode: 'int8 rescore x4', quantization: { rescore: true, oversampling: 4 } },
-  { mode: 'int8 no rescore', quantization: { rescore: false } },
+type Params = { ignore?: boolean; rescore?: boolean; oversampling?: number };
+type Phase = { config: object; modes: { mode: QuantizedMode; quantization: Params }[] };
+
+/** One config at a time on the same collection and graph: updateCollection swaps the codes, the graph stays. */
+const PHASES: Phase[] = [
+  {
+    config: { scalar: { type: 'int8', quantile: 0.99, always_ram: true } },
+    modes: [
+      { mode: 'float', quantization: { ignore: true } },
+      { mode: 'int8 rescore', quantization: { rescore: true } },
+      { mode: 'int8 rescore x2', quantization: { rescore: true, oversampling: 2 } },
+      { mode: 'int8 rescore x4', quantization: { rescore: true, oversampling: 4 } },
+      { mode: 'int8 no rescore', quantization: { rescore: false } },
+    ],
+  },
+  {
+    // One bit a dimension, the query encoded alike: Hamming distance. 128 bits say little about 100k points, so
+    // the walk keeps many more candidates than int8 needs (Qdrant's advice: binary for 1000+ dimensions).
+    config: { binary: { always_ram: true } },
+    modes: [
+      { mode: 'binary rescore x16', quantization: { rescore: true, oversampling: 16 } },
+      { mode: 'binary rescore x32', quantization: { rescore: true, oversampling: 32 } },
+      { mode: 'binary rescore x64', quantization: { rescore: true, oversampling: 64 } },
+      { mode: 'binary no rescore', quantization: { rescore: false } },
+    ],
+  },
+  {
+    // The same one-bit rows, the query kept as 8-bit values (asymmetric).
+    config: { binary: { always_ram: true, query_encoding: 'scalar8bits' } },
+    modes: [
+      { mode: 'binary q8 rescore x16', quantization: { rescore: true, oversampling: 16 } },
+      { mode: 'binary q8 rescore x32', quantization: { rescore: true, oversampling: 32 } },
+    ],
+  },
+  {
+    config: { binary: { always_ram: true, encoding: 'two_bits', query_encoding: 'scalar8bits' } },
+    modes: [
+      { mode: 'binary 2bit q8 rescore x16', quantization: { rescore: true, oversampling: 16 } },
+      { mode: 'binary 2bit q8 rescore x32', quantization: { rescore: true, oversampling: 32 } },
+    ],
+  },
 ];
 
+interface SlotView {
+  storage: { capacity: number; dim: number };
+  index: { graph?: { g: { links0: Uint32Array; levels: Int8Array; upper: (Uint32Array | undefined)[] } } };
+  quantized?: { bytesPerVector: number; vectors: { capacity: number } };
+}
+
 /**
- * Scalar int8 quantization against floats, through the embedded client as an app calls it: one Cosine collection
- * with `quantization_config: scalar int8, quantile 0.99`, queried with `params.quantization` ignore (the float
- * walk) or rescore / oversampling, at each ef. Recall@10 is against `truth` (exact float top-10).
+ * Scalar int8 and binary quantization against floats, through the embedded client as an app calls it: one Cosine
+ * collection, its config switched with updateCollection (int8 quantile 0.99, then binary one_bit with the query
+ * as bits, then with an 8-bit query, then two_bits rows with an 8-bit query), queried with `params.quantization` ignore (the float walk) or rescore /
+ * oversampling, at each ef. Recall@10 is against `truth` (exact float top-10). Memory per point is exact arena
+ * bytes (see QuantizedRow) plus the RSS growth when each config's codes were built.
  */
 export async function measureQuantized(ds: Dataset, truth: Uint32Array[], efs: number[], budgetMs: number): Promise<QuantizedResult> {
   const { dim, n } = ds;
@@ -36,41 +111,82 @@ export async function measureQuantized(ds: Dataset, truth: Uint32Array[], efs: n
   await client.createCollection(COLLECTION, {
     vectors: { size: dim, distance: 'Cosine' },
     hnsw_config: { m: 16, ef_construct: 100 },
-    quantization_config: { scalar: { type: 'int8', quantile: 0.99, always_ram: true } },
+    quantization_config: PHASES[0]!.config as never,
   });
   for (let from = 0; from < n; from += 1000) {
     const points = [];
     for (let i = from; i < Math.min(n, from + 1000); i++) points.push({ id: i, vector: Array.from(ds.points.subarray(i * dim, (i + 1) * dim)) });
     await client.upsert(COLLECTION, { wait: true, points });
   }
-  await client.engine.resolve(COLLECTION).whenIndexed();
+  const collection = client.engine.resolve(COLLECTION) as unknown as { whenIndexed(): Promise<void>; segment: { slots: Map<string, SlotView> } };
+  await collection.whenIndexed();
+  const slot = () => collection.segment.slots.get('')!;
+  const g = slot().index.graph!.g;
+  let graphBytes = g.links0.byteLength + g.levels.byteLength;
+  for (const u of g.upper) graphBytes += u?.byteLength ?? 0;
+  const graphBytesPerPoint = graphBytes / n;
+  // The float arena and its live bits, by capacity (what is allocated, not just what is used).
+  const floatRam = (slot().storage.capacity * (dim * 4 + 1)) / n;
+
   const queryCount = Math.min(ds.queryCount, truth.length);
   const raw: number[][] = [];
   for (let q = 0; q < queryCount; q++) raw.push(Array.from(ds.queries.subarray(q * dim, (q + 1) * dim)));
 
   const rows: QuantizedRow[] = [];
-  for (const ef of efs) {
-    for (const { mode, quantization } of MODES) {
-      const search = async (q: number) =>
-        (await client.query(COLLECTION, { query: raw[q]!, limit: K, params: { hnsw_ef: ef, quantization } })).points;
-      for (let q = 0; q < Math.min(10, queryCount); q++) await search(q); // warm-up (and the first fit of the codes)
-      let hits = 0;
-      let done = 0;
-      let best = 0;
-      const start = performance.now();
-      while (done < queryCount && performance.now() - start < budgetMs) {
-        const t = performance.now();
-        const end = Math.min(queryCount, done + 25);
-        for (; done < end; done++) {
-          const want = new Set(truth[done]!);
-          for (const p of await search(done)) if (want.has(p.id as number)) hits++;
+  const codeBytes: number[] = [];
+  for (const [p, phase] of PHASES.entries()) {
+    // The codes are built by the first search that uses them: RSS with the previous codes dropped (Disabled, one
+    // search) against RSS after this config's first search.
+    const probe = () => client.query(COLLECTION, { query: raw[0]!, limit: K, params: { hnsw_ef: efs[0]!, quantization: { rescore: true } } });
+    await client.updateCollection(COLLECTION, { quantization_config: 'Disabled' });
+    await probe();
+    settle();
+    const before = process.memoryUsage().rss;
+    await client.updateCollection(COLLECTION, { quantization_config: phase.config as never });
+    await probe();
+    settle();
+    const rss = (process.memoryUsage().rss - before) / n;
+    const q = slot().quantized!;
+    const code = (q.bytesPerVector * q.vectors.capacity) / n;
+    codeBytes.push(code);
+    for (const ef of efs) {
+      for (const { mode, quantization } of phase.modes) {
+        const search = async (i: number) =>
+          (await client.query(COLLECTION, { query: raw[i]!, limit: K, params: { hnsw_ef: ef, quantization } })).points;
+        for (let i = 0; i < Math.min(10, queryCount); i++) await search(i); // warm-up
+        let hits = 0;
+        let done = 0;
+        let best = 0;
+        const start = performance.now();
+        while (done < queryCount && performance.now() - start < budgetMs) {
+          const t = performance.now();
+          const end = Math.min(queryCount, done + 25);
+          for (; done < end; done++) {
+            const want = new Set(truth[done]!);
+            for (const pt of await search(done)) if (want.has(pt.id as number)) hits++;
+          }
+          // Best chunk rate, as runQueries does: the least disturbed stretch of a shared machine.
+          best = Math.max(best, 25 / ((performance.now() - t) / 1000));
         }
-        // Best chunk rate, as runQueries does: the least disturbed stretch of a shared machine.
-        best = Math.max(best, 25 / ((performance.now() - t) / 1000));
+        const isFloat = mode === 'float';
+        rows.push({
+          ef,
+          mode,
+          recall: hits / (done * K),
+          qps: best,
+          ramBytesPerPoint: Math.round(floatRam + graphBytesPerPoint + (isFloat ? 0 : code)),
+          codeBytesPerPoint: isFloat ? 0 : Math.round(code * 10) / 10,
+          codeRssBytesPerPoint: isFloat ? 0 : Math.round(rss * 10) / 10,
+        });
       }
-      rows.push({ ef, mode, recall: hits / (done * K), qps: best });
     }
   }
   await client.deleteCollection(COLLECTION);
-  return { floatBytesPerPoint: dim * 4, int8BytesPerPoint: dim, rows };
+  return {
+    floatBytesPerPoint: dim * 4,
+    int8BytesPerPoint: dim,
+    binaryBytesPerPoint: Math.ceil(dim / 8),
+    graphBytesPerPoint: Math.round(graphBytesPerPoint),
+    rows,
+  };
 }
