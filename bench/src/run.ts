@@ -94,15 +94,26 @@ async function truthFor(ds: Dataset): Promise<Uint32Array[]> {
   return truth;
 }
 
-/** A flat row of the quantized section: the result's scalar fields beside each of its rows' fields. */
+/** A row as the section contract wants it: nested objects become `outer.inner` fields, lists become JSON text. */
+function flatRow(value: object, prefix = '', into: Row = {}): Row {
+  for (const [k, v] of Object.entries(value)) {
+    const key = prefix + k;
+    if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') into[key] = v;
+    else if (Array.isArray(v)) into[key] = JSON.stringify(v);
+    else if (typeof v === 'object') flatRow(v as object, `${key}.`, into);
+  }
+  return into;
+}
+
+/** The quantized section's rows: the result's fields (other than its lists) beside each row of its lists. */
 function flatQuantized(dataset: string, result: object): Row[] {
   const common: Row = { dataset };
-  const lists: Row[][] = [];
+  const lists: object[][] = [];
   for (const [k, v] of Object.entries(result)) {
-    if (Array.isArray(v)) lists.push(v as Row[]);
-    else if (v === null || ['string', 'number', 'boolean'].includes(typeof v)) common[k] = v as Row[string];
+    if (Array.isArray(v)) lists.push(v as object[]);
+    else flatRow({ [k]: v }, '', common);
   }
-  return lists.flat().map((r) => ({ ...common, ...r }));
+  return lists.flat().map((r) => ({ ...common, ...flatRow(r) }));
 }
 
 for (const dim of datasetDims) {
