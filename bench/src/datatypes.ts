@@ -1,0 +1,151 @@
+import { type DenseVectors, HnswIndex, createDenseVectors, exactSearch } from '@sextant/core';
+import { clustered, type Dataset } from './dataset.js';
+import { memoryNow, settle } from './measure.js';
+
+/**
+ * `node bench/dist/datatypes.js [--quick] [--json]`: the vector datatypes of issue 8 (float32, float16, uint8) on
+ * the clustered 100,000 x 128 set (10,000 with --quick; SEXTANT_MEASURE_POINTS / SEXTANT_MEASURE_DIM override):
+ * memory per point, recall@10 and queries per second of the HNSW walk (ef 64, 128) and of an exact scan.
+ *
+ * Two data sets, because uint8 only holds integers 0..255: the raw floats (float32 vs float16, Cosine) and the
+ * same floats mapped into the byte range (x * 32 + 128, so that casting truncates; float32 vs uint8, Cosine).
+ * `recall` is against the exact float32 top-10 of the data the row was built from (what the datatype costs in
+ * answers, graph included); `ownRecall` against the exact top-10 of the datatype's own stored values (the graph
+ * alone). Memory: `vectorBytesPerPoint` is what the storage holds per slot (bytesPerVector: row, live flag,
+ * per-row extras), `graphBytesPerPoint` the HNSW arrays, `rssBytesPerPoint` the process growth while the
+ * vectors were written (noisy). With --json, stdout's last line is `{ "section": "datatypes", "rows": [...] }`.
+ */
+const QUICK = process.argv.includes('--quick');
+const JSON_OUT = process.argv.includes('--json');
+const N = Number(process.env['SEXTANT_MEASURE_POINTS'] ?? (QUICK ? 10_000 : 100_000));
+const DIM = Number(process.env['SEXTANT_MEASURE_DIM'] ?? 128);
+const QUERIES = QUICK ? 200 : 500;
+const EFS = [64, 128];
+const K = 10;
+const BUDGET_MS = QUICK ? 1500 : 4000;
+
+export interface DatatypeRow {
+  data: 'raw' | 'byte-range';
+  datatype: 'float32' | 'float16' | 'uint8';
+  /** 'exact' for the brute-force scan, else the HNSW ef. */
+  search: 'exact' | number;
+  recall: number;
+  ownRecall: number;
+  qps: number;
+  vectorBytesPerPoint: number;
+  graphBytesPerPoint: number;
+  rssBytesPerPoint: number;
+  buildSeconds: number;
+}
+
+function toByteRange(ds: Dataset): Dataset {
+  const map = (a: Float32Array) => Float32Array.from(a, (x) => Math.min(255.99, Math.max(0, x * 32 + 128)));
+  return { ...ds, name: `${ds.name} byte-range`, points: map(ds.points), queries: map(ds.queries) };
+}
+
+function row(a: Float32Array, i: number, dim: number): Float32Array {
+  return a.subarray(i * dim, (i + 1) * dim);
+}
+
+function topK(vs: DenseVectors, ds: Dataset): Uint32Array[] {
+  const out: Uint32Array[] = [];
+  for (let q = 0; q < ds.queryCount; q++) out.push(exactSearch(vs, vs.prepareQuery(row(ds.queries, q, ds.dim)), K).ids);
+  return out;
+}
+
+function recallOf(found: Uint32Array, want: Uint32Array): number {
+  const set = new Set(want);
+  let hits = 0;
+  for (const id of found) if (set.has(id)) hits++;
+  return hits;
+}
+
+/** Runs `search` over the queries until done or out of budget; q/s is the best 25-query chunk, as runQueries. */
+function run(ds: Dataset, search: (q: Float32Array) => Uint32Array, truth: Uint32Array[], own: Uint32Array[]) {
+  for (let q = 0; q < Math.min(20, ds.queryCount); q++) search(row(ds.queries, q, ds.dim));
+  let hits = 0;
+  let ownHits = 0;
+  let done = 0;
+  let best = 0;
+  const start = performance.now();
+  while (done < ds.queryCount && performance.now() - start < BUDGET_MS) {
+    const t = performance.now();
+    const end = Math.min(ds.queryCount, done + 25);
+    const chunk = end - done;
+    for (; done < end; done++) {
+      const ids = search(row(ds.queries, done, ds.dim));
+      hits += recallOf(ids, truth[done]!);
+      ownHits += recallOf(ids, own[done]!);
+    }
+    best = Math.max(best, chunk / ((performance.now() - t) / 1000));
+  }
+  return { recall: hits / (done * K), ownRecall: ownHits / (done * K), qps: Math.round(best) };
+}
+
+function measure(ds: Dataset, datatype: DatatypeRow['datatype'], truth: Uint32Array[]): DatatypeRow[] {
+  settle();
+  const before = memoryNow();
+  const t0 = performance.now();
+  const vs = createDenseVectors(ds.dim, 'Cosine', datatype, ds.n);
+  for (let i = 0; i < ds.n; i++) vs.set(i, row(ds.points, i, ds.dim));
+  settle();
+  const rss = (memoryNow() - before) / ds.n;
+  const index = new HnswIndex(vs, { m: 16, efConstruct: 100, seed: 1 });
+  for (let i = 0; i < ds.n; i++) index.insert(i);
+  const buildSeconds = (performance.now() - t0) / 1000;
+  const g = (index as unknown as { g: { links0: Uint32Array; levels: Int8Array; upperAt?: unknown; upper?: (Uint32Array | undefined)[] } }).g;
+  let graphBytes = g.links0.byteLength + g.levels.byteLength;
+  for (const u of g.upper ?? []) graphBytes += u?.byteLength ?? 0;
+  const own = topK(vs, ds);
+  const common = {
+    data: ds.name.endsWith('byte-range') ? ('byte-range' as const) : ('raw' as const),
+    datatype,
+    vectorBytesPerPoint: (vs.bytesPerVector * vs.capacity) / ds.n,
+    graphBytesPerPoint: Math.round(graphBytes / ds.n),
+    rssBytesPerPoint: Math.round(rss),
+    buildSeconds: Math.round(buildSeconds * 10) / 10,
+  };
+  const rows: DatatypeRow[] = [];
+  rows.push({ ...common, search: 'exact', ...run(ds, (q) => exactSearch(vs, vs.prepareQuery(q), K).ids, truth, own) });
+  for (const ef of EFS) rows.push({ ...common, search: ef, ...run(ds, (q) => index.search(vs.prepareQuery(q), K, ef).ids, truth, own) });
+  return rows;
+}
+
+export function measureDatatypes(n = N, dim = DIM): DatatypeRow[] {
+  const raw = clustered('clustered', n, dim, QUERIES, 42);
+  const bytes = toByteRange(raw);
+  const rows: DatatypeRow[] = [];
+  for (const [ds, types] of [
+    [raw, ['float32', 'float16']],
+    [bytes, ['float32', 'uint8']],
+  ] as const) {
+    const truth = topK(createAndFill(ds), ds);
+    for (const t of types) {
+      const out = measure(ds, t, truth);
+      for (const r of out) log(r);
+      rows.push(...out);
+    }
+  }
+  return rows;
+}
+
+function createAndFill(ds: Dataset): DenseVectors {
+  const vs = createDenseVectors(ds.dim, 'Cosine', 'float32', ds.n);
+  for (let i = 0; i < ds.n; i++) vs.set(i, row(ds.points, i, ds.dim));
+  return vs;
+}
+
+function log(r: DatatypeRow): void {
+  const search = r.search === 'exact' ? 'exact  ' : `ef ${String(r.search).padEnd(4)}`;
+  console.log(
+    `${r.data.padEnd(10)} ${r.datatype.padEnd(7)} ${search} recall ${r.recall.toFixed(3)} own ${r.ownRecall.toFixed(3)} ` +
+      `${String(r.qps).padStart(6)} q/s  vector ${r.vectorBytesPerPoint.toFixed(1)} B/pt  graph ${r.graphBytesPerPoint} B/pt  ` +
+      `rss ${r.rssBytesPerPoint} B/pt  build ${r.buildSeconds}s`,
+  );
+}
+
+if (process.argv[1] !== undefined && /datatypes\.(m?js|ts)$/.test(process.argv[1])) {
+  console.log(`datatypes: ${N} x ${DIM}, ${QUERIES} queries, Cosine, HNSW m 16 ef_construct 100`);
+  const rows = measureDatatypes();
+  if (JSON_OUT) console.log(JSON.stringify({ section: 'datatypes', rows }));
+}
