@@ -14,6 +14,8 @@ import type { LocalSegment } from '../collection/local-segment.js';
 import { parsePointId } from '../segment/id-tracker.js';
 import { type QueryContext, queryContext, shaper, toRecord } from '../query/query-context.js';
 import { runQuery, runSearch } from '../query/run-query.js';
+import type { SearchExecutor } from '../executor/executor.js';
+import { runQueryThreaded, runSearchThreaded } from '../executor/offload-query.js';
 import { runCount, runFacet, runScroll } from '../query/scroll.js';
 import { checkCollectionName, checkIndexRequest } from './validate-args.js';
 import { runQueryGroups } from '../query/query-groups.js';
@@ -37,6 +39,12 @@ export interface EmbeddedClientOptions extends EngineOptions {
  * Writes default to `wait: true` like the official JS client: they resolve after the op is in the synced log.
  */
 export class EmbeddedClient implements SextantClient {
+  /**
+   * Search threads for plain nearest-neighbour walks (see executor/offload-query.ts); none: every search runs on the
+   * caller's thread. Set by the platform that owns the threads (the server's worker pool).
+   */
+  executor: SearchExecutor | undefined;
+
   constructor(readonly engine: Engine) {}
 
   // --- collections ---
@@ -214,23 +222,31 @@ export class EmbeddedClient implements SextantClient {
   }
 
   async query(name: string, args: Args<'query'>[1]): Result<'query'> {
-    return { points: runQuery(this.readCtx(name, args, 'query'), args ?? {}) };
+    const ctx = this.readCtx(name, args, 'query');
+    const x = this.executor;
+    return { points: x === undefined ? runQuery(ctx, args ?? {}) : await runQueryThreaded(x, ctx, () => this.ctx(name), args ?? {}) };
   }
 
   async queryBatch(name: string, args: Args<'queryBatch'>[1]): Result<'queryBatch'> {
     if (!Array.isArray(args.searches)) throw errors.validation('searches: expected a list of queries');
     const ctx = this.readCtx(name, args, 'batch');
-    return args.searches.map((q) => ({ points: runQuery(ctx, q) }));
+    const x = this.executor;
+    if (x === undefined) return args.searches.map((q) => ({ points: runQuery(ctx, q) }));
+    return Promise.all(args.searches.map(async (q) => ({ points: await runQueryThreaded(x, ctx, () => this.ctx(name), q) })));
   }
 
   async search(name: string, args: Args<'search'>[1]): Result<'search'> {
-    return runSearch(this.readCtx(name, args, 'query'), args);
+    const ctx = this.readCtx(name, args, 'query');
+    const x = this.executor;
+    return x === undefined ? runSearch(ctx, args) : runSearchThreaded(x, ctx, () => this.ctx(name), args);
   }
 
   async searchBatch(name: string, args: Args<'searchBatch'>[1]): Result<'searchBatch'> {
     if (!Array.isArray(args.searches)) throw errors.validation('searches: expected a list of searches');
     const ctx = this.readCtx(name, args, 'batch');
-    return args.searches.map((s) => runSearch(ctx, s));
+    const x = this.executor;
+    if (x === undefined) return args.searches.map((s) => runSearch(ctx, s));
+    return Promise.all(args.searches.map((s) => runSearchThreaded(x, ctx, () => this.ctx(name), s)));
   }
 
   async scroll(name: string, args?: Args<'scroll'>[1]): Result<'scroll'> {

@@ -5,6 +5,7 @@ import { isVectorParams } from '../collection/config.js';
 import type { LocalSegment } from '../collection/local-segment.js';
 import type { PayloadObject } from '../collection/operations.js';
 import { errors } from '../client/errors.js';
+import type { NearestResult } from './nearest.js';
 import { type PayloadSelector, type VectorSelector, payloadSelector, vectorSelector } from './selectors.js';
 
 /** What every read of one collection needs: the segment, vector specs by name, and how to shape points out. */
@@ -15,6 +16,8 @@ export interface QueryContext {
   unnamedOnly: boolean;
   /** Another collection of the same database (aliases resolved), for `lookup_from` and `with_lookup`; 404 if none. */
   lookup: (name: string) => QueryContext;
+  /** Answers of plan leaves already walked on a search thread (executor/offload-query.ts), used instead of walking. */
+  presearched?: ReadonlyMap<object, NearestResult>;
 }
 
 /** `resolve` finds other collections by name or alias; without it only the collection itself can be looked up. */

@@ -98,7 +98,7 @@ function nearestLeaf(
   }
   const idf = sparseIdf(slot);
   const vector = idf !== undefined ? idf.weighValue(q.vector as SparseValue) : q.vector;
-  const result = searchNearest(ctx.segment, {
+  const result = ctx.presearched?.get(level) ?? searchNearest(ctx.segment, {
     slot,
     vector,
     filter,

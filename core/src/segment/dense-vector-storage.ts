@@ -9,7 +9,8 @@ import {
   scoreKernel,
 } from '../distance/distance.js';
 import { rankBatchJs } from '../distance/js-batch.js';
-import { BATCH_CAPACITY, WasmArena } from '../distance/wasm-arena.js';
+import { BATCH_CAPACITY, WasmArena, type WasmArenaView } from '../distance/wasm-arena.js';
+import { sharedThreads } from '../executor/shared-memory.js';
 import type { WasmMetric } from '../distance/wasm-kernels.js';
 import { ByteReader, ByteWriter } from './vector-storage-codec.js';
 
@@ -84,7 +85,7 @@ export class DenseVectorStorage {
 
   /** Moves the arena into a fresh WebAssembly arena of `capacity` rows, or returns a JS one if that fails. */
   private toWasm(capacity: number, old: Float32Array | undefined): Float32Array {
-    const w = WasmArena.create(this.dim, wasmMetric(this.distance), capacity);
+    const w = WasmArena.create(this.dim, wasmMetric(this.distance), capacity, sharedThreads());
     if (w === undefined) {
       const arena = new Float32Array(capacity * this.dim);
       if (old !== undefined) arena.set(old);
@@ -108,6 +109,16 @@ export class DenseVectorStorage {
   }
 
   /** Whether batches run as WebAssembly SIMD (else as JS). */
+  /**
+   * The arena as search threads attach to it, or undefined while it is not in shared WebAssembly memory (small
+   * arenas stay in JS arrays; sharing was off when it was made; or the memory would not grow). Re-ask after writes:
+   * an arena moves into WebAssembly memory once it is large enough.
+   */
+  sharedView(): WasmArenaView | undefined {
+    const w = this.wasm;
+    return w !== undefined && w.shared ? w.view() : undefined;
+  }
+
   get simdActive(): boolean {
     return this.wasm !== undefined;
   }

@@ -1,7 +1,7 @@
 import type { DenseVectors } from '../../segment/vector-storage.js';
-import { rankToScore } from '../../distance/distance.js';
+import { type Distance, rankToScore } from '../../distance/distance.js';
 import { decodeGraph, encodeGraph } from './hnsw-codec.js';
-import { HnswGraph, type HnswParams } from './hnsw-graph.js';
+import { HnswGraph, type HnswParams, type SharedGraphView } from './hnsw-graph.js';
 import { insertNode } from './insert-node.js';
 import { removeNode } from './remove-node.js';
 import type { BatchRanker } from './batch-ranker.js';
@@ -70,21 +70,15 @@ export class HnswIndex {
   search(query: Float32Array, k: number, ef: number, accept?: AcceptFn, ranker: BatchRanker = this.vectors): ScoredIds {
     const g = this.g;
     if (g.entry < 0 || k <= 0) return { ids: new Uint32Array(0), scores: new Float32Array(0) };
-    const h = ranker.loadQuery(query);
-    const ep = greedyClosest(g, h, g.entry, g.maxLevel, 1, ranker);
-    searchLayer(g, h, ep, g.greedyDist, 0, Math.max(ef, k), accept, ranker);
-    const res = g.results;
-    while (res.size > k) res.pop();
-    const n = res.size;
-    const ids = new Uint32Array(n);
-    const scores = new Float32Array(n);
-    const distance = this.vectors.distance;
-    for (let i = n - 1; i >= 0; i--) {
-      ids[i] = res.topId();
-      scores[i] = rankToScore(distance, -res.topKey());
-      res.pop();
-    }
-    return { ids, scores };
+    return walkGraph(g, g.entry, g.maxLevel, query, k, ef, accept, ranker, this.vectors.distance);
+  }
+
+  /**
+   * The graph as search threads read it, or undefined while it is not in shared memory (sharing was off when it
+   * was made). Its `epoch` changes when the graph grows: a thread must be handed the new view then.
+   */
+  sharedView(): SharedGraphView | undefined {
+    return this.g.shared ? this.g.view() : undefined;
   }
 
   encode(): Uint8Array {
@@ -95,4 +89,36 @@ export class HnswIndex {
     const g = decodeGraph(bytes, vectors);
     return new HnswIndex(vectors, { m: g.m, efConstruct: g.efConstruct }, g);
   }
+}
+
+/**
+ * One k-nn walk from `entry` (whose top level is `top`): greedy descent, then a beam of max(ef, k) on layer 0,
+ * best first with Qdrant scores. Shared by the owner's `search` and the search threads' walkers (`HnswGraph.attach`),
+ * so both return exactly the same answer for the same graph and query.
+ */
+export function walkGraph(
+  g: HnswGraph,
+  entry: number,
+  top: number,
+  query: Float32Array,
+  k: number,
+  ef: number,
+  accept: AcceptFn | undefined,
+  ranker: Pick<BatchRanker, 'batchIds' | 'batchOut' | 'rankBatch' | 'loadQuery'>,
+  distance: Distance,
+): ScoredIds {
+  const h = ranker.loadQuery(query);
+  const ep = greedyClosest(g, h, entry, top, 1, ranker);
+  searchLayer(g, h, ep, g.greedyDist, 0, Math.max(ef, k), accept, ranker);
+  const res = g.results;
+  while (res.size > k) res.pop();
+  const n = res.size;
+  const ids = new Uint32Array(n);
+  const scores = new Float32Array(n);
+  for (let i = n - 1; i >= 0; i--) {
+    ids[i] = res.topId();
+    scores[i] = rankToScore(distance, -res.topKey());
+    res.pop();
+  }
+  return { ids, scores };
 }

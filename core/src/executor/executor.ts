@@ -1,0 +1,57 @@
+import type { Distance } from '../distance/distance.js';
+import type { WasmArenaView } from '../distance/wasm-arena.js';
+import type { HnswIndex, ScoredIds } from '../index/hnsw/hnsw-index.js';
+import type { SharedGraphView } from '../index/hnsw/hnsw-graph.js';
+import { DenseVectorStorage } from '../segment/dense-vector-storage.js';
+
+/**
+ * Runs searches on other threads over the one shared copy of the vectors and the graph (ARCHITECTURE.md's optional
+ * `Executor`). Core owns the contract and the code both sides run (`SharedSearcher` on the threads, the offload of
+ * query leaves on the owner's side, offload-query.ts); a platform implements the transport: the server with
+ * worker_threads, a browser could with Web Workers.
+ *
+ * Contract of `searchGraph`:
+ * - it walks `target`'s graph for a prepared query (`DenseVectorStorage.prepareQuery`) with a beam of max(ef, k)
+ *   and no filter, and resolves to internal ids and Qdrant scores, best first: what `HnswIndex.search` returns for
+ *   the same graph;
+ * - the walk runs while the owner keeps writing, so it sees the graph at some moment during the call: ids may
+ *   have been deleted meanwhile, and points added meanwhile may be missing. The caller re-checks ids against the
+ *   live set (see offload-query.ts); ids are always below the graph's capacity and never of another graph;
+ * - it resolves to undefined when the thread could not walk (the graph was replaced or its entry point was moving):
+ *   the caller then searches in-thread.
+ */
+export interface SearchExecutor {
+  /** Threads the searches spread over. */
+  readonly threads: number;
+  searchGraph(target: SharedSearchTarget, query: Float32Array, k: number, ef: number): Promise<ScoredIds | undefined>;
+  /** Stops the threads; searches in flight resolve to undefined. */
+  close(): Promise<void>;
+}
+
+/** One graph and its arena as a search thread attaches to them; `key` names the pair across calls. */
+export interface SharedSearchTarget {
+  key: number;
+  index: HnswIndex;
+  distance: Distance;
+  arena: WasmArenaView;
+  graph: SharedGraphView;
+}
+
+const keys = new WeakMap<object, number>();
+let nextKey = 1;
+
+/**
+ * `index` as a search thread can walk it, or undefined when it cannot: the graph or the float32 arena it reads is
+ * not in shared memory (sharing off when they were made, an arena still small enough for JS arrays, another
+ * datatype's storage). The key follows the arena's memory, so a storage that moved its arena gets a new one.
+ */
+export function sharedSearchTarget(index: HnswIndex): SharedSearchTarget | undefined {
+  const vectors = index.vectors;
+  if (!(vectors instanceof DenseVectorStorage)) return undefined;
+  const arena = vectors.sharedView();
+  const graph = arena === undefined ? undefined : index.sharedView();
+  if (arena === undefined || graph === undefined) return undefined;
+  let key = keys.get(arena.memory);
+  if (key === undefined) keys.set(arena.memory, (key = nextKey++));
+  return { key, index, distance: vectors.distance, arena, graph };
+}

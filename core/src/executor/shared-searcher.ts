@@ -1,0 +1,76 @@
+import type { Distance } from '../distance/distance.js';
+import { WasmArenaReader, type WasmArenaView } from '../distance/wasm-arena.js';
+import { HnswGraph, type SharedGraphView } from '../index/hnsw/hnsw-graph.js';
+import { type ScoredIds, walkGraph } from '../index/hnsw/hnsw-index.js';
+
+/** A search request as it crosses to a search thread. `arena` / `graph` come along when the thread lacks them. */
+export interface SearchRequest {
+  id: number;
+  key: number;
+  distance: Distance;
+  arena?: WasmArenaView;
+  graph?: SharedGraphView;
+  query: Float32Array;
+  k: number;
+  ef: number;
+}
+
+/** The answer: ids and scores, or `retry` when the walk could not run on this thread's view of the graph. */
+export type SearchReply = { id: number; ids: Uint32Array; scores: Float32Array } | { id: number; retry: true; reason: string };
+
+interface Attached {
+  reader: WasmArenaReader;
+  graph: HnswGraph;
+}
+
+/**
+ * A search thread's side: walkers attached to shared graphs, by key, each ranking in this thread's own arena
+ * scratch slot. Platform-free (the server's worker script and a browser worker would both just feed it messages).
+ *
+ * Why a walk never reads out of bounds: the walker holds one consistent array set (an epoch, see SharedGraphView),
+ * in which every link and every upper-block offset points inside that set; the arena only grows, and every id
+ * in a set has its row written before it was linked. Only the entry point is read from the live `meta` array, so
+ * it is checked against the set before use.
+ */
+export class SharedSearcher {
+  private readonly attached = new Map<number, Attached>();
+
+  constructor(private readonly slot: number) {}
+
+  /** How many graphs this thread holds. */
+  get size(): number {
+    return this.attached.size;
+  }
+
+  forget(key: number): void {
+    this.attached.delete(key);
+  }
+
+  search(req: SearchRequest): SearchReply {
+    let a = this.attached.get(req.key);
+    if (a === undefined) {
+      if (req.arena === undefined || req.graph === undefined) return { id: req.id, retry: true, reason: 'unknown graph' };
+      const reader = WasmArenaReader.attach(req.arena, this.slot);
+      if (reader === undefined) return { id: req.id, retry: true, reason: 'no kernels' };
+      const ranker = Object.assign(reader, { distance: req.distance });
+      a = { reader, graph: HnswGraph.attach(req.graph, ranker) };
+      this.attached.set(req.key, a);
+    } else if (req.graph !== undefined && req.graph.epoch !== a.graph.epoch) {
+      a.graph.rebind(req.graph);
+    }
+    const found = this.walk(a, req);
+    return found === undefined ? { id: req.id, retry: true, reason: 'entry moving' } : { id: req.id, ...found };
+  }
+
+  private walk(a: Attached, req: SearchRequest): ScoredIds | undefined {
+    const g = a.graph;
+    const entry = g.entry;
+    if (entry < 0 || req.k <= 0) return { ids: new Uint32Array(0), scores: new Float32Array(0) };
+    // The entry may be newer than this set (inserted after a growth this thread has not been told of yet), or be
+    // leaving (removed, its successor not yet picked): the owner then searches in-thread.
+    if (entry >= g.levels.length) return undefined;
+    const top = g.levels[entry]!;
+    if (top < 0) return undefined;
+    return walkGraph(g, entry, top, req.query, req.k, req.ef, undefined, a.reader, req.distance);
+  }
+}
