@@ -253,15 +253,19 @@ describe('binary quantization', () => {
     expect(res.points[0]!.score).toBeCloseTo(1, 5);
   });
 
-  it('refuses unknown encodings with a 422 naming the field', async () => {
+  it('refuses unknown encodings with a 400 naming the field (a body that does not deserialize, as in Qdrant)', async () => {
     const client = await createEmbeddedClient();
     await expect(
       client.createCollection('bad', { vectors: { size: 4, distance: 'Dot' }, quantization_config: { binary: { encoding: 'three_bits' as never } } }),
-    ).rejects.toMatchObject({ status: 422, message: expect.stringContaining('quantization_config.binary.encoding') });
+    ).rejects.toMatchObject({ status: 400, message: expect.stringContaining('quantization_config.binary.encoding') });
     await expect(
       client.createCollection('bad', { vectors: { v: { size: 4, distance: 'Dot', quantization_config: { binary: { query_encoding: 'scalar2bits' as never } } } } }),
-    ).rejects.toMatchObject({ status: 422, message: expect.stringContaining('vectors.v.quantization_config.binary.query_encoding') });
+    ).rejects.toMatchObject({ status: 400, message: expect.stringContaining('vectors.v.quantization_config.binary.query_encoding') });
     await client.createCollection('ok', { vectors: { size: 4, distance: 'Dot' } });
-    await expect(client.updateCollection('ok', { quantization_config: { binary: { encoding: 'x' as never } } })).rejects.toMatchObject({ status: 422 });
+    await expect(client.updateCollection('ok', { quantization_config: { binary: { encoding: 'x' as never } } })).rejects.toMatchObject({ status: 400 });
+    // 1. An out-of-range value deserializes but fails validation: 422.
+    await expect(
+      client.createCollection('bad', { vectors: { size: 4, distance: 'Dot' }, quantization_config: { scalar: { type: 'int8', quantile: 0.2 } } }),
+    ).rejects.toMatchObject({ status: 422, message: expect.stringContaining('quantization_config.scalar.quantile') });
   });
 });

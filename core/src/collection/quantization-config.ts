@@ -1,4 +1,4 @@
-import { errors } from '../client/errors.js';
+import { SextantError, errors } from '../client/errors.js';
 
 /**
  * The quantization parts of a collection's config: what a segment needs of a `binary` config and the boundary
@@ -26,23 +26,27 @@ export function binarySpec(own: unknown, collection: unknown): BinarySpec | unde
   };
 }
 
+/** A body that does not deserialize (wrong shape, unknown variant): Qdrant's 400, as the REST schema check answers. */
+const formatError = (message: string) => new SextantError('bad_request', `Format error in JSON body: ${message}`);
+
 /**
  * Checks a quantization config at the boundary (the REST schema checks it too; the embedded client and gRPC rely on
- * this): one known kind, and for scalar and binary the values Qdrant accepts. `product` and `turbo` are accepted
- * and kept in the config, but do not change how searches rank (only scalar and binary are implemented).
+ * this): one known kind, and for scalar and binary the values Qdrant accepts. As in Qdrant, a shape or variant that
+ * does not deserialize is a 400 and an out-of-range value (quantile) a 422. `product` and `turbo` are accepted and
+ * kept in the config, but do not change how searches rank (only scalar and binary are implemented).
  */
 export function checkQuantization(q: unknown, path: string): void {
   if (q === null || q === undefined) return;
-  if (typeof q !== 'object' || Array.isArray(q)) throw errors.validation(`${path}: expected an object with one of \`scalar\`, \`product\`, \`binary\`, \`turbo\``);
+  if (typeof q !== 'object' || Array.isArray(q)) throw formatError(`${path}: expected an object with one of \`scalar\`, \`product\`, \`binary\`, \`turbo\``);
   const kinds = Object.keys(q).filter((k) => (q as Record<string, unknown>)[k] !== undefined);
   if (kinds.length !== 1 || !['scalar', 'product', 'binary', 'turbo'].includes(kinds[0]!)) {
-    throw errors.validation(`${path}: expected exactly one of \`scalar\`, \`product\`, \`binary\`, \`turbo\``);
+    throw formatError(`${path}: expected exactly one of \`scalar\`, \`product\`, \`binary\`, \`turbo\``);
   }
   const inner = (q as Record<string, unknown>)[kinds[0]!];
-  if (inner === null || typeof inner !== 'object') throw errors.validation(`${path}.${kinds[0]}: expected an object`);
+  if (inner === null || typeof inner !== 'object') throw formatError(`${path}.${kinds[0]}: expected an object`);
   const o = inner as Record<string, unknown>;
   if (kinds[0] === 'scalar') {
-    if (o.type !== 'int8') throw errors.validation(`${path}.scalar.type: unknown variant \`${String(o.type)}\`, expected \`int8\``);
+    if (o.type !== 'int8') throw formatError(`${path}.scalar.type: unknown variant \`${String(o.type)}\`, expected \`int8\``);
     const quantile = o.quantile;
     if (quantile !== undefined && quantile !== null && (typeof quantile !== 'number' || quantile < 0.5 || quantile > 1)) {
       throw errors.validation(`${path}.scalar.quantile: value ${String(quantile)} invalid, must be from 0.5 to 1.0`);
@@ -50,16 +54,16 @@ export function checkQuantization(q: unknown, path: string): void {
   } else if (kinds[0] === 'binary') {
     const { encoding, query_encoding: queryEncoding } = o;
     if (encoding !== undefined && encoding !== null && !BINARY_ENCODINGS.includes(encoding as string)) {
-      throw errors.validation(`${path}.binary.encoding: unknown variant \`${String(encoding)}\`, expected one of ${BINARY_ENCODINGS.map((e) => `\`${e}\``).join(', ')}`);
+      throw formatError(`${path}.binary.encoding: unknown variant \`${String(encoding)}\`, expected one of ${BINARY_ENCODINGS.map((e) => `\`${e}\``).join(', ')}`);
     }
     if (queryEncoding !== undefined && queryEncoding !== null && !BINARY_QUERY_ENCODINGS.includes(queryEncoding as string)) {
-      throw errors.validation(
+      throw formatError(
         `${path}.binary.query_encoding: unknown variant \`${String(queryEncoding)}\`, expected one of ${BINARY_QUERY_ENCODINGS.map((e) => `\`${e}\``).join(', ')}`,
       );
     }
   }
   if (o.always_ram !== undefined && o.always_ram !== null && typeof o.always_ram !== 'boolean') {
-    throw errors.validation(`${path}.${kinds[0]}.always_ram: expected a boolean`);
+    throw formatError(`${path}.${kinds[0]}.always_ram: invalid type, expected a boolean`);
   }
 }
 
