@@ -38,15 +38,15 @@ function clustered(seed: number, n: number, dim = DIM): Float32Array {
 const queriesFor = (seed: number, count: number): Float32Array => clustered(seed, N + count).subarray(N * DIM);
 
 /**
- * The reference: Qdrant's encodings written out bit by bit from their definitions (per-dimension statistics over all
- * rows, 2/3 sigma band; query planes over [-max|q|, max|q|]) and the weighted XOR-popcount, one bit at a time.
+ * The reference: Qdrant's encodings written out bit by bit from their definitions (per-dimension mean and sample
+ * deviation over all rows, 2/3 sigma band; query planes over [-max|q|, max|q|]) and the weighted XOR-popcount, one bit at a time.
  */
 function reference(rows: Float32Array[], query: Float32Array, encoding: BinaryEncoding, queryEncoding: BinaryQueryEncoding): number[] {
   const dim = query.length;
   const mean = new Array<number>(dim).fill(0);
   const std = new Array<number>(dim).fill(0);
   for (const v of rows) for (let i = 0; i < dim; i++) mean[i]! += v[i]! / rows.length;
-  for (const v of rows) for (let i = 0; i < dim; i++) std[i]! += (v[i]! - mean[i]!) ** 2 / rows.length;
+  for (const v of rows) for (let i = 0; i < dim; i++) std[i]! += (v[i]! - mean[i]!) ** 2 / (rows.length - 1);
   for (let i = 0; i < dim; i++) std[i] = Math.sqrt(std[i]!);
   const encode = (v: Float32Array): number[] => {
     const two = (x: number, i: number): [number, number] => {

@@ -13,7 +13,7 @@ const F32_EPSILON = 1.1920929e-7;
  *
  * Encodings (`spec.encoding`), for `dim` dimensions:
  * - one_bit: bit i = x_i > 0 (`dim` bits);
- * - two_bits: per-dimension z-score against the live vectors' mean and standard deviation: z <= -2/3 -> 00,
+ * - two_bits: per-dimension z-score against the live vectors' mean and (sample) standard deviation: z <= -2/3 -> 00,
  *   |z| < 2/3 -> 10, z >= 2/3 -> 11; the first bit of dimension i at i, the second at dim + i (2 dim bits);
  * - one_and_half_bits: as two_bits, with the second bits of dimensions 2j and 2j+1 OR-ed into one at dim + j.
  * A dimension whose deviation is ~0 codes by sign alone, as Qdrant does.
@@ -170,23 +170,26 @@ export class BinaryQuantizedStorage {
     const dim = v.dim;
     const limit = v.idLimit;
     if (this.usesStats) {
+      // Welford's running mean and sum of squared deviations in doubles, the sample deviation (n - 1), as Qdrant's
+      // VectorStats: the same vectors give the same band edges, so the same bits.
       const data = v.data;
-      const sum = new Float64Array(dim);
-      const sq = new Float64Array(dim);
+      const mean = new Float64Array(dim);
+      const m2 = new Float64Array(dim);
+      let n = 0;
       for (let id = 0; id < limit; id++) {
         if (!v.has(id)) continue;
+        n++;
         const off = id * dim;
         for (let i = 0; i < dim; i++) {
           const x = data[off + i]!;
-          sum[i] += x;
-          sq[i] += x * x;
+          const delta = x - mean[i]!;
+          mean[i] += delta / n;
+          m2[i] += delta * (x - mean[i]!);
         }
       }
-      const n = v.count;
       for (let i = 0; i < dim; i++) {
-        const m = sum[i]! / n;
-        this.mean[i] = m;
-        this.std[i] = Math.sqrt(Math.max(0, sq[i]! / n - m * m));
+        this.mean[i] = mean[i]!;
+        this.std[i] = n > 1 ? Math.sqrt(m2[i]! / (n - 1)) : 0;
       }
     }
     this.fittedAt = v.count;
