@@ -68,6 +68,9 @@ async function measure(): Promise<SectionResult[]> {
   if (sections.includes('hnsw')) {
     const rows: Row[] = [];
     for (const dim of datasets) {
+      // Ground truth first, in a process of its own: computing it grows memory a peer measured after it would reuse.
+      log(`--- ground truth of the ${dim}-d dataset`);
+      await runSection({ sections: [], command: node, args: [script('run.js'), ...runArgs, '--sections=truth', `--datasets=${dim}`, '--peers='], timeoutMs: 30 * MINUTE }, log);
       for (const peer of peers) {
         log(`--- hnsw: ${peer} on the ${dim}-d dataset`);
         const run: SectionRun = { sections: ['hnsw'], command: node, args: [script('run.js'), ...runArgs, '--sections=hnsw', `--peers=${peer}`, `--datasets=${dim}`], timeoutMs: 45 * MINUTE };
