@@ -63,13 +63,14 @@ export function roundF16(x: number): number {
 
 /**
  * `out[r] = rank(q, row)` for rows `ids[r]` (or `from + r` when `ids` is undefined), r < count: `q` is a float
- * query of `dim` values, rows are `dim` half-float bits each at `row * dim` of `rows`. Four accumulators per row,
+ * query of `dim` values, rows are `dim` half-float bits each at `row * stride` of `rows`. Four accumulators per row,
  * as the float32 JS kernels, so the multiply-adds overlap.
  */
 export function rankBatchF16(
   distance: Distance,
   q: Float32Array,
   rows: Uint16Array,
+  stride: number,
   dim: number,
   ids: Uint32Array | undefined,
   from: number,
@@ -80,7 +81,7 @@ export function rankBatchF16(
   const end4 = dim & ~3;
   if (distance === 'Cosine' || distance === 'Dot') {
     for (let r = 0; r < count; r++) {
-      const off = (ids === undefined ? from + r : ids[r]!) * dim;
+      const off = (ids === undefined ? from + r : ids[r]!) * stride;
       let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
       let i = 0;
       for (; i < end4; i += 4) {
@@ -94,7 +95,7 @@ export function rankBatchF16(
     }
   } else if (distance === 'Euclid') {
     for (let r = 0; r < count; r++) {
-      const off = (ids === undefined ? from + r : ids[r]!) * dim;
+      const off = (ids === undefined ? from + r : ids[r]!) * stride;
       let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
       let i = 0;
       for (; i < end4; i += 4) {
@@ -115,7 +116,7 @@ export function rankBatchF16(
     }
   } else {
     for (let r = 0; r < count; r++) {
-      const off = (ids === undefined ? from + r : ids[r]!) * dim;
+      const off = (ids === undefined ? from + r : ids[r]!) * stride;
       let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
       let i = 0;
       for (; i < end4; i += 4) {

@@ -62,7 +62,7 @@ export function createDenseVectors(
   initialCapacity?: number,
   options: DenseVectorStorageOptions = {},
 ): DenseVectors {
-  if (datatype === 'float16') return new Float16VectorStorage(dim, distance, initialCapacity);
+  if (datatype === 'float16') return new Float16VectorStorage(dim, distance, initialCapacity, options);
   if (datatype === 'uint8') return new Uint8VectorStorage(dim, distance, initialCapacity, options);
   return new DenseVectorStorage(dim, distance, initialCapacity, options);
 }
