@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Payload, PointId } from '../src/client/sextant-client.js';
 import { compileFilter, parseFilter, planFilter, type PointAccess } from '../src/filter/index.js';
+import { planFilterLazy } from '../src/filter/plan-filter.js';
 import { PayloadIndexSet } from '../src/index/payload/payload-index-set.js';
 import { PayloadStorage } from '../src/segment/payload-storage.js';
 
@@ -196,6 +197,9 @@ function checkAll(filterValue: Record<string, any>, payloads: PayloadStorage, li
   }
   const liveCount = live.filter(Boolean).length;
   const { estimate, candidates } = planFilter(filter, access, indexes, liveCount);
+  // An exact plan lets the engine skip the payload check on its candidates: they must be the matches, no more.
+  const lazy = planFilterLazy(filter, access, indexes, liveCount);
+  if (lazy.exact && lazy.candidates) expect([...lazy.candidates()], 'exact candidates').toEqual(expected);
   if (candidates) {
     const set = new Set(candidates);
     for (const id of expected) expect(set.has(id), `candidate ${id}`).toBe(true);
