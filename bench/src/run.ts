@@ -12,9 +12,9 @@
  *   --budget=4        BENCH_BUDGET_S  seconds of queries per (peer, ef) at most
  *   --sections=hnsw,exact,filtered BENCH_SECTIONS  which parts run (exact scan GB/s and filtered search use the
  *                                   first dataset only); `quantized` adds int8 vs float recall / q/s at ef 64 and
- *                                   128 on the first dataset
+ *                                   128 on the first dataset; `truth` only computes the ground truth into the
+ *                                   cache (<out>/cache)
  *   --out=bench/results BENCH_OUT    where the JSON of all results goes (git-ignored)
- *   `truth` computes the ground truth into the cache (<out>/cache) and nothing else
  *   --quick                          small sizes (n 10000, q 200, budget 1 s) unless given
  *   --json                           print the results as one JSON line `{ "sections": [...] }` on stdout's
  *                                    last line (the runner's contract) and write no files
