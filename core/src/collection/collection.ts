@@ -13,7 +13,7 @@ import { type CreateVectorOp, type DeleteVectorOp, withVector } from './vector-n
 import { SerialQueue } from './serial-queue.js';
 import { compactSegment, shouldCompact } from './compact-segment.js';
 import { utf8Decode, utf8Encode } from '../storage/utf8.js';
-import { checkContinuous, collectGarbage, openSegment, writeGeneration, type GenerationWrite } from './segment-generations.js';
+import { checkContinuous, collectGarbage, openSegment, writeGeneration, type GenerationWrite, type SectionBases } from './segment-generations.js';
 
 /**
  * Told of every operation right after it is applied (inside the write queue, so in sequence order and before the
@@ -63,6 +63,8 @@ export class Collection {
   private lastFlushValue: GenerationWrite | undefined;
   /** Highest op number that may be acknowledged before it is durable (see seq-reservation.ts). */
   private reservedSeq = -1;
+  /** The sections' last full writes, which later flushes patch (segment-generations.ts). */
+  private readonly bases: SectionBases = new Map();
 
   private constructor(
     private readonly storage: Storage,
@@ -356,7 +358,7 @@ export class Collection {
       this.scheduleIndexing();
     }
     // Durable (manifest and chunks synced) before the log that could rebuild it goes away.
-    this.lastFlushValue = await writeGeneration(this.storage, prefix, this.segment);
+    this.lastFlushValue = await writeGeneration(this.storage, prefix, this.segment, false, this.bases);
     if (this.log.bytes > 0) {
       await this.log.truncate();
       await this.storage.sync();

@@ -2,8 +2,9 @@ import type { Storage } from '../storage.js';
 import { SextantError } from '../client/errors.js';
 import { parseRecords, type LogRecord } from '../wal/op-log.js';
 import { decodeSegment } from '../segment/segment-format.js';
-import { decodeManifest, encodeManifest, manifestBlobs, type SegmentManifest } from '../segment/segment-manifest.js';
-import { chunkSection } from '../segment/segment-chunks.js';
+import { decodeManifest, encodeManifest, manifestBlobs, type SectionRef, type SegmentManifest } from '../segment/segment-manifest.js';
+import { chunkSection, nameChunk, type ChunkRef } from '../segment/segment-chunks.js';
+import { blockHashes, changedBlocks, encodePatch } from '../segment/segment-patch.js';
 import { readManifestImage } from '../segment/segment-chunk-reader.js';
 import type { VectorSpec } from './config.js';
 import { LocalSegment } from './local-segment.js';
@@ -106,14 +107,29 @@ export interface GenerationWrite {
   chunksWritten: number;
   chunksKept: number;
   bytesWritten: number;
+  /** Bytes written per section (chunks only; the manifest is counted in `bytesWritten` alone). */
+  sections: Record<string, number>;
 }
+
+/**
+ * What a collection remembers of each section's base (the chunks of its last full write) so that the next flush can
+ * write a patch of the changed blocks instead (segment-patch.ts): the chunks, and the block hashes of their bytes.
+ * Kept in memory only: after a reopen the first flush writes chunks (those unchanged are kept by name) and a new base.
+ */
+export type SectionBases = Map<string, { chunks: ChunkRef[]; hashes: Uint32Array }>;
+
+/** A patch is written while it stays under this share of its section; past it, the section is chunked anew. */
+const MAX_PATCH_SHARE = 0.25;
+/** Sections smaller than this are chunked: a patch saves little there and costs a second blob. */
+const MIN_PATCHED_SECTION = 64 * 1024;
 
 /**
  * Steps 1-3 of a flush (see the file comment): the segment becomes the live generation, the current one the previous.
  * `fresh` (after a recovery) rewrites every chunk and makes the new manifest both generations, so that nothing later
- * depends on damaged bytes or on a log the next flush would drop.
+ * depends on damaged bytes or on a log the next flush would drop. `bases` (kept by the caller across flushes) lets a
+ * section changed at scattered places be written as a patch over its base chunks.
  */
-export async function writeGeneration(storage: Storage, prefix: string, segment: LocalSegment, fresh = false): Promise<GenerationWrite> {
+export async function writeGeneration(storage: Storage, prefix: string, segment: LocalSegment, fresh = false, bases?: SectionBases): Promise<GenerationWrite> {
   const names = generationNames(prefix);
   const currentBytes = fresh ? undefined : await storage.read(names.manifest);
   const existing = new Set<string>();
@@ -122,25 +138,48 @@ export async function writeGeneration(storage: Storage, prefix: string, segment:
       const kept = bytes === undefined ? undefined : tryDecodeManifest(bytes);
       if (kept !== undefined) for (const blob of manifestBlobs(kept)) existing.add(blob);
     }
-  }
+  } else bases?.clear();
   const image = segment.encode();
   const manifest: SegmentManifest = { lastSeq: image.lastSeq, sections: [] };
-  const stats: GenerationWrite = { chunksWritten: 0, chunksKept: 0, bytesWritten: 0 };
+  const stats: GenerationWrite = { chunksWritten: 0, chunksKept: 0, bytesWritten: 0, sections: {} };
+  const put = async (name: string, ref: ChunkRef, bytes: Uint8Array) => {
+    if (existing.has(ref.blob)) {
+      stats.chunksKept++;
+      return;
+    }
+    // slice: a stored subarray would pin (or, structured-cloned into IndexedDB, copy) the whole encoded image.
+    await storage.write(names.blobs + ref.blob, bytes.slice());
+    existing.add(ref.blob);
+    stats.chunksWritten++;
+    stats.bytesWritten += bytes.length;
+    stats.sections[name] = (stats.sections[name] ?? 0) + bytes.length;
+  };
   for (const [name, bytes] of image.sections) {
-    const chunks = chunkSection(bytes);
-    for (const chunk of chunks) {
-      if (existing.has(chunk.ref.blob)) {
-        stats.chunksKept++;
+    stats.sections[name] = 0;
+    const hashes = bases !== undefined && bytes.length >= MIN_PATCHED_SECTION ? blockHashes(bytes) : undefined;
+    const base = hashes === undefined ? undefined : bases!.get(name);
+    if (base !== undefined && base.chunks.every((chunk) => existing.has(chunk.blob))) {
+      const blocks = changedBlocks(base.hashes, hashes!, bytes.length * MAX_PATCH_SHARE);
+      if (blocks !== undefined) {
+        for (const chunk of base.chunks) await put(name, chunk, new Uint8Array(0));
+        const section: SectionRef = { name, length: bytes.length, chunks: base.chunks };
+        if (blocks.length > 0) {
+          const patch = encodePatch(bytes, blocks);
+          section.patch = nameChunk(patch);
+          await put(name, section.patch, patch);
+        }
+        manifest.sections.push(section);
         continue;
       }
-      // slice: a stored subarray would pin (or, structured-cloned into IndexedDB, copy) the whole encoded image.
-      await storage.write(names.blobs + chunk.ref.blob, chunk.bytes.slice());
-      existing.add(chunk.ref.blob);
-      stats.chunksWritten++;
-      stats.bytesWritten += chunk.bytes.length;
     }
-    manifest.sections.push({ name, length: bytes.length, chunks: chunks.map((c) => c.ref) });
+    const chunks = chunkSection(bytes);
+    for (const chunk of chunks) await put(name, chunk.ref, chunk.bytes);
+    const refs = chunks.map((c) => c.ref);
+    manifest.sections.push({ name, length: bytes.length, chunks: refs });
+    if (hashes !== undefined) bases!.set(name, { chunks: refs, hashes });
+    else bases?.delete(name);
   }
+  for (const name of bases?.keys() ?? []) if (!image.sections.has(name)) bases!.delete(name);
   await storage.sync();
   const manifestBytes = encodeManifest(manifest);
   if (fresh) {

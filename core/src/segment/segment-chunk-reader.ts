@@ -3,6 +3,7 @@ import { SextantError } from '../client/errors.js';
 import { crc32 } from '../wal/crc32.js';
 import type { SegmentImage } from './segment-format.js';
 import { decodeManifest } from './segment-manifest.js';
+import { applyPatch } from './segment-patch.js';
 
 /**
  * Reads the segment image a manifest names: every chunk blob under `blobs` (read concurrently, which IndexedDB serves
@@ -14,8 +15,13 @@ export async function readManifestImage(storage: Storage, blobs: string, manifes
   const corrupt = (why: string) => new SextantError('storage_corrupted', `Service internal error: ${what} is corrupted: ${why}`);
   const sections = new Map<string, Uint8Array>();
   const loaded = await Promise.all(manifest.sections.map((section) => Promise.all(section.chunks.map((chunk) => storage.read(blobs + chunk.blob)))));
+  const patches = await Promise.all(manifest.sections.map((section) => (section.patch === undefined ? undefined : storage.read(blobs + section.patch.blob))));
   manifest.sections.forEach((section, s) => {
     const parts = loaded[s]!;
+    if (section.patch !== undefined) {
+      sections.set(section.name, patchedSection(section, parts, patches[s], corrupt));
+      return;
+    }
     // One chunk: its blob is the section (no copy). Several: joined into one buffer the section decoders slice from.
     const out = parts.length === 1 ? undefined : new Uint8Array(section.length);
     let at = 0;
@@ -31,4 +37,27 @@ export async function readManifestImage(storage: Storage, blobs: string, manifes
     sections.set(section.name, out ?? parts[0] ?? new Uint8Array(0));
   });
   return { lastSeq: manifest.lastSeq, sections };
+}
+
+/** A section stored as base chunks plus a patch: the chunks, resized to the section's length, the patch laid over. */
+function patchedSection(
+  section: import('./segment-manifest.js').SectionRef,
+  parts: (Uint8Array | undefined)[],
+  patch: Uint8Array | undefined,
+  corrupt: (why: string) => SextantError,
+): Uint8Array {
+  const out = new Uint8Array(section.length);
+  let at = 0;
+  section.chunks.forEach((chunk, c) => {
+    const bytes = parts[c];
+    if (bytes === undefined) throw corrupt(`section ${section.name} misses its chunk ${chunk.blob}`);
+    if (bytes.length !== chunk.length || crc32(bytes) !== chunk.crc) throw corrupt(`section ${section.name} fails its checksum`);
+    if (at < out.length) out.set(bytes.subarray(0, Math.min(bytes.length, out.length - at)), at);
+    at += bytes.length;
+  });
+  const ref = section.patch!;
+  if (patch === undefined) throw corrupt(`section ${section.name} misses its patch ${ref.blob}`);
+  if (patch.length !== ref.length || crc32(patch) !== ref.crc) throw corrupt(`section ${section.name} fails its checksum`);
+  applyPatch(out, patch, (why) => corrupt(`section ${section.name}: ${why}`));
+  return out;
 }

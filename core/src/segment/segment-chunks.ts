@@ -69,14 +69,19 @@ export interface ChunkRef {
 
 const hex8 = (n: number) => n.toString(16).padStart(8, '0');
 
+/** The content name and checksum of a blob's bytes. */
+export function nameChunk(bytes: Uint8Array): ChunkRef {
+  const crc = crc32(bytes);
+  return { blob: `${hex8(crc)}${hex8(fnv1a(bytes))}-${bytes.length}`, crc, length: bytes.length };
+}
+
 /** Splits a section into chunks and names each by its content. Subarrays: the caller writes them, never keeps them. */
 export function chunkSection(bytes: Uint8Array): { ref: ChunkRef; bytes: Uint8Array }[] {
   const out: { ref: ChunkRef; bytes: Uint8Array }[] = [];
   let start = 0;
   for (const end of chunkBoundaries(bytes)) {
     const chunk = bytes.subarray(start, end);
-    const crc = crc32(chunk);
-    out.push({ ref: { blob: `${hex8(crc)}${hex8(fnv1a(chunk))}-${chunk.length}`, crc, length: chunk.length }, bytes: chunk });
+    out.push({ ref: nameChunk(chunk), bytes: chunk });
     start = end;
   }
   return out;

@@ -5,7 +5,9 @@ import type { ChunkRef } from './segment-chunks.js';
 
 /** "SXMF" little endian: a manifest, as opposed to a single-blob segment ("SXSG", segment-format.ts). */
 const MAGIC = 0x464d5853;
-const FORMAT_VERSION = 2;
+const FORMAT_VERSION = 3;
+/** Version 2 had no patches; it reads as version 3 without them. */
+const OLDEST_VERSION = 2;
 
 /**
  * The small blob that names one generation of a segment stored in chunks: per section (in the order
@@ -14,13 +16,16 @@ const FORMAT_VERSION = 2;
  * order before it and deleted only once no kept manifest names them.
  *
  * Layout (little endian): `u32 magic | u32 version | f64 lastSeq | u32 bodyLength | u32 crc32(body) | body`, where
- * body is UTF-8 JSON `[[sectionName, byteLength, [[blob, crc, length], ...]], ...]`. JSON keeps it short to write;
- * even a 100,000-point collection names only a few hundred chunks.
+ * body is UTF-8 JSON `[[sectionName, byteLength, [[blob, crc, length], ...], patch?], ...]`, `patch` being
+ * `[blob, crc, length]` of a patch blob (segment-patch.ts) laid over the chunks. JSON keeps it short to write; even a
+ * 100,000-point collection names only a few hundred chunks.
  */
 export interface SectionRef {
   name: string;
   length: number;
   chunks: ChunkRef[];
+  /** Blocks changed since `chunks` were written (segment-patch.ts), when the section is its base plus a patch. */
+  patch?: ChunkRef;
 }
 
 export interface SegmentManifest {
@@ -28,10 +33,14 @@ export interface SegmentManifest {
   sections: SectionRef[];
 }
 
-type WireSection = [string, number, [string, number, number][]];
+type WireChunk = [string, number, number];
+type WireSection = [string, number, WireChunk[]] | [string, number, WireChunk[], WireChunk];
 
 export function encodeManifest(manifest: SegmentManifest): Uint8Array {
-  const wire: WireSection[] = manifest.sections.map((s) => [s.name, s.length, s.chunks.map((c) => [c.blob, c.crc, c.length])]);
+  const chunk = (c: ChunkRef): WireChunk => [c.blob, c.crc, c.length];
+  const wire: WireSection[] = manifest.sections.map((s) =>
+    s.patch === undefined ? [s.name, s.length, s.chunks.map(chunk)] : [s.name, s.length, s.chunks.map(chunk), chunk(s.patch)],
+  );
   const body = utf8Encode(JSON.stringify(wire));
   const out = new Uint8Array(24 + body.length);
   const view = new DataView(out.buffer);
@@ -51,7 +60,7 @@ export function decodeManifest(bytes: Uint8Array, what = 'segment'): SegmentMani
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (view.getUint32(0, true) !== MAGIC) throw corrupt('bad manifest magic number');
   const version = view.getUint32(4, true);
-  if (version !== FORMAT_VERSION) throw corrupt(`unknown manifest version ${version}`);
+  if (version < OLDEST_VERSION || version > FORMAT_VERSION) throw corrupt(`unknown manifest version ${version}`);
   const length = view.getUint32(16, true);
   if (24 + length !== bytes.length) throw corrupt('manifest is truncated');
   const body = bytes.subarray(24);
@@ -64,13 +73,20 @@ export function decodeManifest(bytes: Uint8Array, what = 'segment'): SegmentMani
   }
   return {
     lastSeq: view.getFloat64(8, true),
-    sections: wire.map(([name, length, chunks]) => ({ name, length, chunks: chunks.map(([blob, crc, len]) => ({ blob, crc, length: len })) })),
+    sections: wire.map(([name, length, chunks, patch]) => {
+      const section: SectionRef = { name, length, chunks: chunks.map(([blob, crc, len]) => ({ blob, crc, length: len })) };
+      if (patch !== undefined) section.patch = { blob: patch[0], crc: patch[1], length: patch[2] };
+      return section;
+    }),
   };
 }
 
 /** Every chunk blob a manifest names (relative names, as in `ChunkRef.blob`). */
 export function manifestBlobs(manifest: SegmentManifest): Set<string> {
   const out = new Set<string>();
-  for (const section of manifest.sections) for (const chunk of section.chunks) out.add(chunk.blob);
+  for (const section of manifest.sections) {
+    for (const chunk of section.chunks) out.add(chunk.blob);
+    if (section.patch !== undefined) out.add(section.patch.blob);
+  }
   return out;
 }

@@ -56,6 +56,17 @@ export class ByteWriter {
     return this;
   }
 
+  /** Raw bytes of a typed array without a length (the reader knows it), padded to 4. */
+  raw(a: Uint32Array | Int8Array | Uint8Array): this {
+    const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+    const padded = (bytes.length + 3) & ~3;
+    this.reserve(padded);
+    this.buf.set(bytes, this.pos);
+    this.buf.fill(0, this.pos + bytes.length, this.pos + padded);
+    this.pos += padded;
+    return this;
+  }
+
   finish(): Uint8Array {
     return this.buf.slice(0, this.pos);
   }
@@ -94,6 +105,11 @@ export class ByteReader {
     const out = this.bytes.buffer.slice(start, start + byteLength) as ArrayBuffer;
     this.pos += (byteLength + 3) & ~3;
     return out;
+  }
+
+  /** `byteLength` bytes written by `ByteWriter.raw`, in a buffer of their own. */
+  rawBytes(byteLength: number): ArrayBuffer {
+    return this.raw(byteLength);
   }
 
   f32Array(): Float32Array {
