@@ -17,7 +17,8 @@ export interface SyncTransport {
 /**
  * How far the download of a snapshot frame is: bytes of the (uncompressed) frame received so far and its total
  * length, as the server announced it in SNAPSHOT_LENGTH_HEADER. `received` only grows; the last call of a
- * completed download has `received === total`.
+ * completed download has `received === total`. The Qdrant-routes transport counts points instead of bytes (its
+ * first copy arrives by scroll; the total is the server's count, raised if writes add points meanwhile).
  */
 export interface SyncProgress {
   received: number;

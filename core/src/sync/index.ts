@@ -20,4 +20,6 @@ export { SyncReplica } from './sync-replica.js';
 export type { ReplicaOptions, ConflictResolver, ConflictResolution } from './sync-replica.js';
 export type { SyncState, SyncStatus, StatusListener } from './sync-status.js';
 export { qdrantRoutesTransport } from './qdrant-routes-transport.js';
+export { storageScrollDownloads } from './scroll-download.js';
+export type { ScrollDownloadStore, ScrollPartial } from './scroll-download.js';
 export type { QdrantRoutesOptions } from './qdrant-routes-transport.js';

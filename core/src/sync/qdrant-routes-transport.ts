@@ -2,13 +2,15 @@ import type { Schemas } from '../client/sextant-client.js';
 import type { CollectionConfig } from '../collection/config.js';
 import { vectorSpecs } from '../collection/config.js';
 import { LocalSegment } from '../collection/local-segment.js';
+import type { PointWrite } from '../collection/operations.js';
 import type { PointKey } from '../segment/id-tracker.js';
 import { encodeSegment } from '../segment/segment-format.js';
 import { type Clock, systemClock } from '../storage.js';
 import { pageLimit } from './change-feed.js';
-import type { AbortSignalLike, SyncTransport } from './http-transport.js';
+import type { AbortSignalLike, ProgressListener, SyncTransport } from './http-transport.js';
 import { QdrantRoutesPusher } from './qdrant-routes-push.js';
 import { collectionPath, restCaller, restPointState, stampOf, type QdrantRestOptions, type RestPoint } from './qdrant-rest.js';
+import type { ScrollDownloadStore } from './scroll-download.js';
 import type { ChangesPage, Checkpoint, PointState, PullPage, PullRequest, Removal, SnapshotPage } from './sync-protocol.js';
 
 export interface QdrantRoutesOptions extends QdrantRestOptions {
@@ -27,6 +29,22 @@ export interface QdrantRoutesOptions extends QdrantRestOptions {
   idScanEvery?: number;
   /** Wait between polls when the replica long-polls (Qdrant has no change stream). */
   pollMs?: number;
+  /**
+   * Keeps a first copy in progress across restarts (`storageScrollDownloads(engine.storage, name)`), so a broken one
+   * continues from its last scroll offset; without it, only for this transport's life.
+   */
+  downloads?: ScrollDownloadStore;
+}
+
+/** A first copy under way: the segment built so far and where the scroll goes on. */
+interface CopyInProgress {
+  key: string;
+  segment: LocalSegment;
+  known: Map<PointKey, number>;
+  offset: unknown;
+  high: number;
+  /** Highest stamp read before the first interruption; undefined while never interrupted. */
+  resumedAt: number | undefined;
 }
 
 const ID_PAGE = 1000;
@@ -34,8 +52,10 @@ const ID_PAGE = 1000;
 /**
  * Sync through Qdrant's standard routes alone, for servers without Sextant's sync endpoints (a Qdrant cluster).
  * A point's version is its timestamp field; a checkpoint is the highest stamp seen (its epoch names the field).
- * - First copy: `GET /collections/{name}` for the config and payload indexes, then `scroll` page by page, built
- *   into one segment here (the replica installs it as it would a server snapshot).
+ * - First copy: `GET /collections/{name}` for the config and payload indexes, `count` for the progress total, then
+ *   `scroll` page by page, built into one segment here (the replica installs it as it would a server snapshot).
+ *   Progress is reported in points. A copy that breaks off continues from its last scroll offset at the next pull
+ *   (kept in `downloads` when given, so across restarts too).
  * - Deltas: `scroll` with `order_by` on the field from the checkpoint (less `skewMs`), ascending.
  * - Deletions and points that left the filter: every `idScanEvery` pulls, the server's ids (filtered, no payload)
  *   are compared with the ids this transport has delivered; ids it never delivered are fetched.
@@ -63,6 +83,7 @@ class QdrantRoutesTransport implements SyncTransport {
    */
   private continuation: { at: number; from: number } | undefined;
   private readonly pusher: QdrantRoutesPusher;
+  private copy: CopyInProgress | undefined;
 
   constructor(private readonly options: QdrantRoutesOptions) {
     this.call = restCaller(options);
@@ -77,9 +98,9 @@ class QdrantRoutesTransport implements SyncTransport {
     return { epoch: this.epoch, seq: this.high };
   }
 
-  async pull(collection: string, request: PullRequest, signal?: AbortSignalLike): Promise<PullPage> {
+  async pull(collection: string, request: PullRequest, signal?: AbortSignalLike, onProgress?: ProgressListener): Promise<PullPage> {
     const since = request.since;
-    if (!this.primed || since === null || since === undefined || since.epoch !== this.epoch) return this.snapshot(collection, request.filter);
+    if (!this.primed || since === null || since === undefined || since.epoch !== this.epoch) return this.snapshot(collection, request.filter, onProgress);
 
     const info = (await this.call('GET', collectionPath(collection))) as { payload_schema?: Record<string, unknown> };
     const indexes = info.payload_schema ?? {};
@@ -96,34 +117,90 @@ class QdrantRoutesTransport implements SyncTransport {
     return this.pusher.push(collection, request);
   }
 
-  private async snapshot(collection: string, filter: Schemas['Filter'] | null | undefined): Promise<SnapshotPage> {
+  /**
+   * The first copy: every (matching) point by scroll, into one segment. Each page read is kept (in `downloads` too)
+   * before the next is asked for, so an interrupted copy resumes at its last offset.
+   *
+   * Checkpoint: the highest stamp read, except after an interruption, when it is the highest stamp read before it.
+   * A scroll is not a consistent snapshot: a point at an id already passed may be rewritten while the copy waits to
+   * resume; its new stamp is above everything read before the break, so the first delta (which starts there) finds
+   * it. Points read after the break with higher stamps come again in that delta and are skipped as known.
+   */
+  private async snapshot(collection: string, filter: Schemas['Filter'] | null | undefined, onProgress?: ProgressListener): Promise<SnapshotPage> {
     const info = (await this.call('GET', collectionPath(collection))) as { config: CollectionConfig; payload_schema?: Record<string, { data_type: string; params?: unknown }> };
+    const key = JSON.stringify([collection, filter ?? null, this.field, info.config.params]);
+    const counted = (await this.call('POST', collectionPath(collection, '/points/count'), { exact: true, ...(filter ? { filter } : {}) })) as { count: number };
+    const copy = await this.resumeCopy(key, info);
+    const downloads = this.options.downloads;
+    let received = copy.segment.ids.liveCount;
+    // Writes during the copy may add points: the total grows to what has arrived, so `received` never passes it.
+    let total = Math.max(counted.count, received);
+    onProgress?.({ received, total });
+    while (copy.offset !== null) {
+      const body = { limit: ID_PAGE, with_payload: true, with_vector: true, ...(copy.offset === undefined ? {} : { offset: copy.offset }), ...(filter ? { filter } : {}) };
+      const result = (await this.call('POST', collectionPath(collection, '/points/scroll'), body)) as { points: RestPoint[]; next_page_offset?: unknown };
+      const page: PointWrite[] = [];
+      for (const point of result.points) {
+        const state = restPointState(point, this.field);
+        page.push({ id: state.id, vectors: state.vectors, payload: state.payload });
+        this.insertCopied(copy, state);
+      }
+      copy.offset = result.next_page_offset ?? null;
+      if (downloads !== undefined && copy.offset !== null) await downloads.page(page, copy.offset, copy.resumedAt ?? copy.high);
+      received = copy.segment.ids.liveCount;
+      total = Math.max(total, received);
+      onProgress?.({ received, total: copy.offset === null ? received : total });
+    }
+    const segment = copy.segment;
+    const high = copy.high;
+    const image = segment.encode();
+    // Local op numbers continue above every stamp: the collection skips an op older than the point it writes.
+    image.lastSeq = high;
+    const seq = Math.min(high, copy.resumedAt ?? high);
+    this.known.clear();
+    for (const [id, version] of copy.known) this.known.set(id, version);
+    this.high = Math.max(this.high, seq);
+    this.primed = true;
+    this.continuation = undefined;
+    this.copy = undefined;
+    await downloads?.clear();
+    const checkpoint = { epoch: this.epoch, seq };
+    return { kind: 'snapshot', checkpoint, config: info.config, segment: encodeSegment(image), points: segment.ids.liveCount };
+  }
+
+  /** The copy to continue: this transport's own, else the one kept in `downloads`, else a new one. */
+  private async resumeCopy(key: string, info: { config: CollectionConfig; payload_schema?: Record<string, { data_type: string; params?: unknown }> }): Promise<CopyInProgress> {
+    const held = this.copy;
+    if (held !== undefined && held.key === key) {
+      held.resumedAt = Math.min(held.resumedAt ?? held.high, held.high);
+      return held;
+    }
     const segment = LocalSegment.create(vectorSpecs(info.config));
     for (const [field, schema] of Object.entries(info.payload_schema ?? {})) {
       segment.indexes.create(field, (schema.params ?? schema.data_type) as Schemas['PayloadFieldSchema'], segment);
     }
-    this.known.clear();
-    let high = 0;
-    let offset: unknown = null;
-    do {
-      const body = { limit: ID_PAGE, with_payload: true, with_vector: true, ...(offset === null ? {} : { offset }), ...(filter ? { filter } : {}) };
-      const result = (await this.call('POST', collectionPath(collection, '/points/scroll'), body)) as { points: RestPoint[]; next_page_offset?: unknown };
-      for (const point of result.points) {
-        const state = restPointState(point, this.field);
-        segment.insertPoint(state.id, state.vectors, state.payload, state.version);
-        this.known.set(state.id, state.version);
-        if (state.version > high) high = state.version;
+    const copy: CopyInProgress = { key, segment, known: new Map(), offset: undefined, high: 0, resumedAt: undefined };
+    const downloads = this.options.downloads;
+    const stored = downloads === undefined ? undefined : await downloads.load();
+    if (stored !== undefined && stored.key === key) {
+      for (const page of stored.pages) {
+        for (const point of page) this.insertCopied(copy, { ...point, version: stampOf(point.payload, this.field) });
       }
-      offset = result.next_page_offset ?? null;
-    } while (offset !== null);
-    const image = segment.encode();
-    // Local op numbers continue above every stamp: the collection skips an op older than the point it writes.
-    image.lastSeq = high;
-    this.high = Math.max(this.high, high);
-    this.primed = true;
-    this.continuation = undefined;
-    const checkpoint = { epoch: this.epoch, seq: high };
-    return { kind: 'snapshot', checkpoint, config: info.config, segment: encodeSegment(image), points: segment.ids.liveCount };
+      copy.offset = stored.offset;
+      copy.resumedAt = Math.min(stored.resumedAt, copy.high);
+    } else {
+      await downloads?.begin(key);
+    }
+    this.copy = copy;
+    return copy;
+  }
+
+  private insertCopied(copy: CopyInProgress, state: PointState): void {
+    const old = copy.segment.ids.internalOf(state.id);
+    if (old !== undefined) copy.segment.removePoint(old, state.version);
+    copy.segment.insertPoint(state.id, state.vectors, state.payload, state.version);
+    copy.known.set(state.id, state.version);
+    if (state.version > copy.high) copy.high = state.version;
   }
 
   /**
