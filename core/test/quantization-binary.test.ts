@@ -130,6 +130,32 @@ describe('binary quantization', () => {
     }
   });
 
+  it('keeps every row and the loaded query when the code arena grows (in WebAssembly memory and in JS)', () => {
+    const dim = 40;
+    const data = clustered(5, 1000, dim);
+    // one_bit rows are never re-encoded (no statistics): what the checks see is what survived each growth.
+    for (const [simd, queryEncoding, encoding] of [true, false].flatMap((m) =>
+      (['default', 'scalar4bits'] as const).flatMap((qe) => (['one_bit', 'one_and_half_bits'] as const).map((e) => [m, qe, e] as const)),
+    )) {
+      const floats = new DenseVectorStorage(dim, 'Cosine', 16, { simd });
+      for (let id = 0; id < 10; id++) floats.set(id, data.subarray(id * dim, (id + 1) * dim));
+      const bq = new BinaryQuantizedStorage(floats, { encoding, queryEncoding });
+      // 1. Writes past the first capacity: the arena doubles several times under set().
+      for (let id = 10; id < 1000; id++) {
+        floats.set(id, data.subarray(id * dim, (id + 1) * dim));
+        bq.set(id);
+      }
+      bq.refresh();
+      const query = floats.prepareQuery(clustered(6, 1, dim));
+      const want = reference(Array.from({ length: 1000 }, (_, id) => floats.get(id)), query, encoding, queryEncoding);
+      bq.loadQuery(query);
+      bq.rankRange(-1, 0, 1000);
+      const scale = queryEncoding === 'default' ? 1 : 15;
+      for (let i = 0; i < 1000; i++) expect(((bq.batchOut[i]! + dim) / 2) * scale, `${simd} ${queryEncoding} ${i}`).toBeCloseTo(want[i]!, 2);
+      expect(bq.simdActive).toBe(simd);
+    }
+  });
+
   it('keeps recall@10 >= 0.95 with rescoring (x16) on the graph and the scan, and more bits rank better', async () => {
     const data = clustered(11, N);
     const queries = queriesFor(11, 50);
@@ -162,6 +188,46 @@ describe('binary quantization', () => {
     }
     // 2. At x4 the two-bit rows with an 8-bit query keep clearly more of the truth than one bit a dimension.
     expect(recallAt4['two_bits scalar8bits']!).toBeGreaterThan(recallAt4['one_bit default']! + 0.05);
+  });
+
+  it('serves Dot, Euclid and Manhattan too, and filtered searches with deleted points', async () => {
+    const data = clustered(71, N);
+    const queries = queriesFor(71, 30);
+    for (const distance of ['Dot', 'Euclid', 'Manhattan'] as const) {
+      const { client, segment } = await build(distance, data, { query_encoding: 'scalar8bits' });
+      const slot = slotOf(segment);
+      let hits = 0;
+      for (let qi = 0; qi < 30; qi++) {
+        const vector = Array.from(queries.subarray(qi * DIM, (qi + 1) * DIM));
+        const truth = new Set(exactSearch(slot.storage, slot.storage.prepareQuery(vector), K).ids);
+        const found = searchNearest(segment, { slot, vector, filter: undefined, k: K, hnswEf: 128, quantization: { oversampling: 16 } });
+        expect(found.quantized).toBe(true);
+        for (const id of found.ids) if (truth.has(id)) hits++;
+      }
+      // Dot over unnormalized vectors is a weak graph even in floats; the others must hold the bar.
+      expect(hits / (30 * K), distance).toBeGreaterThanOrEqual(distance === 'Dot' ? 0.8 : 0.95);
+      if (distance !== 'Euclid') continue;
+      // 1. Mark odd ids, delete every third point, then a filtered query (odd ids) must return only live odd ids, in float order.
+      await client.createPayloadIndex('q', { field_name: 'odd', field_schema: 'bool', wait: true });
+      await client.setPayload('q', { wait: true, payload: { odd: true }, points: Array.from({ length: N / 2 }, (_, i) => 2 * i + 1) });
+      await client.delete('q', { wait: true, points: Array.from({ length: Math.ceil(N / 3) }, (_, i) => 3 * i) });
+      const vector = Array.from(queries.subarray(0, DIM));
+      const res = await client.query('q', {
+        query: vector,
+        limit: K,
+        filter: { must: [{ key: 'odd', match: { value: true } }] },
+        params: { hnsw_ef: 128, quantization: { oversampling: 16 } },
+      });
+      expect(res.points).toHaveLength(K);
+      for (const p of res.points) {
+        expect(Number(p.id) % 2).toBe(1);
+        expect(Number(p.id) % 3).not.toBe(0);
+      }
+      for (let i = 1; i < K; i++) expect(res.points[i]!.score).toBeGreaterThanOrEqual(res.points[i - 1]!.score);
+      const exact = await client.query('q', { query: vector, limit: K, filter: { must: [{ key: 'odd', match: { value: true } }] }, params: { exact: true } });
+      const want = new Set(exact.points.map((p) => p.id));
+      expect(res.points.filter((p) => want.has(p.id)).length).toBeGreaterThanOrEqual(9);
+    }
   });
 
   it('returns float scores after rescoring and Qdrant quantized scores (dim - 2 x Hamming) without', async () => {
