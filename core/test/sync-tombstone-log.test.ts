@@ -50,6 +50,17 @@ describe('TombstoneLog', () => {
     expect((await TombstoneLog.open(storage, NAME, 99)).entries.map((e) => e.seq)).toEqual([1, 3]);
   });
 
+  it('marks coverage after a short delay without being closed (what a crash leaves)', async () => {
+    const storage = new MemoryStorage();
+    const { log } = await TombstoneLog.open(storage, NAME, 0, 100, 20);
+    for (let seq = 1; seq <= 50; seq++) log.record(seq, []);
+    expect((await TombstoneLog.open(storage, NAME, 99)).covered).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect((await TombstoneLog.open(storage, NAME, 99)).covered).toBe(50);
+    // One mark for the fifty ops: the floor record and one more.
+    expect((await storage.read(NAME))!.length).toBe(2 * 17);
+  });
+
   it('starts afresh at the given op when there is no log', async () => {
     const opened = await TombstoneLog.open(new MemoryStorage(), NAME, 17);
     expect(opened).toMatchObject({ floor: 17, covered: 17, entries: [] });

@@ -10,6 +10,13 @@ const DELETED = 2;
 
 /** Deleted keys kept before the oldest half is dropped (and the floor raised). */
 const DEFAULT_KEEP = 200_000;
+/** How long a mark waits, gathering the ops after it (see `scheduleMark`). */
+const DEFAULT_MARK_DELAY_MS = 1000;
+
+/** The platform's timers, looked up when used (core compiles without DOM or Node types). */
+function timers(): { setTimeout(fn: () => void, ms: number): unknown; clearTimeout(timer: unknown): void } {
+  return globalThis as unknown as { setTimeout(fn: () => void, ms: number): unknown; clearTimeout(timer: unknown): void };
+}
 
 export interface Tombstones {
   seq: number;
@@ -37,8 +44,8 @@ export interface OpenedTombstones {
  *
  * Records: `FLOOR` (every deletion above its seq is in the log; written when the log starts or drops its oldest
  * half), `DELETED` (JSON array of keys), `MARK` (empty: the log has seen every op up to its seq). Appends run one at a
- * time in op order; marks are coalesced (at most one in flight), so an op that deletes nothing costs no write of its
- * own. The appends become durable with the storage's next sync, like the op log's.
+ * time in op order; marks are coalesced (one per `markDelayMs` at most), so an op that deletes nothing costs no
+ * write of its own. The appends become durable with the storage's next sync, like the op log's.
  *
  * A failed append stops the log (later records would follow a torn one and be unreadable): its coverage stops
  * there, so after a restart older checkpoints get a snapshot rather than a delta that could miss a deletion.
@@ -47,7 +54,8 @@ export class TombstoneLog {
   private chain: Promise<void> = Promise.resolve();
   private marked: number;
   private seen: number;
-  private markPending = false;
+  /** The timer of the next coalesced mark, while one is due. */
+  private markTimer: unknown;
   private broken = false;
   private closed = false;
   private keptKeys: number;
@@ -61,6 +69,7 @@ export class TombstoneLog {
     covered: number,
     private readonly entries: Tombstones[],
     private readonly keep: number,
+    private readonly markDelayMs: number,
   ) {
     this.marked = covered;
     this.seen = covered;
@@ -72,11 +81,11 @@ export class TombstoneLog {
    * Reads the log at `name`; a missing or unreadable one starts afresh at `start` (see `create`). The caller checks
    * `covered` against the collection's last op before trusting the history.
    */
-  static async open(storage: Storage, name: string, start: number, keep = DEFAULT_KEEP): Promise<OpenedTombstones> {
+  static async open(storage: Storage, name: string, start: number, keep = DEFAULT_KEEP, markDelayMs = DEFAULT_MARK_DELAY_MS): Promise<OpenedTombstones> {
     const bytes = await storage.read(name);
     const { records, validBytes } = parseRecords(bytes ?? new Uint8Array(0));
     const first = records[0];
-    if (first === undefined || first.payload[0] !== FLOOR) return TombstoneLog.create(storage, name, start, keep);
+    if (first === undefined || first.payload[0] !== FLOOR) return TombstoneLog.create(storage, name, start, keep, markDelayMs);
     // A torn tail (a crash mid-append) is cut off, so new records never follow garbage.
     if (validBytes < bytes!.length) await storage.write(name, bytes!.subarray(0, validBytes));
     const entries: Tombstones[] = [];
@@ -85,7 +94,7 @@ export class TombstoneLog {
       if (record.seq > covered) covered = record.seq;
       if (record.payload[0] === DELETED) entries.push({ seq: record.seq, keys: JSON.parse(utf8Decode(record.payload.subarray(1))) as PointKey[] });
     }
-    const log = new TombstoneLog(storage, name, first.seq, covered, entries, keep);
+    const log = new TombstoneLog(storage, name, first.seq, covered, entries, keep, markDelayMs);
     return { log, floor: first.seq, covered, entries: entries.slice() };
   }
 
@@ -93,9 +102,9 @@ export class TombstoneLog {
    * Starts (or restarts) the log at `start`, the collection's last op now: deletions before it are unknown, so
    * checkpoints before it get snapshots. Durable at the storage's next sync.
    */
-  static async create(storage: Storage, name: string, start: number, keep = DEFAULT_KEEP): Promise<OpenedTombstones> {
+  static async create(storage: Storage, name: string, start: number, keep = DEFAULT_KEEP, markDelayMs = DEFAULT_MARK_DELAY_MS): Promise<OpenedTombstones> {
     await storage.write(name, encodeRecord(start, new Uint8Array([FLOOR])));
-    return { log: new TombstoneLog(storage, name, start, start, [], keep), floor: start, covered: start, entries: [] };
+    return { log: new TombstoneLog(storage, name, start, start, [], keep, markDelayMs), floor: start, covered: start, entries: [] };
   }
 
   get floor(): number {
@@ -128,16 +137,30 @@ export class TombstoneLog {
   /** Waits for every queued append, writes a last mark, and accepts nothing more (the server is stopping). */
   async close(): Promise<void> {
     if (this.closed) return;
-    this.scheduleMark();
     this.closed = true;
+    if (this.markTimer !== undefined) timers().clearTimeout(this.markTimer);
+    this.markTimer = undefined;
+    this.enqueueMark();
     await this.chain;
   }
 
+  /**
+   * Marks wait `markDelayMs` and cover every op seen by then: a stream of writes costs one small append (and one
+   * more file in the storage's sync round) per delay, not per op. A crash inside the delay costs older checkpoints
+   * a snapshot, nothing worse.
+   */
   private scheduleMark(): void {
-    if (this.markPending) return;
-    this.markPending = true;
+    if (this.markTimer !== undefined) return;
+    const timer = timers().setTimeout(() => {
+      this.markTimer = undefined;
+      this.enqueueMark();
+    }, this.markDelayMs);
+    (timer as { unref?: () => void }).unref?.();
+    this.markTimer = timer;
+  }
+
+  private enqueueMark(): void {
     this.enqueue(async () => {
-      this.markPending = false;
       const seq = this.seen;
       if (seq <= this.marked) return;
       await this.storage.append(this.name, encodeRecord(seq, new Uint8Array([MARK])));
