@@ -257,7 +257,7 @@ function newSlot(spec: VectorSpec): VectorSlot {
     const storage = createDenseVectors(spec.size, spec.distance, spec.datatype);
     return { kind: 'dense', spec, storage, index: DenseIndex.create(storage, spec.hnsw.m, spec.hnsw.ef_construct, spec.indexingThresholdKb) };
   }
-  if (spec.kind === 'multi') return { kind: 'multi', spec, storage: new MultiVectorStorage(spec.size, spec.distance) };
+  if (spec.kind === 'multi') return { kind: 'multi', spec, storage: new MultiVectorStorage(spec.size, spec.distance, spec.datatype) };
   const storage = new SparseVectorStorage();
   return { kind: 'sparse', spec, storage, index: new SparseIndex(storage) };
 }

@@ -56,6 +56,23 @@ export function f16Table(): Float32Array {
   return (table = t);
 }
 
+/**
+ * Whether `v` is already a stored Cosine row: every component a half and the norm within the rounding of a unit
+ * vector (each component is off by at most 2^-11 relative, so |v|^2 by about 2^-10). Such a vector comes back when a
+ * point moves (compaction, an update of another vector name, a sync page): normalizing it again would move some
+ * components to a neighbouring half, so copies would drift a little on every move.
+ */
+export function isStoredUnitF16(v: ArrayLike<number>): boolean {
+  const t = f16Table();
+  let n2 = 0;
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i]!;
+    if (t[f32ToF16(x)] !== x) return false;
+    n2 += x * x;
+  }
+  return Math.abs(n2 - 1) <= 2 ** -9;
+}
+
 /** `x` rounded to the nearest float16 value, as a number. */
 export function roundF16(x: number): number {
   return f16Table()[f32ToF16(x)]!;

@@ -1,5 +1,5 @@
 import { type Distance, distanceCode, distanceFromCode, normalizeInPlace, rankToScore } from '../distance/distance.js';
-import { f16Table, f32ToF16, rankBatchF16 } from '../distance/half-float.js';
+import { f16Table, f32ToF16, isStoredUnitF16, rankBatchF16 } from '../distance/half-float.js';
 import { BATCH_CAPACITY } from '../distance/wasm-arena.js';
 import { WasmF16Arena } from '../distance/wasm-f16-arena.js';
 import type { WasmMetric } from '../distance/wasm-kernels.js';
@@ -9,22 +9,6 @@ import { ByteReader, ByteWriter } from './vector-storage-codec.js';
 const MAGIC = 0x36485653; // "SVH6"
 const VERSION = 1;
 
-/**
- * Whether `v` is already a stored Cosine row: every component a half and the norm within the rounding of a unit
- * vector (each component is off by at most 2^-11 relative, so |v|^2 by about 2^-10). Such a vector comes back when a
- * point moves (compaction, an update of another vector name, a sync page): normalizing it again would move some
- * components to a neighbouring half, so copies would drift a little on every move.
- */
-function isStoredUnit(v: Float32Array): boolean {
-  const t = f16Table();
-  let n2 = 0;
-  for (let i = 0; i < v.length; i++) {
-    const x = v[i]!;
-    if (t[f32ToF16(x)] !== x) return false;
-    n2 += x * x;
-  }
-  return Math.abs(n2 - 1) <= 2 ** -9;
-}
 
 /**
  * Dense vectors of the `float16` datatype: two bytes per component, as Qdrant stores them. A write is normalized
@@ -156,7 +140,7 @@ export class Float16VectorStorage {
     this.ensure(id);
     const v = this.scratch;
     for (let i = 0; i < this.dim; i++) v[i] = vector[i]!;
-    if (this.distance === 'Cosine' && !isStoredUnit(v)) normalizeInPlace(v, 0, this.dim);
+    if (this.distance === 'Cosine' && !isStoredUnitF16(v)) normalizeInPlace(v, 0, this.dim);
     const off = id * this.stride;
     for (let i = 0; i < this.dim; i++) this.rows[off + i] = f32ToF16(v[i]!);
     if (id === this.handleId) this.handleId = -1;
