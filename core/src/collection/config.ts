@@ -36,6 +36,11 @@ export type VectorSpec =
 export type VectorDatatype = 'float32' | 'float16' | 'uint8';
 const DATATYPES: readonly string[] = ['float32', 'uint8', 'float16', 'turbo4'];
 
+/** Bytes one component takes in a datatype's storage (what Qdrant's vector size figures count). */
+export function datatypeBytes(datatype: VectorDatatype): number {
+  return datatype === 'uint8' ? 1 : datatype === 'float16' ? 2 : 4;
+}
+
 /** Validates a `datatype` field (absent or null: float32) and returns the storage datatype it selects. */
 export function checkDatatype(value: unknown, path: string): VectorDatatype {
   if (value === undefined || value === null) return 'float32';

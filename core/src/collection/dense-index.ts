@@ -1,4 +1,5 @@
 import type { DenseVectors } from '../segment/vector-storage.js';
+import { datatypeBytes } from './config.js';
 import { HnswIndex } from '../index/hnsw/hnsw-index.js';
 import type { BatchRanker } from '../index/hnsw/batch-ranker.js';
 import { exactSearch } from '../index/hnsw/exact-search.js';
@@ -35,18 +36,18 @@ export class DenseIndex {
 
   static create(storage: DenseVectors, m: number, efConstruct: number, indexingThresholdKb: number): DenseIndex {
     const graph = m > 0 ? new HnswIndex(storage, { m, efConstruct, seed: HNSW_SEED }) : undefined;
-    return new DenseIndex(storage, graph, thresholdPoints(indexingThresholdKb, storage.dim));
+    return new DenseIndex(storage, graph, thresholdPoints(indexingThresholdKb, storage));
   }
 
   /** Rebinds a decoded graph (never rebuilt) and marks what it lacks as pending. */
   static decode(storage: DenseVectors, graph: HnswIndex | undefined, indexingThresholdKb: number): DenseIndex {
-    const index = new DenseIndex(storage, graph, thresholdPoints(indexingThresholdKb, storage.dim));
+    const index = new DenseIndex(storage, graph, thresholdPoints(indexingThresholdKb, storage));
     for (let id = 0; id < storage.idLimit; id++) if (storage.has(id) && !(graph?.has(id) ?? false)) index.add(id);
     return index;
   }
 
   setIndexingThreshold(kb: number): void {
-    this.thresholdPoints = thresholdPoints(kb, this.storage.dim);
+    this.thresholdPoints = thresholdPoints(kb, this.storage);
   }
 
   get pendingCount(): number {
@@ -117,9 +118,9 @@ export class DenseIndex {
   }
 }
 
-/** `indexing_threshold` is in KB of vectors; 0 turns indexing off, as in Qdrant. */
-function thresholdPoints(kb: number, dim: number): number {
-  return kb <= 0 ? Infinity : (kb * 1024) / (dim * 4);
+/** `indexing_threshold` is in KB of vectors (as stored: 4, 2 or 1 bytes a component); 0 turns indexing off, as in Qdrant. */
+function thresholdPoints(kb: number, storage: DenseVectors): number {
+  return kb <= 0 ? Infinity : (kb * 1024) / (storage.dim * datatypeBytes(storage.datatype));
 }
 
 function grow(a: Uint32Array, size: number): Uint32Array {

@@ -2,6 +2,7 @@ import type { Schemas } from '../client/sextant-client.js';
 import { SextantError, errors } from '../client/errors.js';
 import type { Collection } from './collection.js';
 import type { PointWrite } from './operations.js';
+import { datatypeBytes } from './config.js';
 
 type StrictConfig = Schemas['StrictModeConfigOutput'];
 type JsonMap = Record<string, unknown>;
@@ -307,12 +308,12 @@ export function checkPayloadIndexCount(c: Collection, field: string): void {
 
 const mb = (bytes: number) => Number((bytes / (1024 * 1024)).toFixed(6));
 
-/** Stored vector bytes as float32 (dense and multivectors' rows), plus 8 bytes per sparse element. */
+/** Stored vector bytes by datatype (4, 2 or 1 a component; dense and multivectors' rows), plus 8 bytes per sparse element. */
 function vectorBytes(c: Collection): number {
   let bytes = 0;
   for (const slot of c.segment.slots.values()) {
-    if (slot.kind === 'dense') bytes += slot.storage.count * slot.spec.size * 4;
-    else if (slot.kind === 'multi') bytes += slot.storage.count * slot.spec.size * 4;
+    if (slot.kind === 'dense') bytes += slot.storage.count * slot.spec.size * datatypeBytes(slot.spec.datatype);
+    else if (slot.kind === 'multi') bytes += slot.storage.count * slot.spec.size * datatypeBytes(slot.spec.datatype);
     else bytes += slot.storage.count * 8;
   }
   return bytes;
