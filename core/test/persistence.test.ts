@@ -43,7 +43,8 @@ describe('persistence through Storage', () => {
     const before = await probe(a);
     const scrollBefore = await a.scroll('docs', { limit: 1000, with_vector: true });
     await a.close();
-    expect(storage.size(WAL)).toBe(0);
+    // The log that takes the next writes is empty; the other keeps the ops the previous generation needs.
+    expect(Math.min(storage.size(WAL), storage.size(`${WAL}.prev`))).toBe(0);
 
     const inserts = vi.spyOn(HnswIndex.prototype, 'insert');
     const decodes = vi.spyOn(HnswIndex, 'decode');
@@ -116,7 +117,8 @@ describe('persistence through Storage', () => {
   it('flushes on its own once the log passes the size threshold', async () => {
     const storage = new MemoryStorage();
     const a = await seeded(storage, 200, { walFlushBytes: 4096 });
-    expect(storage.size(WAL)).toBeLessThan(4096);
+    expect(a.engine.resolve('docs').logBytes).toBeLessThan(4096);
+    expect(storage.size(WAL) + storage.size(`${WAL}.prev`)).toBeLessThan(2 * 4096);
     const b = await createEmbeddedClient({ storage });
     expect((await b.count('docs')).count).toBe(200);
     expect(await probe(b)).toEqual(await probe(a));

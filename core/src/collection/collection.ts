@@ -13,7 +13,8 @@ import { type CreateVectorOp, type DeleteVectorOp, withVector } from './vector-n
 import { SerialQueue } from './serial-queue.js';
 import { compactSegment, shouldCompact } from './compact-segment.js';
 import { utf8Decode, utf8Encode } from '../storage/utf8.js';
-import { checkContinuous, collectGarbage, openSegment, writeGeneration, type GenerationWrite, type SectionBases } from './segment-generations.js';
+import { checkContinuous, collectGarbage, generationNames, openSegment, writeGeneration, type GenerationWrite, type SectionBases } from './segment-generations.js';
+import type { LogRecord } from '../wal/op-log.js';
 
 /**
  * Told of every operation right after it is applied (inside the write queue, so in sequence order and before the
@@ -72,7 +73,9 @@ export class Collection {
     private configValue: CollectionConfig,
     private specsValue: VectorSpec[],
     private segmentValue: LocalSegment,
-    private readonly log: OpLog,
+    /** The log writes go to; `otherLog` holds the ops the previous generation needs (see `flushNow`). */
+    private log: OpLog,
+    private otherLog: OpLog,
     private readonly options: CollectionOptions,
     /** Log bytes dropped at open because the last record was torn (reported for telemetry and tests). */
     readonly droppedLogBytes: number,
@@ -123,11 +126,13 @@ export class Collection {
     const specs = vectorSpecs(config);
     const segment = LocalSegment.create(specs);
     await writeGeneration(storage, prefix, segment);
-    const { log } = await OpLog.open(storage, `${prefix}wal`);
+    const names = generationNames(prefix);
+    const { log } = await OpLog.open(storage, names.wal);
+    const { log: other } = await OpLog.open(storage, names.previousWal);
     // The config goes last: a collection "exists" on disk once its config blob does.
     await storage.write(`${prefix}config`, utf8Encode(JSON.stringify(config)));
     await storage.sync();
-    return new Collection(storage, name, config, specs, segment, log, options, 0);
+    return new Collection(storage, name, config, specs, segment, log, other, options, 0);
   }
 
   /** Opens a stored collection: decode the segment, then replay every logged op after its last sequence number. */
@@ -142,16 +147,26 @@ export class Collection {
       throw new SextantError('storage_corrupted', `Service internal error: config of collection ${name} is corrupted: it is not JSON`);
     }
     const specs = vectorSpecs(config);
-    const { segment, replay, recoveredFrom } = await openSegment(storage, prefix, name, specs);
-    const { log, records, dropped } = await OpLog.open(storage, `${prefix}wal`);
+    const { segment, recoveredFrom } = await openSegment(storage, prefix, name, specs);
+    const names = generationNames(prefix);
+    const first = await OpLog.open(storage, names.wal);
+    const second = await OpLog.open(storage, names.previousWal);
     const report = options.onIntegrityIssue ?? (() => undefined);
-    if (dropped > 0) {
-      report(`op log of ${name}: ${dropped} bytes at byte ${log.bytes} are torn or corrupted and were dropped, with every record after them`);
+    for (const { log, dropped } of [first, second]) {
+      if (dropped > 0) {
+        report(`op log of ${name}: ${dropped} bytes at byte ${log.bytes} are torn or corrupted and were dropped, with every record after them`);
+      }
     }
-    const all = replay.length > 0 ? [...replay, ...records] : records;
+    // The two logs take turns (see flushNow): writes go on in the one holding the newest op; either may hold ops the
+    // segment already has, which replay skips by number.
+    const newest = (records: readonly LogRecord[]) => (records.length === 0 ? -Infinity : records[records.length - 1]!.seq);
+    const secondLive = newest(second.records) > newest(first.records);
+    const [log, other] = secondLive ? [second.log, first.log] : [first.log, second.log];
+    const all = [...first.records, ...second.records].sort((a, b) => a.seq - b.seq);
+    const dropped = first.dropped + second.dropped;
     const ops = all.map((record) => ({ seq: record.seq, op: decodeLoggedOp(record.payload) }));
     if (recoveredFrom !== undefined) checkContinuous(name, segment.lastSeq, ops.map(({ seq, op }) => ({ seq, from: op.type === '$skip' ? op.from : seq })), recoveredFrom);
-    const collection = new Collection(storage, name, config, specs, segment, log, options, dropped);
+    const collection = new Collection(storage, name, config, specs, segment, log, other, options, dropped);
     let vectorNamesChanged = false;
     for (const { seq, op } of ops) {
       if (seq <= collection.seq) continue;
@@ -183,6 +198,7 @@ export class Collection {
     if (recoveredFrom !== undefined) {
       segment.lastSeq = collection.seq;
       await writeGeneration(storage, prefix, segment, true);
+      await collection.rotateLogs();
       await collectGarbage(storage, prefix);
       report(`${recoveredFrom}; recovered from the previous segment and the op logs up to operation ${collection.seq}`);
     }
@@ -359,10 +375,7 @@ export class Collection {
     }
     // Durable (manifest and chunks synced) before the log that could rebuild it goes away.
     this.lastFlushValue = await writeGeneration(this.storage, prefix, this.segment, false, this.bases);
-    if (this.log.bytes > 0) {
-      await this.log.truncate();
-      await this.storage.sync();
-    }
+    await this.rotateLogs();
     if (this.reservedSeq > this.seq) {
       // Every op so far is in the segment just written: no acknowledged number is at risk any more.
       await writeSeqReservation(this.storage, seqReservationName(prefix), this.seq);
@@ -370,6 +383,20 @@ export class Collection {
       this.reservedSeq = this.seq;
     }
     await collectGarbage(this.storage, prefix);
+  }
+
+  /**
+   * After a generation is written: the other log held the ops between the two generations before it, which nothing
+   * needs now, so it is emptied and takes the writes; the live log's ops (between the previous generation and the new
+   * one) stay for a recovery from the previous generation. No copy: each op is written to storage once.
+   * A crash before the emptying is synced leaves both logs: open resumes in the one holding the newest op.
+   */
+  private async rotateLogs(): Promise<void> {
+    if (this.otherLog.bytes > 0) {
+      await this.otherLog.truncate();
+      await this.storage.sync();
+    }
+    [this.log, this.otherLog] = [this.otherLog, this.log];
   }
 
   private flushThreshold(): number {

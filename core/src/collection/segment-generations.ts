@@ -1,6 +1,5 @@
 import type { Storage } from '../storage.js';
 import { SextantError } from '../client/errors.js';
-import { parseRecords, type LogRecord } from '../wal/op-log.js';
 import { decodeSegment } from '../segment/segment-format.js';
 import { decodeManifest, encodeManifest, manifestBlobs, type SectionRef, type SegmentManifest } from '../segment/segment-manifest.js';
 import { chunkSection, nameChunk, type ChunkRef } from '../segment/segment-chunks.js';
@@ -12,22 +11,26 @@ import { LocalSegment } from './local-segment.js';
 /**
  * Two generations of a collection on storage, so that a damaged segment never costs data:
  *
- *   manifest.prev + wal.prev  -> the state of `manifest`;   manifest + wal -> the live state.
+ *   manifest.prev + the other log -> the state of `manifest`;   manifest + the live log -> the live state.
  *
- * A generation is a manifest (segment-manifest.ts) naming content-addressed chunk blobs under `blobs/`; the two
- * generations share every chunk whose bytes did not change, so a flush writes only the chunks that changed plus the
- * small manifest. Flush order (`writeGeneration`, then the caller empties the log, then `collectGarbage`):
+ * A generation is a manifest (segment-manifest.ts) naming content-addressed chunk blobs under `blobs/` (and, for a
+ * section changed at scattered places, a patch over its base chunks: segment-patch.ts); the two generations share
+ * every chunk whose bytes did not change, so a flush writes only the chunks that changed plus the small manifest.
+ * The two logs, `wal` and `wal.prev`, take turns being live (Collection.rotateLogs), so no log is ever copied.
+ * Flush order (`writeGeneration`, then the caller rotates the logs, then `collectGarbage`):
  *   1. write the new chunks (names no kept manifest uses yet, or the same bytes again) and sync;
- *   2. copy `manifest` to `manifest.prev` and `wal` to `wal.prev`;
+ *   2. copy `manifest` to `manifest.prev`;
  *   3. write the new `manifest` and sync: from here the new generation is the live one;
- *   4. (caller) empty `wal` and sync;
+ *   4. (caller) empty the other log, which only holds ops older than `manifest.prev`, sync, and make it the live one;
+ *      the log that was live keeps the ops between the two generations;
  *   5. delete every chunk that neither manifest names, and the single-blob files of the old format.
- * Every write is atomic and a crash at any step leaves a pair that replays to the right state (a stale `wal.prev` only
- * holds ops the previous generation already has; replay skips them by number). Leftover chunks of a crash between
- * steps are deleted by the next flush's step 5.
+ * Every write is atomic and a crash at any step leaves a pair that replays to the right state: open reads both logs
+ * and replays, in op number order, every op above the segment's (stale records are skipped by number). Leftover
+ * chunks of a crash between steps are deleted by the next flush's step 5.
  *
  * Old collections hold one `segment` blob (and `segment.prev`): they still open, and their first flush writes the new
- * form, keeping the old `segment` as `segment.prev` for that one generation.
+ * form, keeping the old `segment` as `segment.prev` for that one generation. Their `wal.prev` (a copy of the ops
+ * between their two generations) is the other log of this scheme as it is.
  *
  * Chunks and manifests carry CRC-32s, log records their own. When the live generation fails its checks at open, the
  * collection is rebuilt from the previous one (or from nothing, for a collection never flushed twice) and both logs,
@@ -36,8 +39,6 @@ import { LocalSegment } from './local-segment.js';
  */
 export interface OpenedSegment {
   segment: LocalSegment;
-  /** Ops to replay before the live log's, oldest first (the previous generation's log after a recovery). */
-  replay: LogRecord[];
   /** Why the live segment was not used; undefined when it was sound. */
   recoveredFrom: string | undefined;
 }
@@ -50,6 +51,7 @@ export function generationNames(prefix: string) {
     /** Single-blob segments of the old format. */
     segment: `${prefix}segment`,
     previous: `${prefix}segment.prev`,
+    /** The two op logs, taking turns (see the file comment). */
     wal: `${prefix}wal`,
     previousWal: `${prefix}wal.prev`,
   };
@@ -59,7 +61,7 @@ export async function openSegment(storage: Storage, prefix: string, name: string
   const names = generationNames(prefix);
   try {
     const live = await readGeneration(storage, names.manifest, names.segment, names.blobs, `segment of ${name}`, specs);
-    return { segment: live ?? LocalSegment.create(specs), replay: [], recoveredFrom: undefined };
+    return { segment: live ?? LocalSegment.create(specs), recoveredFrom: undefined };
   } catch (damage) {
     if (!SextantError.is(damage) || damage.code !== 'storage_corrupted') throw damage;
     const why = damage.message.replace(/^Service internal error: /, '');
@@ -70,8 +72,7 @@ export async function openSegment(storage: Storage, prefix: string, name: string
     } catch (second) {
       throw new SextantError('storage_corrupted', `Service internal error: ${why}; and ${(second as Error).message.replace(/^Service internal error: /, '')}: collection ${name} cannot be recovered from its files`);
     }
-    const previousLog = parseRecords((await storage.read(names.previousWal)) ?? new Uint8Array(0)).records;
-    return { segment, replay: previousLog, recoveredFrom: why };
+    return { segment, recoveredFrom: why };
   }
 }
 
@@ -184,17 +185,14 @@ export async function writeGeneration(storage: Storage, prefix: string, segment:
   const manifestBytes = encodeManifest(manifest);
   if (fresh) {
     await storage.write(names.previousManifest, manifestBytes);
-    await storage.write(names.previousWal, new Uint8Array(0));
   } else if (currentBytes !== undefined) {
     await storage.write(names.previousManifest, currentBytes);
-    await storage.write(names.previousWal, (await storage.read(names.wal)) ?? new Uint8Array(0));
   } else {
     const legacy = await storage.read(names.segment);
     if (legacy !== undefined) {
       // First flush of an old-format collection: its single blob is the previous generation this once.
       await storage.delete(names.previousManifest);
       await storage.write(names.previous, legacy);
-      await storage.write(names.previousWal, (await storage.read(names.wal)) ?? new Uint8Array(0));
     }
   }
   await storage.write(names.manifest, manifestBytes);
