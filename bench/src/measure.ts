@@ -1,4 +1,4 @@
-import { setFlagsFromString } from 'node:v8';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { BuiltPeer } from './peer.js';
 
@@ -12,14 +12,19 @@ export function settle(): void {
 }
 
 /**
- * Memory in use by the process, the same measure for JS, WebAssembly and native libraries: resident memory, with
- * the V8 heap counted by its live bytes instead of its committed pages (after `settle`, what the heap holds; the
- * pages it keeps free for later are not the index's). Native allocations, wasm memories and ArrayBuffer stores
- * are outside the V8 heap and count as resident.
+ * Memory in use by the process, the same measure for JS, WebAssembly and native libraries: resident memory, less
+ * the V8 heap's resident pages, plus the bytes its live objects take (after `settle`). The pages the heap keeps
+ * free for later (its young generation grows to megabytes during any build) are not the index's. Native
+ * allocations, wasm memories and ArrayBuffer stores are outside the V8 heap and count as resident.
  */
 export function memoryNow(): number {
-  const m = process.memoryUsage();
-  return m.rss - m.heapTotal + m.heapUsed;
+  let physical = 0;
+  let used = 0;
+  for (const space of getHeapSpaceStatistics()) {
+    physical += space.physical_space_size;
+    used += space.space_used_size;
+  }
+  return process.memoryUsage.rss() - physical + used;
 }
 
 const CHUNK = 25;
