@@ -17,6 +17,7 @@ Options (they win over environment variables, which win over the config file):
   --snapshots PATH         snapshot folder (default ./snapshots)   [storage.snapshots_path, SEXTANT_SNAPSHOTS]
   --api-key K              key every request must carry            [service.api_key, SEXTANT_API_KEY]
   --read-only-api-key K    key that may read but not write         [service.read_only_api_key, SEXTANT_READ_ONLY_API_KEY]
+  --search-threads N|off   graph-walk threads (0: one per core)    [storage.performance.max_search_threads, SEXTANT_SEARCH_THREADS]
   --tls-cert PATH          PEM certificate chain: serve over TLS   [tls.cert, SEXTANT_TLS_CERT]
   --tls-key PATH           PEM private key for --tls-cert          [tls.key, SEXTANT_TLS_KEY]
   --config PATH            Qdrant-style config.yaml                [SEXTANT_CONFIG_PATH; default ./config/config.yaml if present]
@@ -37,7 +38,7 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-const STRING_FLAGS = ['http-port', 'grpc-port', 'host', 'storage', 'snapshots', 'api-key', 'read-only-api-key', 'tls-cert', 'tls-key', 'config'] as const;
+const STRING_FLAGS = ['http-port', 'grpc-port', 'host', 'storage', 'snapshots', 'api-key', 'read-only-api-key', 'tls-cert', 'tls-key', 'search-threads', 'config'] as const;
 
 export function parseCommand(argv: readonly string[]): Command {
   let parsed;

@@ -28,6 +28,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const issues = new IssueLog();
   const client = await openDatabase({
     path: config.storagePath,
+    searchThreads: config.searchThreads === 'off' ? undefined : (config.searchThreads ?? 0),
     onIntegrityIssue: (message) => {
       console.error(`sextant: ${message}`);
       issues.integrity(message);

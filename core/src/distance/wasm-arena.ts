@@ -69,7 +69,7 @@ export class WasmArena {
    * `threads > 0` the memory is shared and reserves a scratch slot per search thread.
    */
   static create(dim: number, metric: WasmMetric, capacity: number, threads = 0): WasmArena | undefined {
-    const module = kernelModule();
+    const module = kernelModule(threads > 0 ? MAX_BYTES / PAGE : undefined);
     if (module === undefined) return undefined;
     const bytes = (1 + threads) * slotBytes(dim) + capacity * dim * 4;
     if (bytes > MAX_BYTES) return undefined; // a 32-bit memory: the JS arena has no such limit
@@ -140,7 +140,7 @@ export class WasmArenaReader {
 
   /** `slot` in 1..view.threads, distinct per thread. Undefined when this engine cannot run the kernels. */
   static attach(view: WasmArenaView, slot: number): WasmArenaReader | undefined {
-    const module = kernelModule();
+    const module = kernelModule(MAX_BYTES / PAGE);
     if (module === undefined || slot < 1 || slot > view.threads) return undefined;
     return new WasmArenaReader(view, slot, module);
   }

@@ -87,8 +87,11 @@ export interface FuncDef {
   body: number[];
 }
 
-/** A module importing one memory as `env.memory` and exporting `funcs` under their names. */
-export function assembleModule(funcs: FuncDef[]): Uint8Array {
+/**
+ * A module importing one memory as `env.memory` and exporting `funcs` under their names. With `sharedMaxPages` the
+ * import is a shared memory of at most that many pages (threads proposal), which only a shared memory satisfies.
+ */
+export function assembleModule(funcs: FuncDef[], sharedMaxPages?: number): Uint8Array {
   const types = funcs.map((f) => [0x60, ...vector(f.params.map((t) => [t])), ...vector(f.results.map((t) => [t]))]);
   const codes = funcs.map((f) => {
     const groups: number[][] = [];
@@ -99,7 +102,7 @@ export function assembleModule(funcs: FuncDef[]): Uint8Array {
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vector(types)),
-    ...section(2, vector([[...utf8('env'), ...utf8('memory'), 0x02, 0x00, ...uleb(1)]])),
+    ...section(2, vector([[...utf8('env'), ...utf8('memory'), 0x02, ...(sharedMaxPages === undefined ? [0x00, ...uleb(1)] : [0x03, ...uleb(1), ...uleb(sharedMaxPages)])]])),
     ...section(3, vector(funcs.map((_, i) => uleb(i)))),
     ...section(7, vector(funcs.map((f, i) => [...utf8(f.name), 0x00, ...uleb(i)]))),
     ...section(10, vector(codes)),

@@ -138,25 +138,28 @@ export function wasmApi(): WasmApi | undefined {
 }
 
 let compiled: WasmModule | null | undefined;
+let compiledShared: WasmModule | null | undefined;
 
 /**
  * The compiled kernel module, or undefined where WebAssembly or its SIMD is missing (callers then keep the JS
  * kernels). Compiled once per realm, synchronously: the module is under 4 KB, which browsers allow on the main
- * thread too.
+ * thread too. `sharedMaxPages`: the variant importing a shared memory of that maximum (see WasmArena), one per realm.
  */
-export function kernelModule(): WasmModule | undefined {
-  if (compiled !== undefined) return compiled ?? undefined;
-  compiled = null;
+export function kernelModule(sharedMaxPages?: number): WasmModule | undefined {
+  const cached = sharedMaxPages === undefined ? compiled : compiledShared;
+  if (cached !== undefined) return cached ?? undefined;
+  let module: WasmModule | null = null;
   try {
     const wa = wasmApi();
-    if (wa === undefined) return undefined;
-    const bytes = assembleModule((['dot', 'l2', 'l1'] as const).flatMap((m) => [kernel(m, true), kernel(m, false)]));
-    if (!wa.validate(bytes)) return undefined; // no SIMD in this engine
-    compiled = new wa.Module(bytes);
+    const bytes = assembleModule((['dot', 'l2', 'l1'] as const).flatMap((m) => [kernel(m, true), kernel(m, false)]), sharedMaxPages);
+    // No SIMD (or no threads, for the shared variant) in this engine: the JS kernels are correct, only slower.
+    if (wa !== undefined && wa.validate(bytes)) module = new wa.Module(bytes);
   } catch {
-    compiled = null; // an engine that refuses to compile: the JS kernels are correct, only slower
+    module = null; // an engine that refuses to compile
   }
-  return compiled ?? undefined;
+  if (sharedMaxPages === undefined) compiled = module;
+  else compiledShared = module;
+  return module ?? undefined;
 }
 
 /** Instantiates the kernels over `memory`. */

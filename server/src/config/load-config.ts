@@ -108,6 +108,7 @@ function build(values: Map<string, Layered>, problems: string[], cwd: string): S
     jwtRbac: get('service.jwt_rbac', false),
     snapshotHosts: get<string[]>('service.snapshot_hosts', []),
     maxInFlight: get<number | undefined>('service.max_in_flight', undefined),
+    searchThreads: get<number | 'off'>('storage.performance.max_search_threads', 0),
     bodyLimit: values.has('service.max_request_size_mb') ? Math.floor(get('service.max_request_size_mb', 32) * 1024 * 1024) : undefined,
     tls: undefined,
   };

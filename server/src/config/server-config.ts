@@ -16,6 +16,11 @@ export interface ServerConfig {
   maxInFlight?: number | undefined;
   /** Largest REST body in bytes (Qdrant's `service.max_request_size_mb`); undefined: the REST default (32 MiB). */
   bodyLimit?: number | undefined;
+  /**
+   * Threads that walk HNSW graphs off the event loop (Qdrant's `storage.performance.max_search_threads`); 0 or
+   * undefined: one per core; `off`: every search on the event loop.
+   */
+  searchThreads?: number | 'off' | undefined;
   /** Serve REST over https and gRPC over TLS; both APIs use the same certificate, as Qdrant does. */
   tls?: TlsFiles | undefined;
 }
@@ -42,5 +47,6 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = {
   snapshotHosts: [],
   maxInFlight: undefined,
   bodyLimit: undefined,
+  searchThreads: 0,
   tls: undefined,
 };

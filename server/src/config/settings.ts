@@ -4,7 +4,16 @@
  * setting cannot be readable one way and not another.
  */
 
-export type SettingKind = 'port' | 'optional-port' | 'string' | 'secret' | 'boolean' | 'positive-int' | 'positive-number' | 'host-list';
+export type SettingKind =
+  | 'port'
+  | 'optional-port'
+  | 'string'
+  | 'secret'
+  | 'boolean'
+  | 'positive-int'
+  | 'positive-number'
+  | 'host-list'
+  | 'thread-count';
 
 export interface Setting {
   /** Dotted path in config.yaml; the Qdrant-style variable is `SEXTANT__` + path with `.` → `__`, upper case. */
@@ -31,6 +40,8 @@ export const SETTINGS: readonly Setting[] = [
   { path: 'service.snapshot_hosts', kind: 'host-list', env: 'SEXTANT_SNAPSHOT_HOSTS' },
   { path: 'storage.storage_path', kind: 'string', env: 'SEXTANT_STORAGE', flag: 'storage' },
   { path: 'storage.snapshots_path', kind: 'string', env: 'SEXTANT_SNAPSHOTS', flag: 'snapshots' },
+  // Qdrant's name and meaning (0: one per core); `off` is Sextant's: every search on the event loop.
+  { path: 'storage.performance.max_search_threads', kind: 'thread-count', env: 'SEXTANT_SEARCH_THREADS', flag: 'search-threads' },
   { path: 'tls.cert', kind: 'string', env: 'SEXTANT_TLS_CERT', flag: 'tls-cert' },
   { path: 'tls.key', kind: 'string', env: 'SEXTANT_TLS_KEY', flag: 'tls-key' },
   { path: 'tls.ca_cert', kind: 'string', env: 'SEXTANT_TLS_CA_CERT' },
@@ -83,8 +94,9 @@ export function settingAt(path: string): Setting | undefined {
   return BY_PATH.get(path);
 }
 
-/** The ignored entry covering `path`, if any. */
+/** The ignored entry covering `path`, if any: none for a setting, or a section holding one (`storage.performance`). */
 export function ignoredAt(path: string): string | undefined {
+  if (BY_PATH.has(path) || SETTINGS.some((setting) => setting.path.startsWith(`${path}.`))) return undefined;
   return IGNORED_SETTINGS.find((ignored) => path === ignored || path.startsWith(`${ignored}.`));
 }
 
@@ -139,6 +151,14 @@ export function coerce(kind: SettingKind, raw: unknown): { value: SettingValue }
       const text = String(raw);
       if (text === '') return kind === 'secret' ? { value: undefined } : { problem: 'must not be empty' };
       return { value: text };
+    }
+    case 'thread-count': {
+      if (raw === false || (typeof raw === 'string' && raw.trim().toLowerCase() === 'off')) return { value: 'off' };
+      const value = toNumber(raw);
+      if (value === undefined || !Number.isInteger(value) || value < 0) {
+        return { problem: `must be a number of threads (0: one per core) or off, got ${show(raw)}` };
+      }
+      return { value };
     }
     case 'host-list': {
       const items = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : undefined;

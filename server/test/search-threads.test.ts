@@ -1,0 +1,216 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EmbeddedClient, SearchExecutor } from '@sextant/core';
+import { openDatabase } from '../src/open-database.js';
+import { startServer, type RunningServer } from '../src/server.js';
+
+// Searches on worker threads over shared memory (issue 9): real threads, real shared arenas and graphs. The arena
+// must reach WebAssembly memory (1 MB of vectors) to be shared, hence 3,000 x 96 to start.
+const DIM = 96;
+const START = 3_000;
+
+/** Seeded clustered vectors: mulberry32 around 20 centres, so graphs and answers repeat run to run. */
+function vectors(seed: number, count: number): number[][] {
+  let s = seed >>> 0;
+  const rand = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const centres = Array.from({ length: 20 }, () => Array.from({ length: DIM }, () => rand() * 2 - 1));
+  return Array.from({ length: count }, (_, i) => centres[i % 20]!.map((c) => c + (rand() - 0.5) * 0.6));
+}
+
+async function fill(client: EmbeddedClient, name: string, from: number, rows: number[][]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 500) {
+    const points = rows.slice(i, i + 500).map((vector, j) => ({ id: from + i + j, vector }));
+    await client.upsert(name, { wait: true, points });
+  }
+}
+
+/** The executor, counting the walks that a thread answered (undefined answers fall back in-thread). */
+function counting(executor: SearchExecutor): SearchExecutor & { walked: number } {
+  const counted = {
+    walked: 0,
+    threads: executor.threads,
+    close: () => executor.close(),
+    searchGraph: async (...args: Parameters<SearchExecutor['searchGraph']>) => {
+      const found = await executor.searchGraph(...args);
+      if (found !== undefined) counted.walked++;
+      return found;
+    },
+  };
+  return counted;
+}
+
+describe('search threads over shared memory', () => {
+  let client: EmbeddedClient;
+  let threads: ReturnType<typeof counting>;
+  const queries = vectors(7, 40);
+
+  beforeAll(async () => {
+    client = await openDatabase({ searchThreads: 2 });
+    expect(client.executor?.threads).toBe(2);
+    threads = counting(client.executor!);
+    client.executor = threads;
+    await client.createCollection('c', { vectors: { size: DIM, distance: 'Cosine' }, hnsw_config: { m: 8, ef_construct: 48, full_scan_threshold: 100 }, optimizers_config: { indexing_threshold: 1 } });
+    await fill(client, 'c', 0, vectors(1, START));
+    await client.engine.resolve('c').whenIndexed();
+  }, 120_000);
+  afterAll(() => client.close());
+
+  /** The same request with the executor detached: the in-thread answer. */
+  async function inThread<T>(run: () => Promise<T>): Promise<T> {
+    const executor = client.executor;
+    client.executor = undefined;
+    try {
+      return await run();
+    } finally {
+      client.executor = executor;
+    }
+  }
+
+  it('answers exactly as the in-thread walk on seeded data (query, search, batches, prefetch + fusion)', async () => {
+    const before = threads.walked;
+    for (const query of queries) {
+      const req = { query, limit: 10, with_payload: false };
+      const threaded = await client.query('c', req);
+      expect(threaded.points).toHaveLength(10);
+      expect(threaded).toEqual(await inThread(() => client.query('c', req)));
+    }
+    expect(threads.walked - before).toBe(queries.length);
+
+    const search = { vector: queries[0]!, limit: 5, params: { hnsw_ef: 64 } };
+    expect(await client.search('c', search)).toEqual(await inThread(() => client.search('c', search)));
+    const batch = { searches: queries.slice(0, 4).map((query) => ({ query, limit: 3 })) };
+    expect(await client.queryBatch('c', batch)).toEqual(await inThread(() => client.queryBatch('c', batch)));
+    const fused = { prefetch: [{ query: queries[1]!, limit: 20 }, { query: queries[2]!, limit: 20 }], query: { fusion: 'rrf' as const }, limit: 10 };
+    const walked = threads.walked;
+    expect(await client.query('c', fused)).toEqual(await inThread(() => client.query('c', fused)));
+    expect(threads.walked - walked).toBe(2); // both prefetch leaves went to threads
+  });
+
+  it('keeps filtered, exact and by-id queries in-thread, with the same answers', async () => {
+    const before = threads.walked;
+    const filtered = { query: queries[3]!, limit: 5, filter: { must: [{ has_id: [1, 2, 3, 50, 60] }] } };
+    const exact = { query: queries[4]!, limit: 5, params: { exact: true } };
+    const byId = { query: 17, limit: 5 };
+    for (const req of [filtered, exact, byId]) expect(await client.query('c', req)).toEqual(await inThread(() => client.query('c', req)));
+    expect(threads.walked).toBe(before);
+  });
+
+  it('never returns a deleted point and never an unknown one while writes run, and grows the arena and graph under the walks', async () => {
+    // 1. Writers: fresh points (the arena and the graph double past 4,096 ids) and deletions, acknowledged one by one.
+    const graph = () => client.engine.resolve('c').segment.slots.get('')!;
+    const epoch = () => {
+      const slot = graph();
+      return slot.kind === 'dense' ? slot.index.graph!.sharedView()!.epoch : -1;
+    };
+    const epochBefore = epoch();
+    const deleted = new Set<number>();
+    let writing = true;
+    let next = START;
+    const more = vectors(11, 3_000);
+    const writer = (async () => {
+      for (let i = 0; i < more.length; i += 100) {
+        await client.upsert('c', { wait: true, points: more.slice(i, i + 100).map((vector, j) => ({ id: next + j, vector })) });
+        next += 100;
+        const victims = Array.from({ length: 20 }, (_, j) => (i * 7 + j * 131) % START).filter((id) => !deleted.has(id));
+        await client.delete('c', { wait: true, points: victims });
+        for (const id of victims) deleted.add(id);
+        await client.engine.resolve('c').whenIndexed();
+        // In memory, a write never waits for I/O: let the readers' thread replies in, as a server's sockets would.
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      writing = false;
+    })();
+    // 2. Readers meanwhile: each answer may only hold ids ever written, and none deleted before it was asked.
+    let answered = 0;
+    const walkedBefore = threads.walked;
+    const reader = async (r: number) => {
+      for (let i = r; writing; i += 4) {
+        const deletedBefore = new Set(deleted);
+        const { points } = await client.query('c', { query: queries[i % queries.length]!, limit: 10 });
+        for (const p of points) {
+          expect(deletedBefore.has(p.id as number)).toBe(false);
+          expect(Number.isInteger(p.id) && (p.id as number) >= 0 && (p.id as number) < START + more.length).toBe(true);
+        }
+        answered++;
+      }
+    };
+    await Promise.all([writer, reader(0), reader(1), reader(2), reader(3)]);
+    expect(answered).toBeGreaterThan(20);
+    expect(epoch()).toBeGreaterThan(epochBefore); // the graph's arrays were replaced (grown) under the walks
+    expect(threads.walked - walkedBefore).toBeGreaterThan(10); // most walks ran on the threads, during the writes
+    // 3. Settled: the threads walk the grown graph and still agree with the in-thread walk.
+    const before = threads.walked;
+    for (const query of queries.slice(0, 10)) {
+      const req = { query, limit: 10 };
+      expect(await client.query('c', req)).toEqual(await inThread(() => client.query('c', req)));
+    }
+    expect(threads.walked - before).toBe(10);
+  }, 120_000);
+
+  it('answers searches in flight at shutdown, then searches on the caller thread', async () => {
+    const db = await openDatabase({ searchThreads: 1 });
+    await db.createCollection('s', { vectors: { size: DIM, distance: 'Dot' }, hnsw_config: { m: 8, ef_construct: 32, full_scan_threshold: 100 }, optimizers_config: { indexing_threshold: 1 } });
+    await fill(db, 's', 0, vectors(3, START));
+    await db.engine.resolve('s').whenIndexed();
+    const pool = db.executor!;
+    const inFlight = queries.map((query) => db.query('s', { query, limit: 3 }));
+    await pool.close();
+    const settled = await Promise.allSettled(inFlight);
+    expect(settled.every((s) => s.status === 'fulfilled' && s.value.points.length === 3)).toBe(true);
+    expect((await db.query('s', { query: queries[0]!, limit: 3 })).points).toHaveLength(3);
+    await db.close();
+  }, 60_000);
+});
+
+describe('the server with search threads', () => {
+  let server: RunningServer;
+  let folder: string;
+  beforeAll(async () => {
+    folder = await mkdtemp(join(tmpdir(), 'sextant-threads-'));
+    server = await startServer({
+      host: '127.0.0.1',
+      httpPort: 0,
+      grpcPort: null,
+      storagePath: join(folder, 'storage'),
+      snapshotsPath: join(folder, 'snapshots'),
+      apiKey: undefined,
+      readOnlyApiKey: undefined,
+      searchThreads: 2,
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await server.close();
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  it('serves REST queries walked on its threads, equal to the in-thread answer', async () => {
+    const client = server.client;
+    expect(client.executor?.threads).toBe(2);
+    await client.createCollection('r', { vectors: { size: DIM, distance: 'Euclid' }, hnsw_config: { m: 8, ef_construct: 32, full_scan_threshold: 100 }, optimizers_config: { indexing_threshold: 1 } });
+    await fill(client, 'r', 0, vectors(5, START));
+    await client.engine.resolve('r').whenIndexed();
+    const counted = counting(client.executor!);
+    client.executor = counted;
+    for (const query of vectors(9, 8)) {
+      const response = await fetch(`http://127.0.0.1:${server.httpPort}/collections/r/points/query`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query, limit: 7 }),
+      });
+      expect(response.status).toBe(200);
+      const remote = ((await response.json()) as { result: { points: unknown[] } }).result.points;
+      client.executor = undefined;
+      const local = (await client.query('r', { query, limit: 7 })).points;
+      client.executor = counted;
+      expect(remote).toEqual(JSON.parse(JSON.stringify(local)));
+    }
+    expect(counted.walked).toBe(8);
+  }, 60_000);
+});
