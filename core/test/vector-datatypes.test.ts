@@ -225,6 +225,7 @@ describe('float16 Cosine rows', () => {
       const once = Array.from(vs.get(id));
       vs.set(id + 1000, once);
       expect(Array.from(vs.get(id + 1000))).toEqual(once);
+      expect(Array.from(vs.prepareQuery(once))).toEqual(once);
     }
   });
 });

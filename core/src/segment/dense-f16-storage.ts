@@ -177,7 +177,8 @@ export class Float16VectorStorage {
   /** The query as stored vectors are: normalized for Cosine, then every component rounded to a half. */
   prepareQuery(vector: ArrayLike<number>): Float32Array {
     const q = Float32Array.from(vector as ArrayLike<number>);
-    if (this.distance === 'Cosine') normalizeInPlace(q, 0, this.dim);
+    // A stored row used as the query (recommend by id, lookup_from) keeps its halves, as in `set`.
+    if (this.distance === 'Cosine' && !isStoredUnitF16(q)) normalizeInPlace(q, 0, this.dim);
     const t = f16Table();
     for (let i = 0; i < this.dim; i++) q[i] = t[f32ToF16(q[i]!)]!;
     return q;
