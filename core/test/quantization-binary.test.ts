@@ -246,36 +246,57 @@ describe('binary quantization', () => {
     for (let i = 0; i < raw.ids.length; i++) expect(raw.scores[i]).toBe(DIM - 2 * hamming[i]!);
   });
 
-  it('rebuilds the codes on reopen from the flushed vectors: same codes, same answers', async () => {
-    const storage = new MemoryStorage();
-    const data = clustered(31, N);
-    const binary = { encoding: 'two_bits', query_encoding: 'scalar8bits' };
-    const { client } = await build('Cosine', data, binary, storage);
-    const vector = Array.from(queriesFor(31, 1));
-    const ask = (c: EmbeddedClient) => c.query('q', { query: vector, limit: K, params: { hnsw_ef: 64, quantization: { oversampling: 2 } } });
-    const before = await ask(client);
-    const codesOf = (c: EmbeddedClient) => {
-      const bq = slotOf(segmentOf(c)).quantized as BinaryQuantizedStorage;
-      const out: number[] = [];
-      bq.loadQuery(slotOf(segmentOf(c)).storage.prepareQuery(vector));
-      for (let i = 0; i < N; i++) bq.batchIds[i % 4096] = i;
-      bq.rankBatch(-1, N);
-      for (let i = 0; i < N; i++) out.push(bq.batchOut[i]!);
-      return out;
-    };
-    const codesBefore = codesOf(client);
-    await client.close();
-    const reopened = await createEmbeddedClient({ storage });
-    expect((await reopened.getCollection('q')).config.quantization_config).toEqual({ binary });
-    // Same ids; scores equal to float rounding (a reopened arena may rank in JS where the first one ran SIMD).
-    const after = await ask(reopened);
-    expect(after.points.map((p) => p.id)).toEqual(before.points.map((p) => p.id));
-    after.points.forEach((p, i) => expect(p.score).toBeCloseTo(before.points[i]!.score, 5));
-    const slot = slotOf(segmentOf(reopened));
-    expect(slot.quantized).toBeInstanceOf(BinaryQuantizedStorage);
-    expect((slot.quantized as BinaryQuantizedStorage).spec).toEqual({ encoding: 'two_bits', queryEncoding: 'scalar8bits' });
-    expect(codesOf(reopened)).toEqual(codesBefore);
-    await reopened.close();
+  it('keeps the fit across close and reopen: the same codes and answers, even when fitted on fewer points than now', async () => {
+    for (const quantization_config of [
+      { binary: { encoding: 'two_bits', query_encoding: 'scalar8bits' } },
+      { scalar: { type: 'int8', quantile: 0.95 } },
+    ] as const) {
+      const storage = new MemoryStorage();
+      const data = clustered(31, N);
+      const client = await createEmbeddedClient({ storage });
+      await client.createCollection('q', {
+        vectors: { size: DIM, distance: 'Cosine' },
+        hnsw_config: { full_scan_threshold: 0 },
+        optimizers_config: { indexing_threshold: 1 },
+        quantization_config,
+      });
+      const upsert = async (c: EmbeddedClient, from: number, to: number) => {
+        const points = [];
+        for (let id = from; id < to; id++) points.push({ id, vector: Array.from(data.subarray(id * DIM, (id + 1) * DIM)) });
+        await c.upsert('q', { wait: true, points });
+      };
+      const vector = Array.from(queriesFor(31, 1));
+      const ask = (c: EmbeddedClient) => c.query('q', { query: vector, limit: K, params: { hnsw_ef: 64, quantization: { oversampling: 2, rescore: false } } });
+      // 1. The first search fits on 1,000 points; 900 more stay under the refit (x2) and are encoded with that fit.
+      await upsert(client, 0, 1000);
+      await ask(client);
+      await upsert(client, 1000, 1900);
+      await (client.engine.resolve('q') as unknown as { whenIndexed(): Promise<void> }).whenIndexed();
+      const codes = (c: EmbeddedClient): number[] => {
+        const slot = slotOf(segmentOf(c));
+        const q = slot.quantized!;
+        q.loadQuery(slot.storage.prepareQuery(vector));
+        for (let i = 0; i < 1900; i++) q.batchIds[i] = i;
+        q.rankBatch(-1, 1900);
+        return Array.from(q.batchOut.subarray(0, 1900));
+      };
+      const before = await ask(client);
+      const codesBefore = codes(client);
+      await client.close();
+      // 2. Reopened: the saved fit (not one over the 1,900 points now live) encodes the rows, so nothing moves.
+      const reopened = await createEmbeddedClient({ storage });
+      const slot = slotOf(segmentOf(reopened));
+      expect(slot.quantized, JSON.stringify(quantization_config)).toBeDefined();
+      expect(codes(reopened)).toEqual(codesBefore);
+      const after = await ask(reopened);
+      expect(after.points.map((p) => p.id)).toEqual(before.points.map((p) => p.id));
+      after.points.forEach((p, i) => expect(p.score).toBeCloseTo(before.points[i]!.score, 5));
+      // 3. A config changed since the save is not restored: the first search builds a fresh companion.
+      await reopened.updateCollection('q', { quantization_config: { binary: { encoding: 'one_bit' } } });
+      await ask(reopened);
+      expect((slotOf(segmentOf(reopened)).quantized as BinaryQuantizedStorage).spec.encoding).toBe('one_bit');
+      await reopened.close();
+    }
   });
 
   it('follows updateCollection: scalar -> binary -> another encoding -> Disabled', async () => {

@@ -3,8 +3,7 @@ import type { NamedVectors, PayloadObject, SparseValue, VectorValue } from './op
 import { IdTracker, type PointKey } from '../segment/id-tracker.js';
 import type { SegmentImage } from '../segment/segment-format.js';
 import { type DenseVectors, MultiVectorStorage, SparseVectorStorage, createDenseVectors, decodeDenseVectors } from '../segment/vector-storage.js';
-import type { ScalarQuantizedStorage } from '../segment/quantized-scalar-storage.js';
-import type { BinaryQuantizedStorage } from '../segment/quantized-binary-storage.js';
+import { type QuantizedStorage, restoreQuantized } from '../segment/quantized-params.js';
 import { HnswIndex } from '../index/hnsw/hnsw-index.js';
 import { DenseIndex } from './dense-index.js';
 import { SparseIndex } from '../index/sparse/sparse-index.js';
@@ -21,9 +20,10 @@ export interface DenseSlot {
   index: DenseIndex;
   /**
    * The int8 (`spec.scalar`) or binary (`spec.binary`) companion: derived from `storage`, built at the first search
-   * that uses it (see nearest.ts `quantizedOf`), then kept current by `setVector`. Never persisted.
+   * that uses it (see nearest.ts `quantizedOf`), then kept current by `setVector`. Its fit is saved with the segment
+   * (`quantized/<name>`) and restored at open; the codes are re-derived from the vectors.
    */
-  quantized?: ScalarQuantizedStorage | BinaryQuantizedStorage;
+  quantized?: QuantizedStorage;
 }
 export interface MultiSlot {
   kind: 'multi';
@@ -86,7 +86,10 @@ export class LocalSegment implements PointAccess {
         const storage = decodeDenseVectors(section(`vectors/${key}`));
         const graph = image.sections.get(`hnsw/${key}`);
         const hnsw = graph === undefined ? undefined : HnswIndex.decode(graph, storage);
-        slots.set(spec.name, { kind: 'dense', spec, storage, index: DenseIndex.decode(storage, hnsw, spec.indexingThresholdKb) });
+        const slot: DenseSlot = { kind: 'dense', spec, storage, index: DenseIndex.decode(storage, hnsw, spec.indexingThresholdKb) };
+        const fit = image.sections.get(`quantized/${key}`);
+        if (fit !== undefined) slot.quantized = restoreQuantized(storage, spec, fit);
+        slots.set(spec.name, slot);
       } else if (spec.kind === 'multi') {
         slots.set(spec.name, { kind: 'multi', spec, storage: MultiVectorStorage.decode(section(`vectors/${key}`)) });
       } else {
@@ -113,6 +116,7 @@ export class LocalSegment implements PointAccess {
       const key = encodeURIComponent(name);
       sections.set(`vectors/${key}`, slot.storage.encode());
       if (slot.kind === 'dense' && slot.index.graph !== undefined) sections.set(`hnsw/${key}`, slot.index.graph.encode());
+      if (slot.kind === 'dense' && slot.quantized !== undefined) sections.set(`quantized/${key}`, slot.quantized.encodeParams());
       if (slot.kind === 'sparse') sections.set(`sparse-index/${key}`, slot.index.encode());
     }
     return { lastSeq: this.lastSeq, sections };

@@ -6,12 +6,11 @@ import { higherIsBetter, rankToScore } from '../distance/distance.js';
 import type { Schemas } from '../client/sextant-client.js';
 import { ScalarQuantizedStorage } from '../segment/quantized-scalar-storage.js';
 import { BinaryQuantizedStorage } from '../segment/quantized-binary-storage.js';
+import type { QuantizedStorage } from '../segment/quantized-params.js';
 import { DenseVectorStorage } from '../segment/dense-vector-storage.js';
 import { BATCH_CAPACITY } from '../distance/wasm-arena.js';
 import { type BoundFilter, matchingIds } from './point-filter.js';
 import { TopK } from './top-k.js';
-
-type QuantizedStorage = ScalarQuantizedStorage | BinaryQuantizedStorage;
 
 export interface NearestSearch {
   slot: VectorSlot;

@@ -3,6 +3,10 @@ import { BATCH_CAPACITY } from '../distance/wasm-arena.js';
 import type { BitPlanes } from '../distance/wasm-bit-kernels.js';
 import { WasmU8Arena } from '../distance/wasm-u8-arena.js';
 import type { DenseVectorStorage } from './dense-vector-storage.js';
+import { ByteReader, ByteWriter } from './vector-storage-codec.js';
+
+export const BINARY_PARAMS_MAGIC = 0x53514231; // "SQB1"
+const PARAMS_VERSION = 1;
 
 /** Qdrant's zero band of the two-bit encodings: |z| < 2/3 sigma codes as "about the mean". */
 const SIGMAS = 2 / 3;
@@ -27,7 +31,9 @@ const F32_EPSILON = 1.1920929e-7;
  * rescore with the floats gives real scores.
  *
  * Derived data, as the int8 companion: built from the float arena, maintained on writes, re-fitted (statistics and
- * every row) when the live count has doubled since the last fit, for the encodings that use statistics. Rows are
+ * every row) when the live count has doubled since the last fit, for the encodings that use statistics. The fit
+ * (`encodeParams`) is saved with the segment and `restore`d at open, so a reopened segment (or a synced replica)
+ * encodes every row with the same statistics, hence the same bits, as before; the rows themselves are re-derived. Rows are
  * `rowBytes` = the bits rounded up to 16 bytes, zero-padded (the query's padding is zero too, so it adds nothing).
  * With a SIMD float storage the rows live in a WasmU8Arena and rank through the bit kernels; else JS popcounts.
  * Same batch protocol as DenseVectorStorage, so the HNSW walk and the exact scan run on it unchanged.
@@ -57,6 +63,7 @@ export class BinaryQuantizedStorage {
   constructor(
     readonly vectors: DenseVectorStorage,
     readonly spec: BinarySpec,
+    fitted?: { at: number; mean: Float32Array; std: Float32Array },
   ) {
     const dim = vectors.dim;
     this.bits = spec.encoding === 'two_bits' ? 2 * dim : spec.encoding === 'one_and_half_bits' ? dim + Math.ceil(dim / 2) : dim;
@@ -78,7 +85,33 @@ export class BinaryQuantizedStorage {
     }
     this.words = new Uint32Array(this.codes.buffer, this.codes.byteOffset, this.codes.length >> 2);
     this.queryWords = new Uint32Array(this.query.buffer, this.query.byteOffset, queryBytes >> 2);
-    this.fit();
+    if (fitted === undefined || fitted.at <= 0) {
+      this.fit();
+      return;
+    }
+    this.mean.set(fitted.mean);
+    this.std.set(fitted.std);
+    this.fittedAt = fitted.at;
+    this.encodeAll();
+  }
+
+  /** The fit (live count at fitting, per-dimension mean and deviation) for the segment image. */
+  encodeParams(): Uint8Array {
+    const w = new ByteWriter(32 + 8 * this.mean.length);
+    w.u32(BINARY_PARAMS_MAGIC).u32(PARAMS_VERSION).i32(this.fittedAt).array(this.mean).array(this.std);
+    return w.finish();
+  }
+
+  /** The companion encoded with a saved fit; undefined when the bytes do not fit these vectors. */
+  static restore(vectors: DenseVectorStorage, spec: BinarySpec, bytes: Uint8Array): BinaryQuantizedStorage | undefined {
+    const r = new ByteReader(bytes);
+    r.expectMagic(BINARY_PARAMS_MAGIC, PARAMS_VERSION, 'binary quantization');
+    const at = r.i32();
+    const mean = r.f32Array();
+    const std = r.f32Array();
+    const wants = spec.encoding === 'one_bit' ? 0 : vectors.dim;
+    if (mean.length !== wants || std.length !== wants) return undefined;
+    return new BinaryQuantizedStorage(vectors, spec, { at, mean, std });
   }
 
   private bindWasm(w: WasmU8Arena): void {
@@ -193,7 +226,13 @@ export class BinaryQuantizedStorage {
       }
     }
     this.fittedAt = v.count;
+    this.encodeAll();
+  }
+
+  private encodeAll(): void {
+    const v = this.vectors;
     this.ensure(v.capacity);
+    const limit = v.idLimit;
     for (let id = 0; id < limit; id++) if (v.has(id)) this.encodeRow(id);
   }
 

@@ -2,6 +2,10 @@ import { BATCH_CAPACITY } from '../distance/wasm-arena.js';
 import { WasmU8Arena } from '../distance/wasm-u8-arena.js';
 import type { U8Metric } from '../distance/wasm-u8-kernels.js';
 import type { DenseVectorStorage } from './dense-vector-storage.js';
+import { ByteReader, ByteWriter } from './vector-storage-codec.js';
+
+export const SCALAR_PARAMS_MAGIC = 0x53515331; // "SQS1"
+const PARAMS_VERSION = 1;
 
 /** The values sampled to find the clip range: enough for a stable quantile, few enough to sort fast. */
 const SAMPLE = 100_000;
@@ -45,6 +49,7 @@ export class ScalarQuantizedStorage {
     readonly vectors: DenseVectorStorage,
     /** Central fraction of values kept unclipped, in [0.5, 1]; 1 = the whole range. */
     readonly quantile: number,
+    fitted?: { at: number; lo: number; alpha: number },
   ) {
     this.qs = new Float32Array(vectors.dim);
     this.stride = (vectors.dim + 15) & ~15;
@@ -58,7 +63,32 @@ export class ScalarQuantizedStorage {
       this.codes = new Uint8Array(cap * this.stride);
     }
     this.rowSums = new Float32Array(cap);
-    this.fit();
+    if (fitted === undefined || fitted.at <= 0) {
+      this.fit();
+      return;
+    }
+    this.lo = fitted.lo;
+    this.alpha = fitted.alpha;
+    this.fittedAt = fitted.at;
+    this.encodeAll();
+  }
+
+  /** The fit (its quantile, live count at fitting, clip start and step) for the segment image. */
+  encodeParams(): Uint8Array {
+    const w = new ByteWriter(40);
+    w.u32(SCALAR_PARAMS_MAGIC).u32(PARAMS_VERSION).f64(this.quantile).i32(this.fittedAt).f64(this.lo).f64(this.alpha);
+    return w.finish();
+  }
+
+  /** The companion encoded with a saved fit; undefined when that fit was for another quantile. */
+  static restore(vectors: DenseVectorStorage, quantile: number, bytes: Uint8Array): ScalarQuantizedStorage | undefined {
+    const r = new ByteReader(bytes);
+    r.expectMagic(SCALAR_PARAMS_MAGIC, PARAMS_VERSION, 'scalar quantization');
+    if (r.f64() !== quantile) return undefined;
+    const at = r.i32();
+    const lo = r.f64();
+    const alpha = r.f64();
+    return new ScalarQuantizedStorage(vectors, quantile, { at, lo, alpha });
   }
 
   /** Whether ranks run as WebAssembly SIMD over the codes (else JS). */
@@ -156,7 +186,13 @@ export class ScalarQuantizedStorage {
     // A constant range (all values equal) still needs a non-zero step.
     this.alpha = hi > this.lo ? (hi - this.lo) / 255 : 1;
     this.fittedAt = v.count;
+    this.encodeAll();
+  }
+
+  private encodeAll(): void {
+    const v = this.vectors;
     this.ensure(v.capacity);
+    const limit = v.idLimit;
     for (let id = 0; id < limit; id++) if (v.has(id)) this.encodeRow(id);
   }
 

@@ -1,0 +1,27 @@
+import type { VectorSpec } from '../collection/config.js';
+import { BINARY_PARAMS_MAGIC, BinaryQuantizedStorage } from './quantized-binary-storage.js';
+import { SCALAR_PARAMS_MAGIC, ScalarQuantizedStorage } from './quantized-scalar-storage.js';
+import { DenseVectorStorage } from './dense-vector-storage.js';
+import type { DenseVectors } from './vector-storage.js';
+
+/** A dense vector name's quantized companion: int8 (scalar) or binary codes. */
+export type QuantizedStorage = ScalarQuantizedStorage | BinaryQuantizedStorage;
+
+/**
+ * The companion a segment image saved (`quantized/<name>`: the fit's parameters, see `encodeParams`), rebuilt over
+ * `vectors` when it still matches the vector's spec; else undefined, and the first search builds a fresh one (the
+ * config changed, or the datatype has no companion). The first word says which kind wrote the bytes.
+ */
+export function restoreQuantized(
+  vectors: DenseVectors,
+  spec: Extract<VectorSpec, { kind: 'dense' }>,
+  bytes: Uint8Array,
+): QuantizedStorage | undefined {
+  if (!(vectors instanceof DenseVectorStorage) || bytes.length < 4) return undefined;
+  const magic = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, true);
+  if (magic === SCALAR_PARAMS_MAGIC && spec.scalar !== undefined) return ScalarQuantizedStorage.restore(vectors, spec.scalar.quantile, bytes);
+  if (magic === BINARY_PARAMS_MAGIC && spec.scalar === undefined && spec.binary !== undefined) {
+    return BinaryQuantizedStorage.restore(vectors, spec.binary, bytes);
+  }
+  return undefined;
+}
