@@ -93,8 +93,10 @@ function measure(ds: Dataset, datatype: DatatypeRow['datatype'], truth: Uint32Ar
   const index = new HnswIndex(vs, { m: 16, efConstruct: 100, seed: 1 });
   for (let i = 0; i < ds.n; i++) index.insert(i);
   const buildSeconds = (performance.now() - t0) / 1000;
-  const g = (index as unknown as { g: { links0: Uint32Array; levels: Int8Array; upperAt?: unknown; upper?: (Uint32Array | undefined)[] } }).g;
-  let graphBytes = g.links0.byteLength + g.levels.byteLength;
+  // The graph's arrays: layer 0, levels, and the upper layers (one pool and its offsets, or per-node arrays).
+  type GraphArrays = { links0: Uint32Array; levels: Int8Array; upperAt?: Uint32Array; upperPool?: Uint32Array; upper?: (Uint32Array | undefined)[] };
+  const g = (index as unknown as { g: GraphArrays }).g;
+  let graphBytes = g.links0.byteLength + g.levels.byteLength + (g.upperAt?.byteLength ?? 0) + (g.upperPool?.byteLength ?? 0);
   for (const u of g.upper ?? []) graphBytes += u?.byteLength ?? 0;
   const own = topK(vs, ds);
   const common = {
