@@ -26,7 +26,7 @@ import { cpus, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { combinedTable, detailTables, recallPlot, type BenchRun, type Cell, type HnswRow, type Row, type SectionResult } from './report.js';
-import { mergeSections, runSection, type SectionRun } from './sections.js';
+import { mergeSections, runSection, stopSections, type SectionRun } from './sections.js';
 
 const ALL_SECTIONS = ['hnsw', 'exact', 'filtered', 'quantized', 'server', 'browser', 'sync', 'flush'];
 const PEERS = ['sextant', 'hnswlib-node', 'hnswlib-wasm', 'usearch', 'voy-search', 'orama', 'vectra'];
@@ -44,6 +44,13 @@ function option(name: string): string | undefined {
   return process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 }
 const log = (line: string) => process.stderr.write(`${line}\n`);
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    stopSections();
+    process.exit(130);
+  });
+}
 
 const quick = flag('quick');
 const outDir = resolve(option('out') ?? join(root, 'bench', 'results'));

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { Row, SectionResult } from './report.js';
 
 /**
@@ -46,6 +46,13 @@ export interface SectionRun {
   env?: Record<string, string>;
 }
 
+const running = new Set<ChildProcess>();
+
+/** Ends the section scripts still running (the runner calls it when it is stopped, so none is left behind). */
+export function stopSections(): void {
+  for (const child of running) child.kill('SIGTERM');
+}
+
 /**
  * Runs one section script as a child process (its stderr passes through as progress) and returns its sections,
  * or for each expected section the reason it did not run: the script missing, failing, timing out, or printing
@@ -56,6 +63,7 @@ export async function runSection(run: SectionRun, log: (line: string) => void = 
   const started = performance.now();
   const outcome = await new Promise<{ code: number | null; signal: string | null; stdout: string; spawnError?: string; timedOut: boolean; lastError: string }>((resolve) => {
     const child = spawn(run.command, run.args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...run.env } });
+    running.add(child);
     let stdout = '';
     let timedOut = false;
     let pending = '';
@@ -76,10 +84,12 @@ export async function runSection(run: SectionRun, log: (line: string) => void = 
     }, run.timeoutMs);
     child.on('error', (e) => {
       clearTimeout(timer);
+      running.delete(child);
       resolve({ code: null, signal: null, stdout, spawnError: e.message, timedOut, lastError });
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      running.delete(child);
       if (pending) log(`  ${pending}`);
       resolve({ code, signal, stdout, timedOut, lastError });
     });
