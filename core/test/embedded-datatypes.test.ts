@@ -181,3 +181,27 @@ describe('multivector datatypes', () => {
     await reopened.close();
   });
 });
+
+describe('datatype in the other collection paths', () => {
+  it('a named vector added later keeps its datatype; a bad one is refused', async () => {
+    const client = await createEmbeddedClient();
+    await client.createCollection('c', { vectors: { a: { size: 2, distance: 'Dot' } } });
+    await client.createVectorName('c', 'b', { dense: { size: 2, distance: 'Dot', datatype: 'uint8' } });
+    await client.upsert('c', { points: [{ id: 1, vector: { a: [1.5, 2.5], b: [1.5, 2.5] } }] });
+    const [p] = await client.retrieve('c', { ids: [1], with_vector: true });
+    expect(p!.vector).toEqual({ a: [1.5, 2.5], b: [1, 2] });
+    await expect(client.createVectorName('c', 'x', { dense: { size: 2, distance: 'Dot', datatype: 'int16' as never } })).rejects.toMatchObject({ status: 422 });
+  });
+
+  it('strict mode counts the bytes a datatype stores (uint8: one a component)', async () => {
+    const client = await createEmbeddedClient();
+    // 10 points x 4 components: 40 bytes as uint8 (160 as float32).
+    await client.createCollection('s', {
+      vectors: { size: 4, distance: 'Dot', datatype: 'uint8' },
+      strict_mode_config: { enabled: true, max_collection_vector_size_bytes: 44 },
+    });
+    await client.upsert('s', { points: Array.from({ length: 10 }, (_, id) => ({ id, vector: [1, 2, 3, 4] })) });
+    await client.upsert('s', { points: [{ id: 10, vector: [1, 2, 3, 4] }] });
+    await expect(client.upsert('s', { points: [{ id: 11, vector: [1, 2, 3, 4] }] })).rejects.toMatchObject({ status: 400 });
+  });
+});
