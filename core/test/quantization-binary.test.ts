@@ -230,6 +230,41 @@ describe('binary quantization', () => {
     }
   });
 
+  it('quantizes float16 vectors too (binary and int8), and leaves uint8 ones to rank as they are', async () => {
+    const data = clustered(81, 2000);
+    const queries = queriesFor(81, 20);
+    for (const [datatype, quantization_config] of [
+      ['float16', { binary: { query_encoding: 'scalar8bits' } }],
+      ['float16', { scalar: { type: 'int8', quantile: 0.99 } }],
+      ['uint8', { binary: {} }],
+    ] as const) {
+      const client = await createEmbeddedClient();
+      await client.createCollection('h', {
+        vectors: { size: DIM, distance: 'Cosine', datatype },
+        hnsw_config: { full_scan_threshold: 0 },
+        optimizers_config: { indexing_threshold: 1 },
+        quantization_config,
+      });
+      const points = Array.from({ length: 2000 }, (_, id) => ({
+        id,
+        vector: Array.from(data.subarray(id * DIM, (id + 1) * DIM), (x) => (datatype === 'uint8' ? Math.round(128 + 40 * x) : x)),
+      }));
+      await client.upsert('h', { wait: true, points });
+      const collection = client.engine.resolve('h') as unknown as { segment: LocalSegment; whenIndexed(): Promise<void> };
+      await collection.whenIndexed();
+      const slot = slotOf(collection.segment);
+      let hits = 0;
+      for (let qi = 0; qi < 20; qi++) {
+        const vector = Array.from(queries.subarray(qi * DIM, (qi + 1) * DIM), (x) => (datatype === 'uint8' ? Math.round(128 + 40 * x) : x));
+        const truth = new Set(exactSearch(slot.storage, slot.storage.prepareQuery(vector), K).ids);
+        const found = searchNearest(collection.segment, { slot, vector, filter: undefined, k: K, hnswEf: 128, quantization: { oversampling: 16 } });
+        expect(found.quantized, `${datatype} ${JSON.stringify(quantization_config)}`).toBe(datatype === 'uint8' ? undefined : true);
+        for (const id of found.ids) if (truth.has(id)) hits++;
+      }
+      expect(hits / (20 * K), datatype).toBeGreaterThanOrEqual(0.95);
+    }
+  });
+
   it('returns float scores after rescoring and Qdrant quantized scores (dim - 2 x Hamming) without', async () => {
     const { segment } = await build('Cosine', clustered(21, N), {});
     const slot = slotOf(segment);

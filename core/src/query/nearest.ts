@@ -6,8 +6,7 @@ import { higherIsBetter, rankToScore } from '../distance/distance.js';
 import type { Schemas } from '../client/sextant-client.js';
 import { ScalarQuantizedStorage } from '../segment/quantized-scalar-storage.js';
 import { BinaryQuantizedStorage } from '../segment/quantized-binary-storage.js';
-import type { QuantizedStorage } from '../segment/quantized-params.js';
-import { DenseVectorStorage } from '../segment/dense-vector-storage.js';
+import { type QuantizedStorage, quantizable } from '../segment/quantized-params.js';
 import { BATCH_CAPACITY } from '../distance/wasm-arena.js';
 import { type BoundFilter, matchingIds } from './point-filter.js';
 import { TopK } from './top-k.js';
@@ -89,8 +88,8 @@ function quantizedOf(slot: DenseSlot): QuantizedStorage | undefined {
   const { scalar, binary } = slot.spec;
   const q = slot.quantized;
   const storage = slot.storage;
-  // The companions quantize float32 vectors; float16 / uint8 ones (the vector's datatype) rank as they are.
-  if (!(storage instanceof DenseVectorStorage)) return undefined;
+  // The companions quantize float32 and float16 vectors; uint8 ones (integer codes already) rank as they are.
+  if (!quantizable(storage)) return undefined;
   if (scalar !== undefined) {
     if (!(q instanceof ScalarQuantizedStorage) || q.quantile !== scalar.quantile) {
       slot.quantized = new ScalarQuantizedStorage(storage, scalar.quantile);

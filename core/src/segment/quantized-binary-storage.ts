@@ -2,7 +2,7 @@ import type { BinarySpec } from '../collection/quantization-config.js';
 import { BATCH_CAPACITY } from '../distance/wasm-arena.js';
 import type { BitPlanes } from '../distance/wasm-bit-kernels.js';
 import { WasmU8Arena } from '../distance/wasm-u8-arena.js';
-import type { DenseVectorStorage } from './dense-vector-storage.js';
+import type { DenseVectors } from './vector-storage.js';
 import { ByteReader, ByteWriter } from './vector-storage-codec.js';
 
 export const BINARY_PARAMS_MAGIC = 0x53514231; // "SQB1"
@@ -13,7 +13,7 @@ const SIGMAS = 2 / 3;
 const F32_EPSILON = 1.1920929e-7;
 
 /**
- * Qdrant's binary quantization of one DenseVectorStorage: each dimension becomes bits, rows rank by XOR-popcount.
+ * Qdrant's binary quantization of one dense vector storage (float32 or float16): each dimension becomes bits, rows rank by XOR-popcount.
  *
  * Encodings (`spec.encoding`), for `dim` dimensions:
  * - one_bit: bit i = x_i > 0 (`dim` bits);
@@ -61,7 +61,7 @@ export class BinaryQuantizedStorage {
   batchOut: Float32Array = new Float32Array(BATCH_CAPACITY);
 
   constructor(
-    readonly vectors: DenseVectorStorage,
+    readonly vectors: DenseVectors,
     readonly spec: BinarySpec,
     fitted?: { at: number; mean: Float32Array; std: Float32Array },
   ) {
@@ -103,7 +103,7 @@ export class BinaryQuantizedStorage {
   }
 
   /** The companion encoded with a saved fit; undefined when the bytes do not fit these vectors. */
-  static restore(vectors: DenseVectorStorage, spec: BinarySpec, bytes: Uint8Array): BinaryQuantizedStorage | undefined {
+  static restore(vectors: DenseVectors, spec: BinarySpec, bytes: Uint8Array): BinaryQuantizedStorage | undefined {
     const r = new ByteReader(bytes);
     r.expectMagic(BINARY_PARAMS_MAGIC, PARAMS_VERSION, 'binary quantization');
     const at = r.i32();
@@ -132,7 +132,7 @@ export class BinaryQuantizedStorage {
     return this.vectors.dim;
   }
 
-  get distance(): DenseVectorStorage['distance'] {
+  get distance(): DenseVectors['distance'] {
     return this.vectors.distance;
   }
 
@@ -205,14 +205,15 @@ export class BinaryQuantizedStorage {
     if (this.usesStats) {
       // Welford's running mean and sum of squared deviations in doubles, the sample deviation (n - 1), as Qdrant's
       // VectorStats: the same vectors give the same band edges, so the same bits.
-      const data = v.data;
       const mean = new Float64Array(dim);
       const m2 = new Float64Array(dim);
       let n = 0;
       for (let id = 0; id < limit; id++) {
         if (!v.has(id)) continue;
         n++;
-        const off = id * dim;
+        // `offset` before `data`: a compact datatype decodes the row into its scratch there.
+        const off = v.offset(id);
+        const data = v.data;
         for (let i = 0; i < dim; i++) {
           const x = data[off + i]!;
           const delta = x - mean[i]!;
@@ -237,7 +238,8 @@ export class BinaryQuantizedStorage {
   }
 
   private encodeRow(id: number): void {
-    this.encodeInto(this.vectors.data, id * this.vectors.dim, this.rowScratch);
+    const off = this.vectors.offset(id);
+    this.encodeInto(this.vectors.data, off, this.rowScratch);
     this.codes.set(this.rowScratch, id * this.rowBytes);
   }
 
@@ -272,7 +274,7 @@ export class BinaryQuantizedStorage {
     }
   }
 
-  /** Loads a prepared query (DenseVectorStorage.prepareQuery) for `rankBatch`; returns the QUERY handle (-1). */
+  /** Loads a prepared query (DenseVectors.prepareQuery) for `rankBatch`; returns the QUERY handle (-1). */
   loadQuery(query: Float32Array): number {
     if (this.planes === 1) {
       this.encodeInto(query, 0, this.query);

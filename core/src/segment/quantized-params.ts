@@ -1,11 +1,18 @@
 import type { VectorSpec } from '../collection/config.js';
 import { BINARY_PARAMS_MAGIC, BinaryQuantizedStorage } from './quantized-binary-storage.js';
 import { SCALAR_PARAMS_MAGIC, ScalarQuantizedStorage } from './quantized-scalar-storage.js';
-import { DenseVectorStorage } from './dense-vector-storage.js';
 import type { DenseVectors } from './vector-storage.js';
 
 /** A dense vector name's quantized companion: int8 (scalar) or binary codes. */
 export type QuantizedStorage = ScalarQuantizedStorage | BinaryQuantizedStorage;
+
+/**
+ * Whether a storage's vectors can carry a companion: float32 and float16 ones. uint8 vectors are integer codes
+ * already (and Cosine ones are not stored normalized), so they rank as they are.
+ */
+export function quantizable(vectors: DenseVectors): boolean {
+  return vectors.datatype !== 'uint8';
+}
 
 /**
  * The companion a segment image saved (`quantized/<name>`: the fit's parameters, see `encodeParams`), rebuilt over
@@ -17,7 +24,7 @@ export function restoreQuantized(
   spec: Extract<VectorSpec, { kind: 'dense' }>,
   bytes: Uint8Array,
 ): QuantizedStorage | undefined {
-  if (!(vectors instanceof DenseVectorStorage) || bytes.length < 4) return undefined;
+  if (!quantizable(vectors) || bytes.length < 4) return undefined;
   const magic = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, true);
   if (magic === SCALAR_PARAMS_MAGIC && spec.scalar !== undefined) return ScalarQuantizedStorage.restore(vectors, spec.scalar.quantile, bytes);
   if (magic === BINARY_PARAMS_MAGIC && spec.scalar === undefined && spec.binary !== undefined) {

@@ -1,7 +1,7 @@
 import { BATCH_CAPACITY } from '../distance/wasm-arena.js';
 import { WasmU8Arena } from '../distance/wasm-u8-arena.js';
 import type { U8Metric } from '../distance/wasm-u8-kernels.js';
-import type { DenseVectorStorage } from './dense-vector-storage.js';
+import type { DenseVectors } from './vector-storage.js';
 import { ByteReader, ByteWriter } from './vector-storage-codec.js';
 
 export const SCALAR_PARAMS_MAGIC = 0x53515331; // "SQS1"
@@ -11,7 +11,7 @@ const PARAMS_VERSION = 1;
 const SAMPLE = 100_000;
 
 /**
- * Qdrant's scalar (int8) quantization of one DenseVectorStorage: every component is clipped to [lo, hi] (the
+ * Qdrant's scalar (int8) quantization of one dense vector storage (float32 or float16): every component is clipped to [lo, hi] (the
  * central `quantile` of the values) and stored as one byte `c` with x ~ lo + alpha * c, alpha = (hi - lo) / 255.
  *
  * Derived data, never persisted: built from the float arena at open, maintained on writes (`set`), and re-fitted
@@ -46,7 +46,7 @@ export class ScalarQuantizedStorage {
   batchOut: Float32Array = new Float32Array(BATCH_CAPACITY);
 
   constructor(
-    readonly vectors: DenseVectorStorage,
+    readonly vectors: DenseVectors,
     /** Central fraction of values kept unclipped, in [0.5, 1]; 1 = the whole range. */
     readonly quantile: number,
     fitted?: { at: number; lo: number; alpha: number },
@@ -81,7 +81,7 @@ export class ScalarQuantizedStorage {
   }
 
   /** The companion encoded with a saved fit; undefined when that fit was for another quantile. */
-  static restore(vectors: DenseVectorStorage, quantile: number, bytes: Uint8Array): ScalarQuantizedStorage | undefined {
+  static restore(vectors: DenseVectors, quantile: number, bytes: Uint8Array): ScalarQuantizedStorage | undefined {
     const r = new ByteReader(bytes);
     r.expectMagic(SCALAR_PARAMS_MAGIC, PARAMS_VERSION, 'scalar quantization');
     if (r.f64() !== quantile) return undefined;
@@ -126,7 +126,7 @@ export class ScalarQuantizedStorage {
     return this.vectors.dim;
   }
 
-  get distance(): DenseVectorStorage['distance'] {
+  get distance(): DenseVectors['distance'] {
     return this.vectors.distance;
   }
 
@@ -171,12 +171,13 @@ export class ScalarQuantizedStorage {
     const total = v.count * dim;
     const step = Math.max(1, Math.floor(total / SAMPLE));
     const sample = new Float32Array(Math.min(total, SAMPLE + dim));
-    const data = v.data;
     let n = 0;
     let k = 0;
     for (let id = 0; id < limit && n < sample.length; id++) {
       if (!v.has(id)) continue;
-      const off = id * dim;
+      // `offset` before `data`: a compact datatype decodes the row into its scratch there.
+      const off = v.offset(id);
+      const data = v.data;
       for (let i = 0; i < dim && n < sample.length; i++, k++) if (k % step === 0) sample[n++] = data[off + i]!;
     }
     const sorted = sample.subarray(0, n).sort();
@@ -198,8 +199,8 @@ export class ScalarQuantizedStorage {
 
   private encodeRow(id: number): void {
     const dim = this.vectors.dim;
+    const off = this.vectors.offset(id);
     const data = this.vectors.data;
-    const off = id * dim;
     const row = id * this.stride;
     const inv = 1 / this.alpha;
     const lo = this.lo;
@@ -212,7 +213,7 @@ export class ScalarQuantizedStorage {
     this.rowSums[id] = sum;
   }
 
-  /** Loads a prepared query (DenseVectorStorage.prepareQuery) for `rankBatch`; returns the QUERY handle (-1). */
+  /** Loads a prepared query (DenseVectors.prepareQuery) for `rankBatch`; returns the QUERY handle (-1). */
   loadQuery(query: Float32Array): number {
     const dim = this.vectors.dim;
     const w = this.wasm;
@@ -328,6 +329,6 @@ export class ScalarQuantizedStorage {
   }
 }
 
-function u8Metric(distance: DenseVectorStorage['distance']): U8Metric {
+function u8Metric(distance: DenseVectors['distance']): U8Metric {
   return distance === 'Euclid' ? 'u8l2' : distance === 'Manhattan' ? 'u8l1' : 'u8dot';
 }
