@@ -1,15 +1,43 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_SERVER_LOAD, formatServerLoad, runServerLoad } from './server-load.js';
+import { DEFAULT_SERVER_LOAD, formatServerLoad, runServerLoad, type ServerLoadOptions, type ThreadMode } from './server-load.js';
 
 /**
- * `node bench/dist/server-load-run.js`: the server load table (REST and gRPC against in-process), also written
- * to bench/results/server-load.json. SEXTANT_LOAD_SECONDS shortens or lengthens each row (default 6).
+ * `node bench/dist/server-load-run.js`: the server load table (REST and gRPC against in-process, search threads off
+ * and on), also written to bench/results/server-load.json.
+ *
+ *   --json                  print the table on stderr and, as stdout's last line, `{ "section": "server", "rows": [...] }`
+ *   --quick                 2 s rows after a 0.5 s warm-up, 16 clients only (for development)
+ *   --threads=off,on        which search-thread modes to measure (SEXTANT_LOAD_THREADS)
+ *   --transports=rest,grpc,grpc-raw
+ *   SEXTANT_LOAD_SECONDS    seconds per row (default 6)
+ *   SEXTANT_SEARCH_THREADS  search threads when on (default: one per core)
  */
-const seconds = Number(process.env['SEXTANT_LOAD_SECONDS'] ?? DEFAULT_SERVER_LOAD.durationMs / 1000);
-const options = { ...DEFAULT_SERVER_LOAD, durationMs: Math.max(1, seconds) * 1000 };
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(`--${name}`);
+const value = (name: string, env?: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? (env ? process.env[env] : undefined);
+
+const quick = flag('quick');
+const seconds = Number(process.env['SEXTANT_LOAD_SECONDS'] ?? (quick ? 2 : DEFAULT_SERVER_LOAD.durationMs / 1000));
+const options: ServerLoadOptions = {
+  ...DEFAULT_SERVER_LOAD,
+  durationMs: Math.max(1, seconds) * 1000,
+  ...(quick ? { warmupMs: 500, concurrencies: [16] } : {}),
+  threadModes: (value('threads', 'SEXTANT_LOAD_THREADS') ?? 'off,on').split(',') as ThreadMode[],
+  searchThreads: Number(process.env['SEXTANT_SEARCH_THREADS'] ?? 0),
+};
+const transports = value('transports');
+if (transports !== undefined) options.transports = transports.split(',') as NonNullable<ServerLoadOptions['transports']>;
+
 const report = await runServerLoad(options, (line) => console.error(line));
-console.log(formatServerLoad(report));
+const table = formatServerLoad(report);
 const results = fileURLToPath(new URL('../results/', import.meta.url));
 await mkdir(results, { recursive: true });
 await writeFile(`${results}server-load.json`, `${JSON.stringify(report, null, 2)}\n`);
+if (flag('json')) {
+  console.error(table);
+  const rows = report.rows.map((r) => ({ ...r, searchThreads: r.threads === 'on' ? report.searchThreads : 0, n: options.n, dim: options.dim }));
+  console.log(JSON.stringify({ section: 'server', rows }));
+} else {
+  console.log(table);
+}

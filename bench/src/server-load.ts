@@ -16,6 +16,11 @@ import type { LoadResult } from './server-load-latency.js';
  * temp folder). The load comes from a separate process, so the transport figures include serialization, the
  * network stack and the server's request handling, and the client's own work does not share the server's event
  * loop. On a small machine the client process still shares the cores: the overhead is an upper bound.
+ *
+ * Each row runs with the server's search threads on (graph walks on worker_threads over shared memory, the
+ * server's default) and off (every walk on the event loop), against the same server, data and graph: the
+ * executor is detached for the "off" rows. In-process rows follow the same switch, so each overhead compares
+ * like with like.
  */
 export interface ServerLoadOptions {
   n: number;
@@ -26,7 +31,15 @@ export interface ServerLoadOptions {
   concurrencies: number[];
   warmupMs: number;
   durationMs: number;
+  /** Which transports to load (all by default); in-process always runs, as the reference. */
+  transports?: readonly Exclude<LoadPath, 'in-process'>[];
+  /** Search-thread modes to measure, in order (default: off, then on). */
+  threadModes?: readonly ThreadMode[];
+  /** Search threads when on (0: one per core, the server's default). */
+  searchThreads?: number;
 }
+
+export type ThreadMode = 'off' | 'on';
 
 export const DEFAULT_SERVER_LOAD: ServerLoadOptions = {
   n: 20_000,
@@ -44,6 +57,8 @@ export type LoadPath = 'in-process' | 'rest' | 'grpc' | 'grpc-raw';
 export interface LoadRow extends LoadResult {
   path: LoadPath;
   concurrency: number;
+  /** Whether graph walks ran on the server's search threads (see ThreadMode). */
+  threads: ThreadMode;
   /** 1 - q/s ÷ in-process q/s at the same concurrency; undefined for the in-process rows. */
   overhead?: number;
   /** The server process's CPU per query, µs (for in-process rows: the engine call alone). */
@@ -54,6 +69,8 @@ export interface LoadRow extends LoadResult {
 
 export interface ServerLoadReport {
   options: ServerLoadOptions;
+  /** Search threads the server ran with when on (0: none could start). */
+  searchThreads: number;
   loadSeconds: number;
   indexSeconds: number;
   rows: LoadRow[];
@@ -71,8 +88,10 @@ export async function runServerLoad(options: ServerLoadOptions = DEFAULT_SERVER_
     snapshotsPath: join(folder, 'snapshots'),
     apiKey: undefined,
     readOnlyApiKey: undefined,
+    searchThreads: options.searchThreads ?? 0,
   };
   const server = await startServer(config);
+  const executor = server.client.executor;
   try {
     const data = clustered('load', options.n, options.dim, options.queryCount, options.seed);
     const started = performance.now();
@@ -82,6 +101,8 @@ export async function runServerLoad(options: ServerLoadOptions = DEFAULT_SERVER_
     await server.client.engine.resolve(COLLECTION).whenIndexed();
     const indexed = performance.now();
     log(`graph built in ${((indexed - loaded) / 1000).toFixed(1)} s`);
+    // The load's last segment write would otherwise land in the first measured window.
+    await server.client.engine.flush();
 
     const rows = Array.from({ length: options.queryCount }, (_, q) => Array.from(data.queries.subarray(q * options.dim, (q + 1) * options.dim)));
     await checkSameAnswers(server, rows[0]!, options.limit);
@@ -104,40 +125,49 @@ export async function runServerLoad(options: ServerLoadOptions = DEFAULT_SERVER_
     };
 
     const results: LoadRow[] = [];
-    for (const concurrency of options.concurrencies) {
-      const [inProcess, inProcessCpu] = await window(() =>
-        closedLoop(concurrency, options.warmupMs, options.durationMs, async (i) => {
-          await engine.query(COLLECTION, { query: rows[i % rows.length]!, limit: options.limit });
-        }),
-      );
-      results.push({ path: 'in-process', concurrency, ...inProcess, serverCpuUs: inProcessCpu });
-      log(`in-process x${concurrency}: ${inProcess.qps.toFixed(0)} q/s`);
-      for (const transport of ['rest', 'grpc', 'grpc-raw'] as const) {
-        const port = transport === 'rest' ? server.httpPort : server.grpcPort!;
-        const job: ClientJob = {
-          transport,
-          port,
-          collection: COLLECTION,
-          concurrency,
-          warmupMs: options.warmupMs,
-          durationMs: options.durationMs,
-          limit: options.limit,
-          data: { n: options.n, dim: options.dim, queryCount: options.queryCount, seed: options.seed },
-        };
-        const [result, serverCpu] = await window(() => runClient(job));
-        const { cpuUsPerQuery, ...measured } = result;
-        results.push({
-          path: transport,
-          concurrency,
-          ...measured,
-          overhead: 1 - result.qps / inProcess.qps,
-          serverCpuUs: serverCpu,
-          clientCpuUs: cpuUsPerQuery,
-        });
-        log(`${transport} x${concurrency}: ${result.qps.toFixed(0)} q/s${result.errors > 0 ? `, ${result.errors} errors` : ''}`);
+    for (const threads of options.threadModes ?? (['off', 'on'] as const)) {
+      if (threads === 'on' && executor === undefined) {
+        log('search threads could not start here: no "on" rows');
+        continue;
+      }
+      engine.executor = threads === 'on' ? executor : undefined;
+      for (const concurrency of options.concurrencies) {
+        const [inProcess, inProcessCpu] = await window(() =>
+          closedLoop(concurrency, options.warmupMs, options.durationMs, async (i) => {
+            await engine.query(COLLECTION, { query: rows[i % rows.length]!, limit: options.limit });
+          }),
+        );
+        results.push({ path: 'in-process', concurrency, threads, ...inProcess, serverCpuUs: inProcessCpu });
+        log(`threads ${threads}, in-process x${concurrency}: ${inProcess.qps.toFixed(0)} q/s`);
+        for (const transport of options.transports ?? (['rest', 'grpc', 'grpc-raw'] as const)) {
+          const port = transport === 'rest' ? server.httpPort : server.grpcPort!;
+          const job: ClientJob = {
+            transport,
+            port,
+            collection: COLLECTION,
+            concurrency,
+            warmupMs: options.warmupMs,
+            durationMs: options.durationMs,
+            limit: options.limit,
+            data: { n: options.n, dim: options.dim, queryCount: options.queryCount, seed: options.seed },
+          };
+          const [result, serverCpu] = await window(() => runClient(job));
+          const { cpuUsPerQuery, ...measured } = result;
+          results.push({
+            path: transport,
+            concurrency,
+            threads,
+            ...measured,
+            overhead: 1 - result.qps / inProcess.qps,
+            serverCpuUs: serverCpu,
+            clientCpuUs: cpuUsPerQuery,
+          });
+          log(`threads ${threads}, ${transport} x${concurrency}: ${result.qps.toFixed(0)} q/s${result.errors > 0 ? `, ${result.errors} errors` : ''}`);
+        }
       }
     }
-    return { options, loadSeconds: (loaded - started) / 1000, indexSeconds: (indexed - loaded) / 1000, rows: results };
+    engine.executor = executor;
+    return { options, searchThreads: executor?.threads ?? 0, loadSeconds: (loaded - started) / 1000, indexSeconds: (indexed - loaded) / 1000, rows: results };
   } finally {
     await server.close();
     await rm(folder, { recursive: true, force: true });
@@ -192,9 +222,10 @@ function runClient(job: ClientJob): Promise<LoadResult> {
 /** One plain-text table: a row per path and concurrency, overhead against in-process at the same concurrency. */
 export function formatServerLoad(report: ServerLoadReport): string {
   const { n, dim, limit, durationMs } = report.options;
-  const header = ['path', 'clients', 'q/s', 'p50 ms', 'p99 ms', 'errors', 'q/s overhead', 'server µs/q', 'client µs/q'];
+  const header = ['path', 'threads', 'clients', 'q/s', 'p50 ms', 'p99 ms', 'errors', 'q/s overhead', 'server µs/q', 'client µs/q'];
   const body = report.rows.map((r) => [
     r.path,
+    r.threads,
     String(r.concurrency),
     r.qps.toFixed(0),
     r.p50Ms.toFixed(3),
@@ -212,6 +243,7 @@ export function formatServerLoad(report: ServerLoadReport): string {
     line(widths.map((w) => '-'.repeat(w))),
     ...body.map(line),
     'rest: autocannon; grpc: the official @qdrant/js-client-grpc; grpc-raw: node:http2 with pre-encoded requests.',
+    `threads: graph walks on ${report.searchThreads} search threads (on) or on the event loop (off); in-process rows likewise.`,
     'q/s overhead: 1 - q/s / in-process q/s at the same concurrency. µs/q: CPU time per query of the server',
     'process (in-process rows: the engine call alone) and of the separate load-generating process.',
   ].join('\n');
