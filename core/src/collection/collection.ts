@@ -13,7 +13,7 @@ import { type CreateVectorOp, type DeleteVectorOp, withVector } from './vector-n
 import { SerialQueue } from './serial-queue.js';
 import { compactSegment, shouldCompact } from './compact-segment.js';
 import { utf8Decode, utf8Encode } from '../storage/utf8.js';
-import { checkContinuous, collectGarbage, generationNames, openSegment, writeGeneration, type GenerationWrite, type SectionBases } from './segment-generations.js';
+import { checkContinuous, collectGarbage, generationNames, openSegment, verifyWritten, writeGeneration, type GenerationWrite, type SectionBases } from './segment-generations.js';
 import type { LogRecord } from '../wal/op-log.js';
 
 /**
@@ -34,6 +34,10 @@ export interface CollectionOptions {
   /** Time for rate limits (strict mode); the system clock when omitted. */
   clock?: Clock;
 }
+
+/** See `Collection.collapseGenerations`. */
+const COLLAPSE_MIN_LOG_BYTES = 1024 * 1024;
+const COLLAPSE_LOG_SHARE = 0.25;
 
 /** Longest stretch of background indexing before yielding to queued reads and writes. */
 const INDEX_SLICE_MS = 20;
@@ -376,6 +380,7 @@ export class Collection {
     // Durable (manifest and chunks synced) before the log that could rebuild it goes away.
     this.lastFlushValue = await writeGeneration(this.storage, prefix, this.segment, false, this.bases);
     await this.rotateLogs();
+    await this.collapseGenerations(this.lastFlushValue);
     if (this.reservedSeq > this.seq) {
       // Every op so far is in the segment just written: no acknowledged number is at risk any more.
       await writeSeqReservation(this.storage, seqReservationName(prefix), this.seq);
@@ -397,6 +402,25 @@ export class Collection {
       await this.storage.sync();
     }
     [this.log, this.otherLog] = [this.otherLog, this.log];
+  }
+
+  /**
+   * Keeps storage near one copy of the data after a bulk load: when the ops kept for the previous generation (the other
+   * log, after `rotateLogs`) are more than a quarter of the segment and over a megabyte, the flush reads back what it
+   * wrote and, if sound, makes the new generation the previous one too and drops those ops. Smaller flushes keep the
+   * previous generation and its log, so a damaged chunk of the latest flush is recovered from them.
+   */
+  private async collapseGenerations(flush: GenerationWrite): Promise<void> {
+    const kept = this.otherLog.bytes;
+    if (kept <= COLLAPSE_MIN_LOG_BYTES || kept <= flush.segmentBytes * COLLAPSE_LOG_SHARE) return;
+    const prefix = collectionPrefix(this.name);
+    if (!(await verifyWritten(this.storage, prefix, flush.written))) return;
+    const names = generationNames(prefix);
+    // Order: manifest.prev first, then the log; a crash between leaves ops every generation already has.
+    await this.storage.write(names.previousManifest, (await this.storage.read(names.manifest))!);
+    await this.storage.sync();
+    await this.otherLog.truncate();
+    await this.storage.sync();
   }
 
   private flushThreshold(): number {

@@ -1,5 +1,6 @@
 import type { Storage } from '../storage.js';
 import { SextantError } from '../client/errors.js';
+import { crc32 } from '../wal/crc32.js';
 import { decodeSegment } from '../segment/segment-format.js';
 import { decodeManifest, encodeManifest, manifestBlobs, type SectionRef, type SegmentManifest } from '../segment/segment-manifest.js';
 import { chunkSection, nameChunk, type ChunkRef } from '../segment/segment-chunks.js';
@@ -110,6 +111,10 @@ export interface GenerationWrite {
   bytesWritten: number;
   /** Bytes written per section (chunks only; the manifest is counted in `bytesWritten` alone). */
   sections: Record<string, number>;
+  /** Bytes of the whole segment (every section). */
+  segmentBytes: number;
+  /** The blobs this flush wrote (chunks and patches), for `verifyWritten`. */
+  written: ChunkRef[];
 }
 
 /**
@@ -142,7 +147,7 @@ export async function writeGeneration(storage: Storage, prefix: string, segment:
   } else bases?.clear();
   const image = segment.encode();
   const manifest: SegmentManifest = { lastSeq: image.lastSeq, sections: [] };
-  const stats: GenerationWrite = { chunksWritten: 0, chunksKept: 0, bytesWritten: 0, sections: {} };
+  const stats: GenerationWrite = { chunksWritten: 0, chunksKept: 0, bytesWritten: 0, sections: {}, segmentBytes: 0, written: [] };
   const put = async (name: string, ref: ChunkRef, bytes: Uint8Array) => {
     if (existing.has(ref.blob)) {
       stats.chunksKept++;
@@ -151,12 +156,14 @@ export async function writeGeneration(storage: Storage, prefix: string, segment:
     // slice: a stored subarray would pin (or, structured-cloned into IndexedDB, copy) the whole encoded image.
     await storage.write(names.blobs + ref.blob, bytes.slice());
     existing.add(ref.blob);
+    stats.written.push(ref);
     stats.chunksWritten++;
     stats.bytesWritten += bytes.length;
     stats.sections[name] = (stats.sections[name] ?? 0) + bytes.length;
   };
   for (const [name, bytes] of image.sections) {
     stats.sections[name] = 0;
+    stats.segmentBytes += bytes.length;
     const hashes = bases !== undefined && bytes.length >= MIN_PATCHED_SECTION ? blockHashes(bytes) : undefined;
     const base = hashes === undefined ? undefined : bases!.get(name);
     if (base !== undefined && base.chunks.every((chunk) => existing.has(chunk.blob))) {
@@ -199,6 +206,21 @@ export async function writeGeneration(storage: Storage, prefix: string, segment:
   stats.bytesWritten += manifestBytes.length;
   await storage.sync();
   return stats;
+}
+
+/**
+ * Whether the blobs a flush wrote, and the live manifest, read back whole and matching their checksums. Run before
+ * the previous generation is given up (Collection.flushNow): after it, only later damage could hit the new one.
+ */
+export async function verifyWritten(storage: Storage, prefix: string, written: readonly ChunkRef[]): Promise<boolean> {
+  const names = generationNames(prefix);
+  const manifest = await storage.read(names.manifest);
+  if (manifest === undefined || tryDecodeManifest(manifest) === undefined) return false;
+  for (const ref of written) {
+    const bytes = await storage.read(names.blobs + ref.blob);
+    if (bytes === undefined || bytes.length !== ref.length || crc32(bytes) !== ref.crc) return false;
+  }
+  return true;
 }
 
 /** Step 5 of a flush: deletes chunks no kept manifest names, and old-format blobs a manifest has replaced. */
