@@ -42,7 +42,7 @@ export interface QuantizedResult {
   floatBytesPerPoint: number;
   int8BytesPerPoint: number;
   binaryBytesPerPoint: number;
-  /** Bytes per point of the HNSW graph (layer 0 links, levels, upper layers), shared by every mode. */
+  /** Bytes per point of the HNSW graph (every typed array it holds: links, levels, visited marks), shared by every mode. */
   graphBytesPerPoint: number;
   rows: QuantizedRow[];
 }
@@ -94,8 +94,18 @@ const PHASES: Phase[] = [
 
 interface SlotView {
   storage: { capacity: number; dim: number };
-  index: { graph?: { g: { links0: Uint32Array; levels: Int8Array; upper: (Uint32Array | undefined)[] } } };
+  index: { graph?: { g: object } };
   quantized?: { bytesPerVector: number; vectors: { capacity: number } };
+}
+
+/** Bytes of every typed array an object holds directly or in an array field (the graph's links, levels, scratch). */
+function typedBytes(o: object): number {
+  let bytes = 0;
+  for (const v of Object.values(o)) {
+    if (ArrayBuffer.isView(v)) bytes += v.byteLength;
+    else if (Array.isArray(v)) for (const x of v) bytes += ArrayBuffer.isView(x) ? x.byteLength : 0;
+  }
+  return bytes;
 }
 
 /**
@@ -121,10 +131,7 @@ export async function measureQuantized(ds: Dataset, truth: Uint32Array[], efs: n
   const collection = client.engine.resolve(COLLECTION) as unknown as { whenIndexed(): Promise<void>; segment: { slots: Map<string, SlotView> } };
   await collection.whenIndexed();
   const slot = () => collection.segment.slots.get('')!;
-  const g = slot().index.graph!.g;
-  let graphBytes = g.links0.byteLength + g.levels.byteLength;
-  for (const u of g.upper) graphBytes += u?.byteLength ?? 0;
-  const graphBytesPerPoint = graphBytes / n;
+  const graphBytesPerPoint = typedBytes(slot().index.graph!.g) / n;
   // The float arena and its live bits, by capacity (what is allocated, not just what is used).
   const floatRam = (slot().storage.capacity * (dim * 4 + 1)) / n;
 
