@@ -93,7 +93,7 @@ const PHASES: Phase[] = [
 ];
 
 interface SlotView {
-  storage: { capacity: number; dim: number };
+  storage: { capacity: number; dim: number; bytesPerVector?: number };
   index: { graph?: { g: object } };
   quantized?: { bytesPerVector: number; vectors: { capacity: number } };
 }
@@ -132,8 +132,8 @@ export async function measureQuantized(ds: Dataset, truth: Uint32Array[], efs: n
   await collection.whenIndexed();
   const slot = () => collection.segment.slots.get('')!;
   const graphBytesPerPoint = typedBytes(slot().index.graph!.g) / n;
-  // The float arena and its live bits, by capacity (what is allocated, not just what is used).
-  const floatRam = (slot().storage.capacity * (dim * 4 + 1)) / n;
+  // The vector arena and its live bits, by capacity (what is allocated, not just what is used).
+  const floatRam = (slot().storage.capacity * (slot().storage.bytesPerVector ?? dim * 4 + 1)) / n;
 
   const queryCount = Math.min(ds.queryCount, truth.length);
   const raw: number[][] = [];
