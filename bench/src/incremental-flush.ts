@@ -65,19 +65,31 @@ await collection.whenIndexed();
 const indexMs = performance.now() - t;
 await db.flush();
 const previousSegment = encodeSegment(collection.segment.encode()).length;
+// What storage holds after the load and a flush (both generations, their shared chunks once, both op logs): the
+// same blobs a FileStorage keeps as files.
+let stored = 0;
+for (const name of await counting.list(PREFIX)) stored += (await counting.read(name))!.length;
+const rawVectors = N * DIM * 4;
+const segmentBytes = collection.lastFlush!.segmentBytes;
 
 // 100 points changed (new vectors and payloads), spread over the id range.
 await db.upsert('bench', { points: batch(Array.from({ length: 100 }, (_, i) => Math.floor((i * N) / 100))) });
 await collection.whenIndexed();
 // What the single-blob flush wrote for the same change: the old segment copied to segment.prev, the log copied to
 // wal.prev, the whole new segment.
-const walBytes = (await counting.read(`${PREFIX}wal`))?.length ?? 0;
+const walBytes = collection.logBytes;
 counting.written = 0;
 t = performance.now();
 await db.flush();
 const flushMs = performance.now() - t;
 const incremental = counting.written;
 const stats = collection.lastFlush!;
+const graphSize = collection.segment.encode().sections.get('hnsw/')?.length ?? 0;
+const graphWritten = stats.sections['hnsw/'] ?? 0;
+const bySection = Object.entries(stats.sections)
+  .filter(([, bytes]) => bytes > 0)
+  .map(([name, bytes]) => `${name} ${mb(bytes)}`)
+  .join(', ');
 const singleBlob = previousSegment + walBytes + encodeSegment(collection.segment.encode()).length;
 
 // Reopen from the chunked form, and from the same state as one old-format blob; best of three, alternating, so
@@ -104,8 +116,11 @@ const blobs = (await counting.list(`${PREFIX}blobs/`)).length;
 console.log(
   [
     `points ${N} x ${DIM}${GRAPH ? ' with HNSW' : ''} (graph built in ${(indexMs / 1000).toFixed(1)} s)`,
+    `stored after the load and a flush: ${mb(stored)}, ${(stored / segmentBytes).toFixed(2)}x the segment's ${mb(segmentBytes)} ` +
+      `(${(stored / rawVectors).toFixed(2)}x the ${mb(rawVectors)} of float32 vectors)`,
     `flush after 100 changed points: single-blob format wrote ${mb(singleBlob)}; incremental wrote ${mb(incremental)} ` +
-      `(${stats.chunksWritten} chunks written, ${stats.chunksKept} kept) in ${flushMs.toFixed(0)} ms`,
+      `(${stats.chunksWritten} blobs written, ${stats.chunksKept} kept) in ${flushMs.toFixed(0)} ms`,
+    `  by section: ${bySection}; the graph ${mb(graphWritten)} of its ${mb(graphSize)}`,
     `reopen: chunked ${reopenMs.toFixed(0)} ms from ${blobs} chunk blobs (both generations); single blob ${legacyMs.toFixed(0)} ms`,
   ].join('\n'),
 );
@@ -115,7 +130,8 @@ if (points !== N || legacyPoints !== N) throw new Error(`reopened ${points} / ${
 if (JSON_OUT) {
   const size = `${N / 1000}k x ${DIM}`;
   const rows = [
-    { metric: `${size}: bytes written by a flush after 100 changed points`, value: incremental, unit: 'bytes', note: `single-blob format: ${mb(singleBlob)}` },
+    { metric: `${size}: bytes written by a flush after 100 changed points`, value: incremental, unit: 'bytes', note: `single-blob format: ${mb(singleBlob)}; graph ${mb(graphWritten)} of ${mb(graphSize)}` },
+    { metric: `${size}: stored after the load and a flush`, value: stored, unit: 'bytes', note: `${(stored / segmentBytes).toFixed(2)}x the segment, ${(stored / rawVectors).toFixed(2)}x the float32 vectors` },
     { metric: `${size}: that flush's time`, value: Math.round(flushMs), unit: 'ms', note: `${stats.chunksWritten} chunks written, ${stats.chunksKept} kept` },
     { metric: `${size}: reopen from storage`, value: Math.round(reopenMs), unit: 'ms', note: `single blob: ${legacyMs.toFixed(0)} ms` },
   ];
