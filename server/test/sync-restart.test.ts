@@ -97,7 +97,7 @@ describe('a change feed that survives a server restart', () => {
   }, 60_000);
 
   // The same feed one level down, where the retained window and an unobserved gap can be set up exactly.
-  it('answers a checkpoint older than the retained deletions, or after a gap the log never saw, with a snapshot', async () => {
+  it('answers a checkpoint older than the retained deletions, or from before a gap the log never saw, with a snapshot; after a crash the log had caught up with, a delta', async () => {
     const storage = new MemoryStorage();
     let client = await createEmbeddedClient({ storage });
     let service = new SyncService(client.engine, { keepDeletions: 8 });
@@ -138,6 +138,18 @@ describe('a change feed that survives a server restart', () => {
     await client.delete('c', { points: [31] });
     const page = await pull(after);
     expect(page.kind === 'changes' && page.removals.map((r) => r.id)).toEqual([31]);
+
+    // 4. A crash (nothing closed) once the log has marked the last ops (about a second later): still a delta.
+    await client.delete('c', { points: [32] });
+    await client.upsert('c', { points: [point(33, { again: true })] });
+    await new Promise((resolve) => setTimeout(resolve, 1_300));
+    client = await createEmbeddedClient({ storage });
+    service = new SyncService(client.engine, { keepDeletions: 8 });
+    const afterCrash = await pull(after);
+    expect(afterCrash.kind).toBe('changes');
+    if (afterCrash.kind !== 'changes') return;
+    expect(afterCrash.removals.map((r) => r.id).sort()).toEqual([31, 32]);
+    expect(afterCrash.upserts.map((p) => [p.id, p.payload])).toEqual([[33, { n: 33, again: true }]]);
     await service.close();
     await client.close();
   });
