@@ -153,4 +153,37 @@ describe('a change feed that survives a server restart', () => {
     await service.close();
     await client.close();
   });
+
+  it('starts a new history for a collection deleted and created again, and keeps it across a restart', async () => {
+    const storage = new MemoryStorage();
+    let client = await createEmbeddedClient({ storage });
+    let service = new SyncService(client.engine);
+    await client.createCollection('c', { vectors: { size: DIM, distance: 'Dot' } });
+    await client.upsert('c', { points: Array.from({ length: 10 }, (_, i) => point(i + 1)) });
+    await client.delete('c', { points: [1] });
+    const old = (await service.get('c')).feed.checkpoint();
+    // 1. Replaced under the same name, with as many ops: the old checkpoint is from another history.
+    await client.deleteCollection('c');
+    await client.createCollection('c', { vectors: { size: DIM, distance: 'Dot' } });
+    await client.upsert('c', { points: Array.from({ length: 10 }, (_, i) => point(i + 1)) });
+    await client.delete('c', { points: [2] });
+    const { feed } = await service.get('c');
+    expect(feed.epoch).not.toBe(old.epoch);
+    expect(feed.canServe(old)).toBe(false);
+    const fresh = feed.checkpoint();
+    await client.delete('c', { points: [3] });
+    // 2. After a restart the new history goes on: only its own deletions come back, none of the old collection's.
+    await service.close();
+    await client.close();
+    client = await createEmbeddedClient({ storage });
+    service = new SyncService(client.engine);
+    const again = (await service.get('c')).feed;
+    expect(again.epoch).toBe(fresh.epoch);
+    expect(again.canServe(old)).toBe(false);
+    const page = again.changes(fresh, undefined, 100);
+    expect(page.removals.map((r) => r.id)).toEqual([3]);
+    expect(page.upserts).toEqual([]);
+    await service.close();
+    await client.close();
+  });
 });
