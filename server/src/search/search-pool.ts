@@ -19,9 +19,11 @@ interface Thread {
   worker: Worker;
   /** Searches sent and not answered yet. */
   busy: number;
-  /** Per graph key, the epoch of the graph arrays this thread holds. */
+  /** Per graph key, the epoch of the graph arrays this thread holds (or will, once its outbox is sent). */
   known: Map<number, number>;
   alive: boolean;
+  /** Requests waiting for the end of this event-loop turn, sent as one message. */
+  outbox: SearchRequest[];
 }
 
 interface Waiting {
@@ -35,6 +37,10 @@ interface Waiting {
  * the fewest in flight. A thread gets a graph's arrays with its first search of it and again after they grew
  * (a new epoch); the query crosses as a copy (one row), ids and scores come back transferred.
  *
+ * A message between threads costs more than a walk's answer (measured: postMessage was the main thread's largest
+ * item once walks left it), so the searches a turn of the event loop produces (one per request that arrived in
+ * it) leave together at its end (`setImmediate`), and come back in one message per batch.
+ *
  * Threads are unref'd while idle, so an embedded process can exit; any search in flight refs them.
  */
 export class SearchPool implements SearchExecutor {
@@ -45,6 +51,7 @@ export class SearchPool implements SearchExecutor {
   private warned = false;
   private readonly gone = new FinalizationRegistry<number>((key) => this.forget(key));
   private readonly registered = new Set<number>();
+  private flushing = false;
 
   private constructor(script: URL, readonly threads: number) {
     for (let slot = 1; slot <= threads; slot++) this.pool.push(this.spawn(script, slot));
@@ -64,9 +71,11 @@ export class SearchPool implements SearchExecutor {
 
   private spawn(script: URL, slot: number): Thread {
     const worker = new Worker(script, { workerData: { slot }, name: `sextant-search-${slot}` });
-    const thread: Thread = { worker, busy: 0, known: new Map(), alive: true };
+    const thread: Thread = { worker, busy: 0, known: new Map(), alive: true, outbox: [] };
     worker.unref();
-    worker.on('message', (reply: SearchReply) => this.answer(reply));
+    worker.on('message', (replies: SearchReply[]) => {
+      for (const reply of replies) this.answer(reply);
+    });
     const fail = (why: string) => {
       if (!thread.alive) return;
       thread.alive = false;
@@ -96,8 +105,23 @@ export class SearchPool implements SearchExecutor {
     return new Promise((resolve) => {
       this.waiting.set(id, { thread, resolve });
       if (thread.busy++ === 0) thread.worker.ref();
-      thread.worker.postMessage(request);
+      thread.outbox.push(request);
+      if (!this.flushing) {
+        this.flushing = true;
+        setImmediate(() => this.flush());
+      }
     });
+  }
+
+  private flush(): void {
+    this.flushing = false;
+    for (const t of this.pool) {
+      if (t.outbox.length === 0) continue;
+      const batch = t.outbox;
+      t.outbox = [];
+      // A thread that died meanwhile already settled these requests (in-thread fallback).
+      if (t.alive) t.worker.postMessage({ batch });
+    }
   }
 
   private pick(): Thread | undefined {
