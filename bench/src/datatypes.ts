@@ -13,7 +13,8 @@ import { memoryNow, settle } from './measure.js';
  * answers, graph included); `ownRecall` against the exact top-10 of the datatype's own stored values (the graph
  * alone). Memory: `vectorBytesPerPoint` is what the storage holds per slot (bytesPerVector: row, live flag,
  * per-row extras), `graphBytesPerPoint` the HNSW arrays, `rssBytesPerPoint` the process growth while the
- * vectors were written (noisy). With --json, stdout's last line is `{ "section": "datatypes", "rows": [...] }`.
+ * vectors were written (noisy). Searches of the four builds run interleaved, 25 queries each in turn, so a shared
+ * machine's load hits them alike. With --json, stdout's last line is `{ "section": "datatypes", "rows": [...] }`.
  */
 const QUICK = process.argv.includes('--quick');
 const JSON_OUT = process.argv.includes('--json');
@@ -60,29 +61,16 @@ function recallOf(found: Uint32Array, want: Uint32Array): number {
   return hits;
 }
 
-/** Runs `search` over the queries until done or out of budget; q/s is the best 25-query chunk, as runQueries. */
-function run(ds: Dataset, search: (q: Float32Array) => Uint32Array, truth: Uint32Array[], own: Uint32Array[]) {
-  for (let q = 0; q < Math.min(20, ds.queryCount); q++) search(row(ds.queries, q, ds.dim));
-  let hits = 0;
-  let ownHits = 0;
-  let done = 0;
-  let best = 0;
-  const start = performance.now();
-  while (done < ds.queryCount && performance.now() - start < BUDGET_MS) {
-    const t = performance.now();
-    const end = Math.min(ds.queryCount, done + 25);
-    const chunk = end - done;
-    for (; done < end; done++) {
-      const ids = search(row(ds.queries, done, ds.dim));
-      hits += recallOf(ids, truth[done]!);
-      ownHits += recallOf(ids, own[done]!);
-    }
-    best = Math.max(best, chunk / ((performance.now() - t) / 1000));
-  }
-  return { recall: hits / (done * K), ownRecall: ownHits / (done * K), qps: Math.round(best) };
+interface Built {
+  ds: Dataset;
+  vs: DenseVectors;
+  index: HnswIndex;
+  common: Omit<DatatypeRow, 'search' | 'recall' | 'ownRecall' | 'qps'>;
+  truth: Uint32Array[];
+  own: Uint32Array[];
 }
 
-function measure(ds: Dataset, datatype: DatatypeRow['datatype'], truth: Uint32Array[]): DatatypeRow[] {
+function build(ds: Dataset, datatype: DatatypeRow['datatype']): Omit<Built, 'truth'> {
   settle();
   const before = memoryNow();
   const t0 = performance.now();
@@ -98,7 +86,6 @@ function measure(ds: Dataset, datatype: DatatypeRow['datatype'], truth: Uint32Ar
   const g = (index as unknown as { g: GraphArrays }).g;
   let graphBytes = g.links0.byteLength + g.levels.byteLength + (g.upperAt?.byteLength ?? 0) + (g.upperPool?.byteLength ?? 0);
   for (const u of g.upper ?? []) graphBytes += u?.byteLength ?? 0;
-  const own = topK(vs, ds);
   const common = {
     data: ds.name.endsWith('byte-range') ? ('byte-range' as const) : ('raw' as const),
     datatype,
@@ -107,34 +94,64 @@ function measure(ds: Dataset, datatype: DatatypeRow['datatype'], truth: Uint32Ar
     rssBytesPerPoint: Math.round(rss),
     buildSeconds: Math.round(buildSeconds * 10) / 10,
   };
-  const rows: DatatypeRow[] = [];
-  rows.push({ ...common, search: 'exact', ...run(ds, (q) => exactSearch(vs, vs.prepareQuery(q), K).ids, truth, own) });
-  for (const ef of EFS) rows.push({ ...common, search: ef, ...run(ds, (q) => index.search(vs.prepareQuery(q), K, ef).ids, truth, own) });
-  return rows;
+  console.log(`built ${common.data} ${datatype} in ${common.buildSeconds}s`);
+  return { ds, vs, index, common, own: topK(vs, ds) };
+}
+
+/**
+ * One search mode over every configuration, interleaved: each round runs the next 25 queries on each in turn, so
+ * load from elsewhere on a shared machine hits them alike; q/s is each one's best round (as runQueries).
+ */
+function runInterleaved(all: Built[], search: 'exact' | number): DatatypeRow[] {
+  const fn = (b: Built) => (q: Float32Array) =>
+    search === 'exact' ? exactSearch(b.vs, b.vs.prepareQuery(q), K).ids : b.index.search(b.vs.prepareQuery(q), K, search).ids;
+  const state = all.map((b) => ({ b, search: fn(b), done: 0, hits: 0, ownHits: 0, best: 0 }));
+  for (const s of state) for (let q = 0; q < Math.min(10, s.b.ds.queryCount); q++) s.search(row(s.b.ds.queries, q, s.b.ds.dim));
+  const start = performance.now();
+  while (state.some((s) => s.done < s.b.ds.queryCount) && performance.now() - start < BUDGET_MS * all.length) {
+    for (const s of state) {
+      const { ds } = s.b;
+      const end = Math.min(ds.queryCount, s.done + 25);
+      if (end === s.done) continue;
+      const chunk = end - s.done;
+      const t = performance.now();
+      for (; s.done < end; s.done++) {
+        const ids = s.search(row(ds.queries, s.done, ds.dim));
+        s.hits += recallOf(ids, s.b.truth[s.done]!);
+        s.ownHits += recallOf(ids, s.b.own[s.done]!);
+      }
+      s.best = Math.max(s.best, chunk / ((performance.now() - t) / 1000));
+    }
+  }
+  return state.map((s) => ({
+    ...s.b.common,
+    search,
+    recall: s.hits / (s.done * K),
+    ownRecall: s.ownHits / (s.done * K),
+    qps: Math.round(s.best),
+  }));
 }
 
 export function measureDatatypes(n = N, dim = DIM): DatatypeRow[] {
   const raw = clustered('clustered', n, dim, QUERIES, 42);
   const bytes = toByteRange(raw);
-  const rows: DatatypeRow[] = [];
-  for (const [ds, types] of [
-    [raw, ['float32', 'float16']],
-    [bytes, ['float32', 'uint8']],
+  const all: Built[] = [];
+  for (const [ds, compact] of [
+    [raw, 'float16'],
+    [bytes, 'uint8'],
   ] as const) {
-    const truth = topK(createAndFill(ds), ds);
-    for (const t of types) {
-      const out = measure(ds, t, truth);
-      for (const r of out) log(r);
-      rows.push(...out);
-    }
+    // The float32 build's exact answers are the truth of its data set.
+    const f32 = build(ds, 'float32');
+    all.push({ ...f32, truth: f32.own });
+    all.push({ ...build(ds, compact), truth: f32.own });
+  }
+  const rows: DatatypeRow[] = [];
+  for (const search of ['exact', ...EFS] as const) {
+    const out = runInterleaved(all, search);
+    for (const r of out) log(r);
+    rows.push(...out);
   }
   return rows;
-}
-
-function createAndFill(ds: Dataset): DenseVectors {
-  const vs = createDenseVectors(ds.dim, 'Cosine', 'float32', ds.n);
-  for (let i = 0; i < ds.n; i++) vs.set(i, row(ds.points, i, ds.dim));
-  return vs;
 }
 
 function log(r: DatatypeRow): void {

@@ -229,3 +229,29 @@ describe('float16 Cosine rows', () => {
     }
   });
 });
+
+describe('float16 SIMD decoding', () => {
+  it('ranks subnormal, zero, negative and extreme halves as the JS table does', () => {
+    const special = [0, -0, 2 ** -24, -(2 ** -24), 3e-6, -4.5e-5, 6.1e-5, 1, -1, 0.333, 65504, -65504, 1000.5, -2.5e-3, 7, -7];
+    for (const distance of DISTANCES) {
+      if (distance === 'Cosine') continue; // normalization would move the values; the decode is what is tested
+      const simd = createDenseVectors(special.length, distance, 'float16', 4, { simd: true });
+      const js = createDenseVectors(special.length, distance, 'float16', 4, { simd: false });
+      expect(simd.simdActive).toBe(true);
+      const rows = [special, special.map((x) => -x), special.map((x, i) => (i % 2 ? x : 0)), special.slice().reverse()];
+      rows.forEach((v, id) => {
+        simd.set(id, v);
+        js.set(id, v);
+      });
+      for (const q of rows) {
+        const hs = simd.loadQuery(simd.prepareQuery(q.map((x) => x / 100)));
+        simd.rankRange(hs, 0, rows.length);
+        const a = Array.from(simd.batchOut.subarray(0, rows.length));
+        const hj = js.loadQuery(js.prepareQuery(q.map((x) => x / 100)));
+        js.rankRange(hj, 0, rows.length);
+        const b = Array.from(js.batchOut.subarray(0, rows.length));
+        for (let i = 0; i < rows.length; i++) expect(Math.abs(a[i]! - b[i]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(b[i]!)));
+      }
+    }
+  });
+});

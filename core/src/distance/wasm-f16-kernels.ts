@@ -7,46 +7,43 @@ import { type WasmKernel, type WasmMemory, type WasmModule, type WasmMetric, tou
  * are binary16 bit patterns, zero-padded to a multiple of 8 halves (16 bytes), and the query is zero-padded to
  * match, so there is no tail (a zero half decodes to 0 and adds nothing).
  *
- * Wasm SIMD has no half-float conversion, so 8 halves at a time are decoded with integer ops: magnitude bits
- * `h & 0x7fff` shifted left 13 are the f32 whose exponent is 112 too small, so one multiply by 2^112 gives the
- * value, subnormals included (the multiply is exact and IEEE, never flushed); the sign bit `h & 0x8000` shifted
- * left 16 is OR-ed back. Infinities and NaN would decode wrong, but the storage never holds them (writes that
- * would overflow are refused). Sums are f32 in two 4-lane accumulators.
+ * Wasm SIMD has no half-float conversion, so 8 halves at a time are decoded with integer ops: each half is
+ * sign-extended to 32 bits and shifted left 13, which puts the magnitude bits where an f32's exponent and mantissa
+ * go and the sign on bit 31, with the sign's copies on bits 28-30 that one AND clears. That f32's exponent is 112
+ * too small, so one multiply by 2^112 gives the value, subnormals included (the multiply is exact and IEEE, never
+ * flushed), sign kept. Infinities and NaN would decode wrong, but the storage never holds them (writes that would
+ * overflow are refused). Sums are f32 in two 4-lane accumulators.
  */
 export type F16Kernels = Record<`batch_${WasmMetric}` | `range_${WasmMetric}`, WasmKernel>;
 
 const simd = (code: number, ...imm: number[]): number[] => [0xfd, ...uleb(code), ...imm];
 const v128Const = (bytes: number[]): number[] => simd(0x0c, ...bytes);
-const splat16 = (v: number): number[] => v128Const(new Array(8).fill(0).flatMap(() => [v & 0xff, v >>> 8]));
+const splat32 = (v: number): number[] => v128Const(new Array(4).fill(0).flatMap(() => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24]));
 const splatF32 = (v: number): number[] => {
   const b = new Uint8Array(new Float32Array([v]).buffer);
   return v128Const(new Array(4).fill(0).flatMap(() => Array.from(b)));
 };
 const V128_AND = simd(0x4e);
-const V128_OR = simd(0x50);
-const I32X4_EXTEND_LOW_I16X8_U = simd(0xa9);
-const I32X4_EXTEND_HIGH_I16X8_U = simd(0xaa);
+const I32X4_EXTEND_LOW_I16X8_S = simd(0xa7);
+const I32X4_EXTEND_HIGH_I16X8_S = simd(0xa8);
 const I32X4_SHL = simd(0xab);
 const F32_STORE = [0x38, 2, 0];
 
 const Q = 0, SRC = 1, CNT = 2, OUT = 3;
-const I = 6, P = 7, QQ = 8, E = 9, W0 = 10, WE = 11;
-const ACC = [12, 13], M = 14, S = 15, T = 16, MASK_M = 17, MASK_S = 18, SCALE = 19;
-const LOCALS = [I32, I32, I32, I32, I32, I32, V128, V128, V128, V128, V128, V128, V128, V128];
+const I = 6, P = 7, QQ = 8, E = 9, W0 = 10, WE = 11, E16 = 12;
+const ACC = [13, 14, 15, 16], H = 17, T = 18, MASK = 19, SCALE = 20;
+const LOCALS = [I32, I32, I32, I32, I32, I32, I32, V128, V128, V128, V128, V128, V128, V128, V128];
 const WINDOW = 32;
 
-/** Decodes the low or high 4 halves of M / S (already masked) into f32 lanes on the stack. */
+/** Decodes the low or high 4 of the 8 halves in H into f32 lanes on the stack. */
 function decode(high: boolean): number[] {
-  const extend = high ? I32X4_EXTEND_HIGH_I16X8_U : I32X4_EXTEND_LOW_I16X8_U;
-  return [
-    ...op.get(M), ...extend, ...op.i32(13), ...I32X4_SHL, ...op.get(SCALE), ...op.f32x4Mul,
-    ...op.get(S), ...extend, ...op.i32(16), ...I32X4_SHL,
-    ...V128_OR,
-  ];
+  const extend = high ? I32X4_EXTEND_HIGH_I16X8_S : I32X4_EXTEND_LOW_I16X8_S;
+  return [...op.get(H), ...extend, ...op.i32(13), ...I32X4_SHL, ...op.get(MASK), ...V128_AND, ...op.get(SCALE), ...op.f32x4Mul];
 }
 
-function term(metric: WasmMetric, high: boolean): number[] {
-  const q = [...op.get(QQ), ...op.v128Load(high ? 16 : 0)];
+/** Adds the metric's terms of 4 halves (the high or low ones of H) against the query at QQ + qOffset into `acc`. */
+function term(metric: WasmMetric, high: boolean, qOffset: number, acc: number): number[] {
+  const q = [...op.get(QQ), ...op.v128Load(qOffset)];
   const pair = [...q, ...decode(high)];
   const t =
     metric === 'dot'
@@ -54,8 +51,28 @@ function term(metric: WasmMetric, high: boolean): number[] {
       : metric === 'l2'
         ? [...pair, ...op.f32x4Sub, ...op.tee(T), ...op.get(T), ...op.f32x4Mul]
         : [...pair, ...op.f32x4Sub, ...op.f32x4Abs];
-  const acc = ACC[high ? 1 : 0]!;
   return [...op.get(acc), ...t, ...op.f32x4Add, ...op.set(acc)];
+}
+
+/** 8 halves from P + rowOffset (and the 8 query floats they pair with) into accumulators `a` and `b`. */
+function eight(metric: WasmMetric, rowOffset: number, a: number, b: number): number[] {
+  return [
+    ...op.get(P), ...op.v128Load(rowOffset), ...op.set(H),
+    ...term(metric, false, rowOffset * 2, a), ...term(metric, true, rowOffset * 2 + 16, b),
+  ];
+}
+
+/** `while (P < end) { body; P += rowStep; QQ += 2 * rowStep }` */
+function whileBelow(end: number, body: number[], rowStep: number): number[] {
+  return [
+    ...op.block, ...op.loop,
+    ...op.get(P), ...op.get(end), ...op.i32GeU, ...op.brIf(1),
+    ...body,
+    ...op.get(P), ...op.i32(rowStep), ...op.i32Add, ...op.set(P),
+    ...op.get(QQ), ...op.i32(2 * rowStep), ...op.i32Add, ...op.set(QQ),
+    ...op.br(0),
+    ...op.end, ...op.end,
+  ];
 }
 
 function kernel(metric: WasmMetric, gather: boolean): FuncDef {
@@ -70,19 +87,15 @@ function kernel(metric: WasmMetric, gather: boolean): FuncDef {
     ...op.get(I), ...op.get(WE), ...op.i32GeU, ...op.brIf(1),
     ...op.get(4), ...row, ...op.get(5), ...op.i32Mul, ...op.i32Add, ...op.tee(P),
     ...op.get(5), ...op.i32Add, ...op.set(E),
+    // E16: where the 16-half body stops (rows are a multiple of 8 halves; one 8-half step may remain).
+    ...op.get(P), ...op.get(5), ...op.i32(~31), ...op.i32And, ...op.i32Add, ...op.set(E16),
     ...op.get(Q), ...op.set(QQ),
-    ...op.v128Zero, ...op.set(ACC[0]!),
-    ...op.v128Zero, ...op.set(ACC[1]!),
-    ...op.block, ...op.loop,
-    ...op.get(P), ...op.get(E), ...op.i32GeU, ...op.brIf(1),
-    ...op.get(P), ...op.v128Load(0), ...op.tee(M), ...op.get(MASK_S), ...V128_AND, ...op.set(S),
-    ...op.get(M), ...op.get(MASK_M), ...V128_AND, ...op.set(M),
-    ...term(metric, false), ...term(metric, true),
-    ...op.get(P), ...op.i32(16), ...op.i32Add, ...op.set(P),
-    ...op.get(QQ), ...op.i32(32), ...op.i32Add, ...op.set(QQ),
-    ...op.br(0),
-    ...op.end, ...op.end,
-    ...op.get(ACC[0]!), ...op.get(ACC[1]!), ...op.f32x4Add, ...op.set(ACC[0]!),
+    ...ACC.flatMap((a) => [...op.v128Zero, ...op.set(a)]),
+    // Four independent accumulators over 16 halves a step, so the adds' latency overlaps (as the f32 kernels).
+    ...whileBelow(E16, [...eight(metric, 0, ACC[0]!, ACC[1]!), ...eight(metric, 16, ACC[2]!, ACC[3]!)], 32),
+    ...whileBelow(E, eight(metric, 0, ACC[0]!, ACC[1]!), 16),
+    ...op.get(ACC[0]!), ...op.get(ACC[1]!), ...op.f32x4Add, ...op.get(ACC[2]!), ...op.get(ACC[3]!), ...op.f32x4Add,
+    ...op.f32x4Add, ...op.set(ACC[0]!),
     ...op.get(OUT), ...op.get(I), ...op.i32(2), ...op.i32Shl, ...op.i32Add,
     ...lane(0), ...lane(1), ...op.f32Add, ...lane(2), ...lane(3), ...op.f32Add, ...op.f32Add,
     ...(metric === 'dot' ? op.f32Neg : []), ...F32_STORE,
@@ -91,8 +104,7 @@ function kernel(metric: WasmMetric, gather: boolean): FuncDef {
     ...op.end, ...op.end,
   ];
   const body = [
-    ...splat16(0x7fff), ...op.set(MASK_M),
-    ...splat16(0x8000), ...op.set(MASK_S),
+    ...splat32(0x8fffffff), ...op.set(MASK),
     ...splatF32(2 ** 112), ...op.set(SCALE),
     ...op.i32(0), ...op.set(W0),
     ...op.block, ...op.loop,
