@@ -372,7 +372,20 @@ describe('binary quantization', () => {
     await client.upsert('v', { wait: true, points: [{ id: 999, vector: { a: v, b: v } }] });
     const res = await client.query('v', { query: v, using: 'a', limit: 1, params: { quantization: { oversampling: 4 } } });
     expect(res.points[0]!.id).toBe(999);
-    expect(res.points[0]!.score).toBeCloseTo(1, 5);
+    expect(res.points[0]!.score).toBeCloseTo(1, 5);    // 1. Per-vector diffs as Qdrant applies them: Disabled drops the vector's own config (the collection's int8
+    //    applies again); a binary one replaces; an unknown encoding is refused.
+    await client.updateCollection('v', { vectors: { a: { quantization_config: 'Disabled' }, b: { quantization_config: { binary: { encoding: 'one_and_half_bits' } } } } });
+    const vectors = (await client.getCollection('v')).config.params.vectors as Record<string, { quantization_config?: unknown }>;
+    expect(vectors.a!.quantization_config).toBeUndefined();
+    expect(vectors.b!.quantization_config).toEqual({ binary: { encoding: 'one_and_half_bits' } });
+    const after = (client.engine.resolve('v') as unknown as { segment: LocalSegment }).segment;
+    expect((after.slots.get('a') as DenseSlot).spec).toMatchObject({ scalar: { quantile: 1 } });
+    expect((after.slots.get('a') as DenseSlot).spec.binary).toBeUndefined();
+    expect((after.slots.get('b') as DenseSlot).spec.binary).toEqual({ encoding: 'one_and_half_bits', queryEncoding: 'default' });
+    await expect(client.updateCollection('v', { vectors: { a: { quantization_config: { binary: { encoding: 'x' as never } } } } })).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringContaining('vectors.a.quantization_config.binary.encoding'),
+    });
   });
 
   it('refuses unknown encodings with a 400 naming the field (a body that does not deserialize, as in Qdrant)', async () => {

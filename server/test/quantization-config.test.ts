@@ -102,4 +102,53 @@ describe('quantization config over REST and gRPC', () => {
     await collections.update({ collectionName: 'g', quantizationConfig: { quantization: { case: 'disabled', value: {} } } });
     expect((await h.engine.getCollection('g')).config.quantization_config).toBeNull();
   });
+
+  it('gRPC: a per-vector binary config round-trips, and a per-vector Disabled drops it (the collection config applies)', async () => {
+    const collections = grpc.api('collections');
+    const q8 = { variant: { case: 'setting' as const, value: BinaryQuantizationQueryEncoding_Setting.Scalar8Bits } };
+    await collections.create({
+      collectionName: 'pv',
+      vectorsConfig: {
+        config: {
+          case: 'paramsMap',
+          value: {
+            map: {
+              a: {
+                size: BigInt(DIM),
+                distance: Distance.Cosine,
+                quantizationConfig: { quantization: { case: 'binary', value: { encoding: BinaryQuantizationEncoding.TwoBits, queryEncoding: q8 } } },
+              },
+              b: { size: BigInt(DIM), distance: Distance.Dot },
+            },
+          },
+        },
+      },
+      quantizationConfig: { quantization: { case: 'scalar', value: { type: 1, quantile: 0.99 } } },
+    });
+    const rest = () => h.engine.getCollection('pv');
+    const vectors = async () => (await rest()).config.params.vectors as Record<string, { quantization_config?: unknown }>;
+    expect((await vectors()).a!.quantization_config).toEqual({ binary: { encoding: 'two_bits', query_encoding: 'scalar8bits' } });
+    expect((await vectors()).b!.quantization_config).toBeUndefined();
+    // 1. gRPC describes the per-vector config with the query encoding as its message form again.
+    const info = (await collections.get({ collectionName: 'pv' })).result!;
+    const map = info.config!.params!.vectorsConfig!.config;
+    expect(map.case).toBe('paramsMap');
+    if (map.case === 'paramsMap') {
+      const qa = map.value.map['a']!.quantizationConfig!.quantization;
+      expect(qa.case).toBe('binary');
+      if (qa.case === 'binary') expect(qa.value.queryEncoding?.variant).toEqual(q8.variant);
+    }
+    // 2. Per-vector diffs: a binary one replaces, Disabled removes the vector's own config.
+    await collections.update({
+      collectionName: 'pv',
+      vectorsConfig: {
+        config: {
+          case: 'paramsMap',
+          value: { map: { b: { quantizationConfig: { quantization: { case: 'binary', value: { queryEncoding: q8 } } } }, a: { quantizationConfig: { quantization: { case: 'disabled', value: {} } } } } },
+        },
+      },
+    });
+    expect((await vectors()).b!.quantization_config).toEqual({ binary: { query_encoding: 'scalar8bits' } });
+    expect((await vectors()).a!.quantization_config).toBeUndefined();
+  });
 });

@@ -190,9 +190,15 @@ export function patchCollectionConfig(config: CollectionConfig, patch: Schemas['
     for (const [name, diff] of Object.entries(patch.vectors)) {
       const target = name === '' && isVectorParams(current) ? current : isVectorParams(current) ? undefined : current?.[name];
       if (target === undefined) throw errors.vectorNameNotFound(name);
-      const { hnsw_config, ...rest } = stripNulls(diff ?? {}) as Schemas['VectorParamsDiff'];
+      const { hnsw_config, quantization_config, ...rest } = stripNulls(diff ?? {}) as Schemas['VectorParamsDiff'];
       Object.assign(target, rest);
       if (hnsw_config) target.hnsw_config = { ...(target.hnsw_config ?? {}), ...stripNulls(hnsw_config) };
+      // As Qdrant: `Disabled` drops the vector's own config (the collection's applies again); another replaces it.
+      if (quantization_config === 'Disabled') delete target.quantization_config;
+      else if (quantization_config !== undefined) {
+        checkQuantization(quantization_config, `vectors.${name}.quantization_config`);
+        target.quantization_config = quantization_config as Schemas['QuantizationConfig'];
+      }
     }
   }
   if (patch.sparse_vectors) {

@@ -28,6 +28,7 @@ import type {
   StrictModeConfig,
   UpdateCollection,
   VectorParams,
+  VectorParamsDiff,
   VectorsConfig,
   VectorsConfigDiff,
   Value,
@@ -94,6 +95,7 @@ function vectorParamsFromProto(params: VectorParams): Schemas['VectorParams'] {
   if (!distance) throw invalid('vector params need a distance (Cosine, Euclid, Dot or Manhattan)');
   const plain = messageToPlain(VectorParamsSchema, params) as Record<string, unknown>;
   dropDefaultDatatype(plain);
+  if (plain.quantization_config) plain.quantization_config = quantizationFromPlain(plain.quantization_config as Record<string, unknown>);
   return { ...plain, size: Number(params.size), distance } as Schemas['VectorParams'];
 }
 
@@ -104,13 +106,22 @@ function dropDefaultDatatype(plain: Record<string, unknown> | undefined): void {
 
 function vectorsDiffFromProto(config: VectorsConfigDiff): Schemas['VectorsConfigDiff'] {
   const c = config.config;
-  if (c.case === 'params') return { '': messageToPlain(VectorParamsDiffSchema, c.value) };
+  if (c.case === 'params') return { '': vectorParamsDiffFromProto(c.value) };
   if (c.case === 'paramsMap') {
     const out: Record<string, Schemas['VectorParamsDiff']> = {};
-    for (const [name, params] of Object.entries(c.value.map)) out[name] = messageToPlain(VectorParamsDiffSchema, params);
+    for (const [name, params] of Object.entries(c.value.map)) out[name] = vectorParamsDiffFromProto(params);
     return out;
   }
   return {};
+}
+
+/** A vector's diff; its quantization is a QuantizationConfigDiff, whose `disabled` case REST spells `"Disabled"`. */
+function vectorParamsDiffFromProto(params: VectorParamsDiff): Schemas['VectorParamsDiff'] {
+  const plain = messageToPlain(VectorParamsDiffSchema, params) as Record<string, unknown>;
+  const q = params.quantizationConfig?.quantization;
+  if (q?.case === 'disabled') plain.quantization_config = 'Disabled';
+  else if (plain.quantization_config) plain.quantization_config = quantizationFromPlain(plain.quantization_config as Record<string, unknown>);
+  return plain as Schemas['VectorParamsDiff'];
 }
 
 function sparseFromProto(config: SparseVectorConfig): Record<string, Schemas['SparseVectorParams']> {
@@ -230,7 +241,8 @@ function optimizersToProto(config: Schemas['OptimizersConfig']): Record<string, 
 
 export function vectorsConfigToProto(vectors: Schemas['VectorsConfig']): MessageInitShape<typeof VectorsConfigSchema> {
   const one = (p: Schemas['VectorParams']) => ({
-    ...plainToMessage(VectorParamsSchema, { ...p, distance: undefined }),
+    ...plainToMessage(VectorParamsSchema, { ...p, distance: undefined, quantization_config: undefined }),
+    quantizationConfig: p.quantization_config ? quantizationToProto(p.quantization_config) : undefined,
     size: BigInt(p.size),
     distance: Distance[p.distance as keyof typeof Distance] ?? Distance.UnknownDistance,
   });
