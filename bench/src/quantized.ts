@@ -112,8 +112,8 @@ function typedBytes(o: object): number {
  * Scalar int8 and binary quantization against floats, through the embedded client as an app calls it: one Cosine
  * collection, its config switched with updateCollection (int8 quantile 0.99, then binary one_bit with the query
  * as bits, then with an 8-bit query, then two_bits rows with an 8-bit query), queried with `params.quantization` ignore (the float walk) or rescore /
- * oversampling, at each ef. Recall@10 is against `truth` (exact float top-10). Memory per point is exact arena
- * bytes (see QuantizedRow) plus the RSS growth when each config's codes were built.
+ * oversampling, at each ef, round-robin (see below). Recall@10 is against `truth` (exact float top-10). Memory per
+ * point is exact arena bytes (see QuantizedRow) plus the RSS growth when each config's codes were built.
  */
 export async function measureQuantized(ds: Dataset, truth: Uint32Array[], efs: number[], budgetMs: number): Promise<QuantizedResult> {
   const { dim, n } = ds;
@@ -139,12 +139,11 @@ export async function measureQuantized(ds: Dataset, truth: Uint32Array[], efs: n
   const raw: number[][] = [];
   for (let q = 0; q < queryCount; q++) raw.push(Array.from(ds.queries.subarray(q * dim, (q + 1) * dim)));
 
-  const rows: QuantizedRow[] = [];
-  const codeBytes: number[] = [];
-  for (const [p, phase] of PHASES.entries()) {
-    // The codes are built by the first search that uses them: RSS with the previous codes dropped (Disabled, one
-    // search) against RSS after this config's first search.
-    const probe = () => client.query(COLLECTION, { query: raw[0]!, limit: K, params: { hnsw_ef: efs[0]!, quantization: { rescore: true } } });
+  // 1. Memory: each config's codes are built by the first search that uses them. RSS with the previous codes
+  //    dropped (Disabled, one search) against RSS after this config's first search; exact sizes from the arenas.
+  const probe = () => client.query(COLLECTION, { query: raw[0]!, limit: K, params: { hnsw_ef: efs[0]!, quantization: { rescore: true } } });
+  const memory: { code: number; rss: number }[] = [];
+  for (const phase of PHASES) {
     await client.updateCollection(COLLECTION, { quantization_config: 'Disabled' });
     await probe();
     settle();
@@ -152,42 +151,52 @@ export async function measureQuantized(ds: Dataset, truth: Uint32Array[], efs: n
     await client.updateCollection(COLLECTION, { quantization_config: phase.config as never });
     await probe();
     settle();
-    const rss = (process.memoryUsage().rss - before) / n;
     const q = slot().quantized!;
-    const code = (q.bytesPerVector * q.vectors.capacity) / n;
-    codeBytes.push(code);
-    for (const ef of efs) {
-      for (const { mode, quantization } of phase.modes) {
-        const search = async (i: number) =>
-          (await client.query(COLLECTION, { query: raw[i]!, limit: K, params: { hnsw_ef: ef, quantization } })).points;
-        for (let i = 0; i < Math.min(10, queryCount); i++) await search(i); // warm-up
-        let hits = 0;
-        let done = 0;
-        let best = 0;
-        const start = performance.now();
-        while (done < queryCount && performance.now() - start < budgetMs) {
-          const t = performance.now();
-          const end = Math.min(queryCount, done + 25);
-          for (; done < end; done++) {
-            const want = new Set(truth[done]!);
-            for (const pt of await search(done)) if (want.has(pt.id as number)) hits++;
-          }
-          // Best chunk rate, as runQueries does: the least disturbed stretch of a shared machine.
-          best = Math.max(best, 25 / ((performance.now() - t) / 1000));
+    memory.push({ code: (q.bytesPerVector * q.vectors.capacity) / n, rss: (process.memoryUsage().rss - before) / n });
+  }
+
+  // 2. Queries, round-robin: every (config, ef, mode) runs its next chunk of 25 queries in turn, so all of them
+  //    meet the same load on a shared machine and their q/s compare; switching configs (rebuilding the codes)
+  //    happens between chunks, outside the timing. Each keeps its best chunk rate, as runQueries does.
+  const CHUNK = 25;
+  const runs = PHASES.flatMap((phase, p) =>
+    efs.flatMap((ef) => phase.modes.map(({ mode, quantization }) => ({ p, ef, mode, quantization, hits: 0, done: 0, best: 0, spent: 0 }))),
+  );
+  const search = async (r: (typeof runs)[number], i: number) =>
+    (await client.query(COLLECTION, { query: raw[i]!, limit: K, params: { hnsw_ef: r.ef, quantization: r.quantization } })).points;
+  for (let round = 0; runs.some((r) => r.done < queryCount && r.spent < budgetMs); round++) {
+    for (const [p, phase] of PHASES.entries()) {
+      await client.updateCollection(COLLECTION, { quantization_config: phase.config as never });
+      await probe();
+      for (const r of runs) {
+        if (r.p !== p || r.done >= queryCount || r.spent >= budgetMs) continue;
+        if (round === 0) for (let i = 0; i < Math.min(10, queryCount); i++) await search(r, i); // warm-up
+        const t = performance.now();
+        const end = Math.min(queryCount, r.done + CHUNK);
+        const count = end - r.done;
+        for (; r.done < end; r.done++) {
+          const want = new Set(truth[r.done]!);
+          for (const pt of await search(r, r.done)) if (want.has(pt.id as number)) r.hits++;
         }
-        const isFloat = mode === 'float';
-        rows.push({
-          ef,
-          mode,
-          recall: hits / (done * K),
-          qps: best,
-          ramBytesPerPoint: Math.round(floatRam + graphBytesPerPoint + (isFloat ? 0 : code)),
-          codeBytesPerPoint: isFloat ? 0 : Math.round(code * 10) / 10,
-          codeRssBytesPerPoint: isFloat ? 0 : Math.round(rss * 10) / 10,
-        });
+        const ms = performance.now() - t;
+        r.spent += ms;
+        r.best = Math.max(r.best, count / (ms / 1000));
       }
     }
   }
+  const rows: QuantizedRow[] = runs.map((r) => {
+    const isFloat = r.mode === 'float';
+    const { code, rss } = memory[r.p]!;
+    return {
+      ef: r.ef,
+      mode: r.mode,
+      recall: r.hits / (r.done * K),
+      qps: r.best,
+      ramBytesPerPoint: Math.round(floatRam + graphBytesPerPoint + (isFloat ? 0 : code)),
+      codeBytesPerPoint: isFloat ? 0 : Math.round(code * 10) / 10,
+      codeRssBytesPerPoint: isFloat ? 0 : Math.round(rss * 10) / 10,
+    };
+  });
   await client.deleteCollection(COLLECTION);
   return {
     floatBytesPerPoint: dim * 4,
