@@ -30,15 +30,21 @@ import { groundTruth } from './ground-truth.js';
 import { detailTables, recallPlot, type HnswRow, type Row, type SectionResult } from './report.js';
 import { memoryNow, runQueries, settle } from './measure.js';
 import type { BuiltPeer, Peer } from './peer.js';
-import { hnswlibNode } from './peers/hnswlib-node.js';
-import { hnswlibWasm } from './peers/hnswlib-wasm.js';
-import { orama } from './peers/orama.js';
-import { sextant } from './peers/sextant.js';
-import { usearchPeer } from './peers/usearch.js';
-import { vectra } from './peers/vectra.js';
-import { voy } from './peers/voy.js';
 
-const ALL_PEERS: Peer[] = [sextant, hnswlibNode, hnswlibWasm, usearchPeer, voy, orama, vectra];
+/**
+ * Peers load when they are measured, not all at start: a library loaded and left allocates memory (vectra's
+ * dependencies alone take tens of MB of heap) whose freed pages a peer measured after it would reuse and look
+ * smaller. `npm run bench` measures each peer in a process that loads that peer alone.
+ */
+const ALL_PEERS: { name: string; load: () => Promise<Peer> }[] = [
+  { name: 'sextant', load: async () => (await import('./peers/sextant.js')).sextant },
+  { name: 'hnswlib-node', load: async () => (await import('./peers/hnswlib-node.js')).hnswlibNode },
+  { name: 'hnswlib-wasm', load: async () => (await import('./peers/hnswlib-wasm.js')).hnswlibWasm },
+  { name: 'usearch', load: async () => (await import('./peers/usearch.js')).usearchPeer },
+  { name: 'voy-search', load: async () => (await import('./peers/voy.js')).voy },
+  { name: 'orama', load: async () => (await import('./peers/orama.js')).orama },
+  { name: 'vectra', load: async () => (await import('./peers/vectra.js')).vectra },
+];
 const EFS = [32, 64, 128, 256];
 const K = 10;
 const PARAMS = { m: 16, efConstruct: 100 }; // Qdrant's defaults, for every HNSW peer
@@ -140,7 +146,8 @@ for (const dim of datasetDims) {
     for (const r of quantized.rows) log(`[${ds.name}] ef=${r.ef} ${r.mode}: recall ${r.recall.toFixed(4)}, ${r.qps.toFixed(0)} q/s`);
   }
   if (!sections.includes('hnsw')) continue;
-  for (const peer of peers) {
+  for (const { load } of peers) {
+    const peer = await load();
     settle();
     const before = memoryNow();
     let t = performance.now();
