@@ -5,7 +5,7 @@ import { OpLog } from '../wal/op-log.js';
 import { type CollectionConfig, type VectorSpec, patchCollectionConfig, vectorSpecs } from './config.js';
 import { LocalSegment } from './local-segment.js';
 import type { Operation } from './operations.js';
-import { decodeLoggedOp, encodeLoggedOp } from '../wal/op-codec.js';
+import { decodeLoggedOp, encodeLoggedOp, skippedFrom } from '../wal/op-codec.js';
 import { RESERVED_OPS, readSeqReservation, seqReservationName, writeSeqReservation } from '../wal/seq-reservation.js';
 import { applyOperation } from './apply-operation.js';
 import { OptimizationTracker } from './optimizations.js';
@@ -168,12 +168,15 @@ export class Collection {
     const [log, other] = secondLive ? [second.log, first.log] : [first.log, second.log];
     const all = [...first.records, ...second.records].sort((a, b) => a.seq - b.seq);
     const dropped = first.dropped + second.dropped;
-    const ops = all.map((record) => ({ seq: record.seq, op: decodeLoggedOp(record.payload) }));
-    if (recoveredFrom !== undefined) checkContinuous(name, segment.lastSeq, ops.map(({ seq, op }) => ({ seq, from: op.type === '$skip' ? op.from : seq })), recoveredFrom);
+    if (recoveredFrom !== undefined) {
+      checkContinuous(name, segment.lastSeq, all.map((record) => ({ seq: record.seq, from: skippedFrom(record.payload) ?? record.seq })), recoveredFrom);
+    }
     const collection = new Collection(storage, name, config, specs, segment, log, other, options, dropped);
     let vectorNamesChanged = false;
-    for (const { seq, op } of ops) {
+    for (const { seq, payload } of all) {
       if (seq <= collection.seq) continue;
+      // Decoded one at a time: a log's vectors as number[] would take several times its bytes all at once.
+      const op = decodeLoggedOp(payload);
       collection.seq = seq;
       if (op.type === '$skip') continue;
       applyOperation(segment, op, seq);

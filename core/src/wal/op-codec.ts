@@ -84,6 +84,15 @@ export function encodeLoggedOp(op: LoggedOp): Uint8Array {
   return out;
 }
 
+/** The first skipped number when `bytes` is a skip note, else undefined; decodes only payloads small enough to be one. */
+export function skippedFrom(bytes: Uint8Array): number | undefined {
+  if (bytes.length < 16 || bytes.length > 128) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (view.getUint32(0, true) !== V2) return undefined;
+  const op = decodeLoggedOp(bytes);
+  return op.type === '$skip' ? op.from : undefined;
+}
+
 /** Decodes a payload of either version. Throws on bytes that are neither (the record's CRC passed, so a bug). */
 export function decodeLoggedOp(bytes: Uint8Array): LoggedOp {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
