@@ -37,13 +37,14 @@ export interface SharedSearchTarget {
   graph: SharedGraphView;
 }
 
-const keys = new WeakMap<object, number>();
+const keys = new WeakMap<HnswIndex, number>();
 let nextKey = 1;
 
 /**
  * `index` as a search thread can walk it, or undefined when it cannot: the graph or the float32 arena it reads is
  * not in shared memory (sharing off when they were made, an arena still small enough for JS arrays, another
- * datatype's storage). The key follows the arena's memory, so a storage that moved its arena gets a new one.
+ * datatype's storage). The key names the graph: a graph rebuilt over the same vectors is another key, so a thread
+ * never walks the old one for it. (A graph's arena, once shared, stays the same memory: it only grows in place.)
  */
 export function sharedSearchTarget(index: HnswIndex): SharedSearchTarget | undefined {
   const vectors = index.vectors;
@@ -51,7 +52,7 @@ export function sharedSearchTarget(index: HnswIndex): SharedSearchTarget | undef
   const arena = vectors.sharedView();
   const graph = arena === undefined ? undefined : index.sharedView();
   if (arena === undefined || graph === undefined) return undefined;
-  let key = keys.get(arena.memory);
-  if (key === undefined) keys.set(arena.memory, (key = nextKey++));
+  let key = keys.get(index);
+  if (key === undefined) keys.set(index, (key = nextKey++));
   return { key, index, distance: vectors.distance, arena, graph };
 }
