@@ -182,6 +182,22 @@ export function describeRow(row: Row): [string, string] {
   return [label.join(', '), values.join(', ') + note];
 }
 
+/**
+ * A server load row (bench/src/server-load.ts: path, concurrency, threads, qps, p50Ms, p99Ms, overhead, errors)
+ * in a few words; other shapes fall back to `describeRow`.
+ */
+export function describeServerRow(row: Row): [string, string] {
+  if (typeof row['path'] !== 'string' || typeof row['qps'] !== 'number') return describeRow(row);
+  const clients = typeof row['concurrency'] === 'number' ? `, ${row['concurrency']} client${row['concurrency'] === 1 ? '' : 's'}` : '';
+  const threads = typeof row['threads'] === 'string' ? `, search threads ${row['threads']}` : '';
+  const parts = [`${rate(row['qps'])} q/s`];
+  if (typeof row['p50Ms'] === 'number') parts.push(`p50 ${value('p50Ms', row['p50Ms'])}`);
+  if (typeof row['p99Ms'] === 'number') parts.push(`p99 ${value('p99Ms', row['p99Ms'])}`);
+  if (typeof row['overhead'] === 'number') parts.push(`${(row['overhead'] * 100).toFixed(0)}% below in-process`);
+  if (typeof row['errors'] === 'number' && row['errors'] > 0) parts.push(`${row['errors']} errors`);
+  return [`${row['path']}${clients}${threads}`, parts.join(', ')];
+}
+
 const SEXTANT_ONLY: { section: string; title: string }[] = [
   { section: 'server', title: 'server' },
   { section: 'browser', title: 'browser (Chromium)' },
@@ -256,7 +272,7 @@ export function combinedTable(run: Pick<BenchRun, 'sections'>, engines: string[]
     if (s.error !== undefined) sextantOnly(title, `not run: ${s.error}`);
     else if (s.rows.length === 0) sextantOnly(title, 'not run: no rows');
     else for (const r of s.rows) {
-      const [label, text] = describeRow(r);
+      const [label, text] = name === 'server' ? describeServerRow(r) : describeRow(r);
       sextantOnly(`${title}: ${label}`, text);
     }
   }

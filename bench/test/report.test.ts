@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { combinedTable, describeRow, detailTables, markdownTable, rate, recallPlot, value, type HnswRow, type Row, type SectionResult } from '../src/report.js';
+import { combinedTable, describeRow, describeServerRow, detailTables, markdownTable, rate, recallPlot, value, type HnswRow, type Row, type SectionResult } from '../src/report.js';
 import { mergeSections, parseSectionOutput, runSection } from '../src/sections.js';
 
 const hnsw = (peer: string, ef: number | null, recall: number, qps: number, extra: Partial<HnswRow> = {}): HnswRow => ({
@@ -68,6 +68,15 @@ describe('rows of other sections', () => {
     const [label, text] = describeRow({ path: 'rest', concurrency: 16, qps: 4200, p50Ms: 3.2, p99Ms: 9.5, overhead: 0.18, note: 'autocannon' });
     expect(label).toBe('rest');
     expect(text).toBe('concurrency 16, qps 4200 q/s, p50 3.20 ms, p99 9.50 ms, overhead 18% (autocannon)');
+  });
+});
+
+describe('server load rows', () => {
+  it('say transport, clients, threads, q/s, latency and overhead in a few words', () => {
+    const row = { path: 'rest', concurrency: 16, threads: 'off', queries: 9000, errors: 0, seconds: 6, qps: 1500.4, p50Ms: 9.87, p99Ms: 21.2, overhead: 0.231, serverCpuUs: 600 };
+    expect(describeServerRow(row)).toEqual(['rest, 16 clients, search threads off', '1500 q/s, p50 9.87 ms, p99 21.2 ms, 23% below in-process']);
+    expect(describeServerRow({ path: 'in-process', concurrency: 1, qps: 5000, p50Ms: 0.2, p99Ms: 0.5, errors: 3 })).toEqual(['in-process, 1 client', '5000 q/s, p50 0.20 ms, p99 0.50 ms, 3 errors']);
+    expect(describeServerRow({ metric: 'x', value: 2, unit: 'ms' })).toEqual(['x', '2 ms']);
   });
 });
 
