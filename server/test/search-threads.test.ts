@@ -154,6 +154,34 @@ describe('search threads over shared memory', () => {
     expect(threads.walked - before).toBe(10);
   }, 120_000);
 
+  it('answers walks that a compaction overtook from the new segment, never with the old ids', async () => {
+    await client.createCollection('k', { vectors: { size: DIM, distance: 'Cosine' }, hnsw_config: { m: 8, ef_construct: 32, full_scan_threshold: 100 }, optimizers_config: { indexing_threshold: 1 } });
+    await fill(client, 'k', 0, vectors(13, START));
+    await client.engine.resolve('k').whenIndexed();
+    // A third deleted: past deleted_threshold (0.2), so the next flush compacts and renumbers the internal ids.
+    await client.delete('k', { wait: true, points: Array.from({ length: START / 3 }, (_, i) => i * 3) });
+    const segment = client.engine.resolve('k').segment;
+    const inFlight = queries.slice(0, 12).map((query) => client.query('k', { query, limit: 10 }));
+    await client.engine.resolve('k').flush();
+    expect(client.engine.resolve('k').segment).not.toBe(segment);
+    const answers = await Promise.all(inFlight);
+    // Each point's score must be its own cosine to the query: an old internal id read in the new segment would not be.
+    const rows = vectors(13, START);
+    const cosine = (a: number[], b: number[]) => {
+      let dot = 0, na = 0, nb = 0;
+      for (let j = 0; j < DIM; j++) (dot += a[j]! * b[j]!), (na += a[j]! * a[j]!), (nb += b[j]! * b[j]!);
+      return dot / Math.sqrt(na * nb);
+    };
+    for (let i = 0; i < answers.length; i++) {
+      const points = answers[i]!.points;
+      expect(points).toHaveLength(10);
+      for (const p of points) {
+        expect((p.id as number) % 3).not.toBe(0);
+        expect(p.score).toBeCloseTo(cosine(queries[i]!, rows[p.id as number]!), 4);
+      }
+    }
+  }, 60_000);
+
   it('answers searches in flight at shutdown, then searches on the caller thread', async () => {
     const db = await openDatabase({ searchThreads: 1 });
     await db.createCollection('s', { vectors: { size: DIM, distance: 'Dot' }, hnsw_config: { m: 8, ef_construct: 32, full_scan_threshold: 100 }, optimizers_config: { indexing_threshold: 1 } });
