@@ -8,7 +8,8 @@ import { startServer } from '@sextant/server';
 /**
  * `node bench/dist/sync-bench.js`: what sync costs a Node client of a real server (started here on port 0 over a
  * temporary folder): the first copy of a collection (time, bytes received on the wire), then a delta of 100 changes
- * (time, bytes), at two collection sizes, to show that a delta costs what changed, not the collection's size.
+ * (time, bytes), at two collection sizes, to show that a delta costs what changed, not the collection's size; then
+ * one more delta across a restart of the server (on the same folder), which must still arrive as changes.
  *
  * Bytes are counted on the TCP connection itself (a counting proxy between client and server), so they include
  * HTTP headers and are what a network would carry. Sizes: SEXTANT_SYNC_SIZES (default "10000,100000"; "2000,10000"
@@ -34,13 +35,13 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(2)} MB`;
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
 
-/** A TCP proxy to `port` counting the bytes the server sends back (and the client sends). */
-async function countingProxy(port: number): Promise<{ port: number; received: () => number; sent: () => number; close: () => Promise<void> }> {
+/** A TCP proxy to `target.port` (read per connection, so it follows a restarted server) counting the bytes it relays. */
+async function countingProxy(target: { port: number }): Promise<{ port: number; received: () => number; sent: () => number; close: () => Promise<void> }> {
   let received = 0;
   let sent = 0;
   const sockets = new Set<Socket>();
   const proxy: Server = createServer((client) => {
-    const upstream = connect(port, '127.0.0.1');
+    const upstream = connect(target.port, '127.0.0.1');
     sockets.add(client).add(upstream);
     upstream.on('data', (chunk: Buffer) => (received += chunk.length));
     client.on('data', (chunk: Buffer) => (sent += chunk.length));
@@ -78,18 +79,24 @@ interface SizeResult {
   deltaPullMs: number;
   deltaBytes: number;
   deltaPages: number;
+  /** One more delta of 100 changes, half made before a server restart and half after, pulled after it. */
+  restartBytes: number;
+  restartMs: number;
+  restartKinds: string;
 }
 
 async function measure(n: number): Promise<SizeResult> {
   const dir = await mkdtemp(join(tmpdir(), 'sextant-sync-bench-'));
-  const server = await startServer({
+  const start = () => startServer({
     host: '127.0.0.1', httpPort: 0, grpcPort: null, storagePath: join(dir, 'storage'), snapshotsPath: join(dir, 'snapshots'),
     apiKey: undefined, readOnlyApiKey: undefined,
   });
-  const proxy = await countingProxy(server.httpPort);
+  let server = await start();
+  const target = { port: server.httpPort };
+  const proxy = await countingProxy(target);
   try {
     // Seeded points written in process (the REST path's JSON would dominate the set-up, not the sync).
-    const db = server.client;
+    let db = server.client;
     const r = rng(n);
     const vector = () => Array.from({ length: DIM }, () => r() - 0.5);
     await db.createCollection('bench', { vectors: { size: DIM, distance: 'Cosine' }, optimizers_config: { indexing_threshold: GRAPH ? 1 : 100_000_000 } });
@@ -134,11 +141,16 @@ async function measure(n: number): Promise<SizeResult> {
     const pullTimes: number[] = [];
     const bytes: number[] = [];
     let deltaPages = 0;
+    const at = (round: number, i: number) => Math.floor(((i + round * 0.37) * n) / CHANGES) % n;
+    const rewrite = (round: number, from: number, to: number) =>
+      db.upsert('bench', { points: Array.from({ length: to - from }, (_, i) => ({ id: at(round, from + i), vector: vector(), payload: { n: at(round, from + i), round } })), wait: true });
+    const edit = (round: number) =>
+      db.setPayload('bench', { points: Array.from({ length: 10 }, (_, i) => at(round, 80 + i)), payload: { edited: round }, wait: true });
+    const remove = (round: number) => db.delete('bench', { points: Array.from({ length: 10 }, (_, i) => at(round, 90 + i)), wait: true });
     for (let round = 0; round < ROUNDS; round++) {
-      const at = (i: number) => Math.floor(((i + round * 0.37) * n) / CHANGES) % n;
-      await db.upsert('bench', { points: Array.from({ length: 80 }, (_, i) => ({ id: at(i), vector: vector(), payload: { n: at(i), round } })), wait: true });
-      await db.setPayload('bench', { points: Array.from({ length: 10 }, (_, i) => at(80 + i)), payload: { edited: round }, wait: true });
-      await db.delete('bench', { points: Array.from({ length: 10 }, (_, i) => at(90 + i)), wait: true });
+      await rewrite(round, 0, 80);
+      await edit(round);
+      await remove(round);
       // The server's own graph inserts finish first, so they do not share the CPU with the measured pull.
       await db.engine.resolve('bench').whenIndexed();
       pages.length = 0;
@@ -152,12 +164,32 @@ async function measure(n: number): Promise<SizeResult> {
       deltaPages = pages.length;
       if (pages.some((k) => k !== 'changes')) throw new Error(`delta round ${round} pulled ${pages.join()}`);
     }
+
+    // 3. The same delta across a server restart: the replica's checkpoint predates it and still gets changes.
+    await rewrite(ROUNDS, 0, 40);
+    await remove(ROUNDS);
+    await server.close();
+    server = await start();
+    db = server.client;
+    target.port = server.httpPort;
+    await rewrite(ROUNDS, 40, 80);
+    await edit(ROUNDS);
+    await db.engine.resolve('bench').whenIndexed();
+    pages.length = 0;
+    before = proxy.received();
+    t = performance.now();
+    await replica.syncOnce();
+    const restartMs = performance.now() - t;
+    const restartBytes = proxy.received() - before;
+    const restartKinds = pages.join(', ');
+    if (pages.some((k) => k !== 'changes')) throw new Error(`the delta across the restart pulled ${restartKinds}`);
+
     const there = (await db.count('bench', { exact: true })).count;
     const here = (await local.count('bench', { exact: true })).count;
     if (there !== here) throw new Error(`replica has ${here} points, the server ${there}`);
     await replica.close();
     await local.close();
-    return { points: n, initialMs, initialBytes, frameBytes, deltaMs: median(times), deltaPullMs: median(pullTimes), deltaBytes: median(bytes), deltaPages };
+    return { points: n, initialMs, initialBytes, frameBytes, deltaMs: median(times), deltaPullMs: median(pullTimes), deltaBytes: median(bytes), deltaPages, restartBytes, restartMs, restartKinds };
   } finally {
     await proxy.close();
     await server.close();
@@ -169,11 +201,11 @@ const results: SizeResult[] = [];
 for (const n of SIZES) results.push(await measure(n));
 
 console.log(`sync of ${DIM}-dimensional points from a live server (Node client, in-memory replica${GRAPH ? ', HNSW graph shipped' : ''}); delta = ${CHANGES} changes, median of ${ROUNDS}`);
-console.log(['points', 'first copy', 'on the wire', 'delta', 'of it pull', 'delta wire'].map((h) => h.padStart(13)).join(''));
+console.log(['points', 'first copy', 'on the wire', 'delta', 'of it pull', 'delta wire', 'after restart'].map((h) => h.padStart(14)).join(''));
 for (const r of results) {
   console.log(
-    [String(r.points), `${(r.initialMs / 1000).toFixed(2)} s`, mb(r.initialBytes), `${r.deltaMs.toFixed(1)} ms`, `${r.deltaPullMs.toFixed(1)} ms`, kb(r.deltaBytes)]
-      .map((c) => c.padStart(13)).join(''),
+    [String(r.points), `${(r.initialMs / 1000).toFixed(2)} s`, mb(r.initialBytes), `${r.deltaMs.toFixed(1)} ms`, `${r.deltaPullMs.toFixed(1)} ms`, kb(r.deltaBytes), kb(r.restartBytes)]
+      .map((c) => c.padStart(14)).join('') + `  (${r.restartKinds})`,
   );
 }
 if (results.length > 1) {
@@ -192,6 +224,7 @@ if (JSON_OUT) {
       { metric: `${size}: delta of ${CHANGES} changes, time`, value: Math.round(r.deltaMs * 10) / 10, unit: 'ms', note: `median of ${ROUNDS}, ${r.deltaPages} pull(s); applying includes the replica's graph inserts` },
       { metric: `${size}: delta of ${CHANGES} changes, pull alone`, value: Math.round(r.deltaPullMs * 10) / 10, unit: 'ms', note: 'request, server, transfer, decode' },
       { metric: `${size}: delta of ${CHANGES} changes, bytes on the wire`, value: r.deltaBytes, unit: 'bytes', note: '80 rewritten, 10 payload edits, 10 deletions' },
+      { metric: `${size}: delta of ${CHANGES} changes across a server restart, bytes on the wire`, value: r.restartBytes, unit: 'bytes', note: `pulled: ${r.restartKinds}; ${r.restartMs.toFixed(0)} ms` },
     ];
   });
   console.log(JSON.stringify({ section: 'sync', rows }));
