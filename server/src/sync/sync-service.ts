@@ -120,9 +120,10 @@ export class SyncService {
     let epoch = epochBytes === undefined ? undefined : new TextDecoder().decode(epochBytes);
     const keep = this.options.keepDeletions;
     let opened = epoch === undefined ? undefined : await TombstoneLog.open(storage, tombstoneBlob(name), start, keep);
-    // The log must have seen every op up to now; if not (the server stopped before the log caught up), deletions
-    // after its coverage are unknown: start it again from now, so the next restart does not trust the gap either.
-    if (opened === undefined || opened.covered < start) {
+    // The log must have seen every op up to now, and no further. Short of it (the server stopped before the log
+    // caught up), deletions after its coverage are unknown; past it (a crash lost unacknowledged ops the log had
+    // seen), their numbers will be reused. Either way it starts again from now, so no later restart trusts the gap.
+    if (opened === undefined || opened.covered !== start) {
       opened = await TombstoneLog.create(storage, tombstoneBlob(name), start, keep);
     }
     if (epoch === undefined) {
