@@ -63,7 +63,9 @@ export class Float16VectorStorage {
   }
 
   private wantsSimd(capacity: number): boolean {
-    return this.simd ?? capacity * this.stride * 2 >= SIMD_MIN_BYTES;
+    // The float32 storage's threshold in points (its bytes at 4 a component), so that choosing a compact datatype
+    // never leaves a collection on the slower JS kernels that float32 would have run as SIMD.
+    return this.simd ?? capacity * this.dim * 4 >= SIMD_MIN_BYTES;
   }
 
   private toWasm(capacity: number, old: Uint16Array | undefined): Uint16Array {
