@@ -398,6 +398,11 @@ describe('binary quantization', () => {
     ).rejects.toMatchObject({ status: 400, message: expect.stringContaining('vectors.v.quantization_config.binary.query_encoding') });
     await client.createCollection('ok', { vectors: { size: 4, distance: 'Dot' } });
     await expect(client.updateCollection('ok', { quantization_config: { binary: { encoding: 'x' as never } } })).rejects.toMatchObject({ status: 400 });
+    await expect(
+      client.createCollection('bad', { vectors: { size: 4, distance: 'Dot' }, quantization_config: { binary: { memory: 'warm' as never } } }),
+    ).rejects.toMatchObject({ status: 400, message: expect.stringContaining('quantization_config.binary.memory') });
+    await client.createCollection('pinned', { vectors: { size: 4, distance: 'Dot' }, quantization_config: { binary: { memory: 'pinned' } as never } });
+    expect((await client.getCollection('pinned')).config.quantization_config).toEqual({ binary: { memory: 'pinned' } });
     // 1. An out-of-range value deserializes but fails validation: 422.
     await expect(
       client.createCollection('bad', { vectors: { size: 4, distance: 'Dot' }, quantization_config: { scalar: { type: 'int8', quantile: 0.2 } } }),

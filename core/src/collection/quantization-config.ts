@@ -9,6 +9,7 @@ export type BinaryEncoding = 'one_bit' | 'two_bits' | 'one_and_half_bits';
 export type BinaryQueryEncoding = 'default' | 'binary' | 'scalar4bits' | 'scalar8bits';
 const BINARY_ENCODINGS: readonly string[] = ['one_bit', 'two_bits', 'one_and_half_bits'];
 const BINARY_QUERY_ENCODINGS: readonly string[] = ['default', 'binary', 'scalar4bits', 'scalar8bits'];
+const MEMORY: readonly string[] = ['cold', 'cached', 'pinned'];
 
 /** What a segment needs of a `binary` quantization config: how rows and queries become bits. */
 export interface BinarySpec {
@@ -61,6 +62,10 @@ export function checkQuantization(q: unknown, path: string): void {
         `${path}.binary.query_encoding: unknown variant \`${String(queryEncoding)}\`, expected one of ${BINARY_QUERY_ENCODINGS.map((e) => `\`${e}\``).join(', ')}`,
       );
     }
+  }
+  // Where the codes live (Qdrant 1.19: cold / cached / pinned). Sextant keeps codes in RAM whatever it says.
+  if (o.memory !== undefined && o.memory !== null && !MEMORY.includes(o.memory as string)) {
+    throw formatError(`${path}.${kinds[0]}.memory: unknown variant \`${String(o.memory)}\`, expected one of ${MEMORY.map((e) => `\`${e}\``).join(', ')}`);
   }
   if (o.always_ram !== undefined && o.always_ram !== null && typeof o.always_ram !== 'boolean') {
     throw formatError(`${path}.${kinds[0]}.always_ram: invalid type, expected a boolean`);
