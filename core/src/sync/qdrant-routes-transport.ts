@@ -145,8 +145,10 @@ class QdrantRoutesTransport implements SyncTransport {
         page.push({ id: state.id, vectors: state.vectors, payload: state.payload });
         this.insertCopied(copy, state);
       }
-      copy.offset = result.next_page_offset ?? null;
-      if (downloads !== undefined && copy.offset !== null) await downloads.page(page, copy.offset, copy.resumedAt ?? copy.high);
+      // The offset moves on only once the page is kept: a failed save reads the page again (inserting is idempotent).
+      const next = result.next_page_offset ?? null;
+      if (downloads !== undefined && next !== null) await downloads.page(page, next, copy.resumedAt ?? copy.high);
+      copy.offset = next;
       received = copy.segment.ids.liveCount;
       total = Math.max(total, received);
       onProgress?.({ received, total: copy.offset === null ? received : total });

@@ -49,19 +49,26 @@ export function storageScrollDownloads(storage: Storage, localName: string): Scr
       if (raw === undefined) return undefined;
       const meta = JSON.parse(utf8Decode(raw)) as { key: string; offset: unknown; resumedAt: number; pages: number };
       const { records } = parseRecords((await storage.read(body)) ?? new Uint8Array(0));
-      if (records.length < meta.pages) return undefined;
+      // A page whose save failed midway is saved again under the same number: the last record of each number wins.
+      const bySeq = new Map<number, (typeof records)[number]>();
+      for (const record of records) bySeq.set(record.seq, record);
+      const kept: (typeof records)[number][] = [];
       const out: PointWrite[][] = [];
       for (let i = 0; i < meta.pages; i++) {
-        const op = decodeOperation(records[i]!.payload);
-        if (op.type !== 'upsert' || records[i]!.seq !== i) return undefined;
+        const record = bySeq.get(i);
+        if (record === undefined) return undefined;
+        const op = decodeOperation(record.payload);
+        if (op.type !== 'upsert') return undefined;
+        kept.push(record);
         out.push(op.points);
       }
-      if (records.length > meta.pages) {
-        // A page stored without its head (a crash between the two): dropped, so the next page follows the counted ones.
-        const kept = records.slice(0, meta.pages).map((r) => encodeRecord(r.seq, r.payload));
-        const bytes = new Uint8Array(kept.reduce((n, r) => n + r.length, 0));
+      if (records.length !== meta.pages) {
+        // Pages stored without their head (a crash between the two) or saved twice: the body is rewritten to the
+        // counted ones, so the next page follows them.
+        const encoded = kept.map((r) => encodeRecord(r.seq, r.payload));
+        const bytes = new Uint8Array(encoded.reduce((n, r) => n + r.length, 0));
         let at = 0;
-        for (const r of kept) {
+        for (const r of encoded) {
           bytes.set(r, at);
           at += r.length;
         }
