@@ -13,7 +13,8 @@ const SIGMAS = 2 / 3;
 const F32_EPSILON = 1.1920929e-7;
 
 /**
- * Qdrant's binary quantization of one dense vector storage (float32 or float16): each dimension becomes bits, rows rank by XOR-popcount.
+ * Qdrant's binary quantization of one dense vector storage (float32 or float16): each dimension becomes bits, rows
+ * rank by XOR-popcount.
  *
  * Encodings (`spec.encoding`), for `dim` dimensions:
  * - one_bit: bit i = x_i > 0 (`dim` bits);
@@ -33,8 +34,9 @@ const F32_EPSILON = 1.1920929e-7;
  * Derived data, as the int8 companion: built from the float arena, maintained on writes, re-fitted (statistics and
  * every row) when the live count has doubled since the last fit, for the encodings that use statistics. The fit
  * (`encodeParams`) is saved with the segment and `restore`d at open, so a reopened segment (or a synced replica)
- * encodes every row with the same statistics, hence the same bits, as before; the rows themselves are re-derived. Rows are
- * `rowBytes` = the bits rounded up to 16 bytes, zero-padded (the query's padding is zero too, so it adds nothing).
+ * encodes every row with the same statistics, hence the same bits, as before; the rows themselves are re-derived.
+ * Rows are `rowBytes` = the bits rounded up to 16 bytes, zero-padded (the query's padding is zero too, so it adds
+ * nothing).
  * With a SIMD float storage the rows live in a WasmU8Arena and rank through the bit kernels; else JS popcounts.
  * Same batch protocol as DenseVectorStorage, so the HNSW walk and the exact scan run on it unchanged.
  */

@@ -11,8 +11,9 @@ const PARAMS_VERSION = 1;
 const SAMPLE = 100_000;
 
 /**
- * Qdrant's scalar (int8) quantization of one dense vector storage (float32 or float16): every component is clipped to [lo, hi] (the
- * central `quantile` of the values) and stored as one byte `c` with x ~ lo + alpha * c, alpha = (hi - lo) / 255.
+ * Qdrant's scalar (int8) quantization of one dense vector storage (float32 or float16): every component is clipped
+ * to [lo, hi] (the central `quantile` of the values) and stored as one byte `c` with x ~ lo + alpha * c,
+ * alpha = (hi - lo) / 255.
  *
  * Derived data, never persisted: built from the float arena at open, maintained on writes (`set`), and re-fitted
  * when the live count has doubled since the last fit (the clip range of a few first vectors is a poor guess for
