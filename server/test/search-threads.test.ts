@@ -154,6 +154,28 @@ describe('search threads over shared memory', () => {
     expect(threads.walked - before).toBe(10);
   }, 120_000);
 
+  it('merges vectors not linked into the graph yet, exactly as the in-thread search does', async () => {
+    await client.createCollection('p', { vectors: { size: DIM, distance: 'Cosine' }, hnsw_config: { m: 8, ef_construct: 32, full_scan_threshold: 100 }, optimizers_config: { indexing_threshold: 1 } });
+    await fill(client, 'p', 0, vectors(17, START));
+    await client.engine.resolve('p').whenIndexed();
+    // Indexing off (threshold 0): the next points stay pending, scored exactly beside the walk.
+    await client.updateCollection('p', { optimizers_config: { indexing_threshold: 0 } });
+    const fresh = queries.slice(0, 20).map((q) => q.map((x) => x * 1.01));
+    await fill(client, 'p', START, fresh);
+    const slot = client.engine.resolve('p').segment.slots.get('')!;
+    expect(slot.kind === 'dense' && slot.index.pendingCount).toBe(20);
+    const before = threads.walked;
+    let fromPending = 0;
+    for (const query of queries) {
+      const req = { query, limit: 10 };
+      const threaded = await client.query('p', req);
+      expect(threaded).toEqual(await inThread(() => client.query('p', req)));
+      fromPending += threaded.points.filter((p) => (p.id as number) >= START).length;
+    }
+    expect(threads.walked - before).toBe(queries.length);
+    expect(fromPending).toBeGreaterThanOrEqual(queries.length); // each query's near-copy came from the pending pass
+  }, 60_000);
+
   it('answers walks that a compaction overtook from the new segment, never with the old ids', async () => {
     await client.createCollection('k', { vectors: { size: DIM, distance: 'Cosine' }, hnsw_config: { m: 8, ef_construct: 32, full_scan_threshold: 100 }, optimizers_config: { indexing_threshold: 1 } });
     await fill(client, 'k', 0, vectors(13, START));

@@ -111,9 +111,23 @@ export class DenseIndex {
    */
   search(query: Float32Array, k: number, ef: number, accept: AcceptFn, ranker: BatchRanker = this.storage): ScoredIds {
     const fromGraph = this.graph!.search(query, k, ef, accept, ranker);
-    if (this.pendingTotal === 0) return fromGraph;
+    const fromPending = this.searchPending(query, k, accept, ranker);
+    return fromPending === undefined ? fromGraph : this.mergePending(fromGraph, fromPending, k);
+  }
+
+  /**
+   * The exact pass over the pending ids alone (undefined when none are pending), for a walk that runs elsewhere (a
+   * search thread, see executor/offload-query.ts): taken when the walk starts, so that ids linked into the graph
+   * while it runs are still found here.
+   */
+  searchPending(query: Float32Array, k: number, accept: AcceptFn, ranker: BatchRanker = this.storage): ScoredIds | undefined {
+    if (this.pendingTotal === 0) return undefined;
     const flag = this.flag;
-    const fromPending = exactSearch(ranker, query, k, (id) => flag[id] === 1 && accept(id), this.pending.subarray(this.cursor, this.length));
+    return exactSearch(ranker, query, k, (id) => flag[id] === 1 && accept(id), this.pending.subarray(this.cursor, this.length));
+  }
+
+  /** A walk's answer merged with `searchPending`'s, best first, as `search` merges them. */
+  mergePending(fromGraph: ScoredIds, fromPending: ScoredIds, k: number): ScoredIds {
     return mergeBest(fromGraph, fromPending, k, this.storage.distance === 'Cosine' || this.storage.distance === 'Dot');
   }
 }

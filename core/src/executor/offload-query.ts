@@ -18,6 +18,8 @@ interface Offload {
   query: Float32Array;
   k: number;
   ef: number;
+  /** The exact pass over ids not linked into the graph yet, taken at dispatch (see DenseIndex.searchPending). */
+  pending: ScoredIds | undefined;
 }
 
 /**
@@ -48,8 +50,11 @@ export async function runQueryThreaded(
   if (now.segment !== ctx.segment) return runQuery(now, req);
   const presearched = new Map<PlanLevel, NearestResult>();
   for (let i = 0; i < leaves.length; i++) {
-    const r = found[i];
-    if (r !== undefined && stillValid(now, leaves[i]!, r)) presearched.set(leaves[i]!.level, { ...r, path: 'hnsw' });
+    const leaf = leaves[i]!;
+    const walked = found[i];
+    if (walked === undefined) continue;
+    const r = leaf.pending === undefined ? walked : leaf.slot.index.mergePending(walked, leaf.pending, leaf.k);
+    if (stillValid(now, leaf, r)) presearched.set(leaf.level, { ...r, path: 'hnsw' });
   }
   const run: QueryContext = { ...now, presearched };
   return toScoredPoints(run, runPlan(run, plan), req.with_payload, req.with_vector);
@@ -68,9 +73,10 @@ export function runSearchThreaded(
 
 /**
  * Leaves that `searchNearest` would answer with a plain graph walk of the whole graph: a dense `nearest` query
- * (no MMR) with no filter and no excluded examples, not `exact`, no quantization in the way, and a graph that
- * holds every stored vector (none pending) and enough of them that the planner would not scan. Mirrors that
- * planner's choices (nearest.ts): anything it would do differently stays in-thread.
+ * (no MMR) with no filter and no excluded examples, not `exact`, no quantization in the way, and a graph with
+ * nodes and enough stored vectors that the planner would not scan. Vectors not linked into the graph yet are scored
+ * exactly here at dispatch and merged with the walk, as DenseIndex.search does. Mirrors that planner's choices
+ * (nearest.ts): anything it would do differently stays in-thread.
  */
 function offloadable(ctx: QueryContext, plan: QueryPlan): Offload[] {
   if (plan.exclude.size > 0) return [];
@@ -90,12 +96,15 @@ function offloadable(ctx: QueryContext, plan: QueryPlan): Offload[] {
     const spec = slot.spec;
     if ((spec.scalar !== undefined || spec.binary !== undefined) && params.quantization?.ignore !== true) return;
     const index = slot.index;
-    if (index.graph === undefined || index.indexedCount === 0 || index.pendingCount > 0) return;
+    if (index.graph === undefined || index.indexedCount === 0) return;
     if (slot.storage.count < fullScanPoints(slot)) return;
     const target = sharedSearchTarget(index.graph);
     if (target === undefined) return;
     const k = level.limit;
-    out.push({ level, using: q.using, slot, target, query: slot.storage.prepareQuery(q.vector as number[]), k, ef: Math.max(hnswEf ?? spec.hnsw.ef_construct, k) });
+    const query = slot.storage.prepareQuery(q.vector as number[]);
+    const ids = ctx.segment.ids;
+    const pending = index.searchPending(query, k, (id) => ids.isLive(id));
+    out.push({ level, using: q.using, slot, target, query, k, ef: Math.max(hnswEf ?? spec.hnsw.ef_construct, k), pending });
   };
   visit(plan.root);
   return out;
