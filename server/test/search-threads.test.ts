@@ -127,13 +127,14 @@ describe('search threads over shared memory', () => {
       }
       writing = false;
     })();
-    // 2. Readers meanwhile: each answer may only hold ids ever written, and none deleted before it was asked.
+    // 2. Readers meanwhile: each answer may only hold ids ever written, once each, and none deleted before it was asked.
     let answered = 0;
     const walkedBefore = threads.walked;
     const reader = async (r: number) => {
       for (let i = r; writing; i += 4) {
         const deletedBefore = new Set(deleted);
         const { points } = await client.query('c', { query: queries[i % queries.length]!, limit: 10 });
+        expect(new Set(points.map((p) => p.id)).size).toBe(points.length); // a point linked mid-walk is not listed twice
         for (const p of points) {
           expect(deletedBefore.has(p.id as number)).toBe(false);
           expect(Number.isInteger(p.id) && (p.id as number) >= 0 && (p.id as number) < START + more.length).toBe(true);
@@ -174,6 +175,27 @@ describe('search threads over shared memory', () => {
     }
     expect(threads.walked - before).toBe(queries.length);
     expect(fromPending).toBeGreaterThanOrEqual(queries.length); // each query's near-copy came from the pending pass
+
+    // Pending ids linked between the dispatch (their exact pass) and the walk are found twice, and listed once.
+    await client.updateCollection('p', { optimizers_config: { indexing_threshold: 1 } });
+    const executor = client.executor!;
+    client.executor = {
+      threads: executor.threads,
+      close: () => executor.close(),
+      searchGraph: async (...args) => {
+        await client.engine.resolve('p').whenIndexed();
+        return executor.searchGraph(...args);
+      },
+    };
+    try {
+      for (const query of queries.slice(0, 5)) {
+        const { points } = await client.query('p', { query, limit: 10 });
+        expect(points).toHaveLength(10);
+        expect(new Set(points.map((p) => p.id)).size).toBe(10);
+      }
+    } finally {
+      client.executor = executor;
+    }
   }, 60_000);
 
   it('answers walks that a compaction overtook from the new segment, never with the old ids', async () => {

@@ -53,7 +53,7 @@ export async function runQueryThreaded(
     const leaf = leaves[i]!;
     const walked = found[i];
     if (walked === undefined) continue;
-    const r = leaf.pending === undefined ? walked : leaf.slot.index.mergePending(walked, leaf.pending, leaf.k);
+    const r = leaf.pending === undefined ? walked : leaf.slot.index.mergePending(walked, withoutIds(leaf.pending, walked.ids), leaf.k);
     if (stillValid(now, leaf, r)) presearched.set(leaf.level, { ...r, path: 'hnsw' });
   }
   const run: QueryContext = { ...now, presearched };
@@ -108,6 +108,25 @@ function offloadable(ctx: QueryContext, plan: QueryPlan): Offload[] {
   };
   visit(plan.root);
   return out;
+}
+
+/**
+ * `list` without the ids of `taken`: an id pending at dispatch may have been linked into the graph before the walk
+ * reached it, and then both passes found it (never in-thread, where nothing is linked during a search).
+ */
+function withoutIds(list: ScoredIds, taken: Uint32Array): ScoredIds {
+  const seen = new Set(taken);
+  let n = 0;
+  for (let i = 0; i < list.ids.length; i++) if (!seen.has(list.ids[i]!)) n++;
+  if (n === list.ids.length) return list;
+  const ids = new Uint32Array(n);
+  const scores = new Float32Array(n);
+  for (let i = 0, o = 0; i < list.ids.length; i++) {
+    if (seen.has(list.ids[i]!)) continue;
+    ids[o] = list.ids[i]!;
+    scores[o++] = list.scores[i]!;
+  }
+  return { ids, scores };
 }
 
 /** The thread's answer still describes this segment: the same slot and graph, and every id still live. */
