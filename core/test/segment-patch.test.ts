@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createEmbeddedClient, MemoryStorage, HnswIndex, type EmbeddedClient } from '@sextant/core';
-import { PATCH_BLOCK, applyPatch, blockHashes, changedBlocks, encodePatch } from '../src/segment/segment-patch.js';
+import { PATCH_BLOCK, applyPatch, diffAgainstBase, indexBase } from '../src/segment/segment-patch.js';
 import { decodeManifest, manifestBlobs } from '../src/segment/segment-manifest.js';
 import { ByteWriter } from '../src/segment/vector-storage-codec.js';
 import { SextantError } from '../src/client/errors.js';
@@ -14,55 +14,83 @@ function rng(seed: number) {
   return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
 }
 
-/** The section a reader rebuilds: the base resized to the new length, the patch laid over. */
-function rebuild(base: Uint8Array, length: number, patch: Uint8Array): Uint8Array {
-  const out = new Uint8Array(length);
-  out.set(base.subarray(0, Math.min(base.length, length)));
-  applyPatch(out, patch, corrupt);
-  return out;
-}
+const random = (r: () => number, n: number) => new Uint8Array(n).map(() => Math.floor(r() * 256));
 
 describe('section patches', () => {
-  it('rebuild the new bytes from the base for scattered edits, growth and shrinking', () => {
+  it('rebuild the new bytes from the base after edits, insertions and removals anywhere, of any size', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 0, max: 5000 }),
-        fc.integer({ min: -700, max: 900 }),
-        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 40 }),
+        fc.integer({ min: 0, max: 6000 }),
+        fc.array(
+          fc.record({ at: fc.nat(), kind: fc.constantFrom('edit', 'insert', 'remove'), size: fc.integer({ min: 1, max: 700 }) }),
+          { maxLength: 8 },
+        ),
         fc.integer({ min: 0, max: 3 }),
-        (length, grow, edits, offset) => {
+        (length, changes, offset) => {
           const r = rng(length + 7);
-          const base = new Uint8Array(length).map(() => Math.floor(r() * 256));
-          const nextLength = Math.max(0, length + grow);
+          const base = random(r, length);
+          let next = base.slice();
+          for (const { at, kind, size } of changes) {
+            const i = next.length === 0 ? 0 : at % next.length;
+            if (kind === 'edit') next.fill(Math.floor(r() * 256), i, i + size);
+            else if (kind === 'insert') next = Uint8Array.from([...next.subarray(0, i), ...random(r, size), ...next.subarray(i)]);
+            else next = Uint8Array.from([...next.subarray(0, i), ...next.subarray(i + size)]);
+          }
           // An unaligned view too: sections may be subarrays of a larger buffer.
-          const holder = new Uint8Array(nextLength + offset);
-          const next = holder.subarray(offset);
-          next.set(base.subarray(0, Math.min(length, nextLength)));
-          for (let i = length; i < nextLength; i++) next[i] = Math.floor(r() * 256);
-          for (const [at, value] of edits) if (nextLength > 0) next[at % nextLength] = value;
-          const blocks = changedBlocks(blockHashes(base), blockHashes(next), Infinity)!;
-          expect(rebuild(base, nextLength, encodePatch(next, blocks))).toEqual(next.slice());
-          // Only blocks with an edit, or past the base's whole blocks, are in the patch.
-          const touched = new Set(edits.filter(() => nextLength > 0).map(([at]) => Math.floor((at % nextLength) / PATCH_BLOCK)));
-          for (const b of blocks) expect(touched.has(b) || (b + 1) * PATCH_BLOCK > Math.min(length, nextLength)).toBe(true);
+          const holder = new Uint8Array(next.length + offset);
+          holder.set(next, offset);
+          const patch = diffAgainstBase(indexBase(base), holder.subarray(offset), Infinity);
+          if (patch === null) expect(next).toEqual(base);
+          else expect(applyPatch(base, patch!, next.length, corrupt)).toEqual(next);
         },
       ),
-      { seed: 21, numRuns: 200 },
+      { seed: 21, numRuns: 300 },
     );
   });
 
-  it('gives up once the changed blocks pass the byte budget', () => {
-    const a = new Uint8Array(PATCH_BLOCK * 10);
-    const b = a.slice().fill(1, 0, PATCH_BLOCK * 4);
-    expect(changedBlocks(blockHashes(a), blockHashes(b), PATCH_BLOCK * 4)).toEqual(Uint32Array.from([0, 1, 2, 3]));
-    expect(changedBlocks(blockHashes(a), blockHashes(b), PATCH_BLOCK * 3)).toBeUndefined();
+  it('copies what moved by a multiple of 4 bytes and what stayed, and stores only what changed', () => {
+    const r = rng(5);
+    const base = random(r, 1 << 20);
+    // 40 bytes grown at the front (a presence array ahead of an arena), 30 rows of 128 bytes changed, 4 KB appended.
+    const next = new Uint8Array(base.length + 40 + 4096);
+    next.set(base, 40);
+    for (let k = 0; k < 30; k++) next.set(random(r, 128), 40 + k * 33_000);
+    next.set(random(r, 4096), 40 + base.length);
+    const patch = diffAgainstBase(indexBase(base), next, Infinity)!;
+    expect(patch.length).toBeLessThan(40 + 30 * 2 * PATCH_BLOCK + 4096 + PATCH_BLOCK + 2000);
+    // Byte comparison through Buffer: a deep equality over a megabyte of elements is slow.
+    expect(Buffer.from(applyPatch(base, patch, next.length, corrupt)).equals(Buffer.from(next))).toBe(true);
   });
 
-  it('refuses a patch whose blocks fall outside the section', () => {
-    const bytes = new Uint8Array(PATCH_BLOCK * 3).fill(7);
-    const patch = encodePatch(bytes, Uint32Array.from([2]));
-    expect(() => applyPatch(new Uint8Array(PATCH_BLOCK * 2), patch, corrupt)).toThrow(/out of range/);
-    expect(() => applyPatch(new Uint8Array(PATCH_BLOCK * 3), patch.subarray(0, patch.length - 1), corrupt)).toThrow();
+  it('says when the bytes are the base itself, down to the bytes after the last whole block', () => {
+    const r = rng(6);
+    const base = random(r, PATCH_BLOCK * 300 + 17);
+    expect(diffAgainstBase(indexBase(base), base.slice(), Infinity)).toBeNull();
+    const tail = base.slice();
+    tail[tail.length - 3] ^= 1;
+    const patch = diffAgainstBase(indexBase(base), tail, Infinity)!;
+    expect(patch).toBeInstanceOf(Uint8Array);
+    expect(Buffer.from(applyPatch(base, patch, tail.length, corrupt)).equals(Buffer.from(tail))).toBe(true);
+  });
+
+  it('gives up once the literal bytes pass the budget', () => {
+    const r = rng(8);
+    const base = random(r, PATCH_BLOCK * 10);
+    const next = base.slice();
+    next.set(random(r, PATCH_BLOCK * 4));
+    expect(diffAgainstBase(indexBase(base), next, PATCH_BLOCK * 4)).toBeDefined();
+    expect(diffAgainstBase(indexBase(base), next, PATCH_BLOCK * 3)).toBeUndefined();
+  });
+
+  it('refuses a patch that does not fit its base or its section', () => {
+    const r = rng(9);
+    const base = random(r, PATCH_BLOCK * 3);
+    const next = base.slice();
+    next[5] ^= 1;
+    const patch = diffAgainstBase(indexBase(base), next, Infinity)!;
+    expect(() => applyPatch(base.subarray(0, PATCH_BLOCK), patch, next.length, corrupt)).toThrow(/out of range/);
+    expect(() => applyPatch(base, patch, next.length - 1, corrupt)).toThrow();
+    expect(() => applyPatch(base, patch.subarray(0, patch.length - 1), next.length, corrupt)).toThrow();
   });
 });
 

@@ -4,7 +4,7 @@ import { crc32 } from '../wal/crc32.js';
 import { decodeSegment } from '../segment/segment-format.js';
 import { decodeManifest, encodeManifest, manifestBlobs, type SectionRef, type SegmentManifest } from '../segment/segment-manifest.js';
 import { chunkSection, nameChunk, type ChunkRef } from '../segment/segment-chunks.js';
-import { blockHashes, changedBlocks, encodePatch } from '../segment/segment-patch.js';
+import { diffAgainstBase, indexBase, type BaseIndex } from '../segment/segment-patch.js';
 import { readManifestImage } from '../segment/segment-chunk-reader.js';
 import type { VectorSpec } from './config.js';
 import { LocalSegment } from './local-segment.js';
@@ -119,12 +119,12 @@ export interface GenerationWrite {
 
 /**
  * What a collection remembers of each section's base (the chunks of its last full write) so that the next flush can
- * write a patch of the changed blocks instead (segment-patch.ts): the chunks, and the block hashes of their bytes.
- * Kept in memory only: after a reopen the first flush writes chunks (those unchanged are kept by name) and a new base.
+ * write a patch against it instead (segment-patch.ts): the chunks, and the block hashes of their bytes. Kept in
+ * memory only: after a reopen the first flush writes chunks (those unchanged are kept by name) and a new base.
  */
-export type SectionBases = Map<string, { chunks: ChunkRef[]; hashes: Uint32Array }>;
+export type SectionBases = Map<string, { chunks: ChunkRef[]; index: BaseIndex }>;
 
-/** A patch is written while it stays under this share of its section; past it, the section is chunked anew. */
+/** A patch is written while its literal bytes stay under this share of its section; past it, the section is chunked anew. */
 const MAX_PATCH_SHARE = 0.25;
 /** Sections smaller than this are chunked: a patch saves little there and costs a second blob. */
 const MIN_PATCHED_SECTION = 64 * 1024;
@@ -164,15 +164,15 @@ export async function writeGeneration(storage: Storage, prefix: string, segment:
   for (const [name, bytes] of image.sections) {
     stats.sections[name] = 0;
     stats.segmentBytes += bytes.length;
-    const hashes = bases !== undefined && bytes.length >= MIN_PATCHED_SECTION ? blockHashes(bytes) : undefined;
-    const base = hashes === undefined ? undefined : bases!.get(name);
+    const patchable = bases !== undefined && bytes.length >= MIN_PATCHED_SECTION;
+    const base = patchable ? bases.get(name) : undefined;
     if (base !== undefined && base.chunks.every((chunk) => existing.has(chunk.blob))) {
-      const blocks = changedBlocks(base.hashes, hashes!, bytes.length * MAX_PATCH_SHARE);
-      if (blocks !== undefined) {
+      const patch = diffAgainstBase(base.index, bytes, bytes.length * MAX_PATCH_SHARE);
+      if (patch !== undefined) {
         for (const chunk of base.chunks) await put(name, chunk, new Uint8Array(0));
         const section: SectionRef = { name, length: bytes.length, chunks: base.chunks };
-        if (blocks.length > 0) {
-          const patch = encodePatch(bytes, blocks);
+        // null: the section is its base's bytes, unchanged.
+        if (patch !== null) {
           section.patch = nameChunk(patch);
           await put(name, section.patch, patch);
         }
@@ -184,7 +184,7 @@ export async function writeGeneration(storage: Storage, prefix: string, segment:
     for (const chunk of chunks) await put(name, chunk.ref, chunk.bytes);
     const refs = chunks.map((c) => c.ref);
     manifest.sections.push({ name, length: bytes.length, chunks: refs });
-    if (hashes !== undefined) bases!.set(name, { chunks: refs, hashes });
+    if (patchable) bases.set(name, { chunks: refs, index: indexBase(bytes) });
     else bases?.delete(name);
   }
   for (const name of bases?.keys() ?? []) if (!image.sections.has(name)) bases!.delete(name);

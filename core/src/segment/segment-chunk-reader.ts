@@ -39,25 +39,26 @@ export async function readManifestImage(storage: Storage, blobs: string, manifes
   return { lastSeq: manifest.lastSeq, sections };
 }
 
-/** A section stored as base chunks plus a patch: the chunks, resized to the section's length, the patch laid over. */
+/** A section stored as base chunks plus a patch: the chunks joined into the base's bytes, rebuilt by the patch. */
 function patchedSection(
   section: import('./segment-manifest.js').SectionRef,
   parts: (Uint8Array | undefined)[],
   patch: Uint8Array | undefined,
   corrupt: (why: string) => SextantError,
 ): Uint8Array {
-  const out = new Uint8Array(section.length);
+  let baseLength = 0;
+  for (const chunk of section.chunks) baseLength += chunk.length;
+  const base = parts.length === 1 && parts[0] !== undefined ? parts[0] : new Uint8Array(baseLength);
   let at = 0;
   section.chunks.forEach((chunk, c) => {
     const bytes = parts[c];
     if (bytes === undefined) throw corrupt(`section ${section.name} misses its chunk ${chunk.blob}`);
     if (bytes.length !== chunk.length || crc32(bytes) !== chunk.crc) throw corrupt(`section ${section.name} fails its checksum`);
-    if (at < out.length) out.set(bytes.subarray(0, Math.min(bytes.length, out.length - at)), at);
+    if (base !== bytes) base.set(bytes, at);
     at += bytes.length;
   });
   const ref = section.patch!;
   if (patch === undefined) throw corrupt(`section ${section.name} misses its patch ${ref.blob}`);
   if (patch.length !== ref.length || crc32(patch) !== ref.crc) throw corrupt(`section ${section.name} fails its checksum`);
-  applyPatch(out, patch, (why) => corrupt(`section ${section.name}: ${why}`));
-  return out;
+  return applyPatch(base, patch, section.length, (why) => corrupt(`section ${section.name}: ${why}`));
 }

@@ -1,61 +1,63 @@
 import type { SextantError } from '../client/errors.js';
 
 /**
- * Patches of a section against its base: the fixed-size blocks whose bytes changed since the base's chunks were
- * written. Content-defined chunks (segment-chunks.ts) suit data that shifts (payloads, appended rows); they do not
- * suit data changed in place at many scattered spots, like the HNSW graph's layer-0 links, where a few inserted or
- * removed points rewrite rows all over the id range and so touch every chunk. A patch stores those rows' blocks alone;
- * the section is the base chunks, resized to the section's length, with the patch's blocks laid over them.
+ * Patches of a section against its base: the section as pieces copied from the base's bytes (the chunks of its last
+ * full write) and literal bytes, as rsync sends a file. Content-defined chunks (segment-chunks.ts) rewrite every ~1 MB
+ * chunk that holds a change; sections changed at many scattered places (the HNSW graph's links, where a few inserted
+ * or removed points rewrite rows all over the id range; the id tracker's versions; the vectors' presence bits) would
+ * be rewritten whole. A patch stores what changed and where the rest comes from, even after the rest moved by any
+ * multiple of 4 bytes (a typed array that grew ahead of it).
  *
- * Layout (little endian): `u32 magic | u32 blockSize | u32 count | u32 blockIndex[count] | block bytes`, each block
- * `blockSize` bytes except one that ends the section, cut at the section's end. Checksummed by the manifest, like a
- * chunk.
+ * Matching: the base is indexed by `PATCH_BLOCK`-byte blocks, each with a rolling (weak) hash of its words and a
+ * 64-bit strong hash. The new bytes are scanned word by word with the rolling hash; a weak hit whose strong hash
+ * agrees is a copy of that base block. The writer keeps only the hashes of the base, never its bytes.
+ *
+ * Layout (little endian): `u32 magic | u32 pieceCount | pieces: (u32 length, i32 baseOffset or -1 for literal) |
+ * literal bytes, in order`. The pieces cover the section from its start, lengths summing to its length. Checksummed
+ * by the manifest, like a chunk.
  */
-const MAGIC = 0x54505853; // "SXPT"
+const MAGIC = 0x32505853; // "SXP2"
 
-/** Block size of patches and of the block hashes that find changed blocks. */
+/** Bytes per indexed base block (64 words). */
 export const PATCH_BLOCK = 256;
+const WORDS = PATCH_BLOCK >>> 2;
 
-/**
- * Two 32-bit hashes (murmur3-style word mixing, two seeds) per `PATCH_BLOCK` bytes of `bytes`, so a writer can tell
- * which blocks changed without keeping the bytes of the last flush. The byte count is mixed in: a partial last block
- * never equals a whole one.
- */
-export function blockHashes(bytes: Uint8Array): Uint32Array {
-  const blocks = Math.ceil(bytes.length / PATCH_BLOCK);
-  const out = new Uint32Array(2 * blocks);
-  const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
-  const words = new Uint32Array(aligned.buffer, aligned.byteOffset, aligned.length >>> 2);
-  const wordsPerBlock = PATCH_BLOCK >>> 2;
-  for (let b = 0; b < blocks; b++) {
-    let h1 = 0x9747b28c;
-    let h2 = 0x2545f491;
-    const from = b * wordsPerBlock;
-    const to = Math.min(words.length, from + wordsPerBlock);
-    for (let i = from; i < to; i++) {
-      const w = words[i]!;
-      let k = Math.imul(w, 0xcc9e2d51);
-      k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
-      h1 ^= k;
-      h1 = (Math.imul((h1 << 13) | (h1 >>> 19), 5) + 0xe6546b64) | 0;
-      let j = Math.imul(w, 0x85ebca6b);
-      j = Math.imul((j << 16) | (j >>> 16), 0xc2b2ae35);
-      h2 ^= j;
-      h2 = (Math.imul((h2 << 17) | (h2 >>> 15), 9) + 0x7fe3a1d5) | 0;
-    }
-    const end = Math.min(bytes.length, (b + 1) * PATCH_BLOCK);
-    // Bytes past the last whole word (a section whose length is not a multiple of 4).
-    for (let i = Math.max(b * PATCH_BLOCK, words.length * 4); i < end; i++) {
-      h1 = Math.imul(h1 ^ aligned[i]!, 0x01000193);
-      h2 = Math.imul(h2 ^ aligned[i]!, 0x5bd1e995);
-    }
-    out[2 * b] = fmix(h1 ^ (end - b * PATCH_BLOCK));
-    out[2 * b + 1] = fmix(h2 ^ Math.imul(end - b * PATCH_BLOCK, 0x9e3779b1));
-  }
-  return out;
+/** What a writer keeps of a base: per block, the rolling hash and two strong hashes; and a lookup table by rolling hash. */
+export interface BaseIndex {
+  length: number;
+  /** `3 * block + 0` weak, `+ 1`, `+ 2` strong. */
+  hashes: Uint32Array;
+  /** Open addressing by weak hash: block index + 1, 0 empty. */
+  table: Int32Array;
+  /** Hash of the bytes after the last whole block, so an unchanged section is known as such. */
+  tail: number;
 }
 
-function fmix(h: number): number {
+/** FNV-1a over bytes `[from, to)`: the few bytes after the last whole block. */
+function tailHash(bytes: Uint8Array, from: number): number {
+  let h = 0x811c9dc5 | 0;
+  for (let i = from; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  return h >>> 0;
+}
+
+function words(bytes: Uint8Array): Uint32Array {
+  const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
+  return new Uint32Array(aligned.buffer, aligned.byteOffset, aligned.length >>> 2);
+}
+
+/** Rolling hash state over a window of WORDS words: `a` = sum, `b` = sum of (WORDS - i) * w[i] (mod 2^32). */
+function weakOf(a: number, b: number): number {
+  return (a ^ Math.imul(b, 0x9e3779b1)) >>> 0;
+}
+
+function strong(w: Uint32Array, from: number, seed: number, mul: number): number {
+  let h = seed;
+  for (let i = from; i < from + WORDS; i++) {
+    let k = Math.imul(w[i]!, 0xcc9e2d51);
+    k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+    h ^= k;
+    h = (Math.imul((h << 13) | (h >>> 19), mul) + 0xe6546b64) | 0;
+  }
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
@@ -63,59 +65,153 @@ function fmix(h: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/**
- * Indices of the blocks of the new bytes (hashed as `next`) that differ from the base (hashed as `base`), or
- * undefined once they would take more than `maxBytes`: then a patch is not worth it and the section is rechunked.
- */
-export function changedBlocks(base: Uint32Array, next: Uint32Array, maxBytes: number): Uint32Array | undefined {
-  const blocks = next.length >>> 1;
-  const baseBlocks = base.length >>> 1;
-  const limit = Math.floor(maxBytes / PATCH_BLOCK);
-  const out = new Uint32Array(Math.min(blocks, limit + 1));
-  let n = 0;
-  for (let b = 0; b < blocks; b++) {
-    if (b < baseBlocks && base[2 * b] === next[2 * b] && base[2 * b + 1] === next[2 * b + 1]) continue;
-    if (n === limit) return undefined;
-    out[n++] = b;
+const STRONG_1: [number, number] = [0x9747b28c, 5];
+const STRONG_2: [number, number] = [0x2545f491, 9];
+
+/** Indexes `bytes` as a base: hashes of every whole block (a partial last block is never matched). */
+export function indexBase(bytes: Uint8Array): BaseIndex {
+  const w = words(bytes);
+  const blocks = Math.floor(bytes.length / PATCH_BLOCK);
+  const hashes = new Uint32Array(3 * blocks);
+  let size = 16;
+  while (size < 2 * blocks) size *= 2;
+  const table = new Int32Array(size);
+  for (let j = 0; j < blocks; j++) {
+    const from = j * WORDS;
+    let a = 0;
+    let b = 0;
+    for (let i = 0; i < WORDS; i++) {
+      a = (a + w[from + i]!) | 0;
+      b = (b + Math.imul(WORDS - i, w[from + i]!)) | 0;
+    }
+    const weak = weakOf(a, b);
+    hashes[3 * j] = weak;
+    hashes[3 * j + 1] = strong(w, from, ...STRONG_1);
+    hashes[3 * j + 2] = strong(w, from, ...STRONG_2);
+    let slot = weak & (size - 1);
+    while (table[slot] !== 0) {
+      const other = table[slot]! - 1;
+      // Same bytes as a block already indexed: either serves as the copy source.
+      if (hashes[3 * other] === weak && hashes[3 * other + 1] === hashes[3 * j + 1] && hashes[3 * other + 2] === hashes[3 * j + 2]) break;
+      slot = (slot + 1) & (size - 1);
+    }
+    if (table[slot] === 0) table[slot] = j + 1;
   }
-  return out.subarray(0, n);
+  return { length: bytes.length, hashes, table, tail: tailHash(bytes, blocks * PATCH_BLOCK) };
 }
 
-/** The patch blob holding `blocks` of `bytes`. */
-export function encodePatch(bytes: Uint8Array, blocks: Uint32Array): Uint8Array {
-  let data = 0;
-  for (const b of blocks) data += Math.min(PATCH_BLOCK, bytes.length - b * PATCH_BLOCK);
-  const out = new Uint8Array(12 + 4 * blocks.length + data);
+/**
+ * The patch turning the base into `bytes`; null when `bytes` are the base's own (no patch needed); undefined once its
+ * literal bytes would pass `maxLiteral` (then the section is chunked anew).
+ */
+export function diffAgainstBase(base: BaseIndex, bytes: Uint8Array, maxLiteral: number): Uint8Array | null | undefined {
+  const w = words(bytes);
+  const n = w.length;
+  const { hashes, table } = base;
+  const mask = table.length - 1;
+  const blocks = hashes.length / 3;
+  const pieces: number[] = [];
+  const literals: [number, number][] = [];
+  let literal = 0;
+  let litStart = 0;
+  const flushLiteral = (end: number): boolean => {
+    if (end <= litStart) return true;
+    literal += end - litStart;
+    if (literal > maxLiteral) return false;
+    pieces.push(end - litStart, -1);
+    literals.push([litStart, end]);
+    return true;
+  };
+  let pos = 0;
+  let a = 0;
+  let b = 0;
+  let fresh = true;
+  while (pos + WORDS <= n) {
+    if (fresh) {
+      a = 0;
+      b = 0;
+      for (let i = 0; i < WORDS; i++) {
+        a = (a + w[pos + i]!) | 0;
+        b = (b + Math.imul(WORDS - i, w[pos + i]!)) | 0;
+      }
+      fresh = false;
+    }
+    const weak = weakOf(a, b);
+    let match = -1;
+    // The block at the same offset first: unchanged bytes then copy from where they were, in one piece, even where
+    // the base repeats a block (zeroed rows, runs of equal versions).
+    const same = pos / WORDS;
+    if (pos % WORDS === 0 && same < blocks && hashes[3 * same] === weak) {
+      if (hashes[3 * same + 1] === strong(w, pos, ...STRONG_1) && hashes[3 * same + 2] === strong(w, pos, ...STRONG_2)) match = same;
+    }
+    for (let slot = weak & mask; match < 0 && table[slot] !== 0; slot = (slot + 1) & mask) {
+      const j = table[slot]! - 1;
+      if (hashes[3 * j] !== weak) continue;
+      if (hashes[3 * j + 1] === strong(w, pos, ...STRONG_1) && hashes[3 * j + 2] === strong(w, pos, ...STRONG_2)) {
+        match = j;
+        break;
+      }
+    }
+    if (match >= 0) {
+      if (!flushLiteral(pos * 4)) return undefined;
+      const at = pieces.length;
+      // Extends the previous copy when this block follows it in the base too.
+      if (at >= 2 && pieces[at - 1]! >= 0 && pieces[at - 1]! + pieces[at - 2]! === match * PATCH_BLOCK) pieces[at - 2]! += PATCH_BLOCK;
+      else pieces.push(PATCH_BLOCK, match * PATCH_BLOCK);
+      pos += WORDS;
+      litStart = pos * 4;
+      fresh = true;
+      continue;
+    }
+    if (pos + WORDS >= n) break;
+    // Roll one word: drop w[pos], take w[pos + WORDS].
+    const out = w[pos]!;
+    const inn = w[pos + WORDS]!;
+    a = (a - out + inn) | 0;
+    b = (b - Math.imul(WORDS, out) + a) | 0;
+    pos++;
+  }
+  if (!flushLiteral(bytes.length)) return undefined;
+  const whole = Math.floor(base.length / PATCH_BLOCK) * PATCH_BLOCK;
+  const copiesAll = whole === 0 || (pieces.length >= 2 && pieces[0] === whole && pieces[1] === 0);
+  if (bytes.length === base.length && copiesAll && pieces.length <= 4 && tailHash(bytes, whole) === base.tail) return null;
+  const out = new Uint8Array(8 + 4 * pieces.length + literal);
   const view = new DataView(out.buffer);
   view.setUint32(0, MAGIC, true);
-  view.setUint32(4, PATCH_BLOCK, true);
-  view.setUint32(8, blocks.length, true);
-  let at = 12 + 4 * blocks.length;
-  blocks.forEach((b, i) => {
-    view.setUint32(12 + 4 * i, b, true);
-    const from = b * PATCH_BLOCK;
-    const to = Math.min(bytes.length, from + PATCH_BLOCK);
+  view.setUint32(4, pieces.length / 2, true);
+  for (let i = 0; i < pieces.length; i++) view.setInt32(8 + 4 * i, pieces[i]!, true);
+  let at = 8 + 4 * pieces.length;
+  for (const [from, to] of literals) {
     out.set(bytes.subarray(from, to), at);
     at += to - from;
-  });
+  }
   return out;
 }
 
-/** Lays a patch's blocks over `section` (already the base bytes at the section's length). Throws when it does not fit. */
-export function applyPatch(section: Uint8Array, patch: Uint8Array, corrupt: (why: string) => SextantError): void {
-  if (patch.length < 12) throw corrupt(`section patch too short`);
+/** Builds the section of `length` bytes from the base's bytes and a patch. Throws when the patch does not fit. */
+export function applyPatch(base: Uint8Array, patch: Uint8Array, length: number, corrupt: (why: string) => SextantError): Uint8Array {
+  if (patch.length < 8) throw corrupt('patch too short');
   const view = new DataView(patch.buffer, patch.byteOffset, patch.byteLength);
   if (view.getUint32(0, true) !== MAGIC) throw corrupt('bad patch magic number');
-  const blockSize = view.getUint32(4, true);
-  const count = view.getUint32(8, true);
-  if (blockSize === 0 || 12 + 4 * count > patch.length) throw corrupt('patch header does not fit');
-  let at = 12 + 4 * count;
+  const count = view.getUint32(4, true);
+  if (8 + 8 * count > patch.length) throw corrupt('patch header does not fit');
+  const out = new Uint8Array(length);
+  let lit = 8 + 8 * count;
+  let at = 0;
   for (let i = 0; i < count; i++) {
-    const from = view.getUint32(12 + 4 * i, true) * blockSize;
-    const n = Math.min(blockSize, section.length - from);
-    if (n <= 0 || at + n > patch.length) throw corrupt('patch block out of range');
-    section.set(patch.subarray(at, at + n), from);
+    const n = view.getUint32(8 + 8 * i, true);
+    const from = view.getInt32(12 + 8 * i, true);
+    if (at + n > length) throw corrupt('patch is longer than its section');
+    if (from < 0) {
+      if (lit + n > patch.length) throw corrupt('patch literal out of range');
+      out.set(patch.subarray(lit, lit + n), at);
+      lit += n;
+    } else {
+      if (from + n > base.length) throw corrupt('patch copy out of range');
+      out.set(base.subarray(from, from + n), at);
+    }
     at += n;
   }
-  if (at !== patch.length) throw corrupt('patch has trailing bytes');
+  if (at !== length || lit !== patch.length) throw corrupt('patch does not cover its section');
+  return out;
 }
