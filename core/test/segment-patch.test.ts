@@ -41,7 +41,13 @@ describe('section patches', () => {
           holder.set(next, offset);
           const patch = diffAgainstBase(indexBase(base), holder.subarray(offset), Infinity);
           if (patch === null) expect(next).toEqual(base);
-          else expect(applyPatch(base, patch!, next.length, corrupt)).toEqual(next);
+          else {
+            expect(applyPatch(base, patch!, next.length, corrupt)).toEqual(next);
+            // The base as the chunks it is stored in, cut anywhere: copies cross their boundaries.
+            const cut = [0, Math.floor(base.length / 3), Math.floor(base.length / 3) + 1, Math.floor((base.length * 2) / 3), base.length];
+            const parts = cut.slice(1).map((end, i) => base.subarray(cut[i]!, end));
+            expect(applyPatch(parts, patch!, next.length, corrupt)).toEqual(next);
+          }
         },
       ),
       { seed: 21, numRuns: 300 },

@@ -39,23 +39,18 @@ export async function readManifestImage(storage: Storage, blobs: string, manifes
   return { lastSeq: manifest.lastSeq, sections };
 }
 
-/** A section stored as base chunks plus a patch: the chunks joined into the base's bytes, rebuilt by the patch. */
+/** A section stored as base chunks plus a patch: the section rebuilt from the checked chunks by the patch. */
 function patchedSection(
   section: import('./segment-manifest.js').SectionRef,
   parts: (Uint8Array | undefined)[],
   patch: Uint8Array | undefined,
   corrupt: (why: string) => SextantError,
 ): Uint8Array {
-  let baseLength = 0;
-  for (const chunk of section.chunks) baseLength += chunk.length;
-  const base = parts.length === 1 && parts[0] !== undefined ? parts[0] : new Uint8Array(baseLength);
-  let at = 0;
-  section.chunks.forEach((chunk, c) => {
+  const base = section.chunks.map((chunk, c) => {
     const bytes = parts[c];
     if (bytes === undefined) throw corrupt(`section ${section.name} misses its chunk ${chunk.blob}`);
     if (bytes.length !== chunk.length || crc32(bytes) !== chunk.crc) throw corrupt(`section ${section.name} fails its checksum`);
-    if (base !== bytes) base.set(bytes, at);
-    at += bytes.length;
+    return bytes;
   });
   const ref = section.patch!;
   if (patch === undefined) throw corrupt(`section ${section.name} misses its patch ${ref.blob}`);

@@ -188,8 +188,15 @@ export function diffAgainstBase(base: BaseIndex, bytes: Uint8Array, maxLiteral: 
   return out;
 }
 
-/** Builds the section of `length` bytes from the base's bytes and a patch. Throws when the patch does not fit. */
-export function applyPatch(base: Uint8Array, patch: Uint8Array, length: number, corrupt: (why: string) => SextantError): Uint8Array {
+/**
+ * Builds the section of `length` bytes from the base's bytes (its chunks, in order: never joined, so a large section
+ * costs its own bytes and the chunks, not a third copy) and a patch. Throws when the patch does not fit.
+ */
+export function applyPatch(base: Uint8Array | readonly Uint8Array[], patch: Uint8Array, length: number, corrupt: (why: string) => SextantError): Uint8Array {
+  const parts = base instanceof Uint8Array ? [base] : base;
+  const starts = new Float64Array(parts.length + 1);
+  for (let i = 0; i < parts.length; i++) starts[i + 1] = starts[i]! + parts[i]!.length;
+  const baseLength = starts[parts.length]!;
   if (patch.length < 8) throw corrupt('patch too short');
   const view = new DataView(patch.buffer, patch.byteOffset, patch.byteLength);
   if (view.getUint32(0, true) !== MAGIC) throw corrupt('bad patch magic number');
@@ -198,6 +205,7 @@ export function applyPatch(base: Uint8Array, patch: Uint8Array, length: number, 
   const out = new Uint8Array(length);
   let lit = 8 + 8 * count;
   let at = 0;
+  let part = 0;
   for (let i = 0; i < count; i++) {
     const n = view.getUint32(8 + 8 * i, true);
     const from = view.getInt32(12 + 8 * i, true);
@@ -207,8 +215,21 @@ export function applyPatch(base: Uint8Array, patch: Uint8Array, length: number, 
       out.set(patch.subarray(lit, lit + n), at);
       lit += n;
     } else {
-      if (from + n > base.length) throw corrupt('patch copy out of range');
-      out.set(base.subarray(from, from + n), at);
+      if (from + n > baseLength) throw corrupt('patch copy out of range');
+      // Copies mostly move forward through the base: start the search at the last part used.
+      if (from < starts[part]!) part = 0;
+      let src = from;
+      let dst = at;
+      let left = n;
+      while (left > 0) {
+        while (src >= starts[part + 1]!) part++;
+        const inPart = src - starts[part]!;
+        const take = Math.min(left, parts[part]!.length - inPart);
+        out.set(parts[part]!.subarray(inPart, inPart + take), dst);
+        src += take;
+        dst += take;
+        left -= take;
+      }
     }
     at += n;
   }
