@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createEmbeddedClient, MemoryStorage, HnswIndex, type EmbeddedClient } from '@sextant/core';
-import { PATCH_BLOCK, applyPatch, diffAgainstBase, indexBase } from '../src/segment/segment-patch.js';
+import { BYTE_SCAN_MAX, PATCH_BLOCK, applyPatch, diffAgainstBase, indexBase } from '../src/segment/segment-patch.js';
 import { decodeManifest, manifestBlobs } from '../src/segment/segment-manifest.js';
 import { ByteWriter } from '../src/segment/vector-storage-codec.js';
 import { SextantError } from '../src/client/errors.js';
@@ -54,19 +54,24 @@ describe('section patches', () => {
     );
   });
 
-  it('copies what moved by a multiple of 4 bytes and what stayed, and stores only what changed', () => {
+  it('copies what moved (by any number of bytes in small sections, by multiples of 4 in large ones) and stores only what changed', () => {
     const r = rng(5);
-    const base = random(r, 1 << 20);
-    // 40 bytes grown at the front (a presence array ahead of an arena), 30 rows of 128 bytes changed, 4 KB appended.
-    const next = new Uint8Array(base.length + 40 + 4096);
-    next.set(base, 40);
-    for (let k = 0; k < 30; k++) next.set(random(r, 128), 40 + k * 33_000);
-    next.set(random(r, 4096), 40 + base.length);
-    const patch = diffAgainstBase(indexBase(base), next, Infinity)!;
-    expect(patch.length).toBeLessThan(40 + 30 * 2 * PATCH_BLOCK + 4096 + PATCH_BLOCK + 2000);
-    // Byte comparison through Buffer: a deep equality over a megabyte of elements is slow.
-    expect(Buffer.from(applyPatch(base, patch, next.length, corrupt)).equals(Buffer.from(next))).toBe(true);
-  });
+    for (const [size, shift] of [
+      [1 << 20, 37],
+      [BYTE_SCAN_MAX + (1 << 20), 40],
+    ] as const) {
+      const base = random(r, size);
+      // Bytes grown at the front (a presence array ahead of an arena), 30 rows of 128 bytes changed, 4 KB appended.
+      const next = new Uint8Array(base.length + shift + 4096);
+      next.set(base, shift);
+      for (let k = 0; k < 30; k++) next.set(random(r, 128), shift + k * 33_000);
+      next.set(random(r, 4096), shift + base.length);
+      const patch = diffAgainstBase(indexBase(base), next, Infinity)!;
+      expect(patch.length).toBeLessThan(shift + 30 * 2 * PATCH_BLOCK + 4096 + PATCH_BLOCK + 2000);
+      // Byte comparison through Buffer: a deep equality over a megabyte of elements is slow.
+      expect(Buffer.from(applyPatch(base, patch, next.length, corrupt)).equals(Buffer.from(next))).toBe(true);
+    }
+  }, 60_000);
 
   it('says when the bytes are the base itself, down to the bytes after the last whole block', () => {
     const r = rng(6);

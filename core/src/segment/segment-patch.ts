@@ -18,13 +18,20 @@ import type { SextantError } from '../client/errors.js';
  */
 const MAGIC = 0x32505853; // "SXP2"
 
-/** Bytes per indexed base block (64 words). */
+/** Bytes per indexed base block. */
 export const PATCH_BLOCK = 256;
-const WORDS = PATCH_BLOCK >>> 2;
+/**
+ * Sections up to this size are matched at every byte offset (payload records removed from the middle shift what
+ * follows by any number of bytes); larger ones at every 4-byte offset, which their typed arrays keep to and which
+ * costs a quarter of the work.
+ */
+export const BYTE_SCAN_MAX = 8 * 1024 * 1024;
 
 /** What a writer keeps of a base: per block, the rolling hash and two strong hashes; and a lookup table by rolling hash. */
 export interface BaseIndex {
   length: number;
+  /** Bytes per scanned symbol: 1 (byte offsets) or 4 (word offsets). */
+  unit: 1 | 4;
   /** `3 * block + 0` weak, `+ 1`, `+ 2` strong. */
   hashes: Uint32Array;
   /** Open addressing by weak hash: block index + 1, 0 empty. */
@@ -40,19 +47,21 @@ function tailHash(bytes: Uint8Array, from: number): number {
   return h >>> 0;
 }
 
-function words(bytes: Uint8Array): Uint32Array {
+/** The bytes as the symbols the scan steps over: themselves, or their aligned 32-bit words. */
+function symbols(bytes: Uint8Array, unit: 1 | 4): Uint8Array | Uint32Array {
+  if (unit === 1) return bytes;
   const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
   return new Uint32Array(aligned.buffer, aligned.byteOffset, aligned.length >>> 2);
 }
 
-/** Rolling hash state over a window of WORDS words: `a` = sum, `b` = sum of (WORDS - i) * w[i] (mod 2^32). */
+/** Rolling hash state over a window of `win` symbols: `a` = sum, `b` = sum of (win - i) * w[i] (mod 2^32). */
 function weakOf(a: number, b: number): number {
   return (a ^ Math.imul(b, 0x9e3779b1)) >>> 0;
 }
 
-function strong(w: Uint32Array, from: number, seed: number, mul: number): number {
+function strong(w: Uint8Array | Uint32Array, from: number, win: number, seed: number, mul: number): number {
   let h = seed;
-  for (let i = from; i < from + WORDS; i++) {
+  for (let i = from; i < from + win; i++) {
     let k = Math.imul(w[i]!, 0xcc9e2d51);
     k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
     h ^= k;
@@ -70,24 +79,26 @@ const STRONG_2: [number, number] = [0x2545f491, 9];
 
 /** Indexes `bytes` as a base: hashes of every whole block (a partial last block is never matched). */
 export function indexBase(bytes: Uint8Array): BaseIndex {
-  const w = words(bytes);
+  const unit = bytes.length <= BYTE_SCAN_MAX ? 1 : 4;
+  const win = PATCH_BLOCK / unit;
+  const w = symbols(bytes, unit);
   const blocks = Math.floor(bytes.length / PATCH_BLOCK);
   const hashes = new Uint32Array(3 * blocks);
   let size = 16;
   while (size < 2 * blocks) size *= 2;
   const table = new Int32Array(size);
   for (let j = 0; j < blocks; j++) {
-    const from = j * WORDS;
+    const from = j * win;
     let a = 0;
     let b = 0;
-    for (let i = 0; i < WORDS; i++) {
+    for (let i = 0; i < win; i++) {
       a = (a + w[from + i]!) | 0;
-      b = (b + Math.imul(WORDS - i, w[from + i]!)) | 0;
+      b = (b + Math.imul(win - i, w[from + i]!)) | 0;
     }
     const weak = weakOf(a, b);
     hashes[3 * j] = weak;
-    hashes[3 * j + 1] = strong(w, from, ...STRONG_1);
-    hashes[3 * j + 2] = strong(w, from, ...STRONG_2);
+    hashes[3 * j + 1] = strong(w, from, win, ...STRONG_1);
+    hashes[3 * j + 2] = strong(w, from, win, ...STRONG_2);
     let slot = weak & (size - 1);
     while (table[slot] !== 0) {
       const other = table[slot]! - 1;
@@ -97,7 +108,7 @@ export function indexBase(bytes: Uint8Array): BaseIndex {
     }
     if (table[slot] === 0) table[slot] = j + 1;
   }
-  return { length: bytes.length, hashes, table, tail: tailHash(bytes, blocks * PATCH_BLOCK) };
+  return { length: bytes.length, unit, hashes, table, tail: tailHash(bytes, blocks * PATCH_BLOCK) };
 }
 
 /**
@@ -105,9 +116,10 @@ export function indexBase(bytes: Uint8Array): BaseIndex {
  * literal bytes would pass `maxLiteral` (then the section is chunked anew).
  */
 export function diffAgainstBase(base: BaseIndex, bytes: Uint8Array, maxLiteral: number): Uint8Array | null | undefined {
-  const w = words(bytes);
+  const { hashes, table, unit } = base;
+  const win = PATCH_BLOCK / unit;
+  const w = symbols(bytes, unit);
   const n = w.length;
-  const { hashes, table } = base;
   const mask = table.length - 1;
   const blocks = hashes.length / 3;
   const pieces: number[] = [];
@@ -126,13 +138,13 @@ export function diffAgainstBase(base: BaseIndex, bytes: Uint8Array, maxLiteral: 
   let a = 0;
   let b = 0;
   let fresh = true;
-  while (pos + WORDS <= n) {
+  while (pos + win <= n) {
     if (fresh) {
       a = 0;
       b = 0;
-      for (let i = 0; i < WORDS; i++) {
+      for (let i = 0; i < win; i++) {
         a = (a + w[pos + i]!) | 0;
-        b = (b + Math.imul(WORDS - i, w[pos + i]!)) | 0;
+        b = (b + Math.imul(win - i, w[pos + i]!)) | 0;
       }
       fresh = false;
     }
@@ -140,35 +152,35 @@ export function diffAgainstBase(base: BaseIndex, bytes: Uint8Array, maxLiteral: 
     let match = -1;
     // The block at the same offset first: unchanged bytes then copy from where they were, in one piece, even where
     // the base repeats a block (zeroed rows, runs of equal versions).
-    const same = pos / WORDS;
-    if (pos % WORDS === 0 && same < blocks && hashes[3 * same] === weak) {
-      if (hashes[3 * same + 1] === strong(w, pos, ...STRONG_1) && hashes[3 * same + 2] === strong(w, pos, ...STRONG_2)) match = same;
+    const same = pos / win;
+    if (pos % win === 0 && same < blocks && hashes[3 * same] === weak) {
+      if (hashes[3 * same + 1] === strong(w, pos, win, ...STRONG_1) && hashes[3 * same + 2] === strong(w, pos, win, ...STRONG_2)) match = same;
     }
     for (let slot = weak & mask; match < 0 && table[slot] !== 0; slot = (slot + 1) & mask) {
       const j = table[slot]! - 1;
       if (hashes[3 * j] !== weak) continue;
-      if (hashes[3 * j + 1] === strong(w, pos, ...STRONG_1) && hashes[3 * j + 2] === strong(w, pos, ...STRONG_2)) {
+      if (hashes[3 * j + 1] === strong(w, pos, win, ...STRONG_1) && hashes[3 * j + 2] === strong(w, pos, win, ...STRONG_2)) {
         match = j;
         break;
       }
     }
     if (match >= 0) {
-      if (!flushLiteral(pos * 4)) return undefined;
+      if (!flushLiteral(pos * unit)) return undefined;
       const at = pieces.length;
       // Extends the previous copy when this block follows it in the base too.
       if (at >= 2 && pieces[at - 1]! >= 0 && pieces[at - 1]! + pieces[at - 2]! === match * PATCH_BLOCK) pieces[at - 2]! += PATCH_BLOCK;
       else pieces.push(PATCH_BLOCK, match * PATCH_BLOCK);
-      pos += WORDS;
-      litStart = pos * 4;
+      pos += win;
+      litStart = pos * unit;
       fresh = true;
       continue;
     }
-    if (pos + WORDS >= n) break;
-    // Roll one word: drop w[pos], take w[pos + WORDS].
+    if (pos + win >= n) break;
+    // Roll one symbol: drop w[pos], take w[pos + win].
     const out = w[pos]!;
-    const inn = w[pos + WORDS]!;
+    const inn = w[pos + win]!;
     a = (a - out + inn) | 0;
-    b = (b - Math.imul(WORDS, out) + a) | 0;
+    b = (b - Math.imul(win, out) + a) | 0;
     pos++;
   }
   if (!flushLiteral(bytes.length)) return undefined;
