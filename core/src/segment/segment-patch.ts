@@ -74,8 +74,11 @@ function strong(w: Uint8Array | Uint32Array, from: number, win: number, seed: nu
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-const STRONG_1: [number, number] = [0x9747b28c, 5];
-const STRONG_2: [number, number] = [0x2545f491, 9];
+/** Seeds and multipliers of the two strong hashes. */
+const S1_SEED = 0x9747b28c;
+const S1_MUL = 5;
+const S2_SEED = 0x2545f491;
+const S2_MUL = 9;
 
 /** Indexes `bytes` as a base: hashes of every whole block (a partial last block is never matched). */
 export function indexBase(bytes: Uint8Array): BaseIndex {
@@ -97,8 +100,8 @@ export function indexBase(bytes: Uint8Array): BaseIndex {
     }
     const weak = weakOf(a, b);
     hashes[3 * j] = weak;
-    hashes[3 * j + 1] = strong(w, from, win, ...STRONG_1);
-    hashes[3 * j + 2] = strong(w, from, win, ...STRONG_2);
+    hashes[3 * j + 1] = strong(w, from, win, S1_SEED, S1_MUL);
+    hashes[3 * j + 2] = strong(w, from, win, S2_SEED, S2_MUL);
     let slot = weak & (size - 1);
     while (table[slot] !== 0) {
       const other = table[slot]! - 1;
@@ -154,12 +157,12 @@ export function diffAgainstBase(base: BaseIndex, bytes: Uint8Array, maxLiteral: 
     // the base repeats a block (zeroed rows, runs of equal versions).
     const same = pos / win;
     if (pos % win === 0 && same < blocks && hashes[3 * same] === weak) {
-      if (hashes[3 * same + 1] === strong(w, pos, win, ...STRONG_1) && hashes[3 * same + 2] === strong(w, pos, win, ...STRONG_2)) match = same;
+      if (hashes[3 * same + 1] === strong(w, pos, win, S1_SEED, S1_MUL) && hashes[3 * same + 2] === strong(w, pos, win, S2_SEED, S2_MUL)) match = same;
     }
     for (let slot = weak & mask; match < 0 && table[slot] !== 0; slot = (slot + 1) & mask) {
       const j = table[slot]! - 1;
       if (hashes[3 * j] !== weak) continue;
-      if (hashes[3 * j + 1] === strong(w, pos, win, ...STRONG_1) && hashes[3 * j + 2] === strong(w, pos, win, ...STRONG_2)) {
+      if (hashes[3 * j + 1] === strong(w, pos, win, S1_SEED, S1_MUL) && hashes[3 * j + 2] === strong(w, pos, win, S2_SEED, S2_MUL)) {
         match = j;
         break;
       }
