@@ -41,6 +41,17 @@ describe('FileStorage', () => {
     await again.close();
   });
 
+  it('lists a prefix that ends inside a name or a folder, from that folder only', async () => {
+    for (const name of ['c/a', 'c/ab/x', 'c/ab/y/z', 'c/b/y', 'd/a', 'top']) await storage.write(name, bytes(name));
+    expect(await storage.list('c/a')).toEqual(['c/a', 'c/ab/x', 'c/ab/y/z']);
+    expect(await storage.list('c/ab/')).toEqual(['c/ab/x', 'c/ab/y/z']);
+    expect(await storage.list('c/')).toEqual(['c/a', 'c/ab/x', 'c/ab/y/z', 'c/b/y']);
+    expect(await storage.list('t')).toEqual(['top']);
+    expect(await storage.list('')).toEqual(['c/a', 'c/ab/x', 'c/ab/y/z', 'c/b/y', 'd/a', 'top']);
+    expect(await storage.list('none/')).toEqual([]);
+    expect(await storage.list('c/../d/')).toEqual([]);
+  });
+
   it('lists by prefix, without temporary files, and deletes', async () => {
     await storage.write('c/x/1', bytes('1'));
     await storage.write('c/x/2', bytes('2'));

@@ -78,7 +78,10 @@ export class FileStorage implements Storage {
 
   async list(prefix: string): Promise<string[]> {
     const names: string[] = [];
-    await this.walk(this.root, names);
+    // Walk only the folder the prefix names (a flush lists one collection's blobs, not every file under the root).
+    const folder = prefix.slice(0, Math.max(0, prefix.lastIndexOf('/'))).split('/').filter((part) => part !== '');
+    const safe = folder.every((part) => part !== '.' && part !== '..' && !part.includes('\0'));
+    await this.walk(safe ? join(this.root, ...folder) : this.root, names);
     return names.filter((name) => name.startsWith(prefix)).sort();
   }
 
