@@ -1,6 +1,8 @@
 // Builds the ready-to-import ES modules the server serves at /sdk/: `sextant.js` (the page side: openDatabase,
-// IdbStorage, SextantError) and `sextant-worker.js` (the engine in a Web Worker, loaded by sextant.js from the URL
-// next to itself). Bundled from the TypeScript sources, so it never depends on a stale `tsc` output.
+// IdbStorage, SextantError), `sextant-worker.js` (the engine in a Web Worker, loaded by sextant.js from the URL
+// next to itself) and `sextant-search-worker.js` (the search workers the engine's worker starts beside itself when
+// the page is cross-origin isolated). Bundled from the TypeScript sources, so it never depends on a stale `tsc`
+// output.
 //
 //   node browser/scripts/build-sdk.mjs [outdir]     (default: browser/dist/sdk)
 import { build } from 'esbuild';
@@ -15,7 +17,7 @@ const pkg = path.resolve(here, '..');
 const root = path.resolve(pkg, '..');
 
 /**
- * @param {string} outdir where sextant.js and sextant-worker.js go
+ * @param {string} outdir where sextant.js, sextant-worker.js and sextant-search-worker.js go
  * @param {{ minify?: boolean, worker?: boolean }} [options] `worker: false` builds the page module alone (tests of
  *   the storage layer do not need the engine)
  * @returns {Promise<Array<{ file: string, bytes: number, gzip: number }>>} the size of each output
@@ -25,7 +27,12 @@ export async function buildSdk(outdir, options = {}) {
   const result = await build({
     entryPoints: {
       sextant: path.join(pkg, 'src/index.ts'),
-      ...(options.worker === false ? {} : { 'sextant-worker': path.join(pkg, 'src/sextant-worker.ts') }),
+      ...(options.worker === false
+        ? {}
+        : {
+            'sextant-worker': path.join(pkg, 'src/sextant-worker.ts'),
+            'sextant-search-worker': path.join(pkg, 'src/sextant-search-worker.ts'),
+          }),
     },
     outdir,
     bundle: true,

@@ -8,5 +8,6 @@ export type { StorageReport } from './page/storage-quota.js';
 export { IdbStorage } from './storage/idb-storage.js';
 // db.onTiming(listener) -> unsubscribe; listener(CallTiming { method, collection, workerMs, roundTripMs })
 export type { CallTiming, ChangeEvent, Role } from './protocol.js';
+export type { ThreadReport } from './worker/search-threads.js';
 export { SextantError, VectorDbError, ERROR_CATALOGUE } from '@sextant/core';
 export type { SextantClient, Schemas, SerializedError, ErrorCode, SyncStatus, SyncState, SyncProgress, Conflict, LocalChange, ConflictResolution, ConflictResolver } from '@sextant/core';

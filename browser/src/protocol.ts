@@ -1,3 +1,4 @@
+import type { ThreadReport } from './worker/search-threads.js';
 import type { Conflict, ConflictResolution, LocalChange, Schemas, SerializedError, SextantClient, SyncStatus } from '@sextant/core';
 
 /**
@@ -38,8 +39,11 @@ export interface ChangeEvent {
   method: ClientMethod | 'flush' | 'sync';
 }
 
-/** What a worker runs, here (owner) or at the owner (follower): a client method, a flush, or a sync command. */
-export type HostMethod = ClientMethod | 'flush' | 'sync';
+/**
+ * What a worker runs, here (owner) or at the owner (follower): a client method, a flush, a sync command, or the
+ * report of the owner's search threads.
+ */
+export type HostMethod = ClientMethod | 'flush' | 'sync' | 'threads';
 
 /**
  * How a replica settles a conflicted point. Functions cannot cross the worker boundary, so the page's choice
@@ -85,11 +89,16 @@ export type SyncEvent =
 
 /** What the worker exposes through comlink. Arguments and values may carry packed arrays (see `wire.ts`). */
 export interface WorkerApi {
-  /** Joins the database `name`; resolves once calls can be served (by this worker or by the owner). */
-  open(options: { name: string }): Promise<Reply<{ role: Role }>>;
+  /**
+   * Joins the database `name`; resolves once calls can be served (by this worker or by the owner). `searchThreads`
+   * applies if this worker becomes the owner (see `OpenDatabaseOptions.searchThreads`).
+   */
+  open(options: { name: string; searchThreads?: number }): Promise<Reply<{ role: Role }>>;
   call(method: ClientMethod, args: unknown[]): Promise<Reply>;
   /** Makes every acknowledged write durable (the owner flushes its engine). */
   flush(): Promise<Reply>;
+  /** What the owner's engine runs searches on. */
+  threads(): Promise<Reply<ThreadReport>>;
   role(): Role;
   /** `listener` is a comlink proxy; the worker calls it for every change to the database from any tab. */
   onChange(listener: (event: ChangeEvent) => void): void;

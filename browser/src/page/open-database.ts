@@ -1,6 +1,7 @@
 import { proxy, releaseProxy, transfer, wrap, type Remote } from 'comlink';
 import { SextantError, type SextantClient } from '@sextant/core';
 import type { CallTiming, ChangeEvent, Role, WorkerApi } from '../protocol.js';
+import type { ThreadReport } from '../worker/search-threads.js';
 import { CLIENT_METHODS } from '../client-methods.js';
 import { fromReply, pack, unpack } from '../wire.js';
 import { spawnWorker } from './spawn-worker.js';
@@ -13,6 +14,15 @@ export interface OpenDatabaseOptions {
   name: string;
   /** Where the worker script is, when it is not `sextant-worker.js` next to this module. */
   workerUrl?: string | URL;
+  /**
+   * Web Workers the engine walks HNSW graphs on, over one shared copy of the vectors and graphs, so searches run
+   * beside writes and beside each other. Default: `navigator.hardwareConcurrency - 1` (at least 1); 0 or false: none.
+   * They need shared memory, which browsers give only to cross-origin isolated pages (served with
+   * `Cross-Origin-Opener-Policy: same-origin` and `Cross-Origin-Embedder-Policy: require-corp`); elsewhere every
+   * search runs in the engine's worker, as with 0. Applies when this tab's worker runs the engine (see `role`).
+   * Filtered, exact, quantized, sparse and multivector searches always run in the engine's worker.
+   */
+  searchThreads?: number | false;
 }
 
 /**
@@ -27,6 +37,8 @@ export type BrowserDatabase = SextantClient & {
   role(): Promise<Role>;
   /** Makes every acknowledged write durable, including ones made with `wait: false`. */
   flush(): Promise<void>;
+  /** What the engine (the owner tab's) runs searches on: isolated or not, search workers, walks they answered. */
+  threads(): Promise<ThreadReport>;
   /** Calls `listener` after every write to this database from any tab of the origin; returns the unsubscribe. */
   onChange(listener: (event: ChangeEvent) => void): () => void;
   /**
@@ -53,6 +65,10 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Browse
   if (typeof options?.name !== 'string' || options.name.length === 0) {
     throw new SextantError('bad_request', 'Bad request: openDatabase needs a non-empty `name`.');
   }
+  const threads = options.searchThreads;
+  if (threads !== undefined && threads !== false && !(typeof threads === 'number' && Number.isInteger(threads) && threads >= 0)) {
+    throw new SextantError('bad_request', 'Bad request: `searchThreads` must be a non-negative integer, or false for no search workers.');
+  }
   const worker = spawnWorker(options.workerUrl);
   const api = wrap<WorkerApi>(worker);
   // A worker script that fails to load or run never answers comlink; its `error` event is the only signal.
@@ -69,7 +85,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Browse
     worker.addEventListener('error', onError);
   });
   try {
-    fromReply(await Promise.race([api.open({ name: options.name }), failedToStart]));
+    fromReply(await Promise.race([api.open(threads === undefined ? { name: options.name } : { name: options.name, searchThreads: threads === false ? 0 : threads }), failedToStart]));
     worker.removeEventListener('error', onError);
   } catch (error) {
     api[releaseProxy]();
@@ -126,6 +142,10 @@ function createBrowserDatabase(name: string, api: Remote<WorkerApi>, worker: Wor
     flush: async () => {
       ensureOpen();
       fromReply(await api.flush());
+    },
+    threads: async () => {
+      ensureOpen();
+      return fromReply(await api.threads());
     },
     onChange(listener: (event: ChangeEvent) => void) {
       listeners.add(listener);

@@ -5,6 +5,7 @@ import { deserializeError, toReply } from '../wire.js';
 import { IdbStorage } from '../storage/idb-storage.js';
 import { claimOwnership, type Ownership } from './ownership.js';
 import { SyncHost } from '../sync/sync-host.js';
+import type { ThreadReport } from './search-threads.js';
 import { checkSyncCommand } from '../sync/sync-spec.js';
 
 /** The engine as the worker needs it: the client plus its lifecycle (core's `EmbeddedClient`). */
@@ -13,9 +14,17 @@ export interface Engine extends SextantClient {
   close(): Promise<void>;
   /** Core's engine under the client (EmbeddedClient has it): sync replicas need it; without it `sync` is refused. */
   readonly engine?: CoreEngine;
+  /** What searches run on (search workers or none); an engine without it runs every search in its own thread. */
+  threads?(): ThreadReport;
 }
 
-export type EngineFactory = (storage: Storage) => Engine | Promise<Engine>;
+/** Settings of the page that opened the database, applied by the worker that becomes its owner. */
+export interface EngineOptions {
+  /** Search workers to start (undefined: the default count, 0: none); see `OpenDatabaseOptions.searchThreads`. */
+  searchThreads?: number;
+}
+
+export type EngineFactory = (storage: Storage, options: EngineOptions) => Engine | Promise<Engine>;
 
 /**
  * One database as seen from one worker. Exactly one worker per database (across all tabs of the origin) is the
@@ -57,6 +66,7 @@ export class EngineHost {
   private claimWithoutLocks: (() => void) | undefined;
   private markReady: (() => void) | undefined;
   private failReady: ((error: unknown) => void) | undefined;
+  private options: EngineOptions = {};
 
   constructor(
     private readonly createEngine: EngineFactory,
@@ -69,8 +79,9 @@ export class EngineHost {
   }
 
   /** Resolves once this worker can serve calls: it owns the database, or it has heard from the owner. */
-  open(name: string): Promise<void> {
+  open(name: string, options: EngineOptions = {}): Promise<void> {
     if (this.ready) return this.ready;
+    this.options = options;
     this.ready = new Promise<void>((resolve, reject) => {
       this.markReady = resolve;
       this.failReady = reject;
@@ -186,7 +197,7 @@ export class EngineHost {
     const storage = await IdbStorage.open(this.idbName(name));
     let engine: Engine;
     try {
-      engine = await this.createEngine(storage);
+      engine = await this.createEngine(storage, this.options);
     } catch (error) {
       await storage.close();
       throw error;
@@ -220,6 +231,10 @@ export class EngineHost {
       if (method === 'flush') {
         await engine.flush();
         return { value: undefined, workerMs: performance.now() - started };
+      }
+      if (method === 'threads') {
+        const report: ThreadReport = engine.threads?.() ?? { isolated: false, searchThreads: 0, offloaded: 0 };
+        return { value: report, workerMs: performance.now() - started };
       }
       if (method === 'sync') {
         if (this.syncHost === undefined) throw new SextantError('bad_request', 'Bad request: this database engine cannot sync.');

@@ -4,6 +4,7 @@ import type { ChangeEvent, ClientMethod, Reply, Role, SyncCommand, SyncEvent, Wo
 import { isClientMethod } from '../client-methods.js';
 import { pack, toReply, unpack } from '../wire.js';
 import { EngineHost, type EngineFactory } from './engine-host.js';
+import type { ThreadReport } from './search-threads.js';
 
 /**
  * The object the worker exposes through comlink. This is the worker-message boundary: the method name and the
@@ -20,12 +21,16 @@ export function createWorkerApi(createEngine: EngineFactory): WorkerApi {
   };
 
   return {
-    open(options: { name: string }): Promise<Reply<{ role: Role }>> {
+    open(options: { name: string; searchThreads?: number }): Promise<Reply<{ role: Role }>> {
       return toReply(async () => {
         if (typeof options?.name !== 'string' || options.name.length === 0) {
           throw new SextantError('bad_request', 'Bad request: openDatabase needs a non-empty `name`.');
         }
-        await host.open(options.name);
+        const threads = options.searchThreads;
+        if (threads !== undefined && !(Number.isInteger(threads) && threads >= 0)) {
+          throw new SextantError('bad_request', 'Bad request: `searchThreads` must be a non-negative integer (0: no search workers).');
+        }
+        await host.open(options.name, threads === undefined ? {} : { searchThreads: threads });
         return { role: host.role() };
       });
     },
@@ -46,6 +51,9 @@ export function createWorkerApi(createEngine: EngineFactory): WorkerApi {
       return reply(async () => {
         await host.invoke('flush', []);
       });
+    },
+    threads(): Promise<Reply<ThreadReport>> {
+      return toReply(async () => (await host.invoke('threads', [])) as ThreadReport);
     },
     role(): Role {
       return host.role();

@@ -27,8 +27,11 @@ export interface Harness {
 
 export async function startHarness(
   scenarioFile: string,
-  /** `host`: the page's host name; anything but localhost/127.0.0.1 makes an insecure context (no Web Locks). */
-  options: { worker?: boolean; host?: string } = {},
+  /**
+   * `host`: the page's host name; anything but localhost/127.0.0.1 makes an insecure context (no Web Locks).
+   * `headers`: sent with the page and every file (e.g. COOP/COEP, which make the page cross-origin isolated).
+   */
+  options: { worker?: boolean; host?: string; headers?: Record<string, string> } = {},
 ): Promise<Harness> {
   const dir = await mkdtemp(path.join(tmpdir(), 'sextant-browser-test-'));
   const sdk = path.join(dir, 'sdk');
@@ -43,7 +46,7 @@ export async function startHarness(
     logLevel: 'warning',
     plugins: [sdkAsExternal],
   });
-  const server = await serve(dir);
+  const server = await serve(dir, options.headers ?? {});
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('the test server has no port');
   const host = options.host ?? 'localhost';
@@ -98,11 +101,11 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>sextant test</title>
   window.scenariosReady = true;
 </script>`;
 
-function serve(root: string): Promise<Server> {
+function serve(root: string, headers: Record<string, string>): Promise<Server> {
   const server = createServer(async (request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname === '/') {
-      response.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
+      response.writeHead(200, { ...headers, 'content-type': 'text/html' }).end(PAGE);
       return;
     }
     const file = path.join(root, path.normalize(url.pathname));
@@ -115,7 +118,7 @@ function serve(root: string): Promise<Server> {
       const type = file.endsWith('.js') ? 'text/javascript' : file.endsWith('.map') ? 'application/json' : 'application/octet-stream';
       // CORS as the REST server sends it for /sdk/: pages of any origin may import the module.
       response
-        .writeHead(200, { 'content-type': type, 'cache-control': 'no-store', 'access-control-allow-origin': '*' })
+        .writeHead(200, { ...headers, 'content-type': type, 'cache-control': 'no-store', 'access-control-allow-origin': '*' })
         .end(body);
     } catch {
       response.writeHead(404).end();

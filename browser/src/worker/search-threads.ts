@@ -1,0 +1,273 @@
+import {
+  MAX_SEARCH_THREADS,
+  shareWithThreads,
+  sharedMemorySupported,
+  type ScoredIds,
+  type SearchExecutor,
+  type SearchReply,
+  type SearchRequest,
+  type SharedSearchTarget,
+} from '@sextant/core';
+
+/** What the owner's engine runs searches on; see `BrowserDatabase.threads`. */
+export interface ThreadReport {
+  /** The engine's worker is cross-origin isolated: SharedArrayBuffer and shared WebAssembly memory are usable. */
+  isolated: boolean;
+  /** Search workers running; 0: every search runs in the engine's worker. */
+  searchThreads: number;
+  /** Graph walks the search workers answered since the engine opened (walks they handed back are not counted). */
+  offloaded: number;
+}
+
+interface Thread {
+  worker: Worker;
+  /** Searches sent and not answered yet. */
+  busy: number;
+  /** Per graph key, the epoch of the graph arrays this worker holds (or will, once its outbox is sent). */
+  known: Map<number, number>;
+  alive: boolean;
+  /** Requests of the current task, sent as one message at its end. */
+  outbox: SearchRequest[];
+}
+
+interface Waiting {
+  thread: Thread;
+  resolve: (found: ScoredIds | undefined) => void;
+}
+
+/**
+ * The browser's search threads: Web Workers started by the engine's worker, each running core's SharedSearcher over
+ * the shared vector arenas and HNSW graphs, so graph walks leave the worker that applies writes. The same transport
+ * as the server's worker_threads pool (server/src/search/search-pool.ts): each search goes to the worker with the
+ * fewest in flight; a worker gets a graph's arrays with its first search of it and again after they grew (a new
+ * epoch); the query crosses as a copy (one row), ids and scores come back transferred. Searches of one task (a
+ * batch request) leave together in one message at the end of the task.
+ *
+ * Needs cross-origin isolation (a page served with COOP same-origin and COEP require-corp): without it browsers
+ * give no SharedArrayBuffer, `start` returns undefined and nothing changes. A worker that fails (its script did not
+ * load, it crashed) stops taking searches, and its searches in flight resolve undefined: the engine walks in-thread.
+ */
+export class WebSearchPool implements SearchExecutor {
+  private readonly pool: Thread[] = [];
+  private readonly waiting = new Map<number, Waiting>();
+  private nextId = 1;
+  private closed = false;
+  private flushing = false;
+  private answered = 0;
+  private readonly gone = new FinalizationRegistry<number>((key) => this.forget(key));
+  private readonly registered = new Set<number>();
+
+  private constructor(
+    script: URL,
+    readonly threads: number,
+  ) {
+    for (let slot = 1; slot <= threads; slot++) this.pool.push(this.spawn(script, slot));
+  }
+
+  /**
+   * Starts `threads` search workers (undefined: `hardwareConcurrency - 1`, at least 1; 0: none) and makes every
+   * vector arena and graph created from now on shared with them: call it before the engine opens. Undefined, and
+   * nothing shared, when threads are off or cannot run (not cross-origin isolated, no Worker in this scope).
+   * `script`: the search worker's module (sextant-search-worker.js, next to the engine's worker script).
+   */
+  static start(threads: number | undefined, script: URL): WebSearchPool | undefined {
+    if (threads === 0 || !isolated() || typeof Worker !== 'function') return undefined;
+    const count = Math.min(MAX_SEARCH_THREADS, threads ?? defaultThreads());
+    if (count < 1) return undefined;
+    shareWithThreads(count);
+    try {
+      return new WebSearchPool(script, count);
+    } catch {
+      // A Worker constructor can throw (a content security policy refusing blob: workers): stay in-thread, and
+      // share nothing more.
+      shareWithThreads(0);
+      return undefined;
+    }
+  }
+
+  /** Walks the search workers answered so far. */
+  get offloaded(): number {
+    return this.answered;
+  }
+
+  /** Searches go here when at least one worker is still running. */
+  get running(): number {
+    let n = 0;
+    for (const t of this.pool) if (t.alive) n++;
+    return n;
+  }
+
+  private spawn(script: URL, slot: number): Thread {
+    const worker = startWorker(script, `sextant-search-${slot}`);
+    const thread: Thread = { worker, busy: 0, known: new Map(), alive: true, outbox: [] };
+    worker.onmessage = (event: MessageEvent<SearchReply[]>) => {
+      for (const reply of event.data) this.answer(reply);
+    };
+    const fail = (why: string) => {
+      if (!thread.alive) return;
+      thread.alive = false;
+      worker.terminate();
+      if (!this.closed) console.error(`sextant: search worker ${slot} stopped (${why}); its searches run in the engine's worker`);
+      for (const [id, w] of this.waiting) if (w.thread === thread) this.settle(id, undefined);
+    };
+    worker.onerror = (event) => {
+      event.preventDefault();
+      fail(event.message || 'its script failed to load');
+    };
+    worker.onmessageerror = () => fail('a reply could not be read');
+    // Messages queue until the script runs, so the slot arrives before any search.
+    worker.postMessage({ slot });
+    return thread;
+  }
+
+  searchGraph(target: SharedSearchTarget, query: Float32Array, k: number, ef: number): Promise<ScoredIds | undefined> {
+    const thread = this.pick();
+    if (thread === undefined) return Promise.resolve(undefined);
+    const id = this.nextId++;
+    const request: SearchRequest = { id, key: target.key, distance: target.distance, query, k, ef };
+    const epoch = thread.known.get(target.key);
+    if (epoch === undefined) request.arena = target.arena;
+    if (epoch !== target.graph.epoch) {
+      request.graph = target.graph;
+      thread.known.set(target.key, target.graph.epoch);
+    }
+    if (!this.registered.has(target.key)) {
+      this.registered.add(target.key);
+      this.gone.register(target.index, target.key);
+    }
+    return new Promise((resolve) => {
+      this.waiting.set(id, { thread, resolve });
+      thread.busy++;
+      thread.outbox.push(request);
+      if (!this.flushing) {
+        this.flushing = true;
+        queueMicrotask(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushing = false;
+    for (const t of this.pool) {
+      if (t.outbox.length === 0) continue;
+      const batch = t.outbox;
+      t.outbox = [];
+      // A worker that failed meanwhile already settled these requests (in-thread fallback).
+      if (t.alive) t.worker.postMessage({ batch });
+    }
+  }
+
+  private pick(): Thread | undefined {
+    if (this.closed) return undefined;
+    let best: Thread | undefined;
+    for (const t of this.pool) if (t.alive && (best === undefined || t.busy < best.busy)) best = t;
+    return best;
+  }
+
+  private answer(reply: SearchReply): void {
+    if ('retry' in reply) {
+      // Expected now and then (an entry point moving): the engine walks this one itself.
+      this.settle(reply.id, undefined);
+      return;
+    }
+    if (this.waiting.has(reply.id)) this.answered++;
+    this.settle(reply.id, { ids: reply.ids, scores: reply.scores });
+  }
+
+  private settle(id: number, found: ScoredIds | undefined): void {
+    const w = this.waiting.get(id);
+    if (w === undefined) return;
+    this.waiting.delete(id);
+    w.thread.busy--;
+    w.resolve(found);
+  }
+
+  /** A graph was garbage-collected: workers drop their walkers of it. */
+  private forget(key: number): void {
+    this.registered.delete(key);
+    for (const t of this.pool) {
+      if (!t.known.delete(key) || !t.alive) continue;
+      t.worker.postMessage({ forget: key });
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const id of [...this.waiting.keys()]) this.settle(id, undefined);
+    for (const t of this.pool) {
+      t.alive = false;
+      t.worker.terminate();
+    }
+  }
+}
+
+/** This scope may share memory with workers: cross-origin isolated (or a runtime without that notion) and able to. */
+export function isolated(): boolean {
+  const flag = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
+  return flag !== false && sharedMemorySupported();
+}
+
+function defaultThreads(): number {
+  const cores = (globalThis.navigator as Navigator | undefined)?.hardwareConcurrency ?? 2;
+  return Math.max(1, cores - 1);
+}
+
+/**
+ * A same-origin blob module that imports the search worker. Two reasons: a worker script of another origin is
+ * refused (a page of origin A importing the SDK from server B runs the engine in a blob worker of origin A), and
+ * Chromium does not pass a dedicated worker's own script request through the service worker, while a blob worker's
+ * `import` is an ordinary request that the page's offline cache (the demo's) can answer. A blob worker inherits its
+ * creator's cross-origin isolation.
+ */
+function startWorker(script: URL, name: string): Worker {
+  const shim = new Blob([`import ${JSON.stringify(script.href)};`], { type: 'text/javascript' });
+  const url = URL.createObjectURL(shim);
+  try {
+    return new Worker(url, { type: 'module', name });
+  } finally {
+    // The worker has the URL already; the shim is fetched from the blob store when it starts, which a revoke here
+    // would race, so it is released once the worker had time to load it.
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  }
+}
+
+/** An engine whose searches may run on search workers (core's EmbeddedClient). */
+interface ThreadedEngine {
+  executor: SearchExecutor | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the engine with `open`, its plain graph walks on search workers when `threads` allows and the scope is
+ * cross-origin isolated (see `WebSearchPool.start`). The workers start first, so the arenas and graphs the engine
+ * makes while opening are already shared; closing the engine stops them. The engine gains `threads()`, the report
+ * the page reads.
+ */
+export async function withSearchThreads<E extends ThreadedEngine>(
+  threads: number | undefined,
+  script: URL,
+  open: () => Promise<E>,
+): Promise<E & { threads(): ThreadReport }> {
+  const pool = WebSearchPool.start(threads, script);
+  let engine: E;
+  try {
+    engine = await open();
+  } catch (error) {
+    await pool?.close();
+    throw error;
+  }
+  const report = (): ThreadReport => ({ isolated: isolated(), searchThreads: pool?.running ?? 0, offloaded: pool?.offloaded ?? 0 });
+  if (pool === undefined) return Object.assign(engine, { threads: report });
+  engine.executor = pool;
+  const close = engine.close.bind(engine);
+  engine.close = async () => {
+    try {
+      await close();
+    } finally {
+      engine.executor = undefined;
+      await pool.close();
+    }
+  };
+  return Object.assign(engine, { threads: report });
+}
