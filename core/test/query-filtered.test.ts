@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createEmbeddedClient, exactSearch, type EmbeddedClient, type Filter } from '@sextant/core';
 import type { DenseSlot, LocalSegment } from '../src/collection/local-segment.js';
-import { searchNearest } from '../src/query/nearest.js';
+import { denseFilterBeam, searchNearest } from '../src/query/nearest.js';
 import { bindFilter } from '../src/query/point-filter.js';
 
 const DIM = 16;
@@ -151,6 +151,64 @@ describe('filtered nearest search', () => {
       }),
       { seed: 909, numRuns: 150 },
     );
+  });
+
+  it('walks unfiltered with a beam of ef / p when at least 30% match, keeping the best matches of that beam', async () => {
+    const { segment, vectors, buckets } = await indexedP;
+    const slot = slotOf(segment);
+    const live = segment.ids.liveCount;
+    const at = (lt: number) => bindFilter(segment, { must: [{ key: 'bucket', range: { lt } }] })!;
+    // 1. Only exact (byte set) filters of 30% and more take the wide beam; 20% keeps the filtered walk.
+    expect(denseFilterBeam(at(20), 64, live)).toBeUndefined();
+    expect(denseFilterBeam(bindFilter(segment, { must: [{ key: 'missing', range: { lt: 5 } }], should: [{ key: 'bucket', range: { lt: 50 } }] }), 64, live)).toBeUndefined();
+    const half = at(50);
+    const beam = denseFilterBeam(half, 64, live)!;
+    expect(beam).toBeGreaterThanOrEqual(120);
+    expect(beam).toBeLessThanOrEqual(140);
+    // 2. The answer is the first 10 matches of the unfiltered walk with that beam, live, and never an excluded id.
+    const r = rng(11);
+    for (let q = 0; q < 20; q++) {
+      const base = Math.floor(r() * N);
+      const query = Array.from(vectors.subarray(base * DIM, (base + 1) * DIM));
+      const got = searchNearest(segment, { slot, vector: query, filter: half, k: 10, hnswEf: 64 });
+      const wide = searchNearest(segment, { slot, vector: query, filter: undefined, k: beam, hnswEf: beam });
+      const want = [...wide.ids].filter((id) => buckets[id]! < 50).slice(0, 10);
+      expect(got.path).toBe('hnsw');
+      expect([...got.ids]).toEqual(want);
+      const exclude = new Set([got.ids[0]!, got.ids[3]!]);
+      const without = searchNearest(segment, { slot, vector: query, filter: half, k: 10, hnswEf: 64, exclude });
+      expect(without.ids.length).toBe(10);
+      for (const id of without.ids) expect(!exclude.has(id) && segment.ids.isLive(id) && buckets[id]! < 50).toBe(true);
+    }
+  });
+
+  it('falls back to a filtered walk (plain when two-hop finds too few) when the wide beam holds fewer than k matches', async () => {
+    // 1. Two clusters of 500 points, 2 apart (the graph still links them); the filter matches exactly the far one (50%), the query sits in the
+    //    near one, so an unfiltered beam of 2 ef finds no match at all.
+    const client = await createEmbeddedClient();
+    await client.createCollection('two', { vectors: { size: 4, distance: 'Euclid' }, hnsw_config: { full_scan_threshold: 0, m: 8, ef_construct: 32 }, optimizers_config: { indexing_threshold: 1 } });
+    await client.createPayloadIndex('two', { field_name: 'far', field_schema: 'bool', wait: true });
+    const r = rng(3);
+    const points = Array.from({ length: 1000 }, (_, id) => {
+      const far = id % 2 === 1;
+      return { id, vector: [far ? 2 : 0, r(), r(), r()], payload: { far } };
+    });
+    await client.upsert('two', { wait: true, points });
+    const collection = client.engine.resolve('two') as unknown as { segment: LocalSegment; whenIndexed(): Promise<void> };
+    await collection.whenIndexed();
+    const segment = collection.segment;
+    const slot = slotOf(segment);
+    const filter = bindFilter(segment, { must: [{ key: 'far', match: { value: true } }] })!;
+    expect(denseFilterBeam(filter, 16, segment.ids.liveCount)).toBe(32);
+    // 2. Still k matches, the true nearest ones of the far cluster.
+    const query = [0, 0.5, 0.5, 0.5];
+    const got = searchNearest(segment, { slot, vector: query, filter, k: 10, hnswEf: 16 });
+    expect(got.path).toBe('hnsw');
+    expect(got.ids.length).toBe(10);
+    for (const id of got.ids) expect(id % 2).toBe(1);
+    const matching = Uint32Array.from(points.filter((p) => p.payload.far).map((p) => p.id));
+    const want = new Set(exactSearch(slot.storage, slot.storage.prepareQuery(query), 10, undefined, matching).ids);
+    expect([...got.ids].filter((id) => want.has(id)).length).toBeGreaterThanOrEqual(8);
   });
 
   it('a repeated filter sees every write made since its last use (cached plans go stale on change)', async () => {

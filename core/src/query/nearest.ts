@@ -45,7 +45,8 @@ export interface NearestResult {
  *   threshold departs from Qdrant's).
  * The estimate costs no id list: the sorted candidates are built only for an exact scan. When payload indexes
  * answer the whole filter (`filter.exact`), `accept` is a byte look-up rather than a payload evaluation, and the
- * walk may look through rejected nodes two hops at a time (`canWalkTwoHop`).
+ * walk may look through rejected nodes two hops at a time (`canWalkTwoHop`). When such a filter matches 30% or more,
+ * an unfiltered walk with a beam of ef / p points replaces the filtered one (`denseFilterBeam`).
  */
 export function searchNearest(segment: LocalSegment, s: NearestSearch): NearestResult {
   const { filter } = s;
@@ -79,7 +80,48 @@ export function searchNearest(segment: LocalSegment, s: NearestSearch): NearestR
     const accept = candidates !== undefined && filter!.exact && s.exclude === undefined ? undefined : acceptFor(segment, s, candidates !== undefined, false);
     return { ...exactSearch(slot.storage, query, s.k, accept, candidates), path: 'exact' };
   }
-  return { ...slot.index.search(query, s.k, ef, acceptFor(segment, s, false, twoHop)), path: 'hnsw' };
+  const beam = denseFilterBeam(filter, ef, segment.ids.liveCount);
+  if (beam !== undefined) {
+    const found = firstMatches(slot.index.search(query, beam, beam, acceptFor(segment, { ...s, filter: undefined }, false, false)), filter!.candidateBits()!, s.k);
+    if (found !== undefined) return { ...found, path: 'hnsw' };
+  }
+  const walked = slot.index.search(query, s.k, ef, acceptFor(segment, s, false, twoHop));
+  // The two-hop walk queues only matches: started where none lies within two hops (a filter that picks out a far
+  // cluster), it stops empty-handed. The plain walk routes through the rejected nodes until it reaches them.
+  if (twoHop && walked.ids.length < s.k && filter!.estimate.min > walked.ids.length) {
+    return { ...slot.index.search(query, s.k, ef, acceptFor(segment, s, false, false)), path: 'hnsw' };
+  }
+  return { ...walked, path: 'hnsw' };
+}
+
+/** Selectivity from which `denseFilterBeam` walks unfiltered (measured on 100k x 128, m 16: 20% loses, 30% wins). */
+const DENSE_FILTER = 0.3;
+
+/**
+ * The beam of an unfiltered walk that stands in for the filtered one, or undefined to walk filtered. When at least
+ * ~30% of the points match (a byte set answers the filter), a beam of ef / p points holds about `ef` matches, the
+ * filtered walk's beam (Qdrant's meaning of hnsw_ef under a filter), and costs less to fill than the filtered walk's:
+ * unfiltered steps read one link list each and rank every neighbour in one batch, while the two-hop walk reads
+ * the lists of rejected neighbours too. Measured at 50% (ef 32 / 64): recall 0.984 / 0.995 at ~1.2-1.35x the
+ * queries/s of the two-hop walk's 0.990 / 0.997; at 20% the two-hop walk wins.
+ */
+export function denseFilterBeam(filter: BoundFilter | undefined, ef: number, live: number): number | undefined {
+  if (filter === undefined || !filter.exact || live === 0 || filter.estimate.exp < DENSE_FILTER * live) return undefined;
+  return Math.ceil((ef * live) / filter.estimate.exp);
+}
+
+/** The first `k` of `found` (best first) whose byte in `bits` is set, or undefined when fewer than `k` are. */
+function firstMatches(found: { ids: Uint32Array; scores: Float32Array }, bits: Uint8Array, k: number): { ids: Uint32Array; scores: Float32Array } | undefined {
+  const ids = new Uint32Array(k);
+  const scores = new Float32Array(k);
+  let n = 0;
+  for (let i = 0; i < found.ids.length && n < k; i++) {
+    const id = found.ids[i]!;
+    if (bits[id] !== 1) continue;
+    ids[n] = id;
+    scores[n++] = found.scores[i]!;
+  }
+  return n === k ? { ids, scores } : undefined;
 }
 
 /**
