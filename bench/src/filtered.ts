@@ -22,7 +22,8 @@ const COLLECTION = 'bench_filtered';
 /**
  * Filtered search at 1%, 10% and 50% selectivity, three ways, all against exact top-10 over the matching set:
  * - `sextant filter`: the collection layer's query with a payload filter (integer index on `bucket`), as an app
- *   calls it; the planner picks an exact scan of the index's matches or a filtered graph walk;
+ *   calls it; the planner picks an exact scan of the index's matches, a filtered graph walk, or (30% and more
+ *   matching) an unfiltered walk with a beam of hnsw_ef / selectivity whose matches it keeps;
  * - `post-filter`: what a filter-less HNSW library leaves you: an unfiltered query through the same client for
  *   K / selectivity * 2 points (hnsw_ef as large), then drop the non-matching ones;
  * - `brute force`: exact top-10 over the matching ids, given them for free (the best a peer without filtered
