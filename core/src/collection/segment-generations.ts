@@ -126,6 +126,8 @@ export type SectionBases = Map<string, { chunks: ChunkRef[]; index: BaseIndex }>
 
 /** A patch is written while its literal bytes stay under this share of its section; past it, the section is chunked anew. */
 const MAX_PATCH_SHARE = 0.25;
+/** Past this share of its section, a patch is compared with what content-defined chunks would write. */
+const CHECK_CHUNKS_SHARE = 1 / 32;
 /** Sections smaller than this are chunked: a patch saves little there and costs a second blob. */
 const MIN_PATCHED_SECTION = 64 * 1024;
 
@@ -166,8 +168,17 @@ export async function writeGeneration(storage: Storage, prefix: string, segment:
     stats.segmentBytes += bytes.length;
     const patchable = bases !== undefined && bytes.length >= MIN_PATCHED_SECTION;
     const base = patchable ? bases.get(name) : undefined;
+    let chunks: ReturnType<typeof chunkSection> | undefined;
     if (base !== undefined && base.chunks.every((chunk) => existing.has(chunk.blob))) {
-      const patch = diffAgainstBase(base.index, bytes, bytes.length * MAX_PATCH_SHARE);
+      let patch = diffAgainstBase(base.index, bytes, bytes.length * MAX_PATCH_SHARE);
+      if (patch && patch.length > bytes.length * CHECK_CHUNKS_SHARE) {
+        // A large patch is mostly appended bytes (a bulk load), which patches write again at every flush until the
+        // next base: chunks win when they write less.
+        chunks = chunkSection(bytes);
+        let fresh = 0;
+        for (const chunk of chunks) if (!existing.has(chunk.ref.blob)) fresh += chunk.bytes.length;
+        if (fresh < patch.length) patch = undefined;
+      }
       if (patch !== undefined) {
         for (const chunk of base.chunks) await put(name, chunk, new Uint8Array(0));
         const section: SectionRef = { name, length: bytes.length, chunks: base.chunks };
@@ -180,7 +191,7 @@ export async function writeGeneration(storage: Storage, prefix: string, segment:
         continue;
       }
     }
-    const chunks = chunkSection(bytes);
+    chunks ??= chunkSection(bytes);
     for (const chunk of chunks) await put(name, chunk.ref, chunk.bytes);
     const refs = chunks.map((c) => c.ref);
     manifest.sections.push({ name, length: bytes.length, chunks: refs });
