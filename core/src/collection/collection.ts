@@ -49,11 +49,13 @@ export function collectionPrefix(name: string): string {
 
 
 /**
- * A collection: its config, its one segment and its op log, with a queue that serializes every write.
+ * A collection: its config, its one segment and its op logs, with a queue that serializes every write.
  *
- * Write path (see `write`): validate against the current state -> next sequence number -> append to the log ->
- * apply to the segment -> (wait) sync storage. Because the append precedes the apply and sync precedes the answer,
- * a write acknowledged with `wait: true` survives a crash: reopening replays the log over the last flushed segment.
+ * Write path (see `write`): validate against the current state -> next sequence number (for `wait: false`, within a
+ * synced reservation, seq-reservation.ts) -> append to the live log (float32 vectors, op-codec.ts) -> apply to the
+ * segment -> (wait) sync storage. Because the append precedes the apply and sync precedes the answer, a write
+ * acknowledged with `wait: true` survives a crash: reopening replays the logs over the last flushed segment. Two logs
+ * take turns (`rotateLogs`), so a flush never copies one.
  */
 export class Collection {
   private readonly queue = new SerialQueue();
@@ -342,7 +344,7 @@ export class Collection {
     return this.lastFlushValue;
   }
 
-  /** Writes the changed chunks of the segment and its manifest (atomically, checksummed), then empties the log; compacts first when enough ids are retired. */
+  /** Writes the changed chunks (or patches) of the segment and its manifest (atomically, checksummed), then rotates the logs; compacts first when enough ids are retired. */
   flush(): Promise<void> {
     return this.queue.run(() => this.flushNow());
   }
