@@ -98,16 +98,8 @@ export function decodeGraph(bytes: Uint8Array, vectors: GraphVectors): HnswGraph
   return g;
 }
 
-/**
- * Gives node `id` its upper blocks. Graphs keep them either in one pool (`allocUpper`, then the blocks at
- * `linkBase`) or, in the older layout, one array per node (`upper[id]`); both are written through here.
- */
+/** Gives node `id` its upper blocks in the graph's pool and copies their links in. */
 function setUpper(g: HnswGraph, id: number, level: number, blocks: Uint32Array): void {
-  const pooled = g as unknown as { allocUpper?: (id: number, level: number) => void };
-  if (typeof pooled.allocUpper === 'function') {
-    pooled.allocUpper(id, level);
-    for (let l = 1; l <= level; l++) g.linkArray(id, l).set(blocks.subarray((l - 1) * g.strideU, l * g.strideU), g.linkBase(id, l));
-    return;
-  }
-  (g as unknown as { upper: (Uint32Array | undefined)[] }).upper[id] = blocks.slice();
+  g.allocUpper(id, level);
+  for (let l = 1; l <= level; l++) g.linkArray(id, l).set(blocks.subarray((l - 1) * g.strideU, l * g.strideU), g.linkBase(id, l));
 }
