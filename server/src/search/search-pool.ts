@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { Worker, threadId } from 'node:worker_threads';
 import {
   MAX_SEARCH_THREADS,
   shareWithThreads,
@@ -193,7 +193,8 @@ function bundledFromSource(entry: string): URL | undefined {
     const require = createRequire(import.meta.url);
     const esbuild = require('esbuild') as { buildSync(options: object): void };
     const root = join(fileURLToPath(new URL('../../../', import.meta.url)));
-    const outfile = join(tmpdir(), `sextant-search-worker-${process.pid}.mjs`);
+    // One file per realm: test runners put several in one process.
+    const outfile = join(tmpdir(), `sextant-search-worker-${process.pid}-${threadId}-${Date.now().toString(36)}.mjs`);
     esbuild.buildSync({
       entryPoints: [entry],
       outfile,
