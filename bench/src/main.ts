@@ -136,7 +136,8 @@ function footer(run: BenchRun): string {
     `${run.machine.cpus} cores (${run.machine.model}), ${run.machine.memoryGB} GB, Node ${run.node}; ${span}; ` +
     `${run.params.n / 1000}k x 128 and ${run.params.n / 2000}k x 384 cosine, ${run.params.q} queries, k=${run.params.k}, ` +
     `m=${run.params.m}, ef_construct=${run.params.efConstruct}, single thread, q/s = best chunk of 25 queries within ${run.params.budgetS} s.\n` +
-    'Memory: resident memory a peer\'s build added beyond the raw float32 vectors, each peer in a fresh process. ' +
+    'Memory: what a peer\'s build added beyond the raw float32 vectors (resident memory, the V8 heap by live bytes), ' +
+    'each peer in a process of its own, its library loaded before measuring. ' +
     'Exact engines (no ef) have one row. Cells of Sextant-only figures (no peer offers them) are in its column.'
   );
 }

@@ -24,7 +24,7 @@ export interface HnswRow {
   dataset: string;
   peer: string;
   buildS: number | null;
-  /** Resident memory the index added beyond the raw float32 vectors (RSS growth over the build minus n·dim·4), MiB. */
+  /** Memory the build added beyond the raw float32 vectors (see measure.ts `memoryNow`; growth minus n·dim·4), MiB. */
   memMB: number | null;
   /** The index's own count of its graph bytes, when the library tells it (Sextant), MiB. */
   graphMB: number | null;
@@ -105,8 +105,9 @@ export function hnswTable(hnsw: HnswRow[], p: Params): string {
   );
   return (
     `${table}\n\nsingle thread, k=${p.k}, m=${p.m}, ef_construct=${p.efConstruct}, cosine; QPS over up to ${p.q} queries ` +
-    `(${p.budgetS} s budget per row, best chunk of 25); mem = resident memory added by the build beyond the raw float32 ` +
-    'vectors (RSS after minus before, minus n·dim·4), the same measure for every peer; graph = the index\'s own count.'
+    `(${p.budgetS} s budget per row, best chunk of 25); mem = memory the build added beyond the raw float32 vectors ` +
+    '(resident memory with the V8 heap counted by live bytes, after minus before, minus n·dim·4), the same measure for ' +
+    'every peer; graph = the index\'s own count of its graph bytes.'
   );
 }
 
