@@ -58,7 +58,8 @@ const page = await build({
 const appBytes = Object.values(page.metafile.outputs).find((o) => o.entryPoint)?.bytes ?? 0;
 for (const file of ['index.html', 'styles.css']) copyFileSync(join(root, 'src', file), join(dist, file));
 
-// Paths relative to the page (served under /demo/); the SDK's two files are the browser package's build outputs.
+// Paths relative to the page (served under /demo/); the SDK's files are the browser package's build outputs (the
+// search workers' script too: the demo is served cross-origin isolated, so the engine starts them, offline as well).
 const own = ['index.html', 'app.js', 'styles.css', 'data/docs.json', 'data/vectors.f32', 'data/glove-100d-50k.bin'];
 const hash = createHash('sha256');
 for (const file of own) hash.update(file).update(readFileSync(join(dist, file)));
@@ -72,7 +73,7 @@ await build({
   minify: true,
   define: {
     BUILD_ID: JSON.stringify(hash.digest('hex').slice(0, 12)),
-    PRECACHE: JSON.stringify(['./', ...own, '/sdk/sextant.js', '/sdk/sextant-worker.js']),
+    PRECACHE: JSON.stringify(['./', ...own, '/sdk/sextant.js', '/sdk/sextant-worker.js', '/sdk/sextant-search-worker.js']),
   },
   logLevel: 'warning',
 });

@@ -10,6 +10,11 @@
  *
  * Scope: registered from /demo/, it controls the demo's pages; their requests for /sdk/ files (the SDK module and
  * the dedicated worker it starts, which inherits the page's service worker) come through here too.
+ *
+ * Cross-origin isolation offline: the server sends the demo's pages with COOP/COEP and the SDK's files with
+ * CORP/COEP (static-files.ts), and a cached response keeps the headers it was fetched with, so answering from the
+ * cache keeps the page isolated and its workers (the engine's, and the search workers it starts) loadable in it.
+ * Responses are therefore stored and returned whole, never rebuilt from their bodies.
  */
 declare const self: ServiceWorkerGlobalScope;
 /** Filled in by scripts/build.mjs: a hash of the build, and the files to store at install. */
