@@ -327,7 +327,6 @@ export function recallPlot(rows: HnswRow[]): string {
   const legendW = 150;
   const W = Math.max(1, datasets.length) * (L + PW + R) + legendW;
   const H = T + PH + B;
-  const minR = Math.min(0.9, ...pts.map((r) => Math.floor(r.recall! * 100) / 100));
   const qs = pts.map((r) => Math.log10(r.qps!));
   const minQ = Math.floor(Math.min(...qs, 2));
   const maxQ = Math.ceil(Math.max(...qs, 3));
@@ -337,6 +336,8 @@ export function recallPlot(rows: HnswRow[]): string {
   ];
   if (pts.length === 0) out.push(`<text x="${W / 2}" y="${H / 2}" text-anchor="middle">no recall / queries-per-second results</text>`);
   datasets.forEach((ds, d) => {
+    // Each panel's recall axis spans its own points (from a hundredth below the lowest), so close curves separate.
+    const minR = Math.max(0, Math.floor(Math.min(...pts.filter((r) => r.dataset === ds).map((r) => r.recall!)) * 100 - 0.5) / 100);
     const x0 = d * (L + PW + R) + L;
     const x = (rec: number) => x0 + ((rec - minR) / (1 - minR)) * PW;
     const y = (qps: number) => T + PH - ((Math.log10(qps) - minQ) / (maxQ - minQ)) * PH;
