@@ -230,5 +230,8 @@ describe('filtered nearest search', () => {
     await client.delete('w', { wait: true, points: [1] });
     expect(await ids(filter)).toEqual([4, 3]);
     expect(await ids(byId)).toEqual([4]);
+    // 4. A repeated bad filter is refused every time (a plan is cached only once its filter has parsed).
+    const bad = { must: [{ key: 'k', match: { value: 1.5 } }] } as unknown as Filter;
+    for (let i = 0; i < 2; i++) await expect(ids(bad)).rejects.toMatchObject({ status: 400 });
   });
 });

@@ -1,4 +1,4 @@
-import type { Schemas } from '../client/sextant-client.js';
+import type { Filter, Schemas } from '../client/sextant-client.js';
 import type { LocalSegment } from '../collection/local-segment.js';
 import type { CardinalityEstimate } from '../filter/point-access.js';
 import { compileFilter, parseFilter } from '../filter/index.js';
@@ -7,7 +7,7 @@ import { type FilterPlan, planFilterLazy } from '../filter/plan-filter.js';
 /** A filter bound to one segment: the predicate, and the planner's view of how many points it matches. */
 export interface BoundFilter {
   /** Payload/id conditions only; live-ness is checked by the caller. */
-  matches: (id: number) => boolean;
+  readonly matches: (id: number) => boolean;
   estimate: CardinalityEstimate;
   /**
    * Ids that may match, from payload indexes (a superset, checked with `matches`), or undefined = scan everything.
@@ -27,12 +27,17 @@ export interface BoundFilter {
 /** Parses and binds a filter; `undefined` when there is none (absent, null, or empty). Throws 400 on a bad one. */
 export function bindFilter(segment: LocalSegment, raw: Schemas['Filter'] | null | undefined): BoundFilter | undefined {
   if (raw === undefined || raw === null) return undefined;
-  const filter = parseFilter(raw);
-  const matches = compileFilter(filter, segment, segment.indexes);
+  // A cached plan means this very filter text parsed before (parsing depends on nothing else), so a repeated filter
+  // skips parsing, and the predicate is compiled only when a plan calls it (an exact plan's walk or scan never does).
+  let filter: Filter | undefined;
+  const parsed = () => (filter ??= parseFilter(raw));
   const capacity = segment.ids.capacity;
-  const plan = cachedPlan(segment, raw, () => planFilterLazy(filter, segment, segment.indexes, segment.ids.liveCount));
+  const plan = cachedPlan(segment, raw, () => planFilterLazy(parsed(), segment, segment.indexes, segment.ids.liveCount));
+  let matches: ((id: number) => boolean) | undefined;
   return {
-    matches,
+    get matches() {
+      return (matches ??= compileFilter(parsed(), segment, segment.indexes));
+    },
     estimate: plan.estimate,
     exact: plan.exact && plan.candidates !== undefined,
     get candidates() {
