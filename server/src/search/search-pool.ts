@@ -1,9 +1,9 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker, threadId } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import {
   MAX_SEARCH_THREADS,
   shareWithThreads,
@@ -53,7 +53,7 @@ export class SearchPool implements SearchExecutor {
   private readonly registered = new Set<number>();
   private flushing = false;
 
-  private constructor(script: URL, readonly threads: number) {
+  private constructor(script: WorkerScript, readonly threads: number) {
     for (let slot = 1; slot <= threads; slot++) this.pool.push(this.spawn(script, slot));
   }
 
@@ -69,8 +69,9 @@ export class SearchPool implements SearchExecutor {
     return new SearchPool(script, count);
   }
 
-  private spawn(script: URL, slot: number): Thread {
-    const worker = new Worker(script, { workerData: { slot }, name: `sextant-search-${slot}` });
+  private spawn(script: WorkerScript, slot: number): Thread {
+    const options = { workerData: { slot }, name: `sextant-search-${slot}` };
+    const worker = script instanceof URL ? new Worker(script, options) : new Worker(script.code, { ...options, eval: true });
     const thread: Thread = { worker, busy: 0, known: new Map(), alive: true, outbox: [] };
     worker.unref();
     worker.on('message', (replies: SearchReply[]) => {
@@ -173,10 +174,10 @@ export class SearchPool implements SearchExecutor {
 
 /**
  * The worker's entry: `search-worker.js` beside this module (the built package). Running from the TypeScript
- * sources (tests, development), the entry is bundled once into a temp folder with esbuild, a dev dependency;
+ * sources (tests, development), the entry is bundled once in memory with esbuild, a dev dependency;
  * where neither works (a single-file bundle of the server), undefined: searches stay on the main thread.
  */
-function workerScript(): URL | undefined {
+function workerScript(): WorkerScript | undefined {
   const here = new URL('./search-worker.js', import.meta.url);
   if (here.protocol === 'file:' && existsSync(fileURLToPath(here))) return here;
   const source = new URL('./search-worker.ts', import.meta.url);
@@ -184,30 +185,31 @@ function workerScript(): URL | undefined {
   return bundledFromSource(fileURLToPath(source));
 }
 
-let bundled: URL | undefined;
+/** A worker's entry: a module file, or the bundled code itself (run with `eval`, so no file is left behind). */
+export type WorkerScript = URL | { code: string };
 
-function bundledFromSource(entry: string): URL | undefined {
+let bundled: { code: string } | undefined;
+
+function bundledFromSource(entry: string): { code: string } | undefined {
   if (bundled !== undefined) return bundled;
   try {
-    // A synchronous build keeps `start` synchronous; it runs once per process, in development only.
+    // A synchronous build keeps `start` synchronous; it runs once per realm, in development only. CommonJS, because
+    // an `eval` worker runs its code as a script.
     const require = createRequire(import.meta.url);
-    const esbuild = require('esbuild') as { buildSync(options: object): void };
-    const root = join(fileURLToPath(new URL('../../../', import.meta.url)));
-    // One file per realm: test runners put several in one process.
-    const outfile = join(tmpdir(), `sextant-search-worker-${process.pid}-${threadId}-${Date.now().toString(36)}.mjs`);
-    esbuild.buildSync({
+    const esbuild = require('esbuild') as { buildSync(options: object): { outputFiles: { text: string }[] } };
+    const root = fileURLToPath(new URL('../../../', import.meta.url));
+    const out = esbuild.buildSync({
       entryPoints: [entry],
-      outfile,
+      write: false,
       bundle: true,
       platform: 'node',
-      format: 'esm',
+      format: 'cjs',
       target: 'node20',
       packages: 'external',
       alias: { '@sextant/core': join(root, 'core/src/index.ts') },
       logLevel: 'silent',
     });
-    process.once('exit', () => rmSync(outfile, { force: true }));
-    bundled = pathToFileURL(outfile);
+    bundled = { code: out.outputFiles[0]!.text };
     return bundled;
   } catch {
     return undefined;
