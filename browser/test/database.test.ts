@@ -140,10 +140,11 @@ describe('openDatabase (Chromium)', () => {
     const context = await harness.browser.newContext();
     const page = await harness.newPage(context);
     const cdp = await context.newCDPSession(page);
-    // 1. Chromium enforces an override set before the origin stores anything: 8 MB holds 100 points, not 5,100.
+    // 1. Chromium enforces an override set before the origin stores anything: 8 MB holds 100 points, not 10,100
+    //    (the op log keeps ~1.6 KB per 384-dimension point).
     await cdp.send('Storage.overrideQuotaForOrigin', { origin: harness.origin, quotaSize: 8 * 1024 * 1024 });
     await run(page, 'createAndFill', 'quota', 'q', 100, 384);
-    const { error } = await run<{ error: any }>(page, 'upsertBeyondQuota', 'quota', 'q', 5000, 384);
+    const { error } = await run<{ error: any }>(page, 'upsertBeyondQuota', 'quota', 'q', 10_000, 384);
     expect(error).toMatchObject({ isClass: true, code: 'storage_full', status: 507 });
     expect(error.message).toMatch(/quota/);
     // 2. Nothing of the failed upsert is visible, and small writes still fit.
