@@ -121,7 +121,7 @@ export class HnswGraph {
       this.links0 = new Uint32Array(newBuffer(cap * this.stride0 * 4, this.shared));
       this.levels = new Int8Array(newBuffer(cap, this.shared)).fill(-1);
       this.upperAt = new Uint32Array(newBuffer(cap * 4, this.shared));
-      this.upperPool = new Uint32Array(newBuffer(Math.max(64, Math.ceil(cap / this.m) * 2 * this.strideU) * 4, this.shared));
+      this.upperPool = new Uint32Array(newBuffer((Math.ceil(cap / this.m) * 2 + MAX_LEVEL) * this.strideU * 4, this.shared));
     }
     this.visited = new Uint16Array(this.levels.length);
     // A pruned list holds the node's links plus one newcomer, or the repair union of two lists.
@@ -219,9 +219,12 @@ export class HnswGraph {
     let at = free !== undefined && free.length > 0 ? free.pop()! : -1;
     if (at < 0) {
       const len = level * this.strideU;
-      if (this.upperUsed + len > this.upperPool.length) {
+      // MAX_LEVEL blocks of slack past the last one handed out: a search thread that reads a node's new level before
+      // its new offset (weakly ordered memory) reads a stale offset's blocks at that level, still inside the pool.
+      const need = this.upperUsed + len + MAX_LEVEL * this.strideU;
+      if (need > this.upperPool.length) {
         let poolLen = this.upperPool.length * 2;
-        while (poolLen < this.upperUsed + len) poolLen *= 2;
+        while (poolLen < need) poolLen *= 2;
         this.copyUpper(this.levels.length, poolLen);
       }
       at = this.upperUsed;
