@@ -37,7 +37,7 @@ export interface CollectionOptions {
 
 /** See `Collection.collapseGenerations`. */
 const COLLAPSE_MIN_LOG_BYTES = 1024 * 1024;
-const COLLAPSE_LOG_SHARE = 0.25;
+const COLLAPSE_LOG_SHARE = 0.1;
 
 /** Longest stretch of background indexing before yielding to queued reads and writes. */
 const INDEX_SLICE_MS = 20;
@@ -411,7 +411,7 @@ export class Collection {
 
   /**
    * Keeps storage near one copy of the data after a bulk load: when the ops kept for the previous generation (the other
-   * log, after `rotateLogs`) are more than a quarter of the segment and over a megabyte, the flush reads back what it
+   * log, after `rotateLogs`) are more than a tenth of the segment and over a megabyte, the flush reads back what it
    * wrote and, if sound, makes the new generation the previous one too and drops those ops. Smaller flushes keep the
    * previous generation and its log, so a damaged chunk of the latest flush is recovered from them.
    */
