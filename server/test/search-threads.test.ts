@@ -93,6 +93,17 @@ describe('search threads over shared memory', () => {
     expect(threads.walked - walked).toBe(2); // both prefetch leaves went to threads
   });
 
+  it('runs in-thread what does not fit in the threads\' query rings, with the same answers', async () => {
+    // 2,000 searches at once hold more query rows (2,000 x 96 floats) than two rings of 65,536 floats.
+    const expected = await inThread(() => Promise.all(queries.map((query) => client.query('c', { query, limit: 5 }))));
+    const before = threads.walked;
+    const answers = await Promise.all(Array.from({ length: 2_000 }, (_, i) => client.query('c', { query: queries[i % queries.length]!, limit: 5 })));
+    answers.forEach((answer, i) => expect(answer).toEqual(expected[i % queries.length]));
+    const walked = threads.walked - before;
+    expect(walked).toBeGreaterThan(0);
+    expect(walked).toBeLessThan(2_000);
+  });
+
   it('keeps filtered, exact and by-id queries in-thread, with the same answers', async () => {
     const before = threads.walked;
     const filtered = { query: queries[3]!, limit: 5, filter: { must: [{ has_id: [1, 2, 3, 50, 60] }] } };

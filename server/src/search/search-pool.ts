@@ -10,10 +10,22 @@ import {
   sharedMemorySupported,
   type ScoredIds,
   type SearchExecutor,
-  type SearchReply,
   type SearchRequest,
   type SharedSearchTarget,
 } from '@sextant/core';
+
+/** Tells a thread of a graph before its first search of it, and again when its arrays were replaced. */
+export interface AttachMessage {
+  attach: number;
+  distance: SearchRequest['distance'];
+  arena: NonNullable<SearchRequest['arena']>;
+  graph: NonNullable<SearchRequest['graph']>;
+}
+
+/** Floats of each thread's query ring: 512 queries of 128 dimensions in flight before searches fall back. */
+const RING_FLOATS = 1 << 16;
+/** Numbers per request in a batch: id, key, k, ef, ring offset, dimensions. */
+const REQUEST_FIELDS = 6;
 
 interface Thread {
   worker: Worker;
@@ -22,8 +34,12 @@ interface Thread {
   /** Per graph key, the epoch of the graph arrays this thread holds (or will, once its outbox is sent). */
   known: Map<number, number>;
   alive: boolean;
-  /** Requests waiting for the end of this event-loop turn, sent as one message. */
-  outbox: SearchRequest[];
+  /** Requests waiting for the end of this event-loop turn, sent as one message (REQUEST_FIELDS numbers each). */
+  outbox: number[];
+  /** The query rows of requests in flight, shared with the thread: `starts` of each, oldest first, and `head`. */
+  ring: Float32Array;
+  starts: number[];
+  head: number;
 }
 
 interface Waiting {
@@ -35,11 +51,16 @@ interface Waiting {
  * The server's search threads: `worker_threads` running core's SharedSearcher over the shared vector arenas and
  * HNSW graphs, so graph walks leave the event loop that serves HTTP and gRPC. Each search goes to the thread with
  * the fewest in flight. A thread gets a graph's arrays with its first search of it and again after they grew
- * (a new epoch); the query crosses as a copy (one row), ids and scores come back transferred.
+ * (a new epoch, `AttachMessage`).
  *
  * A message between threads costs more than a walk's answer (measured: postMessage was the main thread's largest
- * item once walks left it), so the searches a turn of the event loop produces (one per request that arrived in
- * it) leave together at its end (`setImmediate`), and come back in one message per batch.
+ * item once walks left it, and cloning a typed array or an object costs several times a list of numbers). So:
+ * - the searches a turn of the event loop produces (one per request that arrived in it) leave together at its end
+ *   (`setImmediate`) as one list of numbers, REQUEST_FIELDS per search;
+ * - query rows do not travel: they are written into a ring of floats shared with the thread, freed in order as the
+ *   answers come back (a thread answers in order); when the ring is full the search runs in-thread;
+ * - each batch comes back as one list of numbers: per search its id, the count n (-1: walk it in-thread), n ids
+ *   and n scores (float32 values, exact as doubles).
  *
  * Threads are unref'd while idle, so an embedded process can exit; any search in flight refs them.
  */
@@ -70,13 +91,12 @@ export class SearchPool implements SearchExecutor {
   }
 
   private spawn(script: WorkerScript, slot: number): Thread {
-    const options = { workerData: { slot }, name: `sextant-search-${slot}` };
+    const ring = new Float32Array(new SharedArrayBuffer(RING_FLOATS * 4));
+    const options = { workerData: { slot, queries: ring }, name: `sextant-search-${slot}` };
     const worker = script instanceof URL ? new Worker(script, options) : new Worker(script.code, { ...options, eval: true });
-    const thread: Thread = { worker, busy: 0, known: new Map(), alive: true, outbox: [] };
+    const thread: Thread = { worker, busy: 0, known: new Map(), alive: true, outbox: [], ring, starts: [], head: 0 };
     worker.unref();
-    worker.on('message', (replies: SearchReply[]) => {
-      for (const reply of replies) this.answer(reply);
-    });
+    worker.on('message', (replies: number[]) => this.answer(thread, replies));
     const fail = (why: string) => {
       if (!thread.alive) return;
       thread.alive = false;
@@ -91,12 +111,16 @@ export class SearchPool implements SearchExecutor {
   searchGraph(target: SharedSearchTarget, query: Float32Array, k: number, ef: number): Promise<ScoredIds | undefined> {
     const thread = this.pick();
     if (thread === undefined) return Promise.resolve(undefined);
+    const offset = place(thread, query.length);
+    if (offset < 0) return Promise.resolve(undefined);
+    thread.ring.set(query, offset);
+    thread.starts.push(offset);
+    thread.head = offset + query.length;
     const id = this.nextId++;
-    const request: SearchRequest = { id, key: target.key, distance: target.distance, query, k, ef };
-    const epoch = thread.known.get(target.key);
-    if (epoch === undefined) request.arena = target.arena;
-    if (epoch !== target.graph.epoch) {
-      request.graph = target.graph;
+    if (thread.known.get(target.key) !== target.graph.epoch) {
+      // Posted now, so it is there before the batch that leaves at the end of the turn.
+      const attach: AttachMessage = { attach: target.key, distance: target.distance, arena: target.arena, graph: target.graph };
+      thread.worker.postMessage(attach);
       thread.known.set(target.key, target.graph.epoch);
     }
     if (!this.registered.has(target.key)) {
@@ -106,7 +130,7 @@ export class SearchPool implements SearchExecutor {
     return new Promise((resolve) => {
       this.waiting.set(id, { thread, resolve });
       if (thread.busy++ === 0) thread.worker.ref();
-      thread.outbox.push(request);
+      thread.outbox.push(id, target.key, k, ef, offset, query.length);
       if (!this.flushing) {
         this.flushing = true;
         setImmediate(() => this.flush());
@@ -121,7 +145,7 @@ export class SearchPool implements SearchExecutor {
       const batch = t.outbox;
       t.outbox = [];
       // A thread that died meanwhile already settled these requests (in-thread fallback).
-      if (t.alive) t.worker.postMessage({ batch });
+      if (t.alive) t.worker.postMessage(batch);
     }
   }
 
@@ -132,13 +156,24 @@ export class SearchPool implements SearchExecutor {
     return best;
   }
 
-  private answer(reply: SearchReply): void {
-    if ('retry' in reply) {
-      // Expected now and then (an entry point moving); a message per request would flood the log.
-      this.settle(reply.id, undefined);
-      return;
+  private answer(thread: Thread, replies: number[]): void {
+    for (let i = 0; i < replies.length; ) {
+      const id = replies[i]!;
+      const n = replies[i + 1]!;
+      i += 2;
+      thread.starts.shift(); // answers come in the order asked: the oldest row is free again
+      if (n < 0) {
+        // Expected now and then (an entry point moving); a message per request would flood the log.
+        this.settle(id, undefined);
+        continue;
+      }
+      const ids = new Uint32Array(n);
+      const scores = new Float32Array(n);
+      for (let j = 0; j < n; j++) ids[j] = replies[i + j]!;
+      for (let j = 0; j < n; j++) scores[j] = replies[i + n + j]!;
+      i += 2 * n;
+      this.settle(id, { ids, scores });
     }
-    this.settle(reply.id, { ids: reply.ids, scores: reply.scores });
   }
 
   private settle(id: number, found: ScoredIds | undefined): void {
@@ -170,6 +205,21 @@ export class SearchPool implements SearchExecutor {
     for (const id of [...this.waiting.keys()]) this.settle(id, undefined);
     await Promise.all(this.pool.map((t) => ((t.alive = false), t.worker.terminate())));
   }
+}
+
+/**
+ * Where a query row of `len` floats goes in the thread's ring, or -1 when it is full: after the newest row in flight,
+ * or at the start once the oldest has moved past it (rows never wrap around the end).
+ */
+function place(t: Thread, len: number): number {
+  if (t.starts.length === 0) return len <= t.ring.length ? 0 : -1;
+  const oldest = t.starts[0]!;
+  if (t.head > oldest) {
+    if (t.head + len <= t.ring.length) return t.head;
+    return len <= oldest ? 0 : -1;
+  }
+  // The newest rows wrapped to the start: free space runs from head up to the oldest row.
+  return t.head + len <= oldest ? t.head : -1;
 }
 
 /**

@@ -1,23 +1,49 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { SharedSearcher, type SearchReply, type SearchRequest } from '@sextant/core';
+import type { AttachMessage } from './search-pool.js';
 
 /**
- * A search thread (see search-pool.ts): walks shared HNSW graphs for the main thread. Messages are batches of search
- * requests, or `{ forget: key }` when a graph is gone; each batch is answered by one message of replies carrying
- * their request's id, ids and scores transferred, not copied.
+ * A search thread (see search-pool.ts for the wire format): walks shared HNSW graphs for the main thread. It is told
+ * of a graph (`attach`: arena, graph arrays, distance) before its first search of it and after it grew; searches
+ * come in batches of plain numbers with their query rows in the shared ring `queries`, and each batch is answered by
+ * one array of numbers.
  */
 const port = parentPort!;
-const searcher = new SharedSearcher((workerData as { slot: number }).slot);
+const { slot, queries } = workerData as { slot: number; queries: Float32Array };
+const searcher = new SharedSearcher(slot);
+const setups = new Map<number, AttachMessage>();
+const distances = new Map<number, SearchRequest['distance']>();
 
-port.on('message', (message: { batch: SearchRequest[] } | { forget: number }) => {
-  if ('forget' in message) {
-    searcher.forget(message.forget);
+port.on('message', (message: number[] | AttachMessage | { forget: number }) => {
+  if (!Array.isArray(message)) {
+    if ('forget' in message) {
+      searcher.forget(message.forget);
+      setups.delete(message.forget);
+      distances.delete(message.forget);
+    } else {
+      setups.set(message.attach, message);
+      distances.set(message.attach, message.distance);
+    }
     return;
   }
-  // One reply per batch: a message costs more than a walk's answer, so they travel together.
-  const replies: SearchReply[] = [];
-  const transfer: ArrayBuffer[] = [];
-  for (const request of message.batch) {
+  const out: number[] = [];
+  for (let i = 0; i < message.length; i += 6) {
+    const key = message[i + 1]!;
+    const offset = message[i + 4]!;
+    const request: SearchRequest = {
+      id: message[i]!,
+      key,
+      distance: distances.get(key) ?? 'Dot',
+      query: queries.subarray(offset, offset + message[i + 5]!),
+      k: message[i + 2]!,
+      ef: message[i + 3]!,
+    };
+    const setup = setups.get(key);
+    if (setup !== undefined) {
+      request.arena = setup.arena;
+      request.graph = setup.graph;
+      setups.delete(key);
+    }
     let reply: SearchReply;
     try {
       reply = searcher.search(request);
@@ -25,8 +51,15 @@ port.on('message', (message: { batch: SearchRequest[] } | { forget: number }) =>
       // A walk that throws is a bug, not the request's fault: the main thread answers in-thread.
       reply = { id: request.id, retry: true, reason: error instanceof Error ? error.message : String(error) };
     }
-    if ('ids' in reply) transfer.push(reply.ids.buffer as ArrayBuffer, reply.scores.buffer as ArrayBuffer);
-    replies.push(reply);
+    out.push(reply.id);
+    if (!('ids' in reply)) {
+      out.push(-1);
+      continue;
+    }
+    const n = reply.ids.length;
+    out.push(n);
+    for (let j = 0; j < n; j++) out.push(reply.ids[j]!);
+    for (let j = 0; j < n; j++) out.push(reply.scores[j]!);
   }
-  port.postMessage(replies, transfer);
+  port.postMessage(out);
 });
