@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createEmbeddedClient, MemoryStorage, HnswIndex, type EmbeddedClient } from '@sextant/core';
-import { BYTE_SCAN_MAX, PATCH_BLOCK, applyPatch, diffAgainstBase, indexBase } from '../src/segment/segment-patch.js';
+import { BYTE_SCAN_MAX, PATCH_BLOCK, applyPatch, decodeBaseIndex, diffAgainstBase, encodeBaseIndex, indexBase } from '../src/segment/segment-patch.js';
 import { decodeManifest, manifestBlobs } from '../src/segment/segment-manifest.js';
 import { ByteWriter } from '../src/segment/vector-storage-codec.js';
 import { SextantError } from '../src/client/errors.js';
@@ -93,6 +93,16 @@ describe('section patches', () => {
     expect(diffAgainstBase(indexBase(base), next, PATCH_BLOCK * 3)).toBeUndefined();
   });
 
+  it('stores a base index and reads it back, refusing bytes that are not one', () => {
+    const r = rng(10);
+    for (const size of [PATCH_BLOCK * 40 + 3, BYTE_SCAN_MAX + PATCH_BLOCK * 2]) {
+      const index = indexBase(random(r, size));
+      const back = decodeBaseIndex(encodeBaseIndex(index))!;
+      expect(back).toEqual(index);
+    }
+    expect(decodeBaseIndex(new Uint8Array(20))).toBeUndefined();
+  });
+
   it('refuses a patch that does not fit its base or its section', () => {
     const r = rng(9);
     const base = random(r, PATCH_BLOCK * 3);
@@ -155,6 +165,16 @@ describe('graph written as a patch', () => {
     const b = await createEmbeddedClient({ storage });
     expect(b.engine.resolve('docs').segment.encode().sections.get('hnsw/')).toEqual(encoded);
     expect([await hits(b), await b.count('docs')]).toEqual(before);
+    // Reopened, the writer patches against the stored block hashes of the base instead of writing the graph anew.
+    const reopened = b.engine.resolve('docs');
+    await b.upsert('docs', { points: [{ id: 3, vector: [1, 0, 1, 0, 1, 0, 1, 0] }] });
+    await reopened.whenIndexed();
+    await b.flush();
+    expect(decodeManifest((await storage.read(`${PREFIX}manifest`))!).sections.find((s) => s.name === 'hnsw/')!.patch).toBeDefined();
+    expect(reopened.lastFlush!.sections['hnsw/']).toBeLessThan(graphBytes * 0.25);
+    const c = await createEmbeddedClient({ storage });
+    expect(await c.count('docs')).toEqual(await b.count('docs'));
+    expect(c.engine.resolve('docs').segment.encode().sections.get('hnsw/')).toEqual(reopened.segment.encode().sections.get('hnsw/'));
   }, 120_000);
 
   it('recovers through the previous generation when the live patch is damaged', async () => {

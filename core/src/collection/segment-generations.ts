@@ -4,7 +4,7 @@ import { crc32 } from '../wal/crc32.js';
 import { decodeSegment } from '../segment/segment-format.js';
 import { decodeManifest, encodeManifest, manifestBlobs, type SectionRef, type SegmentManifest } from '../segment/segment-manifest.js';
 import { chunkSection, nameChunk, type ChunkRef } from '../segment/segment-chunks.js';
-import { diffAgainstBase, indexBase, type BaseIndex } from '../segment/segment-patch.js';
+import { decodeBaseIndex, diffAgainstBase, encodeBaseIndex, indexBase, type BaseIndex } from '../segment/segment-patch.js';
 import { readManifestImage } from '../segment/segment-chunk-reader.js';
 import type { VectorSpec } from './config.js';
 import { LocalSegment } from './local-segment.js';
@@ -122,7 +122,7 @@ export interface GenerationWrite {
  * write a patch against it instead (segment-patch.ts): the chunks, and the block hashes of their bytes. Kept in
  * memory only: after a reopen the first flush writes chunks (those unchanged are kept by name) and a new base.
  */
-export type SectionBases = Map<string, { chunks: ChunkRef[]; index: BaseIndex }>;
+export type SectionBases = Map<string, { chunks: ChunkRef[]; index: BaseIndex; indexRef: ChunkRef }>;
 
 /** A patch is written while its literal bytes stay under this share of its section; past it, the section is chunked anew. */
 const MAX_PATCH_SHARE = 0.25;
@@ -141,10 +141,12 @@ export async function writeGeneration(storage: Storage, prefix: string, segment:
   const names = generationNames(prefix);
   const currentBytes = fresh ? undefined : await storage.read(names.manifest);
   const existing = new Set<string>();
+  const current = new Map<string, SectionRef>();
   if (!fresh) {
     for (const bytes of [currentBytes, await storage.read(names.previousManifest)]) {
       const kept = bytes === undefined ? undefined : tryDecodeManifest(bytes);
       if (kept !== undefined) for (const blob of manifestBlobs(kept)) existing.add(blob);
+      if (kept !== undefined && current.size === 0 && bytes === currentBytes) for (const section of kept.sections) current.set(section.name, section);
     }
   } else bases?.clear();
   const image = segment.encode();
@@ -167,7 +169,7 @@ export async function writeGeneration(storage: Storage, prefix: string, segment:
     stats.sections[name] = 0;
     stats.segmentBytes += bytes.length;
     const patchable = bases !== undefined && bytes.length >= MIN_PATCHED_SECTION;
-    const base = patchable ? bases.get(name) : undefined;
+    const base = patchable ? (bases.get(name) ?? (await storedBase(storage, names.blobs, current.get(name), existing))) : undefined;
     let chunks: ReturnType<typeof chunkSection> | undefined;
     if (base !== undefined && base.chunks.every((chunk) => existing.has(chunk.blob))) {
       let patch = diffAgainstBase(base.index, bytes, bytes.length * MAX_PATCH_SHARE);
@@ -181,7 +183,8 @@ export async function writeGeneration(storage: Storage, prefix: string, segment:
       }
       if (patch !== undefined) {
         for (const chunk of base.chunks) await put(name, chunk, new Uint8Array(0));
-        const section: SectionRef = { name, length: bytes.length, chunks: base.chunks };
+        const section: SectionRef = { name, length: bytes.length, chunks: base.chunks, index: base.indexRef };
+        bases!.set(name, base);
         // null: the section is its base's bytes, unchanged.
         if (patch !== null) {
           section.patch = nameChunk(patch);
@@ -194,9 +197,16 @@ export async function writeGeneration(storage: Storage, prefix: string, segment:
     chunks ??= chunkSection(bytes);
     for (const chunk of chunks) await put(name, chunk.ref, chunk.bytes);
     const refs = chunks.map((c) => c.ref);
-    manifest.sections.push({ name, length: bytes.length, chunks: refs });
-    if (patchable) bases.set(name, { chunks: refs, index: indexBase(bytes) });
-    else bases?.delete(name);
+    const section: SectionRef = { name, length: bytes.length, chunks: refs };
+    if (patchable) {
+      // The new base's block hashes go beside it, so that a writer opened later patches instead of chunking anew.
+      const index = indexBase(bytes);
+      const encoded = encodeBaseIndex(index);
+      section.index = nameChunk(encoded);
+      await put(name, section.index, encoded);
+      bases.set(name, { chunks: refs, index, indexRef: section.index });
+    } else bases?.delete(name);
+    manifest.sections.push(section);
   }
   for (const name of bases?.keys() ?? []) if (!image.sections.has(name)) bases!.delete(name);
   await storage.sync();
@@ -232,6 +242,22 @@ export async function verifyWritten(storage: Storage, prefix: string, written: r
     if (bytes === undefined || bytes.length !== ref.length || crc32(bytes) !== ref.crc) return false;
   }
   return true;
+}
+
+/**
+ * The base a section's stored index describes (its chunks as the live manifest names them), read on the first flush
+ * after an open; undefined when there is none or it does not check out.
+ */
+async function storedBase(storage: Storage, blobs: string, section: SectionRef | undefined, existing: ReadonlySet<string>) {
+  const ref = section?.index;
+  if (ref === undefined || !section!.chunks.every((chunk) => existing.has(chunk.blob))) return undefined;
+  const bytes = await storage.read(blobs + ref.blob);
+  if (bytes === undefined || bytes.length !== ref.length || crc32(bytes) !== ref.crc) return undefined;
+  const index = decodeBaseIndex(bytes);
+  let length = 0;
+  for (const chunk of section!.chunks) length += chunk.length;
+  if (index === undefined || index.length !== length) return undefined;
+  return { chunks: section!.chunks, index, indexRef: ref };
 }
 
 /** Step 5 of a flush: deletes chunks no kept manifest names, and old-format blobs a manifest has replaced. */

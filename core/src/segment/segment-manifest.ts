@@ -16,8 +16,9 @@ const OLDEST_VERSION = 2;
  * order before it and deleted only once no kept manifest names them.
  *
  * Layout (little endian): `u32 magic | u32 version | f64 lastSeq | u32 bodyLength | u32 crc32(body) | body`, where
- * body is UTF-8 JSON `[[sectionName, byteLength, [[blob, crc, length], ...], patch?], ...]`, `patch` being
- * `[blob, crc, length]` of a patch blob (segment-patch.ts) laid over the chunks. JSON keeps it short to write; even a
+ * body is UTF-8 JSON `[[sectionName, byteLength, [[blob, crc, length], ...], patch?, index?], ...]`, `patch` being
+ * `[blob, crc, length]` of a patch blob (segment-patch.ts) laid over the chunks (or null), `index` that of the
+ * chunks' block hashes, so a writer reopened later can patch against them without reading them. JSON keeps it short to write; even a
  * 100,000-point collection names only a few hundred chunks.
  */
 export interface SectionRef {
@@ -26,6 +27,8 @@ export interface SectionRef {
   chunks: ChunkRef[];
   /** Blocks changed since `chunks` were written (segment-patch.ts), when the section is its base plus a patch. */
   patch?: ChunkRef;
+  /** Block hashes of the chunks (segment-patch.ts `encodeBaseIndex`), for later patches; never read to open. */
+  index?: ChunkRef;
 }
 
 export interface SegmentManifest {
@@ -34,13 +37,15 @@ export interface SegmentManifest {
 }
 
 type WireChunk = [string, number, number];
-type WireSection = [string, number, WireChunk[]] | [string, number, WireChunk[], WireChunk];
+type WireSection = [string, number, WireChunk[]] | [string, number, WireChunk[], WireChunk | null] | [string, number, WireChunk[], WireChunk | null, WireChunk];
 
 export function encodeManifest(manifest: SegmentManifest): Uint8Array {
   const chunk = (c: ChunkRef): WireChunk => [c.blob, c.crc, c.length];
-  const wire: WireSection[] = manifest.sections.map((s) =>
-    s.patch === undefined ? [s.name, s.length, s.chunks.map(chunk)] : [s.name, s.length, s.chunks.map(chunk), chunk(s.patch)],
-  );
+  const wire: WireSection[] = manifest.sections.map((s) => {
+    const patch = s.patch === undefined ? null : chunk(s.patch);
+    if (s.index !== undefined) return [s.name, s.length, s.chunks.map(chunk), patch, chunk(s.index)];
+    return patch === null ? [s.name, s.length, s.chunks.map(chunk)] : [s.name, s.length, s.chunks.map(chunk), patch];
+  });
   const body = utf8Encode(JSON.stringify(wire));
   const out = new Uint8Array(24 + body.length);
   const view = new DataView(out.buffer);
@@ -73,9 +78,10 @@ export function decodeManifest(bytes: Uint8Array, what = 'segment'): SegmentMani
   }
   return {
     lastSeq: view.getFloat64(8, true),
-    sections: wire.map(([name, length, chunks, patch]) => {
+    sections: wire.map(([name, length, chunks, patch, index]) => {
       const section: SectionRef = { name, length, chunks: chunks.map(([blob, crc, len]) => ({ blob, crc, length: len })) };
-      if (patch !== undefined) section.patch = { blob: patch[0], crc: patch[1], length: patch[2] };
+      if (patch !== undefined && patch !== null) section.patch = { blob: patch[0], crc: patch[1], length: patch[2] };
+      if (index !== undefined) section.index = { blob: index[0], crc: index[1], length: index[2] };
       return section;
     }),
   };
@@ -87,6 +93,7 @@ export function manifestBlobs(manifest: SegmentManifest): Set<string> {
   for (const section of manifest.sections) {
     for (const chunk of section.chunks) out.add(chunk.blob);
     if (section.patch !== undefined) out.add(section.patch.blob);
+    if (section.index !== undefined) out.add(section.index.blob);
   }
   return out;
 }

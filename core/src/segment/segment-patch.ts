@@ -80,28 +80,14 @@ const S1_MUL = 5;
 const S2_SEED = 0x2545f491;
 const S2_MUL = 9;
 
-/** Indexes `bytes` as a base: hashes of every whole block (a partial last block is never matched). */
-export function indexBase(bytes: Uint8Array): BaseIndex {
-  const unit = bytes.length <= BYTE_SCAN_MAX ? 1 : 4;
-  const win = PATCH_BLOCK / unit;
-  const w = symbols(bytes, unit);
-  const blocks = Math.floor(bytes.length / PATCH_BLOCK);
-  const hashes = new Uint32Array(3 * blocks);
+/** Open-addressing table over the blocks' weak hashes (identical blocks share one entry). */
+function lookupTable(hashes: Uint32Array): Int32Array {
+  const blocks = hashes.length / 3;
   let size = 16;
   while (size < 2 * blocks) size *= 2;
   const table = new Int32Array(size);
   for (let j = 0; j < blocks; j++) {
-    const from = j * win;
-    let a = 0;
-    let b = 0;
-    for (let i = 0; i < win; i++) {
-      a = (a + w[from + i]!) | 0;
-      b = (b + Math.imul(win - i, w[from + i]!)) | 0;
-    }
-    const weak = weakOf(a, b);
-    hashes[3 * j] = weak;
-    hashes[3 * j + 1] = strong(w, from, win, S1_SEED, S1_MUL);
-    hashes[3 * j + 2] = strong(w, from, win, S2_SEED, S2_MUL);
+    const weak = hashes[3 * j]!;
     let slot = weak & (size - 1);
     while (table[slot] !== 0) {
       const other = table[slot]! - 1;
@@ -111,6 +97,55 @@ export function indexBase(bytes: Uint8Array): BaseIndex {
     }
     if (table[slot] === 0) table[slot] = j + 1;
   }
+  return table;
+}
+
+const INDEX_MAGIC = 0x49505853; // "SXPI"
+
+/** A base index as bytes (its hashes; the table is rebuilt), stored beside the base so a reopened writer can patch. */
+export function encodeBaseIndex(index: BaseIndex): Uint8Array {
+  const out = new Uint8Array(16 + index.hashes.byteLength);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, INDEX_MAGIC, true);
+  view.setUint32(4, index.unit, true);
+  view.setUint32(8, index.length, true);
+  view.setUint32(12, index.tail, true);
+  out.set(new Uint8Array(index.hashes.buffer, index.hashes.byteOffset, index.hashes.byteLength), 16);
+  return out;
+}
+
+/** The index `encodeBaseIndex` wrote; undefined for bytes that are not one (the writer then chunks anew). */
+export function decodeBaseIndex(bytes: Uint8Array): BaseIndex | undefined {
+  if (bytes.length < 16 || (bytes.length - 16) % 12 !== 0) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const unit = view.getUint32(4, true);
+  if (view.getUint32(0, true) !== INDEX_MAGIC || (unit !== 1 && unit !== 4)) return undefined;
+  const length = view.getUint32(8, true);
+  const hashes = new Uint32Array(bytes.slice(16).buffer);
+  if (hashes.length / 3 !== Math.floor(length / PATCH_BLOCK)) return undefined;
+  return { length, unit, hashes, table: lookupTable(hashes), tail: view.getUint32(12, true) };
+}
+
+/** Indexes `bytes` as a base: hashes of every whole block (a partial last block is never matched). */
+export function indexBase(bytes: Uint8Array): BaseIndex {
+  const unit = bytes.length <= BYTE_SCAN_MAX ? 1 : 4;
+  const win = PATCH_BLOCK / unit;
+  const w = symbols(bytes, unit);
+  const blocks = Math.floor(bytes.length / PATCH_BLOCK);
+  const hashes = new Uint32Array(3 * blocks);
+  for (let j = 0; j < blocks; j++) {
+    const from = j * win;
+    let a = 0;
+    let b = 0;
+    for (let i = 0; i < win; i++) {
+      a = (a + w[from + i]!) | 0;
+      b = (b + Math.imul(win - i, w[from + i]!)) | 0;
+    }
+    hashes[3 * j] = weakOf(a, b);
+    hashes[3 * j + 1] = strong(w, from, win, S1_SEED, S1_MUL);
+    hashes[3 * j + 2] = strong(w, from, win, S2_SEED, S2_MUL);
+  }
+  const table = lookupTable(hashes);
   return { length: bytes.length, unit, hashes, table, tail: tailHash(bytes, blocks * PATCH_BLOCK) };
 }
 
