@@ -142,6 +142,7 @@ export function genericTable(rows: Row[]): string {
 /** A number formatted by what its field name says it is: `...Ms` milliseconds, `...Bytes` bytes, `qps`, shares. */
 export function value(key: string, v: number): string {
   if (!Number.isFinite(v)) return 'n/a';
+  if ((/Ms$/.test(key) || key === 'ms') && v >= 10_000) return `${(v / 1000).toFixed(1)} s`;
   if (/Ms$/.test(key) || key === 'ms') return `${v >= 100 || Number.isInteger(v) ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)} ms`;
   if (/(Seconds|[a-z]S)$/.test(key)) return `${v.toFixed(1)} s`;
   if (/Bytes$/.test(key) || key === 'bytes') return v >= 1048576 ? `${(v / 1048576).toFixed(1)} MB` : v >= 1024 ? `${(v / 1024).toFixed(1)} KB` : `${v} B`;

@@ -48,6 +48,7 @@ describe('number formats', () => {
   it('value formats a number by what its field name says', () => {
     expect(value('p50Ms', 3.456)).toBe('3.46 ms');
     expect(value('coldOpenMs', 812)).toBe('812 ms');
+    expect(value('loadMs', 228266)).toBe('228.3 s');
     expect(value('wireBytes', 3 * 1048576)).toBe('3.0 MB');
     expect(value('deltaBytes', 2048)).toBe('2.0 KB');
     expect(value('qps', 15677)).toBe('15700 q/s');
