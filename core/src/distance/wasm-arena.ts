@@ -1,8 +1,7 @@
-import { type WasmKernel, type WasmMemory, type WasmMetric, type WasmModule, instantiateKernels, kernelModule, wasmApi } from './wasm-kernels.js';
+import { type WasmKernel, type WasmMemory, type WasmMetric, type WasmModule, instantiateKernels, kernelModule } from './wasm-kernels.js';
+import { BATCH_CAPACITY, MAX_BYTES, PAGE, growMemory, scratchSlot, withMemory } from './wasm-memory.js';
 
-/** Ids (and ranks) one batch call handles at most. HNSW neighbour lists (2*m) must fit: m <= 2047. */
-export const BATCH_CAPACITY = 4096;
-const PAGE = 65536;
+export { BATCH_CAPACITY };
 
 /** What another thread needs to rank against an arena: postable (a shared memory crosses `postMessage`). */
 export interface WasmArenaView {
@@ -54,9 +53,10 @@ export class WasmArena {
     readonly threads: number,
   ) {
     this.rowBytes = dim * 4;
-    this.idsPtr = align64(this.rowBytes);
-    this.outPtr = this.idsPtr + BATCH_CAPACITY * 4;
-    this.slotBytes = slotBytes(dim);
+    const slot = scratchSlot(this.rowBytes);
+    this.idsPtr = slot.idsPtr;
+    this.outPtr = slot.outPtr;
+    this.slotBytes = slot.bytes;
     this.base = (1 + threads) * this.slotBytes;
     const k = instantiateKernels(module, memory);
     this.batch = k[`batch_${metric}`];
@@ -71,17 +71,8 @@ export class WasmArena {
   static create(dim: number, metric: WasmMetric, capacity: number, threads = 0): WasmArena | undefined {
     const module = kernelModule(threads > 0 ? MAX_BYTES / PAGE : undefined);
     if (module === undefined) return undefined;
-    const bytes = (1 + threads) * slotBytes(dim) + capacity * dim * 4;
-    if (bytes > MAX_BYTES) return undefined; // a 32-bit memory: the JS arena has no such limit
-    try {
-      const initial = Math.ceil(bytes / PAGE);
-      const Memory = wasmApi()!.Memory as unknown as new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
-      // A shared memory must declare its maximum; engines reserve address space for it, not memory.
-      const memory = threads > 0 ? new Memory({ initial, maximum: MAX_BYTES / PAGE, shared: true }) : new Memory({ initial });
-      return new WasmArena(memory, module, dim, metric, capacity, threads);
-    } catch {
-      return undefined;
-    }
+    const bytes = (1 + threads) * scratchSlot(dim * 4).bytes + capacity * dim * 4;
+    return withMemory(bytes, (memory) => new WasmArena(memory, module, dim, metric, capacity, threads), threads > 0 ? MAX_BYTES : undefined);
   }
 
   /** Whether other threads can read this arena (its memory is shared). */
@@ -97,16 +88,7 @@ export class WasmArena {
 
   /** Makes room for `capacity` rows in place; false when the memory cannot grow (the caller moves to JS). */
   grow(capacity: number): boolean {
-    const bytes = this.base + capacity * this.rowBytes;
-    if (bytes > MAX_BYTES) return false;
-    const have = this.memory.buffer.byteLength;
-    if (bytes > have) {
-      try {
-        this.memory.grow(Math.ceil((bytes - have) / PAGE));
-      } catch {
-        return false;
-      }
-    }
+    if (!growMemory(this.memory, this.base + capacity * this.rowBytes)) return false;
     this.capacity = capacity;
     this.refresh();
     return true;
@@ -149,8 +131,9 @@ export class WasmArenaReader {
     const buf = view.memory.buffer;
     this.dim = view.dim;
     this.queryPtr = slot * view.slotBytes;
-    this.idsPtr = this.queryPtr + align64(view.rowBytes);
-    this.outPtr = this.idsPtr + BATCH_CAPACITY * 4;
+    const layout = scratchSlot(view.rowBytes);
+    this.idsPtr = this.queryPtr + layout.idsPtr;
+    this.outPtr = this.queryPtr + layout.outPtr;
     this.base = view.base;
     this.rowBytes = view.rowBytes;
     this.query = new Float32Array(buf, this.queryPtr, view.dim);
@@ -170,9 +153,3 @@ export class WasmArenaReader {
     this.batch(this.queryPtr, this.idsPtr, count, this.outPtr, this.base, this.rowBytes);
   }
 }
-
-const align64 = (n: number): number => (n + 63) & ~63;
-/** One thread's scratch: the query row, then batch ids and ranks. */
-const slotBytes = (dim: number): number => align64(dim * 4) + 2 * BATCH_CAPACITY * 4;
-/** The largest memory a 32-bit WebAssembly memory holds, in whole pages. */
-const MAX_BYTES = 0xffff0000;

@@ -1,10 +1,6 @@
-import { BATCH_CAPACITY } from './wasm-arena.js';
 import { type F16Kernels, f16KernelModule, instantiateF16Kernels } from './wasm-f16-kernels.js';
 import type { WasmKernel, WasmMemory, WasmMetric } from './wasm-kernels.js';
-import { wasmApi } from './wasm-kernels.js';
-
-const PAGE = 65536;
-const align64 = (n: number): number => (n + 63) & ~63;
+import { BATCH_CAPACITY, growMemory, scratchSlot, withMemory } from './wasm-memory.js';
 
 /**
  * Half-float rows inside a WebAssembly memory with the f16 SIMD kernels bound to it: [f32 query][f32 handle row][batch ids]
@@ -39,9 +35,11 @@ export class WasmF16Arena {
     this.padded = (dim + 7) & ~7;
     this.rowBytes = this.padded * 2;
     this.handlePtr = this.padded * 4;
-    this.idsPtr = align64(this.padded * 8);
-    this.outPtr = this.idsPtr + BATCH_CAPACITY * 4;
-    this.base = this.outPtr + BATCH_CAPACITY * 4;
+    // The query scratch is two f32 rows: the loaded query, then the handle row.
+    const slot = scratchSlot(this.padded * 8);
+    this.idsPtr = slot.idsPtr;
+    this.outPtr = slot.outPtr;
+    this.base = slot.bytes;
     this.batch = kernels[`batch_${metric}`];
     this.range = kernels[`range_${metric}`];
     this.refresh();
@@ -52,28 +50,13 @@ export class WasmF16Arena {
     const module = f16KernelModule();
     if (module === undefined) return undefined;
     const padded = (dim + 7) & ~7;
-    const bytes = align64(padded * 8) + 2 * BATCH_CAPACITY * 4 + capacity * padded * 2;
-    if (bytes > 0xffff0000) return undefined;
-    try {
-      const memory = new (wasmApi()!.Memory)({ initial: Math.ceil(bytes / PAGE) });
-      return new WasmF16Arena(memory, instantiateF16Kernels(module, memory), dim, metric, capacity);
-    } catch {
-      return undefined;
-    }
+    const bytes = scratchSlot(padded * 8).bytes + capacity * padded * 2;
+    return withMemory(bytes, (memory) => new WasmF16Arena(memory, instantiateF16Kernels(module, memory), dim, metric, capacity));
   }
 
   /** Makes room for `capacity` rows in place; false when the memory cannot grow. */
   grow(capacity: number): boolean {
-    const bytes = this.base + capacity * this.rowBytes;
-    if (bytes > 0xffff0000) return false;
-    const have = this.memory.buffer.byteLength;
-    if (bytes > have) {
-      try {
-        this.memory.grow(Math.ceil((bytes - have) / PAGE));
-      } catch {
-        return false;
-      }
-    }
+    if (!growMemory(this.memory, this.base + capacity * this.rowBytes)) return false;
     this.capacity = capacity;
     this.refresh();
     return true;

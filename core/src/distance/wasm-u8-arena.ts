@@ -1,12 +1,7 @@
-import { BATCH_CAPACITY } from './wasm-arena.js';
 import type { WasmKernel, WasmMemory, WasmModule } from './wasm-kernels.js';
-import { wasmApi } from './wasm-kernels.js';
+import { BATCH_CAPACITY, align16, growMemory, scratchSlot, withMemory } from './wasm-memory.js';
 import { type U8Metric, instantiateU8Kernels, u8KernelModule } from './wasm-u8-kernels.js';
 import { type BitMetric, bitKernelModule } from './wasm-bit-kernels.js';
-
-const PAGE = 65536;
-const align16 = (n: number): number => (n + 15) & ~15;
-const align64 = (n: number): number => (n + 63) & ~63;
 
 /**
  * An arena of byte rows inside a WebAssembly memory with SIMD kernels bound to it: the u8 kernels over int8 codes
@@ -37,9 +32,10 @@ export class WasmU8Arena {
     public capacity: number,
   ) {
     this.rowBytes = rowBytes;
-    this.idsPtr = align64(queryBytes);
-    this.outPtr = this.idsPtr + BATCH_CAPACITY * 4;
-    this.base = this.outPtr + BATCH_CAPACITY * 4;
+    const slot = scratchSlot(queryBytes);
+    this.idsPtr = slot.idsPtr;
+    this.outPtr = slot.outPtr;
+    this.base = slot.bytes;
     const k = instantiateU8Kernels(module, memory) as unknown as Record<string, WasmKernel>;
     this.batch = k[`batch_${metric}`]!;
     this.range = k[`range_${metric}`]!;
@@ -54,28 +50,13 @@ export class WasmU8Arena {
     const module = metric.startsWith('bit') ? bitKernelModule() : u8KernelModule();
     if (module === undefined) return undefined;
     const rowBytes = align16(width);
-    const bytes = align64(queryBytes) + 2 * BATCH_CAPACITY * 4 + capacity * rowBytes;
-    if (bytes > 0xffff0000) return undefined;
-    try {
-      const memory = new (wasmApi()!.Memory)({ initial: Math.ceil(bytes / PAGE) });
-      return new WasmU8Arena(memory, module, rowBytes, queryBytes, metric, capacity);
-    } catch {
-      return undefined;
-    }
+    const bytes = scratchSlot(queryBytes).bytes + capacity * rowBytes;
+    return withMemory(bytes, (memory) => new WasmU8Arena(memory, module, rowBytes, queryBytes, metric, capacity));
   }
 
   /** Makes room for `capacity` rows in place; false when the memory cannot grow. */
   grow(capacity: number): boolean {
-    const bytes = this.base + capacity * this.rowBytes;
-    if (bytes > 0xffff0000) return false;
-    const have = this.memory.buffer.byteLength;
-    if (bytes > have) {
-      try {
-        this.memory.grow(Math.ceil((bytes - have) / PAGE));
-      } catch {
-        return false;
-      }
-    }
+    if (!growMemory(this.memory, this.base + capacity * this.rowBytes)) return false;
     this.capacity = capacity;
     this.refresh();
     return true;
