@@ -1,5 +1,5 @@
-import { type FuncDef, I32, V128, assembleModule, op, uleb } from './wasm-assembler.js';
-import { type WasmModule, touchRows, wasmApi } from './wasm-kernels.js';
+import { type FuncDef, I32, V128, op, uleb } from './wasm-assembler.js';
+import { type WasmModule, Q, compiledOnce, rowKernel } from './wasm-kernels.js';
 
 /**
  * WebAssembly SIMD kernels over rows of bits (binary quantization), same calling convention as the f32 and u8
@@ -29,13 +29,9 @@ const I32X4_SHL = simd(0xab);
 const I32X4_ADD = simd(0xae);
 const i32x4ExtractLane = (lane: number): number[] => simd(0x1b, lane);
 const F32_CONVERT_I32_S = [0xb2];
-const F32_STORE = [0x38, 2, 0];
 
-const Q = 0, SRC = 1, CNT = 2, OUT = 3, BASE = 4, ROW = 5;
 const I = 6, P = 7, QQ = 8, E = 9, ACC = 10, V = 11, W0 = 12, WE = 13;
 const LOCALS = [I32, I32, I32, I32, V128, V128, I32, I32];
-/** Rows per touch-then-compute window, as in the f32 kernels. */
-const WINDOW = 32;
 
 /** ACC += (popcount(V ^ plane b) widened to i32x4) << b, for the chunk at P / QQ. */
 function plane(b: number): number[] {
@@ -49,19 +45,10 @@ function plane(b: number): number[] {
 }
 
 function kernel(planes: BitPlanes, gather: boolean): FuncDef {
-  const row = gather
-    ? [...op.get(SRC), ...op.get(I), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...op.i32Load]
-    : [...op.get(SRC), ...op.get(I), ...op.i32Add];
   const lane = (l: number) => [...op.get(ACC), ...i32x4ExtractLane(l)];
-  const touch = gather ? touchRows({ w0: W0, we: WE, i: I, p: P, e: E }, row) : [];
   const planeSteps: number[] = [];
   for (let b = 0; b < planes; b++) planeSteps.push(...plane(b));
-  const compute = [
-    ...op.get(W0), ...op.set(I),
-    ...op.block, ...op.loop,
-    ...op.get(I), ...op.get(WE), ...op.i32GeU, ...op.brIf(1),
-    ...op.get(BASE), ...row, ...op.get(ROW), ...op.i32Mul, ...op.i32Add, ...op.tee(P),
-    ...op.get(ROW), ...op.i32Add, ...op.set(E),
+  const perRow = [
     ...op.get(Q), ...op.set(QQ),
     ...op.v128Zero, ...op.set(ACC),
     ...op.block, ...op.loop,
@@ -72,42 +59,12 @@ function kernel(planes: BitPlanes, gather: boolean): FuncDef {
     ...op.get(QQ), ...op.i32(16 * planes), ...op.i32Add, ...op.set(QQ),
     ...op.br(0),
     ...op.end, ...op.end,
-    ...op.get(OUT), ...op.get(I), ...op.i32(2), ...op.i32Shl, ...op.i32Add,
-    ...lane(0), ...lane(1), ...op.i32Add, ...lane(2), ...lane(3), ...op.i32Add, ...op.i32Add,
-    ...F32_CONVERT_I32_S, ...F32_STORE,
-    ...op.get(I), ...op.i32(1), ...op.i32Add, ...op.set(I),
-    ...op.br(0),
-    ...op.end, ...op.end,
   ];
-  const body = [
-    ...op.i32(0), ...op.set(W0),
-    ...op.block, ...op.loop,
-    ...op.get(W0), ...op.get(CNT), ...op.i32GeU, ...op.brIf(1),
-    ...op.get(W0), ...op.i32(WINDOW), ...op.i32Add, ...op.tee(WE), ...op.get(CNT),
-    ...op.get(WE), ...op.get(CNT), ...op.i32LtU, ...op.select, ...op.set(WE),
-    ...touch,
-    ...compute,
-    ...op.get(WE), ...op.set(W0),
-    ...op.br(0),
-    ...op.end, ...op.end,
-  ];
-  return { name: `${gather ? 'batch' : 'range'}_bit${planes}`, params: [I32, I32, I32, I32, I32, I32], results: [], locals: LOCALS, body };
+  const value = [...lane(0), ...lane(1), ...op.i32Add, ...lane(2), ...lane(3), ...op.i32Add, ...op.i32Add, ...F32_CONVERT_I32_S];
+  return rowKernel(`${gather ? 'batch' : 'range'}_bit${planes}`, gather, { i: I, p: P, e: E, w0: W0, we: WE }, LOCALS, perRow, value);
 }
-
-let compiled: WasmModule | null | undefined;
 
 /** The compiled bit kernel module, or undefined without WebAssembly SIMD (callers keep the JS loops). */
-export function bitKernelModule(): WasmModule | undefined {
-  if (compiled !== undefined) return compiled ?? undefined;
-  compiled = null;
-  try {
-    const wa = wasmApi();
-    if (wa === undefined) return undefined;
-    const bytes = assembleModule(([1, 4, 8] as const).flatMap((p) => [kernel(p, true), kernel(p, false)]));
-    if (!wa.validate(bytes)) return undefined;
-    compiled = new wa.Module(bytes);
-  } catch {
-    compiled = null;
-  }
-  return compiled ?? undefined;
-}
+export const bitKernelModule: () => WasmModule | undefined = compiledOnce(() =>
+  ([1, 4, 8] as const).flatMap((p) => [kernel(p, true), kernel(p, false)]),
+);

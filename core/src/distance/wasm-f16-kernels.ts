@@ -1,5 +1,15 @@
-import { type FuncDef, I32, V128, assembleModule, op, uleb } from './wasm-assembler.js';
-import { type WasmKernel, type WasmMemory, type WasmModule, type WasmMetric, touchRows, wasmApi } from './wasm-kernels.js';
+import { type FuncDef, I32, V128, op, uleb } from './wasm-assembler.js';
+import {
+  type WasmKernel,
+  type WasmMemory,
+  type WasmModule,
+  type WasmMetric,
+  Q,
+  ROW,
+  compiledOnce,
+  instantiateOver,
+  rowKernel,
+} from './wasm-kernels.js';
 
 /**
  * WebAssembly SIMD rank kernels over rows of half floats (the float16 datatype), same calling convention as the
@@ -27,13 +37,10 @@ const V128_AND = simd(0x4e);
 const I32X4_EXTEND_LOW_I16X8_S = simd(0xa7);
 const I32X4_EXTEND_HIGH_I16X8_S = simd(0xa8);
 const I32X4_SHL = simd(0xab);
-const F32_STORE = [0x38, 2, 0];
 
-const Q = 0, SRC = 1, CNT = 2, OUT = 3;
 const I = 6, P = 7, QQ = 8, E = 9, W0 = 10, WE = 11, E16 = 12;
 const ACC = [13, 14, 15, 16], H = 17, T = 18, MASK = 19, SCALE = 20;
 const LOCALS = [I32, I32, I32, I32, I32, I32, I32, V128, V128, V128, V128, V128, V128, V128, V128];
-const WINDOW = 32;
 
 /** Decodes the low or high 4 of the 8 halves in H into f32 lanes on the stack. */
 function decode(high: boolean): number[] {
@@ -76,19 +83,10 @@ function whileBelow(end: number, body: number[], rowStep: number): number[] {
 }
 
 function kernel(metric: WasmMetric, gather: boolean): FuncDef {
-  const row = gather
-    ? [...op.get(SRC), ...op.get(I), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...op.i32Load]
-    : [...op.get(SRC), ...op.get(I), ...op.i32Add];
   const lane = (l: number) => [...op.get(ACC[0]!), ...op.f32x4ExtractLane(l)];
-  const touch = gather ? touchRows({ w0: W0, we: WE, i: I, p: P, e: E }, row) : [];
-  const compute = [
-    ...op.get(W0), ...op.set(I),
-    ...op.block, ...op.loop,
-    ...op.get(I), ...op.get(WE), ...op.i32GeU, ...op.brIf(1),
-    ...op.get(4), ...row, ...op.get(5), ...op.i32Mul, ...op.i32Add, ...op.tee(P),
-    ...op.get(5), ...op.i32Add, ...op.set(E),
+  const perRow = [
     // E16: where the 16-half body stops (rows are a multiple of 8 halves; one 8-half step may remain).
-    ...op.get(P), ...op.get(5), ...op.i32(~31), ...op.i32And, ...op.i32Add, ...op.set(E16),
+    ...op.get(P), ...op.get(ROW), ...op.i32(~31), ...op.i32And, ...op.i32Add, ...op.set(E16),
     ...op.get(Q), ...op.set(QQ),
     ...ACC.flatMap((a) => [...op.v128Zero, ...op.set(a)]),
     // Four independent accumulators over 16 halves a step, so the adds' latency overlaps (as the f32 kernels).
@@ -96,48 +94,17 @@ function kernel(metric: WasmMetric, gather: boolean): FuncDef {
     ...whileBelow(E, eight(metric, 0, ACC[0]!, ACC[1]!), 16),
     ...op.get(ACC[0]!), ...op.get(ACC[1]!), ...op.f32x4Add, ...op.get(ACC[2]!), ...op.get(ACC[3]!), ...op.f32x4Add,
     ...op.f32x4Add, ...op.set(ACC[0]!),
-    ...op.get(OUT), ...op.get(I), ...op.i32(2), ...op.i32Shl, ...op.i32Add,
-    ...lane(0), ...lane(1), ...op.f32Add, ...lane(2), ...lane(3), ...op.f32Add, ...op.f32Add,
-    ...(metric === 'dot' ? op.f32Neg : []), ...F32_STORE,
-    ...op.get(I), ...op.i32(1), ...op.i32Add, ...op.set(I),
-    ...op.br(0),
-    ...op.end, ...op.end,
   ];
-  const body = [
-    ...splat32(0x8fffffff), ...op.set(MASK),
-    ...splatF32(2 ** 112), ...op.set(SCALE),
-    ...op.i32(0), ...op.set(W0),
-    ...op.block, ...op.loop,
-    ...op.get(W0), ...op.get(CNT), ...op.i32GeU, ...op.brIf(1),
-    ...op.get(W0), ...op.i32(WINDOW), ...op.i32Add, ...op.tee(WE), ...op.get(CNT),
-    ...op.get(WE), ...op.get(CNT), ...op.i32LtU, ...op.select, ...op.set(WE),
-    ...touch,
-    ...compute,
-    ...op.get(WE), ...op.set(W0),
-    ...op.br(0),
-    ...op.end, ...op.end,
-  ];
-  return { name: `${gather ? 'batch' : 'range'}_${metric}`, params: [I32, I32, I32, I32, I32, I32], results: [], locals: LOCALS, body };
+  const value = [...lane(0), ...lane(1), ...op.f32Add, ...lane(2), ...lane(3), ...op.f32Add, ...op.f32Add, ...(metric === 'dot' ? op.f32Neg : [])];
+  const prologue = [...splat32(0x8fffffff), ...op.set(MASK), ...splatF32(2 ** 112), ...op.set(SCALE)];
+  return rowKernel(`${gather ? 'batch' : 'range'}_${metric}`, gather, { i: I, p: P, e: E, w0: W0, we: WE }, LOCALS, perRow, value, prologue);
 }
-
-let compiled: WasmModule | null | undefined;
 
 /** The compiled half-float kernel module, or undefined without WebAssembly SIMD (callers keep the JS loops). */
-export function f16KernelModule(): WasmModule | undefined {
-  if (compiled !== undefined) return compiled ?? undefined;
-  compiled = null;
-  try {
-    const wa = wasmApi();
-    if (wa === undefined) return undefined;
-    const bytes = assembleModule((['dot', 'l2', 'l1'] as const).flatMap((m) => [kernel(m, true), kernel(m, false)]));
-    if (!wa.validate(bytes)) return undefined;
-    compiled = new wa.Module(bytes);
-  } catch {
-    compiled = null;
-  }
-  return compiled ?? undefined;
-}
+export const f16KernelModule: () => WasmModule | undefined = compiledOnce(() =>
+  (['dot', 'l2', 'l1'] as const).flatMap((m) => [kernel(m, true), kernel(m, false)]),
+);
 
 export function instantiateF16Kernels(module: WasmModule, memory: WasmMemory): F16Kernels {
-  return new (wasmApi()!.Instance)(module, { env: { memory } }).exports as unknown as F16Kernels;
+  return instantiateOver<F16Kernels>(module, memory);
 }

@@ -17,14 +17,17 @@ export type WasmMetric = 'dot' | 'l2' | 'l1';
 export type WasmKernel = (q: number, src: number, cnt: number, out: number, base: number, rowBytes: number) => void;
 export type WasmKernels = Record<`batch_${WasmMetric}` | `range_${WasmMetric}`, WasmKernel>;
 
-const Q = 0, SRC = 1, CNT = 2, OUT = 3, BASE = 4, ROW = 5;
+/** The parameters, the same in every kernel of every element type (f32, f16, u8, bit). */
+export const Q = 0, SRC = 1, CNT = 2, OUT = 3, BASE = 4, ROW = 5;
+export const KERNEL_PARAMS = [I32, I32, I32, I32, I32, I32];
+/** Rows per touch-then-compute window: 32 rows of 128 floats are 16 KB, so a window stays in L1. */
+export const WINDOW = 32;
+
 const I = 6, P = 7, QQ = 8, E = 9, E16 = 10, E4 = 11;
 const A = [12, 13, 14, 15];
 const S = 16, T = 17, TS = 18;
 const W0 = 19, WE = 20;
 const LOCALS = [I32, I32, I32, I32, I32, I32, V128, V128, V128, V128, F32, V128, F32, I32, I32];
-/** Rows per touch-then-compute window: 32 rows of 128 floats are 16 KB, so a window stays in L1. */
-const WINDOW = 32;
 
 /** Accumulates one 4-lane step of `metric` from (p+offset, qq+offset) into accumulator `acc`. */
 function vecStep(metric: WasmMetric, acc: number, offset: number): number[] {
@@ -63,22 +66,8 @@ const whileBelow = (end: number, body: number[], step: number): number[] => [
 ];
 
 function kernel(metric: WasmMetric, gather: boolean): FuncDef {
-  const row = gather
-    ? [...op.get(SRC), ...op.get(I), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...op.i32Load]
-    : [...op.get(SRC), ...op.get(I), ...op.i32Add];
   const lane = (l: number) => [...op.get(A[0]!), ...op.f32x4ExtractLane(l)];
-  // Gathered rows are scattered over the arena: touch every cache line of a window of rows first (a few
-  // instructions per line, so the CPU has dozens of misses in flight), then compute over rows that are in L1 by
-  // then. This is hnswlib's _mm_prefetch without a prefetch instruction; it doubled q/s at 100k x 128 (51 MB of
-  // rows). Windows, not the whole batch: touching 4096 rows first would evict the early ones before use.
-  // Contiguous ranges need none: the hardware prefetcher follows a stream.
-  const touch = gather ? touchRows({ w0: W0, we: WE, i: I, p: P, e: E }, row) : [];
-  const compute = [
-    ...op.get(W0), ...op.set(I),
-    ...op.block, ...op.loop,
-    ...op.get(I), ...op.get(WE), ...op.i32GeU, ...op.brIf(1),
-    ...op.get(BASE), ...row, ...op.get(ROW), ...op.i32Mul, ...op.i32Add, ...op.tee(P),
-    ...op.get(ROW), ...op.i32Add, ...op.set(E),
+  const perRow = [
     ...op.get(P), ...op.get(ROW), ...op.i32(~63), ...op.i32And, ...op.i32Add, ...op.set(E16),
     ...op.get(P), ...op.get(ROW), ...op.i32(~15), ...op.i32And, ...op.i32Add, ...op.set(E4),
     ...op.get(Q), ...op.set(QQ),
@@ -89,32 +78,9 @@ function kernel(metric: WasmMetric, gather: boolean): FuncDef {
     ...op.f32x4Add, ...op.set(A[0]!),
     ...lane(0), ...lane(1), ...op.f32Add, ...lane(2), ...lane(3), ...op.f32Add, ...op.f32Add, ...op.set(S),
     ...whileBelow(E, scalarStep(metric), 4),
-    ...op.get(OUT), ...op.get(I), ...op.i32(2), ...op.i32Shl, ...op.i32Add,
-    ...op.get(S), ...(metric === 'dot' ? op.f32Neg : []), ...op.f32Store,
-    ...op.get(I), ...op.i32(1), ...op.i32Add, ...op.set(I),
-    ...op.br(0),
-    ...op.end, ...op.end,
   ];
-  const body = [
-    ...op.i32(0), ...op.set(W0),
-    ...op.block, ...op.loop,
-    ...op.get(W0), ...op.get(CNT), ...op.i32GeU, ...op.brIf(1),
-    // WE = min(W0 + WINDOW, CNT)
-    ...op.get(W0), ...op.i32(WINDOW), ...op.i32Add, ...op.tee(WE), ...op.get(CNT),
-    ...op.get(WE), ...op.get(CNT), ...op.i32LtU, ...op.select, ...op.set(WE),
-    ...touch,
-    ...compute,
-    ...op.get(WE), ...op.set(W0),
-    ...op.br(0),
-    ...op.end, ...op.end,
-  ];
-  return {
-    name: `${gather ? 'batch' : 'range'}_${metric}`,
-    params: [I32, I32, I32, I32, I32, I32],
-    results: [],
-    locals: LOCALS,
-    body,
-  };
+  const value = [...op.get(S), ...(metric === 'dot' ? op.f32Neg : [])];
+  return rowKernel(`${gather ? 'batch' : 'range'}_${metric}`, gather, { i: I, p: P, e: E, w0: W0, we: WE }, LOCALS, perRow, value);
 }
 
 /**
@@ -164,7 +130,7 @@ export function kernelModule(sharedMaxPages?: number): WasmModule | undefined {
 
 /** Instantiates the kernels over `memory`. */
 export function instantiateKernels(module: WasmModule, memory: WasmMemory): WasmKernels {
-  return new (wasmApi()!.Instance)(module, { env: { memory } }).exports as unknown as WasmKernels;
+  return instantiateOver<WasmKernels>(module, memory);
 }
 
 /** Local indices the row-touching loop uses; the parameters BASE and ROW are the same in every kernel. */
@@ -198,4 +164,88 @@ export function touchRows(l: TouchLocals, row: number[]): number[] {
     ...op.br(0),
     ...op.end, ...op.end,
   ];
+}
+
+/**
+ * One kernel of the shared shape, whatever the element type: for each window of WINDOW rows (gathered by the u32
+ * ids at SRC, or the contiguous rows from SRC), touch the window's rows (gather only, see `touchRows`), then for
+ * each row I of it set P = BASE + row * ROW and E = P + ROW, run `perRow`, and store the f32 that `value` pushes at
+ * OUT + 4 * I. `prologue` runs once before the windows (constants held in locals).
+ *
+ * Gathered rows are scattered over the arena: touching every cache line of a window first (a few instructions per
+ * line, so the CPU has dozens of misses in flight), then computing over rows that are in L1 by then, is hnswlib's
+ * _mm_prefetch without a prefetch instruction; it doubled q/s at 100k x 128 (51 MB of f32 rows), and matters as
+ * much for the compact types, a graph walk reads scattered rows. Windows, not the whole batch: touching 4096 rows
+ * first would evict the early ones before use. Contiguous ranges need none: the hardware prefetcher follows a stream.
+ */
+export function rowKernel(
+  name: string,
+  gather: boolean,
+  l: TouchLocals,
+  locals: number[],
+  perRow: number[],
+  value: number[],
+  prologue: number[] = [],
+): FuncDef {
+  const { w0: W0, we: WE, i: I, p: P, e: E } = l;
+  const row = gather
+    ? [...op.get(SRC), ...op.get(I), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...op.i32Load]
+    : [...op.get(SRC), ...op.get(I), ...op.i32Add];
+  const touch = gather ? touchRows(l, row) : [];
+  const compute = [
+    ...op.get(W0), ...op.set(I),
+    ...op.block, ...op.loop,
+    ...op.get(I), ...op.get(WE), ...op.i32GeU, ...op.brIf(1),
+    ...op.get(BASE), ...row, ...op.get(ROW), ...op.i32Mul, ...op.i32Add, ...op.tee(P),
+    ...op.get(ROW), ...op.i32Add, ...op.set(E),
+    ...perRow,
+    ...op.get(OUT), ...op.get(I), ...op.i32(2), ...op.i32Shl, ...op.i32Add,
+    ...value, ...op.f32Store,
+    ...op.get(I), ...op.i32(1), ...op.i32Add, ...op.set(I),
+    ...op.br(0),
+    ...op.end, ...op.end,
+  ];
+  const body = [
+    ...prologue,
+    ...op.i32(0), ...op.set(W0),
+    ...op.block, ...op.loop,
+    ...op.get(W0), ...op.get(CNT), ...op.i32GeU, ...op.brIf(1),
+    // WE = min(W0 + WINDOW, CNT)
+    ...op.get(W0), ...op.i32(WINDOW), ...op.i32Add, ...op.tee(WE), ...op.get(CNT),
+    ...op.get(WE), ...op.get(CNT), ...op.i32LtU, ...op.select, ...op.set(WE),
+    ...touch,
+    ...compute,
+    ...op.get(WE), ...op.set(W0),
+    ...op.br(0),
+    ...op.end, ...op.end,
+  ];
+  return { name, params: KERNEL_PARAMS, results: [], locals, body };
+}
+
+/**
+ * A getter for the module of `funcs` (built on first use), compiled once per realm: undefined where WebAssembly or
+ * its SIMD is missing or the engine refuses to compile (callers then keep the JS loops, which are correct, only
+ * slower). Synchronous: the modules are a few KB, which browsers allow on the main thread too.
+ */
+export function compiledOnce(funcs: () => FuncDef[]): () => WasmModule | undefined {
+  let compiled: WasmModule | null | undefined;
+  return () => {
+    if (compiled !== undefined) return compiled ?? undefined;
+    compiled = null;
+    try {
+      const wa = wasmApi();
+      if (wa === undefined) return undefined;
+      const bytes = assembleModule(funcs());
+      if (!wa.validate(bytes)) return undefined;
+      compiled = new wa.Module(bytes);
+    } catch {
+      compiled = null;
+    }
+    return compiled ?? undefined;
+  };
+}
+
+/** The exports of `module` instantiated over `memory` (every kernel module imports `env.memory`). */
+export function instantiateOver<T>(module: WasmModule, memory: WasmMemory): T {
+  return new (wasmApi()!.Instance)(module, { env: { memory } }).exports as unknown as T;
 }
