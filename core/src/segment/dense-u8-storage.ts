@@ -1,10 +1,9 @@
-import { type Distance, distanceCode, distanceFromCode, rankToScore } from '../distance/distance.js';
+import { type Distance, rankToScore } from '../distance/distance.js';
 import { sumBatchU8, toU8 } from '../distance/u8-rows.js';
-import { BATCH_CAPACITY } from '../distance/wasm-arena.js';
 import { WasmU8Arena } from '../distance/wasm-u8-arena.js';
 import type { U8Metric } from '../distance/wasm-u8-kernels.js';
-import { type DenseVectorStorageOptions, QUERY, SIMD_MIN_BYTES } from './dense-vector-storage.js';
-import { ByteReader, ByteWriter } from './vector-storage-codec.js';
+import { DenseRows, decodeFrame, hasMagic } from './dense-rows.js';
+import { type DenseVectorStorageOptions, QUERY } from './dense-vector-storage.js';
 
 const MAGIC = 0x38555653; // "SVU8"
 const VERSION = 1;
@@ -25,17 +24,10 @@ const VERSION = 1;
  * what `get` returns for a stored vector); `prepareFloatQuery` gives the float view's form (Cosine: scaled to
  * unit length) that pairs with `data` / `offset`, where each `offset(id)` decodes row `id` into a one-row scratch.
  */
-export class Uint8VectorStorage {
+export class Uint8VectorStorage extends DenseRows<Uint8Array, WasmU8Arena> {
   readonly datatype = 'uint8';
-  private rows: Uint8Array;
-  private present: Uint8Array;
   private invNorms: Float32Array;
-  private live = 0;
-  private limit = 0;
-  private wasm: WasmU8Arena | undefined;
-  private readonly simd: boolean | undefined;
   private readonly metric: U8Metric;
-  readonly stride: number;
   /** The loaded query's integers (JS path) and 1 / |query| (Cosine). */
   private readonly jsQuery: Float32Array;
   private queryInv = 0;
@@ -43,101 +35,36 @@ export class Uint8VectorStorage {
   private readonly pairQuery: Float32Array;
   private readonly oneId = new Uint32Array(1);
   private readonly oneOut = new Float32Array(1);
-  batchIds: Uint32Array;
-  batchOut: Float32Array;
 
-  constructor(
-    readonly dim: number,
-    readonly distance: Distance,
-    initialCapacity = 16,
-    options: DenseVectorStorageOptions = {},
-  ) {
+  constructor(dim: number, distance: Distance, initialCapacity = 16, options: DenseVectorStorageOptions = {}) {
     const cap = Math.max(1, initialCapacity);
-    this.stride = (dim + 15) & ~15;
+    super(dim, distance, (dim + 15) & ~15, cap, options.simd);
     this.metric = distance === 'Euclid' ? 'u8l2' : distance === 'Manhattan' ? 'u8l1' : 'u8dot';
-    this.simd = options.simd;
     this.jsQuery = new Float32Array(dim);
     this.view = new Float32Array(dim);
     this.pairQuery = new Float32Array(dim);
-    this.batchIds = new Uint32Array(BATCH_CAPACITY);
-    this.batchOut = new Float32Array(BATCH_CAPACITY);
-    this.present = new Uint8Array(cap);
     this.invNorms = new Float32Array(distance === 'Cosine' ? cap : 0);
-    this.rows = this.wantsSimd(cap) ? this.toWasm(cap, undefined) : new Uint8Array(cap * this.stride);
+    this.initRows();
   }
 
-  private wantsSimd(capacity: number): boolean {
-    // The float32 storage's threshold in points (its bytes at 4 a component), so that choosing a compact datatype
-    // never leaves a collection on the slower JS kernels that float32 would have run as SIMD.
-    return this.simd ?? capacity * this.dim * 4 >= SIMD_MIN_BYTES;
+  protected newRows(length: number): Uint8Array {
+    return new Uint8Array(length);
   }
 
-  private toWasm(capacity: number, old: Uint8Array | undefined): Uint8Array {
-    const w = WasmU8Arena.create(this.dim, this.metric, capacity);
-    if (w === undefined) {
-      const rows = new Uint8Array(capacity * this.stride);
-      if (old !== undefined) rows.set(old);
-      return rows;
-    }
-    if (old !== undefined) w.rows.set(old);
-    this.wasm = w;
-    this.batchIds = w.ids;
-    this.batchOut = w.out;
-    return w.rows;
+  protected createArena(capacity: number): WasmU8Arena | undefined {
+    return WasmU8Arena.create(this.dim, this.metric, capacity);
   }
 
-  get simdActive(): boolean {
-    return this.wasm !== undefined;
-  }
-
-  get count(): number {
-    return this.live;
-  }
-
-  get idLimit(): number {
-    return this.limit;
-  }
-
-  get capacity(): number {
-    return this.present.length;
+  protected override growExtras(capacity: number): void {
+    if (this.distance !== 'Cosine') return;
+    const inv = new Float32Array(capacity);
+    inv.set(this.invNorms);
+    this.invNorms = inv;
   }
 
   /** Bytes held per slot: the padded row, the live flag and, for Cosine, the row's inverse norm. */
   get bytesPerVector(): number {
     return this.stride + 1 + (this.distance === 'Cosine' ? 4 : 0);
-  }
-
-  private ensure(id: number): void {
-    if (id < this.present.length) return;
-    let cap = this.present.length * 2;
-    while (cap <= id) cap *= 2;
-    const present = new Uint8Array(cap);
-    present.set(this.present);
-    this.present = present;
-    if (this.distance === 'Cosine') {
-      const inv = new Float32Array(cap);
-      inv.set(this.invNorms);
-      this.invNorms = inv;
-    }
-    const w = this.wasm;
-    if (w !== undefined && w.grow(cap)) {
-      this.rows = w.rows;
-      this.batchIds = w.ids;
-      this.batchOut = w.out;
-      return;
-    }
-    const old = w !== undefined ? w.rows : this.rows;
-    if (w !== undefined) {
-      this.wasm = undefined;
-      this.batchIds = new Uint32Array(BATCH_CAPACITY);
-      this.batchOut = new Float32Array(BATCH_CAPACITY);
-    } else if (this.wantsSimd(cap)) {
-      this.rows = this.toWasm(cap, old);
-      return;
-    }
-    const rows = new Uint8Array(cap * this.stride);
-    rows.set(old.subarray(0, Math.min(old.length, rows.length)));
-    this.rows = rows;
   }
 
   /** Stores `vector` cast to bytes (see `toU8`) in slot `id`. */
@@ -152,11 +79,7 @@ export class Uint8VectorStorage {
       n2 += c * c;
     }
     if (this.distance === 'Cosine') this.invNorms[id] = n2 > 0 ? 1 / Math.sqrt(n2) : 0;
-    if (this.present[id] === 0) {
-      this.present[id] = 1;
-      this.live++;
-    }
-    if (id >= this.limit) this.limit = id + 1;
+    this.markSet(id);
   }
 
   /** A fresh copy of the stored integers (what Qdrant returns for `with_vector`). */
@@ -165,16 +88,6 @@ export class Uint8VectorStorage {
     const off = id * this.stride;
     for (let i = 0; i < this.dim; i++) out[i] = this.rows[off + i]!;
     return out;
-  }
-
-  has(id: number): boolean {
-    return id < this.present.length && this.present[id] === 1;
-  }
-
-  delete(id: number): void {
-    if (!this.has(id)) return;
-    this.present[id] = 0;
-    this.live--;
   }
 
   /** The query cast to the stored integers (Qdrant converts queries to the storage's element type too). */
@@ -280,41 +193,26 @@ export class Uint8VectorStorage {
   }
 
   encode(): Uint8Array {
-    const w = new ByteWriter(64 + this.limit * (this.dim + 1));
-    w.u32(MAGIC).u32(VERSION).u32(this.dim).u32(distanceCode(this.distance)).u32(this.limit);
-    w.array(this.present.subarray(0, this.limit));
-    w.array(packRows(this.rows, this.stride, this.dim, this.limit));
-    return w.finish();
+    return this.encodeRows(MAGIC, VERSION);
   }
 
   /** Whether `bytes` is an encoded uint8 storage (tells the dense storages apart when a segment opens). */
   static is(bytes: Uint8Array): boolean {
-    return bytes.length >= 4 && new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true) === MAGIC;
+    return hasMagic(bytes, MAGIC);
   }
 
   static decode(bytes: Uint8Array, options: DenseVectorStorageOptions = {}): Uint8VectorStorage {
-    const r = new ByteReader(bytes);
-    r.expectMagic(MAGIC, VERSION, 'uint8 vector storage');
-    const dim = r.u32();
-    const distance = distanceFromCode(r.u32());
-    const limit = r.u32();
-    const present = r.u8Array();
-    const packed = r.u8Array();
-    const s = new Uint8VectorStorage(dim, distance, Math.max(limit, 16), options);
-    s.present.set(present);
-    for (let id = 0; id < limit; id++) s.rows.set(packed.subarray(id * dim, id * dim + dim), id * s.stride);
-    s.limit = limit;
-    let live = 0;
-    for (let id = 0; id < limit; id++) {
-      live += present[id]!;
-      if (distance === 'Cosine') {
+    const f = decodeFrame(bytes, MAGIC, VERSION, 'uint8 vector storage');
+    const s = new Uint8VectorStorage(f.dim, f.distance, Math.max(f.limit, 16), options);
+    s.restoreRows(f, f.raw);
+    if (f.distance === 'Cosine') {
+      for (let id = 0; id < f.limit; id++) {
         let n2 = 0;
         const off = id * s.stride;
-        for (let i = 0; i < dim; i++) n2 += s.rows[off + i]! * s.rows[off + i]!;
+        for (let i = 0; i < f.dim; i++) n2 += s.rows[off + i]! * s.rows[off + i]!;
         s.invNorms[id] = n2 > 0 ? 1 / Math.sqrt(n2) : 0;
       }
     }
-    s.live = live;
     return s;
   }
 }
@@ -323,12 +221,4 @@ function invNorm(q: Float32Array): number {
   let n2 = 0;
   for (let i = 0; i < q.length; i++) n2 += q[i]! * q[i]!;
   return n2 > 0 ? 1 / Math.sqrt(n2) : 0;
-}
-
-/** Rows without their padding, `dim` bytes each (the stored form does not depend on the SIMD stride). */
-function packRows(rows: Uint8Array, stride: number, dim: number, limit: number): Uint8Array {
-  if (stride === dim) return rows.subarray(0, limit * dim);
-  const out = new Uint8Array(limit * dim);
-  for (let id = 0; id < limit; id++) out.set(rows.subarray(id * stride, id * stride + dim), id * dim);
-  return out;
 }
