@@ -2,8 +2,7 @@ import { type Distance, normalizeInPlace, rankToScore } from '../distance/distan
 import { f16Table, f32ToF16, isStoredUnitF16, rankBatchF16 } from '../distance/half-float.js';
 import { WasmF16Arena } from '../distance/wasm-f16-arena.js';
 import type { WasmMetric } from '../distance/wasm-kernels.js';
-import { DenseRows, decodeFrame, hasMagic } from './dense-rows.js';
-import { type DenseVectorStorageOptions, QUERY } from './dense-vector-storage.js';
+import { DenseRows, type DenseVectorStorageOptions, QUERY, decodeFrame, hasMagic } from './dense-rows.js';
 
 const MAGIC = 0x36485653; // "SVH6"
 const VERSION = 1;

@@ -1,7 +1,20 @@
 import { type Distance, distanceCode, distanceFromCode } from '../distance/distance.js';
 import { BATCH_CAPACITY } from '../distance/wasm-memory.js';
-import { SIMD_MIN_BYTES } from './dense-vector-storage.js';
 import { ByteReader, ByteWriter } from './vector-storage-codec.js';
+
+/** Arenas from this many bytes up live in WebAssembly memory with SIMD kernels; smaller ones stay plain JS. */
+export const SIMD_MIN_BYTES = 1 << 20;
+
+/** The handle of the query loaded by `loadQuery`; handles >= 0 are stored vectors (their ids). */
+export const QUERY = -1;
+
+export interface DenseVectorStorageOptions {
+  /**
+   * true: put the arena in WebAssembly memory from the start (when the engine has SIMD); false: never.
+   * Left out: from SIMD_MIN_BYTES of vectors on, so that many small collections do not each reserve a memory.
+   */
+  simd?: boolean;
+}
 
 /** The rows of a dense storage: one typed array of `stride` elements a slot. */
 export type RowArray = Float32Array | Uint16Array | Uint8Array;
@@ -16,8 +29,7 @@ export interface RowArena<R extends RowArray> {
 }
 
 /**
- * The row bookkeeping the dense storages of every datatype share (float16, uint8; float32 keeps its own, see
- * DenseVectorStorage): slot `id` at `rows[id * stride ..]`, the live flags, the live count and id limit, growth
+ * The row bookkeeping the dense storages of every datatype (float32, float16, uint8) share: slot `id` at `rows[id * stride ..]`, the live flags, the live count and id limit, growth
  * by doubling, and the move into a WebAssembly arena once the rows are worth SIMD (or back to JS arrays when the
  * memory will not grow). What differs per datatype (encoding a write, ranking, per-row extras) stays in the
  * subclass; hot paths (`rankBatch` / `rankRange` / `rank`) are the subclass's own methods over `rows` / `wasm`,
@@ -179,7 +191,7 @@ export abstract class DenseRows<R extends RowArray, W extends RowArena<R>> {
   }
 
   /** Fills a fresh storage from `decodeFrame`'s flags and unpadded rows (viewed as this storage's elements). */
-  protected restoreRows(frame: DenseFrame, packed: ArrayLike<number> & { subarray(a: number, b: number): ArrayLike<number> }): void {
+  protected restoreRows(frame: Omit<DenseFrame, 'raw'>, packed: ArrayLike<number> & { subarray(a: number, b: number): ArrayLike<number> }): void {
     const { dim, limit, present } = frame;
     this.present.set(present);
     for (let id = 0; id < limit; id++) this.rows.set(packed.subarray(id * dim, id * dim + dim), id * this.stride);
@@ -190,7 +202,7 @@ export abstract class DenseRows<R extends RowArray, W extends RowArena<R>> {
   }
 }
 
-/** The header and live flags of an encoded dense storage, then the raw row bytes. */
+/** The header and live flags of an encoded float16 / uint8 storage, then the raw row bytes (float32 has its own frame). */
 export interface DenseFrame {
   dim: number;
   distance: Distance;

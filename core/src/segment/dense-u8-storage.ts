@@ -2,8 +2,7 @@ import { type Distance, rankToScore } from '../distance/distance.js';
 import { sumBatchU8, toU8 } from '../distance/u8-rows.js';
 import { WasmU8Arena } from '../distance/wasm-u8-arena.js';
 import type { U8Metric } from '../distance/wasm-u8-kernels.js';
-import { DenseRows, decodeFrame, hasMagic } from './dense-rows.js';
-import { type DenseVectorStorageOptions, QUERY } from './dense-vector-storage.js';
+import { DenseRows, type DenseVectorStorageOptions, QUERY, decodeFrame, hasMagic } from './dense-rows.js';
 
 const MAGIC = 0x38555653; // "SVU8"
 const VERSION = 1;

@@ -9,27 +9,16 @@ import {
   scoreKernel,
 } from '../distance/distance.js';
 import { rankBatchJs } from '../distance/js-batch.js';
-import { BATCH_CAPACITY, WasmArena, type WasmArenaView } from '../distance/wasm-arena.js';
+import { WasmArena, type WasmArenaView } from '../distance/wasm-arena.js';
 import { sharedThreads } from '../executor/shared-memory.js';
 import type { WasmMetric } from '../distance/wasm-kernels.js';
+import { DenseRows, type DenseVectorStorageOptions, QUERY } from './dense-rows.js';
 import { ByteReader, ByteWriter } from './vector-storage-codec.js';
+
+export { type DenseVectorStorageOptions, QUERY, SIMD_MIN_BYTES } from './dense-rows.js';
 
 const MAGIC = 0x53445653; // "SVDS"
 const VERSION = 1;
-
-/** Arenas from this many bytes up live in WebAssembly memory with SIMD kernels; smaller ones stay plain JS. */
-export const SIMD_MIN_BYTES = 1 << 20;
-
-/** The handle of the query loaded by `loadQuery`; handles >= 0 are stored vectors (their ids). */
-export const QUERY = -1;
-
-export interface DenseVectorStorageOptions {
-  /**
-   * true: put the arena in WebAssembly memory from the start (when the engine has SIMD); false: never.
-   * Left out: from SIMD_MIN_BYTES of vectors on, so that many small collections do not each reserve a memory.
-   */
-  simd?: boolean;
-}
 
 /**
  * Dense vectors of one vector name, indexed by internal id (dense uint32 from the id tracker).
@@ -46,69 +35,44 @@ export interface DenseVectorStorageOptions {
  * the `rankKernel` keys, as f32 (the SIMD sums are f32, as in Qdrant; the JS ones round at the end).
  * `batchIds` / `batchOut` / `data` are views that a `set` may replace: re-read them after writes.
  */
-export class DenseVectorStorage {
+export class DenseVectorStorage extends DenseRows<Float32Array, WasmArena> {
   readonly datatype = 'float32';
-  private arena: Float32Array;
-  private present: Uint8Array;
-  private live = 0;
-  private limit = 0;
   private readonly rankFn: Kernel;
   private readonly scoreFn: Kernel;
-  private wasm: WasmArena | undefined;
-  private readonly simd: boolean | undefined;
   private jsQuery: Float32Array;
-  /** Ids of the next `rankBatch` (at most BATCH_CAPACITY). */
-  batchIds: Uint32Array;
-  /** Ranks written by `rankBatch` / `rankRange`. */
-  batchOut: Float32Array;
 
-  constructor(
-    readonly dim: number,
-    readonly distance: Distance,
-    initialCapacity = 16,
-    options: DenseVectorStorageOptions = {},
-  ) {
-    const cap = Math.max(1, initialCapacity);
+  constructor(dim: number, distance: Distance, initialCapacity = 16, options: DenseVectorStorageOptions = {}) {
+    super(dim, distance, dim, Math.max(1, initialCapacity), options.simd);
     this.rankFn = rankKernel(distance);
     this.scoreFn = scoreKernel(distance);
-    this.simd = options.simd;
     this.jsQuery = new Float32Array(dim);
-    this.batchIds = new Uint32Array(BATCH_CAPACITY);
-    this.batchOut = new Float32Array(BATCH_CAPACITY);
-    this.present = new Uint8Array(cap);
-    this.arena = this.wantsSimd(cap) ? this.toWasm(cap, undefined) : new Float32Array(cap * dim);
+    this.initRows();
   }
 
-  private wantsSimd(capacity: number): boolean {
-    return this.simd ?? capacity * this.dim * 4 >= SIMD_MIN_BYTES;
+  protected newRows(length: number): Float32Array {
+    return new Float32Array(length);
   }
 
-  /** Moves the arena into a fresh WebAssembly arena of `capacity` rows, or returns a JS one if that fails. */
-  private toWasm(capacity: number, old: Float32Array | undefined): Float32Array {
-    const w = WasmArena.create(this.dim, wasmMetric(this.distance), capacity, sharedThreads());
-    if (w === undefined) {
-      const arena = new Float32Array(capacity * this.dim);
-      if (old !== undefined) arena.set(old);
-      return arena;
-    }
-    if (old !== undefined) w.rows.set(old);
-    this.wasm = w;
-    this.bindViews(w);
-    return w.rows;
+  protected createArena(capacity: number): WasmArena | undefined {
+    return WasmArena.create(this.dim, wasmMetric(this.distance), capacity, sharedThreads());
   }
 
-  private bindViews(w: WasmArena): void {
-    this.batchIds = w.ids;
-    this.batchOut = w.out;
+  // The query scratch is the arena's own (the kernels read it there), or a JS one without the arena.
+  protected override bindArena(w: WasmArena): void {
+    super.bindArena(w);
     this.jsQuery = w.query;
+  }
+
+  protected override unbindArena(): void {
+    super.unbindArena();
+    this.jsQuery = new Float32Array(this.dim);
   }
 
   /** The arena. A view: replaced when the storage grows, so re-read it after any `set`. */
   get data(): Float32Array {
-    return this.arena;
+    return this.rows;
   }
 
-  /** Whether batches run as WebAssembly SIMD (else as JS). */
   /**
    * The arena as search threads attach to it, or undefined while it is not in shared WebAssembly memory (small
    * arenas stay in JS arrays; sharing was off when it was made; or the memory would not grow). Re-ask after writes:
@@ -117,25 +81,6 @@ export class DenseVectorStorage {
   sharedView(): WasmArenaView | undefined {
     const w = this.wasm;
     return w !== undefined && w.shared ? w.view() : undefined;
-  }
-
-  get simdActive(): boolean {
-    return this.wasm !== undefined;
-  }
-
-  /** Number of live vectors. */
-  get count(): number {
-    return this.live;
-  }
-
-  /** One past the highest id ever set: iterate `0 .. idLimit` and test `has` to visit every live vector. */
-  get idLimit(): number {
-    return this.limit;
-  }
-
-  /** Slots the arena holds before it must grow. */
-  get capacity(): number {
-    return this.present.length;
   }
 
   offset(id: number): number {
@@ -147,63 +92,20 @@ export class DenseVectorStorage {
     return this.dim * 4 + 1;
   }
 
-  private ensure(id: number): void {
-    if (id < this.present.length) return;
-    let cap = this.present.length * 2;
-    while (cap <= id) cap *= 2;
-    const present = new Uint8Array(cap);
-    present.set(this.present);
-    this.present = present;
-    const w = this.wasm;
-    if (w !== undefined && w.grow(cap)) {
-      this.arena = w.rows;
-      this.bindViews(w);
-      return;
-    }
-    const old = w !== undefined ? w.rows : this.arena;
-    if (w !== undefined) {
-      // The memory would not grow (32-bit limit or the engine said no): continue in JS arrays.
-      this.wasm = undefined;
-      this.batchIds = new Uint32Array(BATCH_CAPACITY);
-      this.batchOut = new Float32Array(BATCH_CAPACITY);
-      this.jsQuery = new Float32Array(this.dim);
-    } else if (this.wantsSimd(cap)) {
-      this.arena = this.toWasm(cap, old);
-      return;
-    }
-    const arena = new Float32Array(cap * this.dim);
-    arena.set(old);
-    this.arena = arena;
-  }
-
   /** Copies `vector` (length `dim`, checked at the boundary) into slot `id`; normalizes for Cosine. */
   set(id: number, vector: ArrayLike<number>): void {
     this.ensure(id);
     const off = id * this.dim;
-    const arena = this.arena;
+    const arena = this.rows;
     for (let i = 0; i < this.dim; i++) arena[off + i] = vector[i]!;
     if (this.distance === 'Cosine') normalizeInPlace(arena, off, this.dim);
-    if (this.present[id] === 0) {
-      this.present[id] = 1;
-      this.live++;
-    }
-    if (id >= this.limit) this.limit = id + 1;
+    this.markSet(id);
   }
 
   /** A view of the stored (possibly normalized) vector; invalid (possibly empty) after the arena grows. */
   get(id: number): Float32Array {
     const off = id * this.dim;
-    return this.arena.subarray(off, off + this.dim);
-  }
-
-  has(id: number): boolean {
-    return id < this.present.length && this.present[id] === 1;
-  }
-
-  delete(id: number): void {
-    if (!this.has(id)) return;
-    this.present[id] = 0;
-    this.live--;
+    return this.rows.subarray(off, off + this.dim);
   }
 
   /** A fresh Float32Array copy of a query, normalized for Cosine, ready for `score` / HNSW search. */
@@ -220,17 +122,17 @@ export class DenseVectorStorage {
 
   /** Qdrant's score of a prepared query against stored vector `id` (similarity or distance, see Distance). */
   score(query: Float32Array, id: number): number {
-    return this.scoreFn(query, 0, this.arena, id * this.dim, this.dim);
+    return this.scoreFn(query, 0, this.rows, id * this.dim, this.dim);
   }
 
   /** Lower-is-closer order key of `query` against `id` (see `rankKernel`); `rankToScore` turns it into a score. */
   rank(query: Float32Array, id: number): number {
-    return this.rankFn(query, 0, this.arena, id * this.dim, this.dim);
+    return this.rankFn(query, 0, this.rows, id * this.dim, this.dim);
   }
 
   /** Lower-is-closer order key between two stored vectors. */
   rankBetween(a: number, b: number): number {
-    return this.rankFn(this.arena, a * this.dim, this.arena, b * this.dim, this.dim);
+    return this.rankFn(this.rows, a * this.dim, this.rows, b * this.dim, this.dim);
   }
 
   rankToScore(rank: number): number {
@@ -253,8 +155,8 @@ export class DenseVectorStorage {
       w.batch(h < 0 ? w.queryPtr : w.base + h * w.rowBytes, w.idsPtr, count, w.outPtr, w.base, w.rowBytes);
       return;
     }
-    const q = h < 0 ? this.jsQuery : this.arena;
-    rankBatchJs(this.distance, q, h < 0 ? 0 : h * this.dim, this.arena, this.dim, this.batchIds, 0, count, this.batchOut);
+    const q = h < 0 ? this.jsQuery : this.rows;
+    rankBatchJs(this.distance, q, h < 0 ? 0 : h * this.dim, this.rows, this.dim, this.batchIds, 0, count, this.batchOut);
   }
 
   /** `batchOut[i] = rank(h, from + i)` for i < count (<= BATCH_CAPACITY): the exact scan's contiguous form. */
@@ -264,15 +166,15 @@ export class DenseVectorStorage {
       w.range(h < 0 ? w.queryPtr : w.base + h * w.rowBytes, from, count, w.outPtr, w.base, w.rowBytes);
       return;
     }
-    const q = h < 0 ? this.jsQuery : this.arena;
-    rankBatchJs(this.distance, q, h < 0 ? 0 : h * this.dim, this.arena, this.dim, undefined, from, count, this.batchOut);
+    const q = h < 0 ? this.jsQuery : this.rows;
+    rankBatchJs(this.distance, q, h < 0 ? 0 : h * this.dim, this.rows, this.dim, undefined, from, count, this.batchOut);
   }
 
   encode(): Uint8Array {
     const w = new ByteWriter(64 + this.limit * (this.dim * 4 + 1));
     w.u32(MAGIC).u32(VERSION).u32(this.dim).u32(distanceCode(this.distance)).u32(this.limit);
     w.array(this.present.subarray(0, this.limit));
-    w.array(this.arena.subarray(0, this.limit * this.dim));
+    w.array(this.rows.subarray(0, this.limit * this.dim));
     return w.finish();
   }
 
@@ -285,12 +187,7 @@ export class DenseVectorStorage {
     const present = r.u8Array();
     const arena = r.f32Array();
     const s = new DenseVectorStorage(dim, distance, Math.max(limit, 16));
-    s.present.set(present);
-    s.arena.set(arena);
-    s.limit = limit;
-    let live = 0;
-    for (let i = 0; i < limit; i++) live += present[i]!;
-    s.live = live;
+    s.restoreRows({ dim, distance, limit, present }, arena);
     return s;
   }
 }
