@@ -1,3 +1,5 @@
+import { seededRandom as rng } from '@sextant/core';
+
 /**
  * Seeded clustered data: the shape of real embeddings (points gather around topics) without downloading a
  * corpus. Queries are drawn from the same distribution as the points, so their neighbours sit in dense clusters,
@@ -14,16 +16,8 @@ export interface Dataset {
   queryCount: number;
 }
 
-/** mulberry32: a small, fast, seedable generator. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded generator (core's mulberry32) so every run builds the same data. */
+export { rng };
 
 /** Standard normal by Box-Muller. */
 function gaussian(r: () => number): () => number {

@@ -27,3 +27,5 @@ export { parseFilter, compileFilter, planFilter, parseDatetimeMicros } from './f
 export type { PointAccess, CardinalityEstimate } from './filter/index.js';
 export { PayloadIndexSet } from './index/payload/index.js';
 export * from './sync/index.js';
+export { seededRandom } from './query/advanced/sample-random.js';
+export type { RandomSource } from './query/advanced/sample-random.js';

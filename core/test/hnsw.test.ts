@@ -4,17 +4,7 @@ import { DISTANCES, type Distance } from '../src/distance/distance.js';
 import { DenseVectorStorage } from '../src/segment/vector-storage.js';
 import { HnswIndex } from '../src/index/hnsw/hnsw-index.js';
 import { exactSearch } from '../src/index/hnsw/exact-search.js';
-
-/** mulberry32: seeded so every run builds the same data. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as rng } from '../src/query/advanced/sample-random.js';
 
 /** Points around `clusters` random centres: the hard case for a graph, with many near-ties. */
 function clusteredVectors(n: number, dim: number, seed: number, clusters = 20): Float32Array[] {

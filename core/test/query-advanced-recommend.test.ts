@@ -16,6 +16,7 @@ import {
   sumScores,
 } from '../src/query/advanced/index.js';
 import { SextantError } from '../src/client/errors.js';
+import { seededRandom as mulberry } from '../src/query/advanced/sample-random.js';
 
 /** "Vectors" that are their own similarity, as in Qdrant's unit tests: sims = positives then negatives. */
 const best = (pos: number[], neg: number[]) => bestScore([...pos, ...neg], pos.length, neg.length);
@@ -207,13 +208,3 @@ describe('relevance feedback (naive)', () => {
   });
 });
 
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

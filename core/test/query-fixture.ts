@@ -1,15 +1,8 @@
 import { createEmbeddedClient, type EmbeddedClient } from '@sextant/core';
+import { seededRandom as rng } from '../src/query/advanced/sample-random.js';
 
-/** Seeded generator (mulberry32) so every run builds the same collection. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded generator (core's mulberry32) so every run builds the same data. */
+export { rng };
 
 export const DIM = 6;
 export const N = 240;

@@ -1,20 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DenseVectorStorage, HnswIndex, SharedSearcher, shareWithThreads, sharedMemorySupported, sharedSearchTarget } from '../src/index.js';
 import type { SearchRequest, SharedSearchTarget } from '../src/index.js';
+import { seededRandom as rng } from '../src/query/advanced/sample-random.js';
 
 // The search threads' walker (SharedSearcher) run here, on this thread, against a graph another part of the test
 // keeps writing: the same arrays a worker would get, without the worker. Answers must equal HnswIndex.search's.
 const DIM = 64;
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe.runIf(sharedMemorySupported())('SharedSearcher over a shared graph', () => {
   beforeAll(() => shareWithThreads(2));

@@ -5,16 +5,7 @@ import { toU8 } from '../src/distance/u8-rows.js';
 import { exactSearch } from '../src/index/hnsw/exact-search.js';
 import { HnswIndex } from '../src/index/hnsw/hnsw-index.js';
 import { type DenseVectors, createDenseVectors, decodeDenseVectors } from '../src/segment/vector-storage.js';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as rng } from '../src/query/advanced/sample-random.js';
 
 /** The values a datatype keeps of an API vector (Cosine: normalized first for float16, never for uint8). */
 function stored(datatype: 'float16' | 'uint8', distance: Distance, v: number[]): number[] {

@@ -4,16 +4,7 @@ import { kernelModule } from '../src/distance/wasm-kernels.js';
 import { BATCH_CAPACITY } from '../src/distance/wasm-arena.js';
 import { DenseVectorStorage, QUERY, SIMD_MIN_BYTES } from '../src/segment/dense-vector-storage.js';
 import { exactSearch } from '../src/index/hnsw/exact-search.js';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as rng } from '../src/query/advanced/sample-random.js';
 
 function fill(vs: DenseVectorStorage, n: number, seed: number): void {
   const r = rng(seed);

@@ -4,21 +4,12 @@ import { QdrantClient } from '@qdrant/js-client-rest';
 import { QdrantClient as QdrantClient118 } from 'qdrant-rest-118';
 import { createEmbeddedClient, type EmbeddedClient } from '@sextant/core';
 import { buildRestApp } from '../src/rest/app.js';
+import { seededRandom as seeded } from '@sextant/core';
 
 // The advanced Query API through the official clients over HTTP: every answer must equal the embedded engine's
 // answer to the same request (the REST layer adds nothing), and a few are checked against a brute-force oracle.
 const DIM = 4;
 const N = 120;
-
-function seeded(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const random = seeded(5);
 const dense = Array.from({ length: N }, () => Array.from({ length: DIM }, () => Math.round((random() * 2 - 1) * 1000) / 1000));

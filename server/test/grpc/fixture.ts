@@ -1,16 +1,8 @@
 import type { Schemas } from '@sextant/core';
+import { seededRandom as rng } from '@sextant/core';
 
-/** A tiny seeded PRNG (mulberry32) so every run sees the same points. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded generator (core's mulberry32) so every run builds the same data. */
+export { rng };
 
 const cities = ['Berlin', 'Paris', 'Rome', 'Oslo'];
 
