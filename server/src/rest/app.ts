@@ -54,8 +54,10 @@ export interface RestAppOptions {
   /** Hosts `recover from URL` may download from (`host` or `host:port`, `*` for any); see snapshot-sources.ts. */
   snapshotHosts?: readonly string[] | undefined;
   /**
-   * Compile every route's body validator now (about a second for Qdrant's schemas) rather than at each route's first
-   * request, which would then wait for it. The server does; tests that build many apps may leave it lazy.
+   * Compile every route's body validator once the app is ready, one per turn of the event loop (about two seconds for
+   * Qdrant's schemas in all), so that a route's first request does not wait for it while start-up does not either; a
+   * request that comes before its validator is warm compiles it itself. The server does; tests that build many apps
+   * may leave them lazy.
    */
   compileValidators?: boolean | undefined;
   /** Serve the sync endpoints (`/collections/{name}/sync/...`) when the client is an embedded engine; default true. */
@@ -128,8 +130,8 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
       if (operationId !== undefined) authorize(request, request.method, operationId, keys);
     });
   }
+  if (options.compileValidators === true) warmValidatorsWhenReady(app);
   for (const op of specOperations()) {
-    if (options.compileValidators === true && op.body) specValidator(op.body);
     const handler = HANDLERS[op.id];
     if (!handler) throw new Error(`No handler for operation ${op.id}`);
     app.route({
@@ -211,4 +213,18 @@ function registerBodyParsers(app: FastifyInstance): void {
     }
   });
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+}
+
+/** Compiles the body validators of every route after `app` is ready, one per event-loop turn, until it closes. */
+function warmValidatorsWhenReady(app: FastifyInstance): void {
+  const pending = specOperations().flatMap((op) => (op.body ? [op.body] : []));
+  let closed = false;
+  const next = () => {
+    const schema = pending.shift();
+    if (closed || schema === undefined) return;
+    specValidator(schema);
+    setImmediate(next);
+  };
+  app.addHook('onReady', async () => void setImmediate(next));
+  app.addHook('onClose', async () => void (closed = true));
 }
