@@ -15,6 +15,8 @@ export { shareWithThreads, sharedThreads, sharedMemorySupported, MAX_SEARCH_THRE
 export { sharedSearchTarget } from './executor/executor.js';
 export type { SearchExecutor, SharedSearchTarget } from './executor/executor.js';
 export { SharedSearcher } from './executor/shared-searcher.js';
+export { SearchDispatch } from './executor/dispatch.js';
+export type { DispatchLane, LaneTransport, OffloadPolicy } from './executor/dispatch.js';
 export type { SearchRequest, SearchReply } from './executor/shared-searcher.js';
 export { SparseIndex } from './index/sparse/sparse-index.js';
 export { EmbeddedClient, createEmbeddedClient } from './client/embedded-client.js';

@@ -2,6 +2,8 @@ import {
   MAX_SEARCH_THREADS,
   shareWithThreads,
   sharedMemorySupported,
+  SearchDispatch,
+  type DispatchLane,
   type ScoredIds,
   type SearchExecutor,
   type SearchReply,
@@ -19,49 +21,43 @@ export interface ThreadReport {
   offloaded: number;
 }
 
-interface Thread {
+interface Thread extends DispatchLane {
   worker: Worker;
-  /** Searches sent and not answered yet. */
-  busy: number;
-  /** Per graph key, the epoch of the graph arrays this worker holds (or will, once its outbox is sent). */
-  known: Map<number, number>;
-  alive: boolean;
   /** Requests of the current task, sent as one message at its end. */
   outbox: SearchRequest[];
 }
 
-interface Waiting {
-  thread: Thread;
-  resolve: (found: ScoredIds | undefined) => void;
-}
-
 /**
  * The browser's search threads: Web Workers started by the engine's worker, each running core's SharedSearcher over
- * the shared vector arenas and HNSW graphs, so graph walks leave the worker that applies writes. The same transport
- * as the server's worker_threads pool (server/src/search/search-pool.ts): each search goes to the worker with the
- * fewest in flight; a worker gets a graph's arrays with its first search of it and again after they grew (a new
- * epoch); the query crosses as a copy (one row), ids and scores come back transferred. Searches of one task (a
- * batch request) leave together in one message at the end of the task.
+ * the shared vector arenas and HNSW graphs, so graph walks leave the worker that applies writes. The bookkeeping
+ * (least-loaded choice, searches in flight, which graphs a worker holds, failure, close) is core's `SearchDispatch`,
+ * shared with the server's worker_threads pool (server/src/search/search-pool.ts); this file is the transport: a
+ * worker gets a graph's arrays with its first search of it and again after they grew (a new epoch); the query
+ * crosses as a copy (one row), ids and scores come back transferred. Searches of one task (a batch request) leave
+ * together in one message at the end of the task.
  *
  * Needs cross-origin isolation (a page served with COOP same-origin and COEP require-corp): without it browsers
  * give no SharedArrayBuffer, `start` returns undefined and nothing changes. A worker that fails (its script did not
  * load, it crashed) stops taking searches, and its searches in flight resolve undefined: the engine walks in-thread.
  */
 export class WebSearchPool implements SearchExecutor {
-  private readonly pool: Thread[] = [];
-  private readonly waiting = new Map<number, Waiting>();
-  private nextId = 1;
-  private closed = false;
-  private flushing = false;
-  private answered = 0;
-  private readonly gone = new FinalizationRegistry<number>((key) => this.forget(key));
-  private readonly registered = new Set<number>();
+  private readonly dispatch: SearchDispatch<Thread>;
 
   private constructor(
     script: URL,
     readonly threads: number,
   ) {
-    for (let slot = 1; slot <= threads; slot++) this.pool.push(this.spawn(script, slot));
+    this.dispatch = new SearchDispatch<Thread>({
+      send: (t) => {
+        const batch = t.outbox;
+        t.outbox = [];
+        if (t.alive) t.worker.postMessage({ batch });
+      },
+      forget: (t, key) => t.worker.postMessage({ forget: key }),
+      defer: (flush) => queueMicrotask(flush),
+      stop: (t) => t.worker.terminate(),
+    });
+    for (let slot = 1; slot <= threads; slot++) this.dispatch.lanes.push(this.spawn(script, slot));
   }
 
   /**
@@ -87,28 +83,25 @@ export class WebSearchPool implements SearchExecutor {
 
   /** Walks the search workers answered so far. */
   get offloaded(): number {
-    return this.answered;
+    return this.dispatch.offloaded;
   }
 
   /** Searches go here when at least one worker is still running. */
   get running(): number {
-    let n = 0;
-    for (const t of this.pool) if (t.alive) n++;
-    return n;
+    return this.dispatch.running;
   }
 
   private spawn(script: URL, slot: number): Thread {
     const worker = startWorker(script, `sextant-search-${slot}`);
-    const thread: Thread = { worker, busy: 0, known: new Map(), alive: true, outbox: [] };
+    const thread: Thread = { worker, busy: 0, known: new Map(), alive: true, queued: 0, outbox: [] };
     worker.onmessage = (event: MessageEvent<SearchReply[]>) => {
-      for (const reply of event.data) this.answer(reply);
+      // A reply with `retry` is expected now and then (an entry point moving): the engine walks that one itself.
+      for (const reply of event.data) this.dispatch.settle(reply.id, 'retry' in reply ? undefined : { ids: reply.ids, scores: reply.scores });
     };
     const fail = (why: string) => {
-      if (!thread.alive) return;
-      thread.alive = false;
+      if (!this.dispatch.fail(thread)) return;
       worker.terminate();
-      if (!this.closed) console.error(`sextant: search worker ${slot} stopped (${why}); its searches run in the engine's worker`);
-      for (const [id, w] of this.waiting) if (w.thread === thread) this.settle(id, undefined);
+      if (!this.dispatch.closed) console.error(`sextant: search worker ${slot} stopped (${why}); its searches run in the engine's worker`);
     };
     worker.onerror = (event) => {
       event.preventDefault();
@@ -121,84 +114,19 @@ export class WebSearchPool implements SearchExecutor {
   }
 
   searchGraph(target: SharedSearchTarget, query: Float32Array, k: number, ef: number): Promise<ScoredIds | undefined> {
-    const thread = this.pick();
+    const thread = this.dispatch.pick();
     if (thread === undefined) return Promise.resolve(undefined);
-    const id = this.nextId++;
-    const request: SearchRequest = { id, key: target.key, distance: target.distance, query, k, ef };
-    const epoch = thread.known.get(target.key);
-    if (epoch === undefined) request.arena = target.arena;
-    if (epoch !== target.graph.epoch) {
-      request.graph = target.graph;
-      thread.known.set(target.key, target.graph.epoch);
-    }
-    if (!this.registered.has(target.key)) {
-      this.registered.add(target.key);
-      this.gone.register(target.index, target.key);
-    }
-    return new Promise((resolve) => {
-      this.waiting.set(id, { thread, resolve });
-      thread.busy++;
+    const lacks = this.dispatch.attach(thread, target);
+    return this.dispatch.enqueue(thread, (id) => {
+      const request: SearchRequest = { id, key: target.key, distance: target.distance, query, k, ef };
+      if (lacks === 'new') request.arena = target.arena;
+      if (lacks !== undefined) request.graph = target.graph;
       thread.outbox.push(request);
-      if (!this.flushing) {
-        this.flushing = true;
-        queueMicrotask(() => this.flush());
-      }
     });
   }
 
-  private flush(): void {
-    this.flushing = false;
-    for (const t of this.pool) {
-      if (t.outbox.length === 0) continue;
-      const batch = t.outbox;
-      t.outbox = [];
-      // A worker that failed meanwhile already settled these requests (in-thread fallback).
-      if (t.alive) t.worker.postMessage({ batch });
-    }
-  }
-
-  private pick(): Thread | undefined {
-    if (this.closed) return undefined;
-    let best: Thread | undefined;
-    for (const t of this.pool) if (t.alive && (best === undefined || t.busy < best.busy)) best = t;
-    return best;
-  }
-
-  private answer(reply: SearchReply): void {
-    if ('retry' in reply) {
-      // Expected now and then (an entry point moving): the engine walks this one itself.
-      this.settle(reply.id, undefined);
-      return;
-    }
-    if (this.waiting.has(reply.id)) this.answered++;
-    this.settle(reply.id, { ids: reply.ids, scores: reply.scores });
-  }
-
-  private settle(id: number, found: ScoredIds | undefined): void {
-    const w = this.waiting.get(id);
-    if (w === undefined) return;
-    this.waiting.delete(id);
-    w.thread.busy--;
-    w.resolve(found);
-  }
-
-  /** A graph was garbage-collected: workers drop their walkers of it. */
-  private forget(key: number): void {
-    this.registered.delete(key);
-    for (const t of this.pool) {
-      if (!t.known.delete(key) || !t.alive) continue;
-      t.worker.postMessage({ forget: key });
-    }
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    for (const id of [...this.waiting.keys()]) this.settle(id, undefined);
-    for (const t of this.pool) {
-      t.alive = false;
-      t.worker.terminate();
-    }
+  close(): Promise<void> {
+    return this.dispatch.close();
   }
 }
 

@@ -8,6 +8,8 @@ import {
   MAX_SEARCH_THREADS,
   shareWithThreads,
   sharedMemorySupported,
+  SearchDispatch,
+  type DispatchLane,
   type ScoredIds,
   type SearchExecutor,
   type SearchRequest,
@@ -27,13 +29,8 @@ const RING_FLOATS = 1 << 16;
 /** Numbers per request in a batch: id, key, k, ef, ring offset, dimensions. */
 const REQUEST_FIELDS = 6;
 
-interface Thread {
+interface Thread extends DispatchLane {
   worker: Worker;
-  /** Searches sent and not answered yet. */
-  busy: number;
-  /** Per graph key, the epoch of the graph arrays this thread holds (or will, once its outbox is sent). */
-  known: Map<number, number>;
-  alive: boolean;
   /** Requests waiting for the end of this event-loop turn, sent as one message (REQUEST_FIELDS numbers each). */
   outbox: number[];
   /** The query rows of requests in flight, shared with the thread: `starts` of each, oldest first, and `head`. */
@@ -42,16 +39,12 @@ interface Thread {
   head: number;
 }
 
-interface Waiting {
-  thread: Thread;
-  resolve: (found: ScoredIds | undefined) => void;
-}
-
 /**
  * The server's search threads: `worker_threads` running core's SharedSearcher over the shared vector arenas and
- * HNSW graphs, so graph walks leave the event loop that serves HTTP and gRPC. Each search goes to the thread with
- * the fewest in flight. A thread gets a graph's arrays with its first search of it and again after they grew
- * (a new epoch, `AttachMessage`).
+ * HNSW graphs, so graph walks leave the event loop that serves HTTP and gRPC. The bookkeeping (least-loaded choice,
+ * searches in flight, which graphs a thread holds, failure, close) is core's `SearchDispatch`, shared with the
+ * browser's pool; this file is the transport. A thread gets a graph's arrays with its first search of it and again
+ * after they grew (a new epoch, `AttachMessage`).
  *
  * A message between threads costs more than a walk's answer (measured: postMessage was the main thread's largest
  * item once walks left it, and cloning a typed array or an object costs several times a list of numbers). So:
@@ -65,17 +58,22 @@ interface Waiting {
  * Threads are unref'd while idle, so an embedded process can exit; any search in flight refs them.
  */
 export class SearchPool implements SearchExecutor {
-  private readonly pool: Thread[] = [];
-  private readonly waiting = new Map<number, Waiting>();
-  private nextId = 1;
-  private closed = false;
+  private readonly dispatch: SearchDispatch<Thread>;
   private warned = false;
-  private readonly gone = new FinalizationRegistry<number>((key) => this.forget(key));
-  private readonly registered = new Set<number>();
-  private flushing = false;
 
   private constructor(script: WorkerScript, readonly threads: number) {
-    for (let slot = 1; slot <= threads; slot++) this.pool.push(this.spawn(script, slot));
+    this.dispatch = new SearchDispatch<Thread>({
+      send: (t) => {
+        const batch = t.outbox;
+        t.outbox = [];
+        if (t.alive) t.worker.postMessage(batch);
+      },
+      forget: (t, key) => t.worker.postMessage({ forget: key }),
+      defer: (flush) => setImmediate(flush),
+      active: (t, busy) => (busy ? t.worker.ref() : t.worker.unref()),
+      stop: (t) => t.worker.terminate().then(() => undefined),
+    });
+    for (let slot = 1; slot <= threads; slot++) this.dispatch.lanes.push(this.spawn(script, slot));
   }
 
   /**
@@ -94,14 +92,11 @@ export class SearchPool implements SearchExecutor {
     const ring = new Float32Array(new SharedArrayBuffer(RING_FLOATS * 4));
     const options = { workerData: { slot, queries: ring }, name: `sextant-search-${slot}` };
     const worker = script instanceof URL ? new Worker(script, options) : new Worker(script.code, { ...options, eval: true });
-    const thread: Thread = { worker, busy: 0, known: new Map(), alive: true, outbox: [], ring, starts: [], head: 0 };
+    const thread: Thread = { worker, busy: 0, known: new Map(), alive: true, queued: 0, outbox: [], ring, starts: [], head: 0 };
     worker.unref();
     worker.on('message', (replies: number[]) => this.answer(thread, replies));
     const fail = (why: string) => {
-      if (!thread.alive) return;
-      thread.alive = false;
-      this.warn(`search thread ${slot} stopped (${why}); its searches run on the main thread`);
-      for (const [id, w] of this.waiting) if (w.thread === thread) this.settle(id, undefined);
+      if (this.dispatch.fail(thread)) this.warn(`search thread ${slot} stopped (${why}); its searches run on the main thread`);
     };
     worker.on('error', (error) => fail(error.message));
     worker.on('exit', (code) => fail(`exit code ${code}`));
@@ -109,51 +104,19 @@ export class SearchPool implements SearchExecutor {
   }
 
   searchGraph(target: SharedSearchTarget, query: Float32Array, k: number, ef: number): Promise<ScoredIds | undefined> {
-    const thread = this.pick();
+    const thread = this.dispatch.pick();
     if (thread === undefined) return Promise.resolve(undefined);
     const offset = place(thread, query.length);
     if (offset < 0) return Promise.resolve(undefined);
     thread.ring.set(query, offset);
     thread.starts.push(offset);
     thread.head = offset + query.length;
-    const id = this.nextId++;
-    if (thread.known.get(target.key) !== target.graph.epoch) {
+    if (this.dispatch.attach(thread, target) !== undefined) {
       // Posted now, so it is there before the batch that leaves at the end of the turn.
       const attach: AttachMessage = { attach: target.key, distance: target.distance, arena: target.arena, graph: target.graph };
       thread.worker.postMessage(attach);
-      thread.known.set(target.key, target.graph.epoch);
     }
-    if (!this.registered.has(target.key)) {
-      this.registered.add(target.key);
-      this.gone.register(target.index, target.key);
-    }
-    return new Promise((resolve) => {
-      this.waiting.set(id, { thread, resolve });
-      if (thread.busy++ === 0) thread.worker.ref();
-      thread.outbox.push(id, target.key, k, ef, offset, query.length);
-      if (!this.flushing) {
-        this.flushing = true;
-        setImmediate(() => this.flush());
-      }
-    });
-  }
-
-  private flush(): void {
-    this.flushing = false;
-    for (const t of this.pool) {
-      if (t.outbox.length === 0) continue;
-      const batch = t.outbox;
-      t.outbox = [];
-      // A thread that died meanwhile already settled these requests (in-thread fallback).
-      if (t.alive) t.worker.postMessage(batch);
-    }
-  }
-
-  private pick(): Thread | undefined {
-    if (this.closed) return undefined;
-    let best: Thread | undefined;
-    for (const t of this.pool) if (t.alive && (best === undefined || t.busy < best.busy)) best = t;
-    return best;
+    return this.dispatch.enqueue(thread, (id) => thread.outbox.push(id, target.key, k, ef, offset, query.length));
   }
 
   private answer(thread: Thread, replies: number[]): void {
@@ -164,7 +127,7 @@ export class SearchPool implements SearchExecutor {
       thread.starts.shift(); // answers come in the order asked: the oldest row is free again
       if (n < 0) {
         // Expected now and then (an entry point moving); a message per request would flood the log.
-        this.settle(id, undefined);
+        this.dispatch.settle(id, undefined);
         continue;
       }
       const ids = new Uint32Array(n);
@@ -172,38 +135,18 @@ export class SearchPool implements SearchExecutor {
       for (let j = 0; j < n; j++) ids[j] = replies[i + j]!;
       for (let j = 0; j < n; j++) scores[j] = replies[i + n + j]!;
       i += 2 * n;
-      this.settle(id, { ids, scores });
-    }
-  }
-
-  private settle(id: number, found: ScoredIds | undefined): void {
-    const w = this.waiting.get(id);
-    if (w === undefined) return;
-    this.waiting.delete(id);
-    if (--w.thread.busy === 0 && w.thread.alive) w.thread.worker.unref();
-    w.resolve(found);
-  }
-
-  /** A graph was garbage-collected: threads drop their walkers of it. */
-  private forget(key: number): void {
-    this.registered.delete(key);
-    for (const t of this.pool) {
-      if (!t.known.delete(key) || !t.alive) continue;
-      t.worker.postMessage({ forget: key });
+      this.dispatch.settle(id, { ids, scores });
     }
   }
 
   private warn(message: string): void {
-    if (this.warned || this.closed) return;
+    if (this.warned || this.dispatch.closed) return;
     this.warned = true;
     console.error(`sextant: ${message}`);
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    for (const id of [...this.waiting.keys()]) this.settle(id, undefined);
-    await Promise.all(this.pool.map((t) => ((t.alive = false), t.worker.terminate())));
+  close(): Promise<void> {
+    return this.dispatch.close();
   }
 }
 
