@@ -6,11 +6,12 @@ import { QueryPointsSchema } from '@sextant/proto';
 import { clustered } from './dataset.js';
 import { LatencyLog, closedLoop } from './server-load-latency.js';
 import type { LoadResult } from './server-load-latency.js';
+import { wrkLoad } from './server-load-wrk.js';
 
 /**
  * The load generator, run as its own process (`node server-load-client.js '<json ClientJob>'`) so that its CPU
  * and event loop are not the server's: REST through autocannon, gRPC through the official @qdrant/js-client-grpc,
- * and gRPC again through bare node:http2 with pre-encoded requests (`grpc-raw`: the gRPC counterpart of
+ * (or wrk, server-load-wrk.ts, when the job says so), and gRPC again through bare node:http2 with pre-encoded requests (`grpc-raw`: the gRPC counterpart of
  * autocannon, so the server's transport cost is not hidden behind the official client's). Prints one JSON
  * `LoadResult` line on stdout.
  */
@@ -22,9 +23,13 @@ export interface ClientJob {
   warmupMs: number;
   durationMs: number;
   limit: number;
+  /** REST only: which program makes the requests (wrk when installed, see server-load-wrk.ts). */
+  generator?: RestGenerator;
   /** The seeded dataset's parameters: the child regenerates the same queries instead of receiving them. */
   data: { n: number; dim: number; queryCount: number; seed: number };
 }
+
+export type RestGenerator = 'wrk' | 'autocannon';
 
 /** The part of autocannon's API used here (it ships no types). */
 interface Autocannon {
@@ -53,6 +58,9 @@ function queryRows(job: ClientJob): number[][] {
 async function restLoad(job: ClientJob, rows: number[][]): Promise<LoadResult> {
   const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
   const bodies = rows.map((query) => JSON.stringify({ query, limit: job.limit }));
+  if (job.generator === 'wrk') {
+    return wrkLoad({ port: job.port, path: `/collections/${job.collection}/points/query`, bodies, concurrency: job.concurrency, warmupMs: job.warmupMs, durationMs: job.durationMs });
+  }
   let next = 0;
   const run = (seconds: number, onResponse?: (status: number, ms: number) => void) => {
     const instance = autocannon({

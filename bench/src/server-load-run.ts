@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import type { RestGenerator } from './server-load-client.js';
 import { DEFAULT_SERVER_LOAD, formatServerLoad, runServerLoad, type ServerLoadOptions, type ThreadMode } from './server-load.js';
 
 /**
@@ -10,6 +11,7 @@ import { DEFAULT_SERVER_LOAD, formatServerLoad, runServerLoad, type ServerLoadOp
  *   --quick                 2 s rows after a 0.5 s warm-up, 16 clients only (for development)
  *   --threads=off,on        which search-thread modes to measure (SEXTANT_LOAD_THREADS)
  *   --transports=rest,grpc,grpc-raw
+ *   --rest=wrk|autocannon   what loads REST (SEXTANT_LOAD_REST; default wrk when installed, else autocannon)
  *   SEXTANT_LOAD_SECONDS    seconds per row (default 6)
  *   SEXTANT_SEARCH_THREADS  search threads when on (default: one per core)
  */
@@ -26,6 +28,8 @@ const options: ServerLoadOptions = {
   threadModes: (value('threads', 'SEXTANT_LOAD_THREADS') ?? 'off,on').split(',') as ThreadMode[],
   searchThreads: Number(process.env['SEXTANT_SEARCH_THREADS'] ?? 0),
 };
+const rest = value('rest', 'SEXTANT_LOAD_REST');
+if (rest !== undefined) options.restGenerator = rest as RestGenerator;
 const transports = value('transports');
 if (transports !== undefined) options.transports = transports.split(',') as NonNullable<ServerLoadOptions['transports']>;
 
@@ -36,7 +40,8 @@ await mkdir(results, { recursive: true });
 await writeFile(`${results}server-load.json`, `${JSON.stringify(report, null, 2)}\n`);
 if (flag('json')) {
   console.error(table);
-  const rows = report.rows.map((r) => ({ ...r, searchThreads: r.threads === 'on' ? report.searchThreads : 0, n: options.n, dim: options.dim }));
+  // The row's label names the REST generator, since wrk and autocannon leave the server different shares of the cores.
+  const rows = report.rows.map((r) => ({ ...r, path: r.path === 'rest' && r.generator !== undefined ? `rest (${r.generator})` : r.path, searchThreads: r.threads === 'on' ? report.searchThreads : 0, n: options.n, dim: options.dim }));
   console.log(JSON.stringify({ section: 'server', rows }));
 } else {
   console.log(table);

@@ -6,9 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { startServer } from '@sextant/server';
 import type { RunningServer, ServerConfig } from '@sextant/server';
 import { clustered } from './dataset.js';
-import type { ClientJob } from './server-load-client.js';
+import type { ClientJob, RestGenerator } from './server-load-client.js';
 import { closedLoop } from './server-load-latency.js';
 import type { LoadResult } from './server-load-latency.js';
+import { wrkAvailable } from './server-load-wrk.js';
 
 /**
  * Server load (issue 9): queries/s and p50/p99 latency of the same nearest-neighbour query in process, over REST
@@ -37,6 +38,8 @@ export interface ServerLoadOptions {
   threadModes?: readonly ThreadMode[];
   /** Search threads when on (0: one per core, the server's default). */
   searchThreads?: number;
+  /** What loads REST: wrk when installed ('auto', the default), else autocannon; or either by name. */
+  restGenerator?: RestGenerator | 'auto';
 }
 
 export type ThreadMode = 'off' | 'on';
@@ -65,7 +68,11 @@ export interface LoadRow extends LoadResult {
   serverCpuUs: number;
   /** The load generator's CPU per query, µs (REST and gRPC rows: the child process). */
   clientCpuUs?: number;
+  /** What generated the load: wrk or autocannon (REST), the official client (grpc), node:http2 (grpc-raw). */
+  generator?: string;
 }
+
+const GENERATOR_OF_GRPC = { grpc: '@qdrant/js-client-grpc', 'grpc-raw': 'node:http2' } as const;
 
 export interface ServerLoadReport {
   options: ServerLoadOptions;
@@ -90,6 +97,9 @@ export async function runServerLoad(options: ServerLoadOptions = DEFAULT_SERVER_
     readOnlyApiKey: undefined,
     searchThreads: options.searchThreads ?? 0,
   };
+  const wanted = options.restGenerator ?? 'auto';
+  const restGenerator: RestGenerator = wanted === 'auto' ? (wrkAvailable() ? 'wrk' : 'autocannon') : wanted;
+  if (restGenerator === 'wrk' && !wrkAvailable()) throw new Error('wrk was asked for but is not installed (apt-get install wrk)');
   const server = await startServer(config);
   const executor = server.client.executor;
   try {
@@ -149,6 +159,7 @@ export async function runServerLoad(options: ServerLoadOptions = DEFAULT_SERVER_
             warmupMs: options.warmupMs,
             durationMs: options.durationMs,
             limit: options.limit,
+            generator: restGenerator,
             data: { n: options.n, dim: options.dim, queryCount: options.queryCount, seed: options.seed },
           };
           const [result, serverCpu] = await window(() => runClient(job));
@@ -161,8 +172,9 @@ export async function runServerLoad(options: ServerLoadOptions = DEFAULT_SERVER_
             overhead: 1 - result.qps / inProcess.qps,
             serverCpuUs: serverCpu,
             clientCpuUs: cpuUsPerQuery,
+            generator: transport === 'rest' ? restGenerator : GENERATOR_OF_GRPC[transport],
           });
-          log(`threads ${threads}, ${transport} x${concurrency}: ${result.qps.toFixed(0)} q/s${result.errors > 0 ? `, ${result.errors} errors` : ''}`);
+          log(`threads ${threads}, ${transport}${transport === 'rest' ? ` (${restGenerator})` : ''} x${concurrency}: ${result.qps.toFixed(0)} q/s${result.errors > 0 ? `, ${result.errors} errors` : ''}`);
         }
       }
     }
@@ -224,7 +236,7 @@ export function formatServerLoad(report: ServerLoadReport): string {
   const { n, dim, limit, durationMs } = report.options;
   const header = ['path', 'threads', 'clients', 'q/s', 'p50 ms', 'p99 ms', 'errors', 'q/s overhead', 'server µs/q', 'client µs/q'];
   const body = report.rows.map((r) => [
-    r.path,
+    r.path === 'rest' && r.generator !== undefined ? `rest (${r.generator})` : r.path,
     r.threads,
     String(r.concurrency),
     r.qps.toFixed(0),
@@ -242,7 +254,8 @@ export function formatServerLoad(report: ServerLoadReport): string {
     line(header),
     line(widths.map((w) => '-'.repeat(w))),
     ...body.map(line),
-    'rest: autocannon; grpc: the official @qdrant/js-client-grpc; grpc-raw: node:http2 with pre-encoded requests.',
+    'rest: wrk (C, one thread) or autocannon (Node), as the row says; grpc: the official @qdrant/js-client-grpc;',
+    'grpc-raw: node:http2 with pre-encoded requests. Every generator is a separate process on the same cores.',
     `threads: graph walks on ${report.searchThreads} search threads (on) or on the event loop (off); in-process rows likewise.`,
     'q/s overhead: 1 - q/s / in-process q/s at the same concurrency. µs/q: CPU time per query of the server',
     'process (in-process rows: the engine call alone) and of the separate load-generating process.',
