@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createEmbeddedClient, exactSearch, type EmbeddedClient, type Filter } from '@sextant/core';
 import type { DenseSlot, LocalSegment } from '../src/collection/local-segment.js';
-import { denseFilterBeam, searchNearest } from '../src/query/nearest.js';
+import { searchNearest, walkFilterOf } from '../src/query/nearest.js';
+import { denseBeam, walkKind } from '../src/index/hnsw/filtered-walk.js';
 import { bindFilter } from '../src/query/point-filter.js';
 
 const DIM = 16;
@@ -153,18 +154,26 @@ describe('filtered nearest search', () => {
     );
   });
 
-  it('walks unfiltered with a beam of ef / p when at least 30% match, keeping the best matches of that beam', async () => {
+  it('walks unfiltered with a beam of max(ef, 2k / p) when at least 30% match, keeping the best matches of that beam', async () => {
     const { segment, vectors, buckets } = await indexedP;
     const slot = slotOf(segment);
-    const live = segment.ids.liveCount;
+    const kind = (raw: Filter) => walkKind(walkFilterOf(segment, { slot, vector: [], k: 10, filter: undefined }, bindFilter(segment, raw)!), 16);
     const at = (lt: number) => bindFilter(segment, { must: [{ key: 'bucket', range: { lt } }] })!;
-    // 1. Only exact (byte set) filters of 30% and more take the wide beam; 20% keeps the filtered walk.
-    expect(denseFilterBeam(at(20), 64, live)).toBeUndefined();
-    expect(denseFilterBeam(bindFilter(segment, { must: [{ key: 'missing', range: { lt: 5 } }], should: [{ key: 'bucket', range: { lt: 50 } }] }), 64, live)).toBeUndefined();
+    // 1. Only exact (byte set) filters of 30% and more take the unfiltered beam; 20% goes two-hop, 2% plain, and so
+    //    does a filter no index answers; acorn at or below its max_selectivity asks for two hops.
+    expect(kind({ must: [{ key: 'bucket', range: { lt: 50 } }] })).toBe('dense');
+    expect(kind({ must: [{ key: 'bucket', range: { lt: 20 } }] })).toBe('two-hop');
+    expect(kind({ must: [{ key: 'bucket', range: { lt: 2 } }] })).toBe('filtered');
+    expect(kind({ must: [{ key: 'missing', range: { lt: 5 } }], should: [{ key: 'bucket', range: { lt: 50 } }] })).toBe('filtered');
+    const acorn = (lt: number, max?: number) =>
+      walkKind(walkFilterOf(segment, { slot, vector: [], k: 10, filter: undefined, acorn: { enable: true, max_selectivity: max } }, at(lt)), 16);
+    expect(acorn(2)).toBe('two-hop');
+    expect(acorn(50)).toBe('dense');
+    expect(acorn(50, 0.6)).toBe('two-hop');
     const half = at(50);
-    const beam = denseFilterBeam(half, 64, live)!;
-    expect(beam).toBeGreaterThanOrEqual(120);
-    expect(beam).toBeLessThanOrEqual(140);
+    const beam = denseBeam(10, 64, half.estimate.exp / segment.ids.liveCount);
+    expect(beam).toBe(64);
+    expect(denseBeam(10, 16, 0.5)).toBe(40);
     // 2. The answer is the first 10 matches of the unfiltered walk with that beam, live, and never an excluded id.
     const r = rng(11);
     for (let q = 0; q < 20; q++) {
@@ -199,7 +208,7 @@ describe('filtered nearest search', () => {
     const segment = collection.segment;
     const slot = slotOf(segment);
     const filter = bindFilter(segment, { must: [{ key: 'far', match: { value: true } }] })!;
-    expect(denseFilterBeam(filter, 16, segment.ids.liveCount)).toBe(32);
+    expect(walkKind(walkFilterOf(segment, { slot, vector: [], k: 10, filter }, filter), 8)).toBe('dense');
     // 2. Still k matches, the true nearest ones of the far cluster.
     const query = [0, 0.5, 0.5, 0.5];
     const got = searchNearest(segment, { slot, vector: query, filter, k: 10, hnswEf: 16 });

@@ -2,6 +2,8 @@ import type { DenseSlot, LocalSegment, VectorSlot } from '../collection/local-se
 import type { SparseValue } from '../collection/operations.js';
 import { exactSearch } from '../index/hnsw/exact-search.js';
 import type { AcceptFn } from '../index/hnsw/search-layer.js';
+import type { BatchRanker } from '../index/hnsw/batch-ranker.js';
+import { type AcornParams, type WalkFilter, filteredWalk, walkKind } from '../index/hnsw/filtered-walk.js';
 import { higherIsBetter, rankToScore } from '../distance/distance.js';
 import type { Schemas } from '../client/sextant-client.js';
 import { ScalarQuantizedStorage } from '../segment/quantized-scalar-storage.js';
@@ -24,6 +26,8 @@ export interface NearestSearch {
   exclude?: Set<number>;
   /** The query's `params.quantization`: used only when the vector name has a quantization config. */
   quantization?: Schemas['QuantizationSearchParams'] | null;
+  /** The query's `params.acorn`: lets a filtered walk go two hops at or below its max_selectivity. */
+  acorn?: AcornParams | null;
 }
 
 export interface NearestResult {
@@ -44,21 +48,21 @@ export interface NearestResult {
  *   the graph with the filter as `accept`; in between, the expected count decides (see `useExact` for where the
  *   threshold departs from Qdrant's).
  * The estimate costs no id list: the sorted candidates are built only for an exact scan. When payload indexes
- * answer the whole filter (`filter.exact`), `accept` is a byte look-up rather than a payload evaluation, and the
- * walk may look through rejected nodes two hops at a time (`canWalkTwoHop`). When such a filter matches 30% or more,
- * an unfiltered walk with a beam of ef / p points replaces the filtered one (`denseFilterBeam`).
+ * answer the whole filter (`filter.exact`), `accept` is a byte look-up rather than a payload evaluation. Which
+ * walk runs (an unfiltered beam filtered afterwards, a two-hop walk, or the plain filtered walk) is filteredWalk's
+ * choice, by selectivity; it is the boundary other threads' walkers call too.
  */
 export function searchNearest(segment: LocalSegment, s: NearestSearch): NearestResult {
   const { filter } = s;
   const slot = s.slot;
   if (slot.kind === 'sparse') {
-    const accept = acceptFor(segment, s, false, false);
+    const accept = acceptFor(segment, s, false);
     const r = slot.index.search(slot.storage.prepareQuery(s.vector as SparseValue), s.k, accept);
     return { ids: r.ids, scores: r.scores, path: 'sparse-index' };
   }
   if (slot.kind === 'multi') {
     const query = slot.storage.prepareQuery(s.vector as number[][]);
-    const accept = acceptFor(segment, s, false, false);
+    const accept = acceptFor(segment, s, false);
     const top = new TopK(s.k, higherIsBetter(slot.spec.distance));
     for (const id of candidateIds(segment, filter)) {
       if (slot.storage.has(id) && accept(id)) top.push(id, slot.storage.score(query, id));
@@ -67,61 +71,44 @@ export function searchNearest(segment: LocalSegment, s: NearestSearch): NearestR
   }
   const query = slot.storage.prepareQuery(s.vector as number[]);
   const ef = Math.max(s.hnswEf ?? slot.spec.hnsw.ef_construct, s.k);
-  const twoHop = canWalkTwoHop(slot, filter, segment.ids.liveCount);
-  const exact = useExact(slot, s, twoHop ? ef * 4 * slot.spec.hnsw.m : Infinity);
+  const walkFilter = filter === undefined ? undefined : walkFilterOf(segment, s, filter);
+  const cheapWalk = walkFilter !== undefined && walkKind(walkFilter, slot.spec.hnsw.m) !== 'filtered';
+  const exact = useExact(slot, s, cheapWalk ? ef * 4 * slot.spec.hnsw.m : Infinity);
   // `exact: true` asks for exact scores, so it skips quantization, as Qdrant's plain search does.
   const quantized = s.exact === true || s.quantization?.ignore === true ? undefined : quantizedOf(slot);
-  if (quantized !== undefined) return searchQuantized(segment, s, slot, quantized, query, ef, exact, twoHop);
+  if (quantized !== undefined) return searchQuantized(segment, s, slot, quantized, query, ef, exact, walkFilter);
   if (exact) {
     // The candidate list is built here and only here: a graph walk never needs it sorted.
     const candidates = filter?.candidates;
     // Exact candidates are live matches already (payload indexes never hold deleted points, has_id keeps live ids):
     // with nothing to exclude, the scan checks no more than a brute force over them does (~7% at 1% of 100k).
-    const accept = candidates !== undefined && filter!.exact && s.exclude === undefined ? undefined : acceptFor(segment, s, candidates !== undefined, false);
+    const accept = candidates !== undefined && filter!.exact && s.exclude === undefined ? undefined : acceptFor(segment, s, candidates !== undefined);
     return { ...exactSearch(slot.storage, query, s.k, accept, candidates), path: 'exact' };
   }
-  const beam = denseFilterBeam(filter, ef, segment.ids.liveCount);
-  if (beam !== undefined) {
-    const found = firstMatches(slot.index.search(query, beam, beam, acceptFor(segment, { ...s, filter: undefined }, false, false)), filter!.candidateBits()!, s.k);
-    if (found !== undefined) return { ...found, path: 'hnsw' };
-  }
-  const walked = slot.index.search(query, s.k, ef, acceptFor(segment, s, false, twoHop));
-  // The two-hop walk queues only matches: started where none lies within two hops (a filter that picks out a far
-  // cluster), it stops empty-handed. The plain walk routes through the rejected nodes until it reaches them.
-  if (twoHop && walked.ids.length < s.k && filter!.estimate.min > walked.ids.length) {
-    return { ...slot.index.search(query, s.k, ef, acceptFor(segment, s, false, false)), path: 'hnsw' };
-  }
-  return { ...walked, path: 'hnsw' };
+  return { ...walkDense(segment, s, slot, query, ef, walkFilter, slot.storage), path: 'hnsw' };
 }
 
-/** Selectivity from which `denseFilterBeam` walks unfiltered (measured on 100k x 128, m 16: 20% loses, 30% wins). */
-const DENSE_FILTER = 0.3;
+/** The graph walk of a dense search, filtered or not, ranking with `ranker` (the floats, or quantized codes). */
+function walkDense(segment: LocalSegment, s: NearestSearch, slot: DenseSlot, query: Float32Array, ef: number, walkFilter: WalkFilter | undefined, ranker: BatchRanker) {
+  const live = acceptFor(segment, { ...s, filter: undefined }, false);
+  if (walkFilter === undefined) return slot.index.search(query, s.k, ef, live, ranker);
+  return filteredWalk((k, e, accept) => slot.index.search(query, k, e, accept ?? live, ranker), s.k, ef, walkFilter, slot.spec.hnsw.m);
+}
 
 /**
- * The beam of an unfiltered walk that stands in for the filtered one, or undefined to walk filtered. When at least
- * ~30% of the points match (a byte set answers the filter), a beam of ef / p points holds about `ef` matches, the
- * filtered walk's beam (Qdrant's meaning of hnsw_ef under a filter), and costs less to fill than the filtered walk's:
- * unfiltered steps read one link list each and rank every neighbour in one batch, while the two-hop walk reads
- * the lists of rejected neighbours too. Measured at 50% (ef 32 / 64): recall 0.984 / 0.995 at ~1.2-1.35x the
- * queries/s of the two-hop walk's 0.990 / 0.997; at 20% the two-hop walk wins.
+ * The filter as a graph walk sees it: when payload indexes answer it whole (`filter.exact`), `accept` is a byte
+ * look-up in the candidates' byte set (built once per filter and cached with its plan) instead of a payload
+ * evaluation, which lets the walk use the unfiltered beam or go two hops (see filteredWalk).
  */
-export function denseFilterBeam(filter: BoundFilter | undefined, ef: number, live: number): number | undefined {
-  if (filter === undefined || !filter.exact || live === 0 || filter.estimate.exp < DENSE_FILTER * live) return undefined;
-  return Math.ceil((ef * live) / filter.estimate.exp);
-}
-
-/** The first `k` of `found` (best first) whose byte in `bits` is set, or undefined when fewer than `k` are. */
-function firstMatches(found: { ids: Uint32Array; scores: Float32Array }, bits: Uint8Array, k: number): { ids: Uint32Array; scores: Float32Array } | undefined {
-  const ids = new Uint32Array(k);
-  const scores = new Float32Array(k);
-  let n = 0;
-  for (let i = 0; i < found.ids.length && n < k; i++) {
-    const id = found.ids[i]!;
-    if (bits[id] !== 1) continue;
-    ids[n] = id;
-    scores[n++] = found.scores[i]!;
-  }
-  return n === k ? { ids, scores } : undefined;
+export function walkFilterOf(segment: LocalSegment, s: NearestSearch, filter: BoundFilter): WalkFilter {
+  const live = segment.ids.liveCount;
+  return {
+    accept: acceptFor(segment, s, false),
+    selectivity: live === 0 ? 0 : filter.estimate.exp / live,
+    atLeast: filter.estimate.min,
+    lookup: filter.exact,
+    acorn: s.acorn,
+  };
 }
 
 /**
@@ -163,16 +150,16 @@ function searchQuantized(
   query: Float32Array,
   ef: number,
   exact: boolean,
-  twoHop: boolean,
+  walkFilter: WalkFilter | undefined,
 ): NearestResult {
   const rescore = s.quantization?.rescore ?? true;
   const top = rescore ? Math.max(s.k, Math.ceil(s.k * (s.quantization?.oversampling ?? 1))) : s.k;
   let found;
   if (exact) {
     const candidates = s.filter?.candidates;
-    found = { ...exactSearch(quantized, query, top, acceptFor(segment, s, candidates !== undefined, false), candidates), path: 'exact' as const };
+    found = { ...exactSearch(quantized, query, top, acceptFor(segment, s, candidates !== undefined), candidates), path: 'exact' as const };
   } else {
-    found = { ...slot.index.search(query, top, Math.max(ef, top), acceptFor(segment, s, false, twoHop), quantized), path: 'hnsw' as const };
+    found = { ...walkDense(segment, { ...s, k: top }, slot, query, Math.max(ef, top), walkFilter, quantized), path: 'hnsw' as const };
   }
   if (!rescore) return { ...found, quantized: true };
   const n = found.ids.length;
@@ -206,37 +193,23 @@ function searchQuantized(
  * (`exact`), matching is one byte look-up in the candidates' byte set instead of a payload evaluation; when the
  * ids come from the candidate list itself (`fromCandidates`) and it is exact, only live-ness is left to check.
  */
-function acceptFor(segment: LocalSegment, s: NearestSearch, fromCandidates: boolean, twoHop: boolean): AcceptFn {
+function acceptFor(segment: LocalSegment, s: NearestSearch, fromCandidates: boolean): AcceptFn {
   const ids = segment.ids;
   const { filter, exclude } = s;
   if (filter !== undefined && filter.exact) {
     if (fromCandidates) return exclude === undefined ? (id) => ids.isLive(id) : (id) => ids.isLive(id) && !exclude.has(id);
     const bits = filter.candidateBits()!;
-    const accept: AcceptFn =
-      exclude === undefined ? (id) => bits[id] === 1 && ids.isLive(id) : (id) => bits[id] === 1 && ids.isLive(id) && !exclude.has(id);
-    accept.twoHop = twoHop;
-    return accept;
+    return exclude === undefined ? (id) => bits[id] === 1 && ids.isLive(id) : (id) => bits[id] === 1 && ids.isLive(id) && !exclude.has(id);
   }
   if (filter === undefined) return exclude === undefined ? (id) => ids.isLive(id) : (id) => ids.isLive(id) && !exclude.has(id);
   return (id) => ids.isLive(id) && (exclude === undefined || !exclude.has(id)) && filter.matches(id);
 }
 
 /**
- * Whether the graph walk may use two-hop expansion (see searchLayer): the filter must be a byte look-up (answered
- * exactly by payload indexes), and matches dense enough that two hops of M0 = 2m links reach several of them
- * (p * M0^2 >= 48; about 5% at m = 16). Sparser matches break the filtered subgraph apart and recall falls
- * (measured at m = 16: 1% -> 0.49, 2% -> 0.79, 5% -> 0.97, 10% -> 0.99), so they keep the plain filtered walk.
- */
-function canWalkTwoHop(slot: DenseSlot, filter: BoundFilter | undefined, live: number): boolean {
-  if (filter === undefined || !filter.exact || live === 0) return false;
-  const m0 = 2 * slot.spec.hnsw.m;
-  return (filter.estimate.min / live) * m0 * m0 >= 48;
-}
-
-/**
  * Qdrant's plan (exact when fewer vectors than the threshold; with a filter, max under it -> exact, min over it ->
- * graph, else the expected count decides), with one deviation: when the walk can go two-hop its cost follows
- * about ef x 2 M0 ranked vectors, not the threshold's, so the filtered threshold drops to that (`walkCost`).
+ * graph, else the expected count decides), with one deviation: when the walk can go two-hop or unfiltered (see
+ * filteredWalk) its cost follows about ef x 2 M0 ranked vectors, not the threshold's, so the filtered threshold
+ * drops to that (`walkCost`).
  * Qdrant's threshold is tuned for native scan speed; in JS a 10k scan loses to such a walk (issue 9's 10%).
  */
 function useExact(slot: DenseSlot, s: NearestSearch, walkCost: number): boolean {

@@ -107,6 +107,7 @@ function nearestLeaf(
     exact: params.exact ?? false,
     exclude: exclude.size > 0 ? exclude : undefined,
     quantization: params.quantization,
+    acorn: params.acorn,
   });
   const higher = slot.kind === 'sparse' ? true : higherIsBetter(slot.spec.distance);
   const out: Hit[] = [];
