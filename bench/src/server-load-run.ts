@@ -9,8 +9,9 @@ import { DEFAULT_SERVER_LOAD, formatServerLoad, runServerLoad, type ServerLoadOp
  *
  *   --json                  print the table on stderr and, as stdout's last line, `{ "section": "server", "rows": [...] }`
  *   --quick                 2 s rows after a 0.5 s warm-up, 16 clients only (for development)
- *   --threads=off,on        which search-thread modes to measure (SEXTANT_LOAD_THREADS)
- *   --transports=rest,grpc,grpc-raw
+ *   --threads=off,on        which search-thread modes to measure (SEXTANT_LOAD_THREADS; `always`: threads on,
+ *                           every walk hops, the policy before the owner kept lone searches)
+ *   --transports=rest,grpc,grpc-raw   (empty: in-process rows only)
  *   --rest=wrk|autocannon   what loads REST (SEXTANT_LOAD_REST; default wrk when installed, else autocannon)
  *   SEXTANT_LOAD_SECONDS    seconds per row (default 6)
  *   SEXTANT_SEARCH_THREADS  search threads when on (default: one per core)
@@ -31,7 +32,7 @@ const options: ServerLoadOptions = {
 const rest = value('rest', 'SEXTANT_LOAD_REST');
 if (rest !== undefined) options.restGenerator = rest as RestGenerator;
 const transports = value('transports');
-if (transports !== undefined) options.transports = transports.split(',') as NonNullable<ServerLoadOptions['transports']>;
+if (transports !== undefined) options.transports = transports.split(',').filter((t) => t !== '') as NonNullable<ServerLoadOptions['transports']>;
 
 const report = await runServerLoad(options, (line) => console.error(line));
 const table = formatServerLoad(report);

@@ -42,7 +42,8 @@ export interface ServerLoadOptions {
   restGenerator?: RestGenerator | 'auto';
 }
 
-export type ThreadMode = 'off' | 'on';
+/** `on`: the pool's default offload policy (a lone search stays on the event loop); `always`: every walk hops. */
+export type ThreadMode = 'off' | 'on' | 'always';
 
 export const DEFAULT_SERVER_LOAD: ServerLoadOptions = {
   n: 20_000,
@@ -136,11 +137,13 @@ export async function runServerLoad(options: ServerLoadOptions = DEFAULT_SERVER_
 
     const results: LoadRow[] = [];
     for (const threads of options.threadModes ?? (['off', 'on'] as const)) {
-      if (threads === 'on' && executor === undefined) {
-        log('search threads could not start here: no "on" rows');
+      if (threads !== 'off' && executor === undefined) {
+        log(`search threads could not start here: no "${threads}" rows`);
         continue;
       }
-      engine.executor = threads === 'on' ? executor : undefined;
+      engine.executor = threads === 'off' ? undefined : executor;
+      const pool = executor as { policy?: string } | undefined;
+      if (pool?.policy !== undefined) pool.policy = threads === 'always' ? 'always' : 'busy';
       for (const concurrency of options.concurrencies) {
         const [inProcess, inProcessCpu] = await window(() =>
           closedLoop(concurrency, options.warmupMs, options.durationMs, async (i) => {

@@ -17,7 +17,7 @@ export type { SearchExecutor, SharedSearchTarget } from './executor/executor.js'
 export { SharedSearcher } from './executor/shared-searcher.js';
 export { SearchDispatch } from './executor/dispatch.js';
 export type { DispatchLane, LaneTransport, OffloadPolicy } from './executor/dispatch.js';
-export type { SearchRequest, SearchReply } from './executor/shared-searcher.js';
+export type { SearchRequest, SearchReply, WalkFilterBits } from './executor/shared-searcher.js';
 export { SparseIndex } from './index/sparse/sparse-index.js';
 export { EmbeddedClient, createEmbeddedClient } from './client/embedded-client.js';
 export type { EmbeddedClientOptions } from './client/embedded-client.js';

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddedClient, SearchExecutor } from '@sextant/core';
 import { openDatabase } from '../src/open-database.js';
+import type { SearchPool } from '../src/search/search-pool.js';
 import { startServer, type RunningServer } from '../src/server.js';
 
 // Searches on worker threads over shared memory (issue 9): real threads, real shared arenas and graphs. The arena
@@ -32,11 +33,13 @@ async function fill(client: EmbeddedClient, name: string, from: number, rows: nu
 }
 
 /** The executor, counting the walks that a thread answered (undefined answers fall back in-thread). */
-function counting(executor: SearchExecutor): SearchExecutor & { walked: number } {
+function counting(executor: SearchExecutor): SearchExecutor & { walked: number; pool: SearchPool } {
   const counted = {
     walked: 0,
+    pool: executor as SearchPool,
     threads: executor.threads,
     close: () => executor.close(),
+    offloadNow: () => executor.offloadNow?.() ?? true,
     searchGraph: async (...args: Parameters<SearchExecutor['searchGraph']>) => {
       const found = await executor.searchGraph(...args);
       if (found !== undefined) counted.walked++;
@@ -54,6 +57,8 @@ describe('search threads over shared memory', () => {
   beforeAll(async () => {
     client = await openDatabase({ searchThreads: 2 });
     expect(client.executor?.threads).toBe(2);
+    // Every walk that can goes to a thread: these tests check the threads' answers (the default policy is below).
+    (client.executor as SearchPool).policy = 'always';
     threads = counting(client.executor!);
     client.executor = threads;
     await client.createCollection('c', { vectors: { size: DIM, distance: 'Cosine' }, hnsw_config: { m: 8, ef_construct: 48, full_scan_threshold: 100 }, optimizers_config: { indexing_threshold: 1 } });
@@ -237,6 +242,36 @@ describe('search threads over shared memory', () => {
     }
   }, 60_000);
 
+  it('by default answers a lone search on the event loop and hops to the threads only when it already has search work', async () => {
+    const pool = threads.pool;
+    pool.policy = 'busy';
+    try {
+      // 1. One per event-loop turn (as requests that arrive apart), nothing in flight: every walk on the event loop.
+      let before = threads.walked;
+      for (const query of queries.slice(0, 10)) {
+        const req = { query, limit: 10 };
+        expect(await client.query('c', req)).toEqual(await inThread(() => client.query('c', req)));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect(threads.walked - before).toBe(0);
+      // 2. Eight at once (one turn): the first on the event loop, the seven others on the threads, same answers.
+      const expected = await inThread(() => Promise.all(queries.slice(0, 8).map((query) => client.query('c', { query, limit: 10 }))));
+      before = threads.walked;
+      expect(await Promise.all(queries.slice(0, 8).map((query) => client.query('c', { query, limit: 10 })))).toEqual(expected);
+      expect(threads.walked - before).toBe(7);
+      // 3. While a walk is in flight on a thread, a search of the next turn hops too.
+      before = threads.walked;
+      const first = client.query('c', { query: queries[0]!, limit: 10 });
+      const second = client.query('c', { query: queries[1]!, limit: 10 });
+      await new Promise((resolve) => setImmediate(resolve));
+      const third = client.query('c', { query: queries[2]!, limit: 10 });
+      await Promise.all([first, second, third]);
+      expect(threads.walked - before).toBe(2);
+    } finally {
+      pool.policy = 'always';
+    }
+  });
+
   it('answers searches in flight at shutdown, then searches on the caller thread', async () => {
     const db = await openDatabase({ searchThreads: 1 });
     await db.createCollection('s', { vectors: { size: DIM, distance: 'Dot' }, hnsw_config: { m: 8, ef_construct: 32, full_scan_threshold: 100 }, optimizers_config: { indexing_threshold: 1 } });
@@ -279,6 +314,7 @@ describe('the server with search threads', () => {
     await client.createCollection('r', { vectors: { size: DIM, distance: 'Euclid' }, hnsw_config: { m: 8, ef_construct: 32, full_scan_threshold: 100 }, optimizers_config: { indexing_threshold: 1 } });
     await fill(client, 'r', 0, vectors(5, START));
     await client.engine.resolve('r').whenIndexed();
+    (client.executor as SearchPool).policy = 'always';
     const counted = counting(client.executor!);
     client.executor = counted;
     for (const query of vectors(9, 8)) {

@@ -4,11 +4,13 @@ import {
   sharedMemorySupported,
   SearchDispatch,
   type DispatchLane,
+  type OffloadPolicy,
   type ScoredIds,
   type SearchExecutor,
   type SearchReply,
   type SearchRequest,
   type SharedSearchTarget,
+  type WalkFilterBits,
 } from '@sextant/core';
 
 /** What the owner's engine runs searches on; see `BrowserDatabase.threads`. */
@@ -34,7 +36,7 @@ interface Thread extends DispatchLane {
  * shared with the server's worker_threads pool (server/src/search/search-pool.ts); this file is the transport: a
  * worker gets a graph's arrays with its first search of it and again after they grew (a new epoch); the query
  * crosses as a copy (one row), ids and scores come back transferred. Searches of one task (a batch request) leave
- * together in one message at the end of the task.
+ * together in one message, a task later (`nextTask`).
  *
  * Needs cross-origin isolation (a page served with COOP same-origin and COEP require-corp): without it browsers
  * give no SharedArrayBuffer, `start` returns undefined and nothing changes. A worker that fails (its script did not
@@ -54,7 +56,7 @@ export class WebSearchPool implements SearchExecutor {
         if (t.alive) t.worker.postMessage({ batch });
       },
       forget: (t, key) => t.worker.postMessage({ forget: key }),
-      defer: (flush) => queueMicrotask(flush),
+      defer: nextTask(),
       stop: (t) => t.worker.terminate(),
     });
     for (let slot = 1; slot <= threads; slot++) this.dispatch.lanes.push(this.spawn(script, slot));
@@ -113,7 +115,7 @@ export class WebSearchPool implements SearchExecutor {
     return thread;
   }
 
-  searchGraph(target: SharedSearchTarget, query: Float32Array, k: number, ef: number): Promise<ScoredIds | undefined> {
+  searchGraph(target: SharedSearchTarget, query: Float32Array, k: number, ef: number, filter?: WalkFilterBits): Promise<ScoredIds | undefined> {
     const thread = this.dispatch.pick();
     if (thread === undefined) return Promise.resolve(undefined);
     const lacks = this.dispatch.attach(thread, target);
@@ -121,13 +123,49 @@ export class WebSearchPool implements SearchExecutor {
       const request: SearchRequest = { id, key: target.key, distance: target.distance, query, k, ef };
       if (lacks === 'new') request.arena = target.arena;
       if (lacks !== undefined) request.graph = target.graph;
+      if (filter !== undefined) request.filter = filter; // its bits are shared memory: the clone is a handle
       thread.outbox.push(request);
     });
+  }
+
+  /** When searches hop to the workers (default `busy`: only while the engine's worker already has search work). */
+  get policy(): OffloadPolicy {
+    return this.dispatch.policy;
+  }
+
+  set policy(policy: OffloadPolicy) {
+    this.dispatch.policy = policy;
+  }
+
+  offloadNow(): boolean {
+    return this.dispatch.offloadNow();
   }
 
   close(): Promise<void> {
     return this.dispatch.close();
   }
+}
+
+/**
+ * `run` as a task after the ones already queued (message events from the page among them): searches the page sent
+ * together then meet in one batch, and the dispatch sees them as one turn of load. (A microtask would end the turn
+ * with each message.)
+ */
+function nextTask(): (run: () => void) => void {
+  let pending: (() => void) | undefined;
+  let channel: MessageChannel | undefined;
+  return (run) => {
+    pending = run;
+    if (channel === undefined) {
+      channel = new MessageChannel();
+      channel.port1.onmessage = () => {
+        const r = pending;
+        pending = undefined;
+        r?.();
+      };
+    }
+    channel.port2.postMessage(null);
+  };
 }
 
 /** This scope may share memory with workers: cross-origin isolated (or a runtime without that notion) and able to. */

@@ -89,11 +89,10 @@ async function waitIndexed(client: BrowserDatabase, collection: string, count: n
 export async function answers(name: string, collection: string, dim: number, count: number) {
   const client = await db(name);
   const qs = queries(count, dim);
-  const out: unknown[] = [];
-  for (const query of qs) {
-    const r = await client.query(collection, { query, limit: 10 });
-    out.push(r.points.map((p) => [p.id, p.score]));
-  }
+  // Sent together, as a busy page would: a lone search is answered by the engine's worker itself (the `busy` policy).
+  const out: unknown[] = (await Promise.all(qs.map((query) => client.query(collection, { query, limit: 10 })))).map((r) =>
+    r.points.map((p) => [p.id, p.score]),
+  );
   const search = await client.search(collection, { vector: qs[0]!, limit: 5, params: { hnsw_ef: 64 } });
   out.push(search.map((p) => [p.id, p.score]));
   const batch = await client.queryBatch(collection, { searches: qs.slice(0, 4).map((query) => ({ query, limit: 3 })) });
@@ -108,6 +107,12 @@ export async function answers(name: string, collection: string, dim: number, cou
   });
   out.push(fused.points.map((p) => [p.id, p.score]));
   return out;
+}
+
+/** One search alone, nothing else in flight: the offload policy answers it in the engine's worker. */
+export async function lone(name: string, collection: string, dim: number) {
+  const client = await db(name);
+  return (await client.query(collection, { query: queries(1, dim)[0]!, limit: 10 })).points.length;
 }
 
 /** recall@10 of `query` against the exact answer (`params.exact`) over seeded queries. */

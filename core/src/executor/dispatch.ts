@@ -25,7 +25,11 @@ export interface LaneTransport<L extends DispatchLane> {
   send(lane: L): void;
   /** Tells `lane` that graph `key` was garbage-collected, so it drops its walker of it. */
   forget(lane: L, key: number): void;
-  /** Runs `flush` once the current turn (event-loop turn, task) has queued all it will. */
+  /**
+   * Runs `flush` once the current turn has queued all it will: a macrotask after the ones already waiting (Node's
+   * `setImmediate`, a MessageChannel message in a browser), so requests that arrived together (one per socket read,
+   * one per message event) are one turn, which is what the `busy` policy reads as load.
+   */
   defer(flush: () => void): void;
   /** `lane` has its first search in flight (`true`) or its last one settled (`false`): Node refs / unrefs. */
   active?(lane: L, busy: boolean): void;
@@ -66,7 +70,7 @@ export class SearchDispatch<L extends DispatchLane> {
   private answered = 0;
   private readonly gone = new FinalizationRegistry<number>((key) => this.forget(key));
   private readonly registered = new Set<number>();
-  policy: OffloadPolicy = 'always';
+  policy: OffloadPolicy = 'busy';
 
   constructor(private readonly transport: LaneTransport<L>) {}
 

@@ -3,6 +3,7 @@ import type { WasmArenaView } from '../distance/wasm-arena.js';
 import type { HnswIndex, ScoredIds } from '../index/hnsw/hnsw-index.js';
 import type { SharedGraphView } from '../index/hnsw/hnsw-graph.js';
 import { DenseVectorStorage } from '../segment/dense-vector-storage.js';
+import type { WalkFilterBits } from './shared-searcher.js';
 
 /**
  * Runs searches on other threads over the one shared copy of the vectors and the graph (ARCHITECTURE.md's optional
@@ -11,8 +12,9 @@ import { DenseVectorStorage } from '../segment/dense-vector-storage.js';
  * worker_threads, a browser could with Web Workers.
  *
  * Contract of `searchGraph`:
- * - it walks `target`'s graph for a prepared query (`DenseVectorStorage.prepareQuery`) with a beam of max(ef, k)
- *   and no filter, and resolves to internal ids and Qdrant scores, best first: what `HnswIndex.search` returns for
+ * - it walks `target`'s graph for a prepared query (`DenseVectorStorage.prepareQuery`) with a beam of max(ef, k),
+ *   accepting every node or, with `filter`, the ids its bits name (walked two hops when it says so), and resolves
+ *   to internal ids and Qdrant scores, best first: what `HnswIndex.search` returns for
  *   the same graph;
  * - the walk runs while the owner keeps writing, so it sees the graph at some moment during the call: ids may
  *   have been deleted meanwhile, and points added meanwhile may be missing. The caller re-checks ids against the
@@ -23,7 +25,12 @@ import { DenseVectorStorage } from '../segment/dense-vector-storage.js';
 export interface SearchExecutor {
   /** Threads the searches spread over. */
   readonly threads: number;
-  searchGraph(target: SharedSearchTarget, query: Float32Array, k: number, ef: number): Promise<ScoredIds | undefined>;
+  searchGraph(target: SharedSearchTarget, query: Float32Array, k: number, ef: number, filter?: WalkFilterBits): Promise<ScoredIds | undefined>;
+  /**
+   * Whether the search asked now should go to a thread at all (see dispatch.ts's `OffloadPolicy`); false: the caller
+   * answers it in-thread, now. Absent: always try a thread.
+   */
+  offloadNow?(): boolean;
   /** Stops the threads; searches in flight resolve to undefined. */
   close(): Promise<void>;
 }

@@ -2,6 +2,8 @@ import type { Distance } from '../distance/distance.js';
 import { WasmArenaReader, type WasmArenaView } from '../distance/wasm-arena.js';
 import { HnswGraph, type SharedGraphView } from '../index/hnsw/hnsw-graph.js';
 import { type ScoredIds, walkGraph } from '../index/hnsw/hnsw-index.js';
+import type { AcceptFn } from '../index/hnsw/search-layer.js';
+import { newBuffer } from './shared-memory.js';
 
 /** A search request as it crosses to a search thread. `arena` / `graph` come along when the thread lacks them. */
 export interface SearchRequest {
@@ -13,6 +15,42 @@ export interface SearchRequest {
   query: Float32Array;
   k: number;
   ef: number;
+  /** A filtered walk: the ids it may return (see `WalkFilterBits`); absent, every node. */
+  filter?: WalkFilterBits;
+}
+
+/**
+ * The accept set of a filtered walk as the owner evaluated it at dispatch (live, not excluded, matching): bit `id`
+ * of `bits` (32 ids per word, low bit first), ids past its end rejected. `twoHop`: the owner's accept allowed
+ * two-hop expansion (AcceptFn.twoHop), so the thread walks the same way.
+ */
+export interface WalkFilterBits {
+  bits: Uint32Array;
+  twoHop: boolean;
+}
+
+/** `bits` as the accept of a walk: the same answers the owner's accept gave at dispatch. */
+export function acceptOfBits(filter: WalkFilterBits): AcceptFn {
+  const bits = filter.bits;
+  const end = bits.length * 32;
+  const accept: AcceptFn = (id) => id < end && ((bits[id >>> 5]! >>> (id & 31)) & 1) === 1;
+  accept.twoHop = filter.twoHop;
+  return accept;
+}
+
+/**
+ * `accept` evaluated once for ids [0, n), as bits in a buffer a thread can read (shared when `shared`). One call
+ * per id: only worth it for a byte look-up accept (a filter answered by payload indexes), never a payload evaluation.
+ */
+export function bitsOfAccept(accept: (id: number) => boolean, n: number, shared: boolean): Uint32Array {
+  const bits = new Uint32Array(newBuffer(((n + 31) >>> 5) * 4, shared));
+  for (let w = 0, id = 0; id < n; w++) {
+    let word = 0;
+    const end = Math.min(n, id + 32);
+    for (let b = 0; id < end; b++, id++) if (accept(id)) word |= 1 << b;
+    bits[w] = word;
+  }
+  return bits;
 }
 
 /** The answer: ids and scores, or `retry` when the walk could not run on this thread's view of the graph. */
@@ -71,6 +109,7 @@ export class SharedSearcher {
     if (entry >= g.levels.length) return undefined;
     const top = g.levels[entry]!;
     if (top < 0) return undefined;
-    return walkGraph(g, entry, top, req.query, req.k, req.ef, undefined, a.reader, req.distance);
+    const accept = req.filter === undefined ? undefined : acceptOfBits(req.filter);
+    return walkGraph(g, entry, top, req.query, req.k, req.ef, accept, a.reader, req.distance);
   }
 }

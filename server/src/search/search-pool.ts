@@ -10,10 +10,12 @@ import {
   sharedMemorySupported,
   SearchDispatch,
   type DispatchLane,
+  type OffloadPolicy,
   type ScoredIds,
   type SearchExecutor,
   type SearchRequest,
   type SharedSearchTarget,
+  type WalkFilterBits,
 } from '@sextant/core';
 
 /** Tells a thread of a graph before its first search of it, and again when its arrays were replaced. */
@@ -22,6 +24,13 @@ export interface AttachMessage {
   distance: SearchRequest['distance'];
   arena: NonNullable<SearchRequest['arena']>;
   graph: NonNullable<SearchRequest['graph']>;
+}
+
+/** The accept set of a filtered walk (core's WalkFilterBits), sent ahead of the batch that asks for walk `filter`. */
+export interface FilterMessage {
+  filter: number;
+  bits: Uint32Array;
+  twoHop: boolean;
 }
 
 /** Floats of each thread's query ring: 512 queries of 128 dimensions in flight before searches fall back. */
@@ -103,7 +112,7 @@ export class SearchPool implements SearchExecutor {
     return thread;
   }
 
-  searchGraph(target: SharedSearchTarget, query: Float32Array, k: number, ef: number): Promise<ScoredIds | undefined> {
+  searchGraph(target: SharedSearchTarget, query: Float32Array, k: number, ef: number, filter?: WalkFilterBits): Promise<ScoredIds | undefined> {
     const thread = this.dispatch.pick();
     if (thread === undefined) return Promise.resolve(undefined);
     const offset = place(thread, query.length);
@@ -116,7 +125,24 @@ export class SearchPool implements SearchExecutor {
       const attach: AttachMessage = { attach: target.key, distance: target.distance, arena: target.arena, graph: target.graph };
       thread.worker.postMessage(attach);
     }
-    return this.dispatch.enqueue(thread, (id) => thread.outbox.push(id, target.key, k, ef, offset, query.length));
+    return this.dispatch.enqueue(thread, (id) => {
+      // The bits are shared memory, so this message carries a handle, not a copy; it arrives before the batch.
+      if (filter !== undefined) thread.worker.postMessage({ filter: id, bits: filter.bits, twoHop: filter.twoHop } satisfies FilterMessage);
+      thread.outbox.push(id, target.key, k, ef, offset, query.length);
+    });
+  }
+
+  /** When searches hop to the threads (default `busy`: only while the event loop already has search work). */
+  get policy(): OffloadPolicy {
+    return this.dispatch.policy;
+  }
+
+  set policy(policy: OffloadPolicy) {
+    this.dispatch.policy = policy;
+  }
+
+  offloadNow(): boolean {
+    return this.dispatch.offloadNow();
   }
 
   private answer(thread: Thread, replies: number[]): void {

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { SharedSearcher, type SearchReply, type SearchRequest } from '@sextant/core';
-import type { AttachMessage } from './search-pool.js';
+import type { AttachMessage, FilterMessage } from './search-pool.js';
 
 /**
  * A search thread (see search-pool.ts for the wire format): walks shared HNSW graphs for the main thread. It is told
@@ -13,10 +13,14 @@ const { slot, queries } = workerData as { slot: number; queries: Float32Array };
 const searcher = new SharedSearcher(slot);
 const setups = new Map<number, AttachMessage>();
 const distances = new Map<number, SearchRequest['distance']>();
+/** Accept sets of filtered walks, by request id, until their batch arrives. */
+const filters = new Map<number, FilterMessage>();
 
-port.on('message', (message: number[] | AttachMessage | { forget: number }) => {
+port.on('message', (message: number[] | AttachMessage | FilterMessage | { forget: number }) => {
   if (!Array.isArray(message)) {
-    if ('forget' in message) {
+    if ('filter' in message) {
+      filters.set(message.filter, message);
+    } else if ('forget' in message) {
       searcher.forget(message.forget);
       setups.delete(message.forget);
       distances.delete(message.forget);
@@ -38,6 +42,11 @@ port.on('message', (message: number[] | AttachMessage | { forget: number }) => {
       k: message[i + 2]!,
       ef: message[i + 3]!,
     };
+    const filter = filters.get(request.id);
+    if (filter !== undefined) {
+      request.filter = filter;
+      filters.delete(request.id);
+    }
     const setup = setups.get(key);
     if (setup !== undefined) {
       request.arena = setup.arena;
