@@ -1,7 +1,7 @@
 export { SextantError, VectorDbError, ERROR_CATALOGUE, errors } from './client/errors.js';
 export type { ErrorCode, ErrorStatus, SerializedError } from './client/errors.js';
 export type { SextantClient, Schemas, Schemas118, PointId, Payload, Filter, Condition } from './client/sextant-client.js';
-export type { Storage, Clock } from './storage.js';
+export type { Storage, Clock, RowFile } from './storage.js';
 export { systemClock } from './storage.js';
 export { higherIsBetter, dot, l2Squared, l1, normalizeInPlace, rankKernel, rankToScore, scoreKernel, DISTANCES } from './distance/distance.js';
 export type { Distance, Kernel } from './distance/distance.js';

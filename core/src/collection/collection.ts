@@ -309,8 +309,12 @@ export class Collection {
         .then(
           (more) => {
             this.optimizations.progress(this.segmentValue.pendingVectors());
-            if (more) later();
-            else {
+            if (more) {
+              // Build threads planning the next batch: wait for them instead of polling.
+              const wait = this.segmentValue.indexingWait();
+              if (wait === undefined) later();
+              else void wait.then(later);
+            } else {
               this.indexingScheduled = false;
               this.optimizations.finishIndexing(Date.now());
             }

@@ -24,6 +24,16 @@ export type VectorSpec =
       scalar?: ScalarSpec;
       /** Binary quantization (the vector's own config, else the collection's); absent: none. */
       binary?: BinarySpec;
+      /** Product quantization (the vector's own config, else the collection's); absent: none. */
+      product?: ProductSpec;
+      /** TurboQuant (the vector's own config, else the collection's); absent: none. */
+      turbo?: TurboSpec;
+      /**
+       * Originals served from disk (`memory: "cold"`, or the deprecated `on_disk: true` when `memory` is unset): a
+       * float32 storage keeps its rows in a row file where the storage offers row files (server files; not
+       * IndexedDB, where they stay in RAM), the quantized codes in RAM. Absent: in RAM.
+       */
+      onDisk?: true;
     }
   | { kind: 'multi'; name: string; size: number; distance: DistanceName; hnsw: HnswConfig; datatype: VectorDatatype }
   | { kind: 'sparse'; name: string; modifier: 'none' | 'idf' };
@@ -150,6 +160,9 @@ export function vectorSpecs(config: CollectionConfig): VectorSpec[] {
       indexingThresholdKb,
       ...(scalar === undefined ? {} : { scalar }),
       ...(binary === undefined ? {} : { binary }),
+      ...(product === undefined ? {} : { product }),
+      ...(turbo === undefined ? {} : { turbo }),
+      ...(servedFromDisk(p) ? { onDisk: true as const } : {}),
     };
   };
   if (vectors !== undefined && vectors !== null) {
@@ -160,6 +173,12 @@ export function vectorSpecs(config: CollectionConfig): VectorSpec[] {
     specs.push({ kind: 'sparse', name, modifier: p?.modifier === 'idf' ? 'idf' : 'none' });
   }
   return specs;
+}
+
+/** Qdrant's placement of a vector's originals: `memory: "cold"`, or the deprecated `on_disk: true` when `memory` is unset. */
+function servedFromDisk(p: Schemas['VectorParams']): boolean {
+  const memory = (p as { memory?: string | null }).memory;
+  return memory === 'cold' || ((memory === undefined || memory === null) && p.on_disk === true);
 }
 
 /**

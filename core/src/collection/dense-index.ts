@@ -1,10 +1,18 @@
 import type { DenseVectors } from '../segment/vector-storage.js';
+import { ColdDenseStorage } from '../segment/dense-cold-storage.js';
 import { datatypeBytes } from './config.js';
 import { HnswIndex } from '../index/hnsw/hnsw-index.js';
 import type { BatchRanker } from '../index/hnsw/batch-ranker.js';
 import { exactSearch } from '../index/hnsw/exact-search.js';
 import type { AcceptFn } from '../index/hnsw/search-layer.js';
 import type { ScoredIds } from '../index/hnsw/hnsw-index.js';
+import { type PendingSource, THREADED_MIN_GRAPH, ThreadedBuild } from '../executor/build-batches.js';
+import { buildThreads } from '../executor/build-threads.js';
+
+/** Pending vectors from which the graph build reads originals on disk back into RAM first (see indexSome). */
+const WARM_PENDING = 32;
+import { type PendingSource, THREADED_MIN_GRAPH, ThreadedBuild } from '../executor/build-batches.js';
+import { buildThreads } from '../executor/build-threads.js';
 
 /** Fixed seed: the same writes build the same graph, so tests and replays are reproducible. */
 const HNSW_SEED = 0x5eed;
@@ -18,14 +26,22 @@ const HNSW_SEED = 0x5eed;
  * Invariant: every live vector is either in the graph or flagged pending, never both. A search through the graph
  * also scores the pending ids exactly and merges, so results never miss a point that is not indexed yet.
  * The pending list is not persisted: after decoding, it is "every stored vector the graph does not hold".
+ *
+ * With build threads registered (`buildOnThreads`) and a graph past THREADED_MIN_GRAPH nodes in shared memory, the
+ * background slices link batches whose neighbours the threads planned (executor/build-batches.ts). A batch's ids
+ * stay pending (flag 2: in flight) until each is linked, so searches keep scoring them exactly meanwhile.
  */
-export class DenseIndex {
+export class DenseIndex implements PendingSource {
   /** Pending ids in insertion order; only `[cursor, length)` may still be pending (flag says which still are). */
   private pending: Uint32Array = new Uint32Array(64);
   private length = 0;
   private cursor = 0;
+  /** Next position a threaded build takes ids from (`[cursor, scan)` may hold ids in flight). */
+  private scan = 0;
+  /** Per id: 1 pending, 2 pending and in a threaded build's batch, 0 neither. */
   private flag: Uint8Array = new Uint8Array(64);
   private pendingTotal = 0;
+  private threaded: ThreadedBuild | undefined;
 
   private constructor(
     readonly storage: DenseVectors,
@@ -74,13 +90,21 @@ export class DenseIndex {
 
   /** The vector of `id` is going away: unlink it, or just forget it if it never got linked. */
   remove(id: number): void {
-    if (id < this.flag.length && this.flag[id] === 1) {
+    if (id < this.flag.length && this.flag[id] !== 0) {
       this.flag[id] = 0;
       this.pendingTotal--;
     } else {
       this.graph?.remove(id);
     }
   }
+    // Originals on disk: an insert ranks thousands of rows, one positional read each; past a few pending vectors,
+    // reading the file back whole (dropped again by the flush after the graph is complete) is far cheaper.
+    if (this.storage instanceof ColdDenseStorage && this.storage.isCold && this.pendingTotal >= WARM_PENDING) this.storage.warm();
+    if (deadline !== Infinity && this.stepThreaded(graph, deadline)) return this.pendingTotal > 0;
+    // Serial from here: whatever a threaded build handed out is linked first, in order.
+    this.threaded?.drain();
+    this.threaded = undefined;
+    this.settleCursor();
 
   /** Whether background work is due: there is a graph, something pending, and enough vectors to index at all. */
   wantsIndexing(): boolean {
@@ -91,6 +115,11 @@ export class DenseIndex {
   indexSome(deadline: number): boolean {
     const graph = this.graph;
     if (graph === undefined) return false;
+    if (deadline !== Infinity && this.stepThreaded(graph, deadline)) return this.pendingTotal > 0;
+    // Serial from here: whatever a threaded build handed out is linked first, in order.
+    this.threaded?.drain();
+    this.threaded = undefined;
+    this.settleCursor();
     let n = 0;
     while (this.cursor < this.length) {
       const id = this.pending[this.cursor++]!;
@@ -101,8 +130,63 @@ export class DenseIndex {
       // Date.now is cheap but not free: look at the clock every few inserts.
       if ((++n & 7) === 0 && Date.now() >= deadline) break;
     }
-    if (this.cursor === this.length) this.cursor = this.length = 0;
+    if (this.cursor === this.length) this.cursor = this.length = this.scan = 0;
     return this.pendingTotal > 0;
+  }
+
+  /**
+   * Resolves when a threaded build waits on its threads and the next slice would have nothing to do before; the
+   * background loop then waits on it instead of polling. Undefined when a slice can work now.
+   */
+  indexingWait(): Promise<void> | undefined {
+    return this.threaded?.wait();
+  }
+
+  /** One slice of a threaded build; false when this slice should link serially instead. */
+  private stepThreaded(graph: HnswIndex, deadline: number): boolean {
+    let build = this.threaded;
+    if (build === undefined) {
+      const executor = buildThreads();
+      if (executor === undefined || graph.size < THREADED_MIN_GRAPH) return false;
+      build = this.threaded = new ThreadedBuild(graph, executor, this);
+    } else if (!build.inFlight && buildThreads() === undefined) {
+      this.threaded = undefined;
+      return false;
+    }
+    if (!build.step(deadline)) {
+      if (build.inFlight) return true;
+      this.threaded = undefined;
+      return false;
+    }
+    this.settleCursor();
+    return true;
+  }
+
+  takePending(n: number): Uint32Array {
+    const out = new Uint32Array(Math.min(n, this.pendingTotal));
+    let c = 0;
+    let p = Math.max(this.scan, this.cursor);
+    for (; p < this.length && c < out.length; p++) {
+      const id = this.pending[p]!;
+      if (this.flag[id] !== 1) continue;
+      this.flag[id] = 2;
+      out[c++] = id;
+    }
+    this.scan = p;
+    return c === out.length ? out : out.subarray(0, c);
+  }
+
+  claim(id: number): boolean {
+    if (this.flag[id] !== 2) return false;
+    this.flag[id] = 0;
+    this.pendingTotal--;
+    return true;
+  }
+
+  /** Moves the cursor past ids no longer pending, so searches stop scanning them. */
+  private settleCursor(): void {
+    while (this.cursor < this.length && this.flag[this.pending[this.cursor]!] === 0) this.cursor++;
+    if (this.cursor === this.length) this.cursor = this.length = this.scan = 0;
   }
 
   /**
@@ -123,7 +207,7 @@ export class DenseIndex {
   searchPending(query: Float32Array, k: number, accept: AcceptFn, ranker: BatchRanker = this.storage): ScoredIds | undefined {
     if (this.pendingTotal === 0) return undefined;
     const flag = this.flag;
-    return exactSearch(ranker, query, k, (id) => flag[id] === 1 && accept(id), this.pending.subarray(this.cursor, this.length));
+    return exactSearch(ranker, query, k, (id) => flag[id] !== 0 && accept(id), this.pending.subarray(this.cursor, this.length));
   }
 
   /** A walk's answer merged with `searchPending`'s, best first, as `search` merges them. */

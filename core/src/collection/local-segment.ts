@@ -4,6 +4,8 @@ import { IdTracker, type PointKey } from '../segment/id-tracker.js';
 import type { SegmentImage } from '../segment/segment-format.js';
 import { type DenseVectors, MultiVectorStorage, SparseVectorStorage, createDenseVectors, decodeDenseVectors } from '../segment/vector-storage.js';
 import { type QuantizedStorage, restoreQuantized } from '../segment/quantized-params.js';
+import { ColdDenseStorage } from '../segment/dense-cold-storage.js';
+import type { RowFile } from '../storage.js';
 import { HnswIndex } from '../index/hnsw/hnsw-index.js';
 import { DenseIndex } from './dense-index.js';
 import { SparseIndex } from '../index/sparse/sparse-index.js';
@@ -66,8 +68,11 @@ export class LocalSegment implements PointAccess {
     return new LocalSegment(new IdTracker(), slots, new PayloadStorage(), new PayloadIndexSet());
   }
 
-  /** Rebuilds from a segment image. HNSW graphs and indexes are decoded, never rebuilt. */
-  static decode(image: SegmentImage, specs: VectorSpec[]): LocalSegment {
+  /**
+   * Rebuilds from a segment image. HNSW graphs and indexes are decoded, never rebuilt. `openRows` opens the row
+   * files that vectors served from disk name (an image from `encode({ rowFiles: true })`).
+   */
+  static decode(image: SegmentImage, specs: VectorSpec[], openRows?: (name: string) => RowFile): LocalSegment {
     const section = (name: string) => {
       const bytes = image.sections.get(name);
       if (bytes === undefined) throw new Error(`segment has no section ${name}`);
@@ -83,7 +88,7 @@ export class LocalSegment implements PointAccess {
         continue;
       }
       if (spec.kind === 'dense') {
-        const storage = decodeDenseVectors(section(`vectors/${key}`));
+        const storage = decodeDense(section(`vectors/${key}`), spec, openRows);
         const graph = image.sections.get(`hnsw/${key}`);
         const hnsw = graph === undefined ? undefined : HnswIndex.decode(graph, storage);
         const slot: DenseSlot = { kind: 'dense', spec, storage, index: DenseIndex.decode(storage, hnsw, spec.indexingThresholdKb) };
@@ -107,19 +112,44 @@ export class LocalSegment implements PointAccess {
     return segment;
   }
 
-  encode(): SegmentImage {
+  /**
+   * The segment's sections. Portable by default (every vector inline: a sync download, a snapshot); with
+   * `rowFiles`, vectors served from disk are written as a reference to their row file, which `persistRows` must
+   * have brought up to date just before (a flush: `writeGeneration`).
+   */
+  encode(options: { rowFiles?: boolean } = {}): SegmentImage {
     const sections = new Map<string, Uint8Array>();
     sections.set('ids', this.ids.encode());
     sections.set('payloads', this.payloads.encode());
     sections.set('payload-indexes', this.indexes.encode());
     for (const [name, slot] of this.slots) {
       const key = encodeURIComponent(name);
-      sections.set(`vectors/${key}`, slot.storage.encode());
+      const cold = options.rowFiles === true && slot.storage instanceof ColdDenseStorage && slot.storage.fileName !== undefined;
+      sections.set(`vectors/${key}`, cold ? (slot.storage as ColdDenseStorage).encodeCold() : slot.storage.encode());
       if (slot.kind === 'dense' && slot.index.graph !== undefined) sections.set(`hnsw/${key}`, slot.index.graph.encode());
       if (slot.kind === 'dense' && slot.quantized !== undefined) sections.set(`quantized/${key}`, slot.quantized.encodeParams());
       if (slot.kind === 'sparse') sections.set(`sparse-index/${key}`, slot.index.encode());
     }
     return { lastSeq: this.lastSeq, sections };
+  }
+
+  /**
+   * A flush's first step for the vector names served from disk: their new rows written to their row files and
+   * synced (`open` absent: the storage has none, and the rows stay in RAM). Each file is named under `dir` with a
+   * fresh generation, so a compacted or re-created slot never writes into a file an older manifest still names.
+   * Returns the names of the row files the image will reference.
+   */
+  async persistRows(open: ((name: string) => RowFile) | undefined, dir: string): Promise<string[]> {
+    const files: string[] = [];
+    for (const [name, slot] of this.slots) {
+      if (slot.kind !== 'dense' || !(slot.storage instanceof ColdDenseStorage)) continue;
+      // A file once made is kept current even if the config stopped asking for disk: the image names it until reopened.
+      if (slot.spec.onDisk !== true && slot.storage.fileName === undefined) continue;
+      const newName = () => `${dir}${encodeURIComponent(name) || '_'}.${Date.now().toString(36)}${(rowFileCounter++).toString(36)}`;
+      // The rows leave RAM once the graph needs no more building (a pending vector would read them thousands of times).
+      if (await slot.storage.persist(open, newName, !slot.index.wantsIndexing())) files.push(slot.storage.fileName!);
+    }
+    return files;
   }
 
   // --- PointAccess: what filters and payload indexes read ---
@@ -250,6 +280,34 @@ export class LocalSegment implements PointAccess {
     return this.wantsIndexing();
   }
 
+  /** What background indexing waits on before its next slice (build threads planning a batch), if anything. */
+  indexingWait(): Promise<void> | undefined {
+    for (const slot of this.slots.values()) {
+      const wait = slot.kind === 'dense' ? slot.index.indexingWait() : undefined;
+      if (wait !== undefined) return wait;
+    }
+/** Distinguishes row files made in the same millisecond. */
+let rowFileCounter = 0;
+
+/** Whether a dense vector's originals go to a row file: on_disk / memory cold, float32 (other datatypes stay in RAM). */
+function servedFromDisk(spec: Extract<VectorSpec, { kind: 'dense' }>): boolean {
+  return spec.onDisk === true && spec.datatype === 'float32';
+}
+
+/** A dense section: a row-file reference, or inline rows (kept in a cold-capable storage when the spec is on disk). */
+function decodeDense(bytes: Uint8Array, spec: Extract<VectorSpec, { kind: 'dense' }>, openRows: ((name: string) => RowFile) | undefined): DenseVectors {
+  if (ColdDenseStorage.isCold(bytes)) {
+    if (openRows === undefined) throw new Error('vectors are in a row file, and this storage has no row files');
+    const cold = ColdDenseStorage.decodeCold(bytes, openRows);
+    // The spec no longer asks for disk (or another datatype): back in RAM, inline from the next flush.
+    return servedFromDisk(spec) ? cold : decodeDenseVectors(cold.encode());
+  }
+  return servedFromDisk(spec) && ColdDenseStorage.isInlineFloat32(bytes) ? ColdDenseStorage.decodePortable(bytes) : decodeDenseVectors(bytes);
+}
+
+    return undefined;
+  }
+
   /** Links every pending vector now (before shipping a segment whose receiver should not have to). */
   indexAll(): void {
     while (this.indexSome(Infinity));
@@ -258,7 +316,7 @@ export class LocalSegment implements PointAccess {
 
 function newSlot(spec: VectorSpec): VectorSlot {
   if (spec.kind === 'dense') {
-    const storage = createDenseVectors(spec.size, spec.distance, spec.datatype);
+    const storage = servedFromDisk(spec) ? new ColdDenseStorage(spec.size, spec.distance) : createDenseVectors(spec.size, spec.distance, spec.datatype);
     return { kind: 'dense', spec, storage, index: DenseIndex.create(storage, spec.hnsw.m, spec.hnsw.ef_construct, spec.indexingThresholdKb) };
   }
   if (spec.kind === 'multi') return { kind: 'multi', spec, storage: new MultiVectorStorage(spec.size, spec.distance, spec.datatype) };

@@ -1,4 +1,4 @@
-import type { Storage } from '../storage.js';
+import type { RowFile, Storage } from '../storage.js';
 import { SextantError } from '../client/errors.js';
 import { crc32 } from '../wal/crc32.js';
 import { decodeSegment } from '../segment/segment-format.js';
@@ -49,6 +49,8 @@ export function generationNames(prefix: string) {
     manifest: `${prefix}manifest`,
     previousManifest: `${prefix}manifest.prev`,
     blobs: `${prefix}blobs/`,
+    /** Row files of vectors served from disk (dense-cold-storage.ts), named by the manifests that use them. */
+    rows: `${prefix}rows/`,
     /** Single-blob segments of the old format. */
     segment: `${prefix}segment`,
     previous: `${prefix}segment.prev`,
@@ -80,10 +82,11 @@ export async function openSegment(storage: Storage, prefix: string, name: string
 /** One generation: its manifest and chunks when it has a manifest, else an old single-blob segment; undefined if neither. */
 async function readGeneration(storage: Storage, manifestName: string, legacyName: string, blobs: string, what: string, specs: VectorSpec[]): Promise<LocalSegment | undefined> {
   const manifest = await storage.read(manifestName);
-  if (manifest !== undefined) return decode(() => readManifestImage(storage, blobs, manifest, what), what, specs);
+  const openRows = storage.openRowFile?.bind(storage);
+  if (manifest !== undefined) return decode(() => readManifestImage(storage, blobs, manifest, what), what, specs, openRows);
   const legacy = await storage.read(legacyName);
   if (legacy === undefined) return undefined;
-  return decode(async () => decodeSegment(legacy, what), what, specs);
+  return decode(async () => decodeSegment(legacy, what), what, specs, openRows);
 }
 
 /**
@@ -149,8 +152,10 @@ export async function writeGeneration(storage: Storage, prefix: string, segment:
       if (kept !== undefined && current.size === 0 && bytes === currentBytes) for (const section of kept.sections) current.set(section.name, section);
     }
   } else bases?.clear();
-  const image = segment.encode();
-  const manifest: SegmentManifest = { lastSeq: image.lastSeq, sections: [] };
+  // Vectors served from disk first: their rows written and synced before any manifest names the files.
+  const rowFiles = await segment.persistRows(storage.openRowFile?.bind(storage), names.rows);
+  const image = segment.encode({ rowFiles: true });
+  const manifest: SegmentManifest = { lastSeq: image.lastSeq, sections: [], ...(rowFiles.length > 0 ? { rowFiles } : {}) };
   const stats: GenerationWrite = { chunksWritten: 0, chunksKept: 0, bytesWritten: 0, sections: {}, segmentBytes: 0, written: [] };
   const put = async (name: string, ref: ChunkRef, bytes: Uint8Array) => {
     if (existing.has(ref.blob)) {
@@ -269,13 +274,17 @@ export async function collectGarbage(storage: Storage, prefix: string): Promise<
   // A live manifest we cannot read now (rot since it was written) protects everything until the next open repairs it.
   if (liveManifest === undefined) return;
   const keep = manifestBlobs(liveManifest);
+  const keepRows = new Set(liveManifest.rowFiles ?? []);
   const previous = await storage.read(names.previousManifest);
   if (previous !== undefined) {
     const previousManifest = tryDecodeManifest(previous);
     if (previousManifest === undefined) return;
     for (const blob of manifestBlobs(previousManifest)) keep.add(blob);
+    for (const file of previousManifest.rowFiles ?? []) keepRows.add(file);
     await storage.delete(names.previous);
   }
+  // Row files of older generations: a compaction or a re-created vector name started a new file.
+  for (const file of await storage.list(names.rows)) if (!keepRows.has(file)) await storage.delete(file);
   await storage.delete(names.segment);
   for (const blob of await storage.list(names.blobs)) {
     if (!keep.has(blob.slice(names.blobs.length))) await storage.delete(blob);
@@ -290,10 +299,15 @@ function tryDecodeManifest(bytes: Uint8Array): SegmentManifest | undefined {
   }
 }
 
-async function decode(load: () => Promise<import('../segment/segment-format.js').SegmentImage>, what: string, specs: VectorSpec[]): Promise<LocalSegment> {
+async function decode(
+  load: () => Promise<import('../segment/segment-format.js').SegmentImage>,
+  what: string,
+  specs: VectorSpec[],
+  openRows: ((name: string) => RowFile) | undefined,
+): Promise<LocalSegment> {
   const image = await load();
   try {
-    return LocalSegment.decode(image, specs);
+    return LocalSegment.decode(image, specs, openRows);
   } catch (error) {
     if (SextantError.is(error)) throw error;
     // Sections passed their checksums but do not fit together: as damaged as a failed checksum.

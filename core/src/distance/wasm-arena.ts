@@ -148,8 +148,11 @@ export class WasmArenaReader {
     return -1;
   }
 
-  /** `batchOut[i] = rank(query, batchIds[i])` for i < count: the same kernel, so the same ranks as the owner's. */
-  rankBatch(_h: number, count: number): void {
-    this.batch(this.queryPtr, this.idsPtr, count, this.outPtr, this.base, this.rowBytes);
+  /**
+   * `batchOut[i] = rank(h, batchIds[i])` for i < count, where `h` is the loaded query (-1) or a stored row (a build
+   * thread ranks from stored vectors): the same kernel, so the same ranks as the owner's.
+   */
+  rankBatch(h: number, count: number): void {
+    this.batch(h < 0 ? this.queryPtr : this.base + h * this.rowBytes, this.idsPtr, count, this.outPtr, this.base, this.rowBytes);
   }
 }

@@ -2,6 +2,7 @@ import type { Distance } from '../distance/distance.js';
 import type { WasmArenaView } from '../distance/wasm-arena.js';
 import type { HnswIndex, ScoredIds } from '../index/hnsw/hnsw-index.js';
 import type { SharedGraphView } from '../index/hnsw/hnsw-graph.js';
+import type { LinkBatch } from '../index/hnsw/plan-links.js';
 import { DenseVectorStorage } from '../segment/dense-vector-storage.js';
 import type { WalkFilterBits } from './shared-searcher.js';
 
@@ -31,6 +32,13 @@ export interface SearchExecutor {
    * answers it in-thread, now. Absent: always try a thread.
    */
   offloadNow?(): boolean;
+  /**
+   * Optional: plans the links of `batch.ids[from..to)` on a thread for a batch-parallel index build (see
+   * index/hnsw/plan-links.ts and build-planner.ts, which the thread runs): the thread walks `target`'s graph read
+   * only and fills its blocks of `batch.out`, then this resolves true. False when it could not (no thread, closed,
+   * the graph's entry point moving): the owner links those nodes itself. The batch's arrays are shared memory.
+   */
+  planLinks?(target: SharedSearchTarget, batch: LinkBatch, efConstruct: number): Promise<boolean>;
   /** Stops the threads; searches in flight resolve to undefined. */
   close(): Promise<void>;
 }

@@ -6,6 +6,8 @@ import type { ChunkRef } from './segment-chunks.js';
 /** "SXMF" little endian: a manifest, as opposed to a single-blob segment ("SXSG", segment-format.ts). */
 const MAGIC = 0x464d5853;
 const FORMAT_VERSION = 3;
+/** Version 4: the body is `[sections, rowFiles]`, written only when some vector name is served from a row file. */
+const ROW_FILES_VERSION = 4;
 /** Version 2 had no patches; it reads as version 3 without them. */
 const OLDEST_VERSION = 2;
 
@@ -34,6 +36,11 @@ export interface SectionRef {
 export interface SegmentManifest {
   lastSeq: number;
   sections: SectionRef[];
+  /**
+   * Row files (blob names) the sections' vectors are served from (dense-cold-storage.ts): kept by garbage
+   * collection while a manifest names them. Absent or empty: version 3, as before row files existed.
+   */
+  rowFiles?: string[];
 }
 
 type WireChunk = [string, number, number];
@@ -46,11 +53,12 @@ export function encodeManifest(manifest: SegmentManifest): Uint8Array {
     if (s.index !== undefined) return [s.name, s.length, s.chunks.map(chunk), patch, chunk(s.index)];
     return patch === null ? [s.name, s.length, s.chunks.map(chunk)] : [s.name, s.length, s.chunks.map(chunk), patch];
   });
-  const body = utf8Encode(JSON.stringify(wire));
+  const rowFiles = manifest.rowFiles ?? [];
+  const body = utf8Encode(JSON.stringify(rowFiles.length > 0 ? [wire, rowFiles] : wire));
   const out = new Uint8Array(24 + body.length);
   const view = new DataView(out.buffer);
   view.setUint32(0, MAGIC, true);
-  view.setUint32(4, FORMAT_VERSION, true);
+  view.setUint32(4, rowFiles.length > 0 ? ROW_FILES_VERSION : FORMAT_VERSION, true);
   view.setFloat64(8, manifest.lastSeq, true);
   view.setUint32(16, body.length, true);
   view.setUint32(20, crc32(body), true);
@@ -65,19 +73,23 @@ export function decodeManifest(bytes: Uint8Array, what = 'segment'): SegmentMani
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (view.getUint32(0, true) !== MAGIC) throw corrupt('bad manifest magic number');
   const version = view.getUint32(4, true);
-  if (version < OLDEST_VERSION || version > FORMAT_VERSION) throw corrupt(`unknown manifest version ${version}`);
+  if (version < OLDEST_VERSION || version > ROW_FILES_VERSION) throw corrupt(`unknown manifest version ${version}`);
   const length = view.getUint32(16, true);
   if (24 + length !== bytes.length) throw corrupt('manifest is truncated');
   const body = bytes.subarray(24);
   if (crc32(body) !== view.getUint32(20, true)) throw corrupt('manifest fails its checksum');
   let wire: WireSection[];
+  let rowFiles: string[] | undefined;
   try {
-    wire = JSON.parse(utf8Decode(body)) as WireSection[];
+    const parsed = JSON.parse(utf8Decode(body)) as unknown;
+    if (version === ROW_FILES_VERSION) [wire, rowFiles] = parsed as [WireSection[], string[]];
+    else wire = parsed as WireSection[];
   } catch {
     throw corrupt('manifest body is not JSON');
   }
   return {
     lastSeq: view.getFloat64(8, true),
+    ...(rowFiles === undefined ? {} : { rowFiles }),
     sections: wire.map(([name, length, chunks, patch, index]) => {
       const section: SectionRef = { name, length, chunks: chunks.map(([blob, crc, len]) => ({ blob, crc, length: len })) };
       if (patch !== undefined && patch !== null) section.patch = { blob: patch[0], crc: patch[1], length: patch[2] };

@@ -1,4 +1,4 @@
-import type { Storage } from '../storage.js';
+import type { RowFile, Storage } from '../storage.js';
 
 /**
  * `Storage` kept in a Map: the default for an embedded client without persistence, and the storage tests use to
@@ -41,6 +41,42 @@ export class MemoryStorage implements Storage {
   async sync(): Promise<void> {}
 
   async close(): Promise<void> {}
+
+  /** A row file over the blob `name` (one joined array, grown on writes past its end), for tests of row files. */
+  openRowFile(name: string): RowFile {
+    const blobs = this.blobs;
+    const flat = (): Uint8Array => {
+      const chunks = blobs.get(name);
+      if (chunks === undefined) return new Uint8Array(0);
+      if (chunks.length > 1) blobs.set(name, [join(chunks)]);
+      return blobs.get(name)![0]!;
+    };
+    if (!blobs.has(name)) blobs.set(name, [new Uint8Array(0)]);
+    return {
+      get size() {
+        return flat().length;
+      },
+      readSync(offset: number, into: Uint8Array): number {
+        const bytes = flat();
+        const n = Math.max(0, Math.min(into.length, bytes.length - offset));
+        into.set(bytes.subarray(offset, offset + n));
+        return n;
+      },
+      async write(offset: number, bytes: Uint8Array): Promise<void> {
+        let target = flat();
+        if (offset + bytes.length > target.length) {
+          const grown = new Uint8Array(offset + bytes.length);
+          grown.set(target);
+          target = grown;
+          // A deleted blob is not brought back by a late write of a handle still open.
+          if (blobs.has(name)) blobs.set(name, [target]);
+        }
+        target.set(bytes, offset);
+      },
+      async sync(): Promise<void> {},
+      async close(): Promise<void> {},
+    };
+  }
 
   /** Test hook: the stored size of a blob (0 if absent), without copying it. */
   size(name: string): number {

@@ -1,6 +1,7 @@
 import { mkdir, open, readFile, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import { SextantError, type Storage } from '@sextant/core';
+import { SextantError, type RowFile, type Storage } from '@sextant/core';
+import { FileRowFile } from './file-row-file.js';
 
 const TMP_MARK = '.tmp-';
 
@@ -13,6 +14,7 @@ const TMP_MARK = '.tmp-';
  */
 export class FileStorage implements Storage {
   private readonly appendHandles = new Map<string, FileHandle>();
+  private readonly rowFiles = new Map<string, Set<FileRowFile>>();
   private readonly dirtyFiles = new Set<string>();
   private readonly dirtyDirs = new Set<string>();
   private syncing: Promise<void> | undefined;
@@ -69,8 +71,21 @@ export class FileStorage implements Storage {
     }
   }
 
+  /** Positional reads and writes on one file (see core's RowFile); a `delete` of the name closes it. */
+  openRowFile(name: string): RowFile {
+    const path = this.pathOf(name);
+    const open = this.rowFiles.get(name) ?? new Set<FileRowFile>();
+    this.rowFiles.set(name, open);
+    const file = new FileRowFile(path, () => open.delete(file));
+    open.add(file);
+    this.dirtyDirs.add(dirname(path));
+    return file;
+  }
+
   async delete(name: string): Promise<void> {
     await this.closeAppendHandle(name);
+    for (const file of this.rowFiles.get(name) ?? []) file.closeNow();
+    this.rowFiles.delete(name);
     const path = this.pathOf(name);
     await rm(path, { force: true });
     this.dirtyDirs.add(dirname(path));
@@ -101,6 +116,8 @@ export class FileStorage implements Storage {
   async close(): Promise<void> {
     await this.sync();
     for (const name of [...this.appendHandles.keys()]) await this.closeAppendHandle(name);
+    for (const files of this.rowFiles.values()) for (const file of files) file.closeNow();
+    this.rowFiles.clear();
   }
 
   private async syncRound(): Promise<void> {

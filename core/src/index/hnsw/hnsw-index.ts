@@ -2,7 +2,8 @@ import type { DenseVectors } from '../../segment/vector-storage.js';
 import { type Distance, rankToScore } from '../../distance/distance.js';
 import { decodeGraph, encodeGraph } from './hnsw-codec.js';
 import { HnswGraph, type HnswParams, type SharedGraphView } from './hnsw-graph.js';
-import { insertNode } from './insert-node.js';
+import { insertNode, linkNode, prepareNode } from './insert-node.js';
+import { linkPlanned } from './link-planned.js';
 import { removeNode } from './remove-node.js';
 import type { BatchRanker } from './batch-ranker.js';
 import { type AcceptFn, greedyClosest, searchLayer } from './search-layer.js';
@@ -53,6 +54,31 @@ export class HnswIndex {
   /** Links `id` (vector already in storage); an id already in the graph is relinked for its new vector. */
   insert(id: number): void {
     insertNode(this.g, id);
+  }
+
+  /**
+   * First half of a batch insert (see plan-links.ts): draws `id`'s level (the serial insert's draw, so the level
+   * sequence is the same) and readies its link blocks without making it visible. Returns the level; the id must
+   * then be passed to `linkPrepared` or `discardPrepared`.
+   */
+  prepare(id: number): number {
+    const g = this.g;
+    g.ensure(id);
+    if (g.levels[id]! >= 0) removeNode(g, id);
+    const level = g.randomLevel();
+    prepareNode(g, id, level);
+    return level;
+  }
+
+  /** Links a prepared id: to the neighbours a build thread planned (`plan` from `at`), or by the serial search. */
+  linkPrepared(id: number, level: number, plan?: Uint32Array, at = 0): void {
+    if (plan === undefined) linkNode(this.g, id, level);
+    else linkPlanned(this.g, id, level, plan, at);
+  }
+
+  /** A prepared id that will not be linked (its vector was deleted meanwhile): its upper blocks are reused. */
+  discardPrepared(id: number, level: number): void {
+    this.g.freeUpper(id, level);
   }
 
   /** Unlinks `id` and repairs its neighbours' links; later searches never return it. No-op if absent. */

@@ -18,9 +18,18 @@ export function insertNode(g: HnswGraph, id: number): void {
   g.ensure(id);
   if (g.levels[id]! >= 0) removeNode(g, id);
   const level = g.randomLevel();
+  prepareNode(g, id, level);
+  linkNode(g, id, level);
+}
+
+/** Step 1 without the draw: empties node `id`'s layer-0 list and gives it upper blocks (it stays invisible). */
+export function prepareNode(g: HnswGraph, id: number, level: number): void {
   g.links0[id * g.stride0] = 0;
   if (level > 0) g.allocUpper(id, level);
+}
 
+/** Steps 2-4 for a node that `prepareNode` readied at `level` (capacity ensured, not in the graph). */
+export function linkNode(g: HnswGraph, id: number, level: number): void {
   if (g.entry < 0) {
     g.levels[id] = level;
     g.entry = id;
