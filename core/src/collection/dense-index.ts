@@ -11,8 +11,6 @@ import { buildThreads } from '../executor/build-threads.js';
 
 /** Pending vectors from which the graph build reads originals on disk back into RAM first (see indexSome). */
 const WARM_PENDING = 32;
-import { type PendingSource, THREADED_MIN_GRAPH, ThreadedBuild } from '../executor/build-batches.js';
-import { buildThreads } from '../executor/build-threads.js';
 
 /** Fixed seed: the same writes build the same graph, so tests and replays are reproducible. */
 const HNSW_SEED = 0x5eed;
@@ -97,14 +95,6 @@ export class DenseIndex implements PendingSource {
       this.graph?.remove(id);
     }
   }
-    // Originals on disk: an insert ranks thousands of rows, one positional read each; past a few pending vectors,
-    // reading the file back whole (dropped again by the flush after the graph is complete) is far cheaper.
-    if (this.storage instanceof ColdDenseStorage && this.storage.isCold && this.pendingTotal >= WARM_PENDING) this.storage.warm();
-    if (deadline !== Infinity && this.stepThreaded(graph, deadline)) return this.pendingTotal > 0;
-    // Serial from here: whatever a threaded build handed out is linked first, in order.
-    this.threaded?.drain();
-    this.threaded = undefined;
-    this.settleCursor();
 
   /** Whether background work is due: there is a graph, something pending, and enough vectors to index at all. */
   wantsIndexing(): boolean {
@@ -115,6 +105,9 @@ export class DenseIndex implements PendingSource {
   indexSome(deadline: number): boolean {
     const graph = this.graph;
     if (graph === undefined) return false;
+    // Originals on disk: an insert ranks thousands of rows, one positional read each; past a few pending vectors,
+    // reading the file back whole (dropped again by the flush after the graph is complete) is far cheaper.
+    if (this.storage instanceof ColdDenseStorage && this.storage.isCold && this.pendingTotal >= WARM_PENDING) this.storage.warm();
     if (deadline !== Infinity && this.stepThreaded(graph, deadline)) return this.pendingTotal > 0;
     // Serial from here: whatever a threaded build handed out is linked first, in order.
     this.threaded?.drain();

@@ -286,6 +286,15 @@ export class LocalSegment implements PointAccess {
       const wait = slot.kind === 'dense' ? slot.index.indexingWait() : undefined;
       if (wait !== undefined) return wait;
     }
+    return undefined;
+  }
+
+  /** Links every pending vector now (before shipping a segment whose receiver should not have to). */
+  indexAll(): void {
+    while (this.indexSome(Infinity));
+  }
+}
+
 /** Distinguishes row files made in the same millisecond. */
 let rowFileCounter = 0;
 
@@ -303,15 +312,6 @@ function decodeDense(bytes: Uint8Array, spec: Extract<VectorSpec, { kind: 'dense
     return servedFromDisk(spec) ? cold : decodeDenseVectors(cold.encode());
   }
   return servedFromDisk(spec) && ColdDenseStorage.isInlineFloat32(bytes) ? ColdDenseStorage.decodePortable(bytes) : decodeDenseVectors(bytes);
-}
-
-    return undefined;
-  }
-
-  /** Links every pending vector now (before shipping a segment whose receiver should not have to). */
-  indexAll(): void {
-    while (this.indexSome(Infinity));
-  }
 }
 
 function newSlot(spec: VectorSpec): VectorSlot {
