@@ -24,10 +24,6 @@ export type VectorSpec =
       scalar?: ScalarSpec;
       /** Binary quantization (the vector's own config, else the collection's); absent: none. */
       binary?: BinarySpec;
-      /** Product quantization (the vector's own config, else the collection's); absent: none. */
-      product?: ProductSpec;
-      /** TurboQuant (the vector's own config, else the collection's); absent: none. */
-      turbo?: TurboSpec;
       /**
        * Originals served from disk (`memory: "cold"`, or the deprecated `on_disk: true` when `memory` is unset): a
        * float32 storage keeps its rows in a row file where the storage offers row files (server files; not
@@ -160,8 +156,6 @@ export function vectorSpecs(config: CollectionConfig): VectorSpec[] {
       indexingThresholdKb,
       ...(scalar === undefined ? {} : { scalar }),
       ...(binary === undefined ? {} : { binary }),
-      ...(product === undefined ? {} : { product }),
-      ...(turbo === undefined ? {} : { turbo }),
       ...(servedFromDisk(p) ? { onDisk: true as const } : {}),
     };
   };
