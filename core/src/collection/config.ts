@@ -1,7 +1,7 @@
 import type { Schemas } from '../client/sextant-client.js';
 import { cloneJson } from '../storage/utf8.js';
 import { errors } from '../client/errors.js';
-import { type BinarySpec, binarySpec, checkQuantization } from './quantization-config.js';
+import { type BinarySpec, type ProductSpec, type TurboSpec, binarySpec, checkQuantization, productSpec, turboSpec } from './quantization-config.js';
 
 export type DistanceName = 'Cosine' | 'Dot' | 'Euclid' | 'Manhattan';
 const DISTANCES: readonly string[] = ['Cosine', 'Dot', 'Euclid', 'Manhattan'];
@@ -24,6 +24,10 @@ export type VectorSpec =
       scalar?: ScalarSpec;
       /** Binary quantization (the vector's own config, else the collection's); absent: none. */
       binary?: BinarySpec;
+      /** Product quantization (the vector's own config, else the collection's); absent: none. */
+      product?: ProductSpec;
+      /** TurboQuant (the vector's own config, else the collection's); absent: none. */
+      turbo?: TurboSpec;
       /**
        * Originals served from disk (`memory: "cold"`, or the deprecated `on_disk: true` when `memory` is unset): a
        * float32 storage keeps its rows in a row file where the storage offers row files (server files; not
@@ -150,12 +154,16 @@ export function vectorSpecs(config: CollectionConfig): VectorSpec[] {
     if (p.multivector_config) return { kind: 'multi', ...common };
     const scalar = scalarSpec(p.quantization_config, config.quantization_config);
     const binary = binarySpec(p.quantization_config, config.quantization_config);
+    const product = productSpec(p.quantization_config, config.quantization_config);
+    const turbo = turboSpec(p.quantization_config, config.quantization_config);
     return {
       kind: 'dense',
       ...common,
       indexingThresholdKb,
       ...(scalar === undefined ? {} : { scalar }),
       ...(binary === undefined ? {} : { binary }),
+      ...(product === undefined ? {} : { product }),
+      ...(turbo === undefined ? {} : { turbo }),
       ...(servedFromDisk(p) ? { onDisk: true as const } : {}),
     };
   };

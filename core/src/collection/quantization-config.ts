@@ -10,6 +10,32 @@ export type BinaryQueryEncoding = 'default' | 'binary' | 'scalar4bits' | 'scalar
 const BINARY_ENCODINGS: readonly string[] = ['one_bit', 'two_bits', 'one_and_half_bits'];
 const BINARY_QUERY_ENCODINGS: readonly string[] = ['default', 'binary', 'scalar4bits', 'scalar8bits'];
 const MEMORY: readonly string[] = ['cold', 'cached', 'pinned'];
+const COMPRESSIONS: readonly string[] = ['x4', 'x8', 'x16', 'x32', 'x64'];
+const TURBO_BITS: readonly string[] = ['bits1', 'bits1_5', 'bits2', 'bits4'];
+
+/** What a segment needs of a `product` config: float bytes per code byte (Qdrant: x4 = one dimension a byte). */
+export interface ProductSpec {
+  compression: 4 | 8 | 16 | 32 | 64;
+}
+
+/** What a segment needs of a `turbo` config: bits per rotated coordinate (Qdrant's default `bits4`). */
+export interface TurboSpec {
+  bits: 'bits1' | 'bits1_5' | 'bits2' | 'bits4';
+}
+
+/** The product spec of a quantization config (per-vector one first), or undefined for none / other kinds. */
+export function productSpec(own: unknown, collection: unknown): ProductSpec | undefined {
+  const q = (own ?? collection) as { product?: { compression?: string } | null } | null | undefined;
+  if (q === null || q === undefined || typeof q !== 'object' || q.product === undefined || q.product === null) return undefined;
+  return { compression: Number(String(q.product.compression ?? 'x4').slice(1)) as ProductSpec['compression'] };
+}
+
+/** The turbo spec of a quantization config (per-vector one first), or undefined for none / other kinds. */
+export function turboSpec(own: unknown, collection: unknown): TurboSpec | undefined {
+  const q = (own ?? collection) as { turbo?: { bits?: string | null } | null } | null | undefined;
+  if (q === null || q === undefined || typeof q !== 'object' || q.turbo === undefined || q.turbo === null) return undefined;
+  return { bits: (q.turbo.bits ?? 'bits4') as TurboSpec['bits'] };
+}
 
 /** What a segment needs of a `binary` quantization config: how rows and queries become bits. */
 export interface BinarySpec {
@@ -33,8 +59,7 @@ const formatError = (message: string) => new SextantError('bad_request', `Format
 /**
  * Checks a quantization config at the boundary (the REST schema checks it too; the embedded client and gRPC rely on
  * this): one known kind, and for scalar and binary the values Qdrant accepts. As in Qdrant, a shape or variant that
- * does not deserialize is a 400 and an out-of-range value (quantile) a 422. `product` and `turbo` are accepted and
- * kept in the config, but do not change how searches rank (only scalar and binary are implemented).
+ * does not deserialize is a 400 and an out-of-range value (quantile) a 422.
  */
 export function checkQuantization(q: unknown, path: string): void {
   if (q === null || q === undefined) return;
@@ -61,6 +86,14 @@ export function checkQuantization(q: unknown, path: string): void {
       throw formatError(
         `${path}.binary.query_encoding: unknown variant \`${String(queryEncoding)}\`, expected one of ${BINARY_QUERY_ENCODINGS.map((e) => `\`${e}\``).join(', ')}`,
       );
+    }
+  } else if (kinds[0] === 'product') {
+    if (!COMPRESSIONS.includes(o.compression as string)) {
+      throw formatError(`${path}.product.compression: unknown variant \`${String(o.compression)}\`, expected one of ${COMPRESSIONS.map((e) => `\`${e}\``).join(', ')}`);
+    }
+  } else if (kinds[0] === 'turbo') {
+    if (o.bits !== undefined && o.bits !== null && !TURBO_BITS.includes(o.bits as string)) {
+      throw formatError(`${path}.turbo.bits: unknown variant \`${String(o.bits)}\`, expected one of ${TURBO_BITS.map((e) => `\`${e}\``).join(', ')}`);
     }
   }
   // Where the codes live (Qdrant 1.19: cold / cached / pinned). Sextant keeps codes in RAM whatever it says.

@@ -8,6 +8,8 @@ import { higherIsBetter, rankToScore } from '../distance/distance.js';
 import type { Schemas } from '../client/sextant-client.js';
 import { ScalarQuantizedStorage } from '../segment/quantized-scalar-storage.js';
 import { BinaryQuantizedStorage } from '../segment/quantized-binary-storage.js';
+import { ProductQuantizedStorage } from '../segment/quantized-product-storage.js';
+import { TurboQuantizedStorage } from '../segment/quantized-turbo-storage.js';
 import { type QuantizedStorage, quantizable } from '../segment/quantized-params.js';
 import { BATCH_CAPACITY } from '../distance/wasm-arena.js';
 import { type BoundFilter, matchingIds } from './point-filter.js';
@@ -35,7 +37,7 @@ export interface NearestResult {
   scores: Float32Array;
   /** Which way the planner went; tests assert it. */
   path: 'exact' | 'hnsw' | 'sparse-index' | 'multi-scan';
-  /** Set when quantized codes (int8 or binary) ranked the candidates (then rescored with floats unless `rescore: false`). */
+  /** Set when quantized codes (int8, binary, product or turbo) ranked the candidates (then rescored with floats unless `rescore: false`). */
   quantized?: true;
 }
 
@@ -112,11 +114,11 @@ export function walkFilterOf(segment: LocalSegment, s: NearestSearch, filter: Bo
 }
 
 /**
- * The slot's quantized companion when its spec asks for scalar or binary quantization (built on first use, rebuilt
+ * The slot's quantized companion when its spec asks for scalar, binary, product or turbo quantization (built on first use, rebuilt
  * when an update changed the kind or its parameters, re-fitted as the vectors grow), else undefined.
  */
 function quantizedOf(slot: DenseSlot): QuantizedStorage | undefined {
-  const { scalar, binary } = slot.spec;
+  const { scalar, binary, product, turbo } = slot.spec;
   const q = slot.quantized;
   const storage = slot.storage;
   // The companions quantize float32 and float16 vectors; uint8 ones (integer codes already) rank as they are.
@@ -129,6 +131,10 @@ function quantizedOf(slot: DenseSlot): QuantizedStorage | undefined {
     if (!(q instanceof BinaryQuantizedStorage) || q.spec.encoding !== binary.encoding || q.spec.queryEncoding !== binary.queryEncoding) {
       slot.quantized = new BinaryQuantizedStorage(storage, binary);
     }
+  } else if (product !== undefined) {
+    if (!(q instanceof ProductQuantizedStorage) || q.spec.compression !== product.compression) slot.quantized = new ProductQuantizedStorage(storage, product);
+  } else if (turbo !== undefined) {
+    if (!(q instanceof TurboQuantizedStorage) || q.spec.bits !== turbo.bits) slot.quantized = new TurboQuantizedStorage(storage, turbo);
   } else {
     slot.quantized = undefined;
     return undefined;

@@ -1,10 +1,12 @@
 import type { VectorSpec } from '../collection/config.js';
 import { BINARY_PARAMS_MAGIC, BinaryQuantizedStorage } from './quantized-binary-storage.js';
+import { PRODUCT_PARAMS_MAGIC, ProductQuantizedStorage } from './quantized-product-storage.js';
 import { SCALAR_PARAMS_MAGIC, ScalarQuantizedStorage } from './quantized-scalar-storage.js';
+import { TURBO_PARAMS_MAGIC, TurboQuantizedStorage } from './quantized-turbo-storage.js';
 import type { DenseVectors } from './vector-storage.js';
 
-/** A dense vector name's quantized companion: int8 (scalar) or binary codes. */
-export type QuantizedStorage = ScalarQuantizedStorage | BinaryQuantizedStorage;
+/** A dense vector name's quantized companion: int8 (scalar), binary, product or turbo codes. */
+export type QuantizedStorage = ScalarQuantizedStorage | BinaryQuantizedStorage | ProductQuantizedStorage | TurboQuantizedStorage;
 
 /**
  * Whether a storage's vectors can carry a companion: float32 and float16 ones. uint8 vectors are integer codes
@@ -15,7 +17,8 @@ export function quantizable(vectors: DenseVectors): boolean {
 }
 
 /**
- * The companion a segment image saved (`quantized/<name>`: the fit's parameters, see `encodeParams`), rebuilt over
+ * The companion a segment image saved (`quantized/<name>`: the fit's parameters, see `encodeParams`; product and
+ * turbo save their codes too, as they cost far more to derive), rebuilt over
  * `vectors` when it still matches the vector's spec; else undefined, and the first search builds a fresh one (the
  * config changed, or the datatype has no companion). The first word says which kind wrote the bytes.
  */
@@ -30,5 +33,7 @@ export function restoreQuantized(
   if (magic === BINARY_PARAMS_MAGIC && spec.scalar === undefined && spec.binary !== undefined) {
     return BinaryQuantizedStorage.restore(vectors, spec.binary, bytes);
   }
+  if (magic === PRODUCT_PARAMS_MAGIC && spec.product !== undefined) return ProductQuantizedStorage.restore(vectors, spec.product, bytes);
+  if (magic === TURBO_PARAMS_MAGIC && spec.turbo !== undefined) return TurboQuantizedStorage.restore(vectors, spec.turbo, bytes);
   return undefined;
 }

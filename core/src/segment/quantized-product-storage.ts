@@ -1,0 +1,343 @@
+import type { ProductSpec } from '../collection/quantization-config.js';
+import { BATCH_CAPACITY } from '../distance/wasm-arena.js';
+import { sampleIndices, seededRandom } from '../query/advanced/sample-random.js';
+import { grown, sampleLiveRows } from './quantized-sample.js';
+import type { DenseVectors } from './vector-storage.js';
+import { ByteReader, ByteWriter } from './vector-storage-codec.js';
+
+export const PRODUCT_PARAMS_MAGIC = 0x53515031; // "SQP1"
+const PARAMS_VERSION = 1;
+
+/** Centroids per sub-space: one byte a code. */
+const CENTROIDS = 256;
+/**
+ * Vectors k-means trains on (a seeded sample, 8 per centroid) and its rounds: a fit costs TRAIN x 256 x dim x
+ * ITERATIONS multiply-adds (2.1G at 128 dims, ~1 s in JS on an idle core); encoding N rows costs N x 256 x dim more.
+ */
+const TRAIN = 2048;
+const ITERATIONS = 8;
+const SEED = 0x5150;
+
+/**
+ * Qdrant's product quantization of one dense vector storage (float32 or float16). The vector is cut into
+ * sub-vectors of `bucket` = compression / 4 consecutive dimensions (Qdrant's bucket sizes: x4 -> 1, x8 -> 2,
+ * x16 -> 4, x32 -> 8, x64 -> 16; the last sub-vector is shorter when `bucket` does not divide `dim`), and each
+ * sub-vector is stored as the byte index of its nearest of 256 centroids, so a row costs ceil(dim / bucket) bytes:
+ * the float bytes over the compression.
+ *
+ * Centroids come from k-means (squared L2, whatever the metric) on a seeded sample of at most 4,096 live vectors,
+ * initialised from distinct sample points, 10 rounds (one-dimensional sub-spaces keep their centroids sorted and
+ * assign by binary search). A search loads the query once into a distance table (`table[s * 256 + c]` = the
+ * metric's partial rank of sub-vector s against centroid c: -dot for Cosine / Dot, squared L2 for Euclid, L1 for
+ * Manhattan), then a row's rank is the sum of one table entry per code byte (asymmetric distance, ADC). Ranks are
+ * approximate float `rankKernel` keys, comparable to what rescoring computes.
+ *
+ * The fit (centroids) and the codes are saved with the segment (`encodeParams`) and restored at open, so a reopened
+ * or synced segment ranks exactly as before without re-running k-means or re-encoding. Codes follow writes (`set`);
+ * the fit is redone when the live count has doubled while it was still under the training sample size (past that,
+ * a larger sample would not change the centroids much). Same batch protocol as DenseVectorStorage; JS only.
+ */
+export class ProductQuantizedStorage {
+  readonly bucket: number;
+  readonly subspaces: number;
+  private codes: Uint8Array;
+  private centroids: Float32Array;
+  /** Centroids fitted per sub-space: 256, or the sample size when fewer vectors exist. */
+  private k = 0;
+  /** Live count at the last fit; -1 when never fitted. */
+  private fittedAt = -1;
+  private readonly table: Float32Array;
+  /** Per sub-space, the centroids laid out for encoding (rebuilt from `centroids` after a fit or a restore). */
+  private search: CentroidSearch[] = [];
+  batchIds: Uint32Array = new Uint32Array(BATCH_CAPACITY);
+  batchOut: Float32Array = new Float32Array(BATCH_CAPACITY);
+
+  constructor(
+    readonly vectors: DenseVectors,
+    readonly spec: ProductSpec,
+    fitted?: { at: number; k: number; centroids: Float32Array; codes: Uint8Array },
+  ) {
+    this.bucket = Math.max(1, spec.compression / 4);
+    this.subspaces = Math.ceil(vectors.dim / this.bucket);
+    this.centroids = new Float32Array(this.subspaces * CENTROIDS * this.bucket);
+    this.table = new Float32Array(this.subspaces * CENTROIDS);
+    this.codes = new Uint8Array(Math.max(16, vectors.capacity) * this.subspaces);
+    if (fitted === undefined || fitted.at <= 0) {
+      this.fit();
+      return;
+    }
+    this.centroids.set(fitted.centroids);
+    this.k = fitted.k;
+    this.loadSearch();
+    this.fittedAt = fitted.at;
+    // Rows the saved image holds keep their codes; rows written after it (replayed ops) are encoded by `set`.
+    this.codes = grown(this.codes, fitted.codes.length, (n) => new Uint8Array(n));
+    this.codes.set(fitted.codes);
+  }
+
+  /** The fit (compression, live count at fitting, centroids) and every row's codes, for the segment image. */
+  encodeParams(): Uint8Array {
+    const rows = this.vectors.idLimit * this.subspaces;
+    const w = new ByteWriter(64 + this.centroids.byteLength + rows);
+    w.u32(PRODUCT_PARAMS_MAGIC).u32(PARAMS_VERSION).u32(this.spec.compression).u32(this.vectors.dim).i32(this.fittedAt).u32(this.k);
+    return w.array(this.centroids).array(this.codes.subarray(0, rows)).finish();
+  }
+
+  /** The companion with a saved fit and codes; undefined when they were made for another compression or size. */
+  static restore(vectors: DenseVectors, spec: ProductSpec, bytes: Uint8Array): ProductQuantizedStorage | undefined {
+    const r = new ByteReader(bytes);
+    r.expectMagic(PRODUCT_PARAMS_MAGIC, PARAMS_VERSION, 'product quantization');
+    if (r.u32() !== spec.compression || r.u32() !== vectors.dim) return undefined;
+    const at = r.i32();
+    const k = r.u32();
+    const centroids = r.f32Array();
+    const codes = r.u8Array();
+    return new ProductQuantizedStorage(vectors, spec, { at, k, centroids, codes });
+  }
+
+  get simdActive(): boolean {
+    return false;
+  }
+
+  get dim(): number {
+    return this.vectors.dim;
+  }
+
+  get distance(): DenseVectors['distance'] {
+    return this.vectors.distance;
+  }
+
+  /** Bytes of quantized data per stored slot: one code byte per sub-vector. */
+  get bytesPerVector(): number {
+    return this.subspaces;
+  }
+
+  has(id: number): boolean {
+    return this.vectors.has(id);
+  }
+
+  get idLimit(): number {
+    return this.vectors.idLimit;
+  }
+
+  /** Re-fits while the vectors double under the training size (or when never fitted); call before a search. */
+  refresh(): void {
+    const live = this.vectors.count;
+    if (live > 0 && (this.fittedAt <= 0 || (this.fittedAt < TRAIN && live >= 2 * this.fittedAt))) this.fit();
+  }
+
+  /** Encodes slot `id` from the float storage (after `vectors.set(id, ...)`). */
+  set(id: number): void {
+    this.codes = grown(this.codes, (id + 1) * this.subspaces, (n) => new Uint8Array(n));
+    if (this.fittedAt < 0) {
+      this.fit();
+      return;
+    }
+    this.encodeRow(id);
+  }
+
+  private fit(): void {
+    const v = this.vectors;
+    if (v.count === 0) {
+      this.fittedAt = -1;
+      return;
+    }
+    const dim = v.dim;
+    const { rows, n } = sampleLiveRows(v, TRAIN, SEED);
+    const random = seededRandom(SEED + 1);
+    this.k = Math.min(CENTROIDS, n);
+    const points = new Float32Array(n * this.bucket);
+    for (let s = 0; s < this.subspaces; s++) {
+      const from = s * this.bucket;
+      const w = Math.min(this.bucket, dim - from);
+      for (let r = 0; r < n; r++) for (let i = 0; i < w; i++) points[r * w + i] = rows[r * dim + from + i]!;
+      const fitted = kMeans(points, n, w, this.k, random);
+      // Centroids sit `bucket` apart; a short last sub-vector leaves the tail of each slot at 0.
+      for (let j = 0; j < this.k; j++) this.centroids.set(fitted.subarray(j * w, j * w + w), (s * CENTROIDS + j) * this.bucket);
+    }
+    this.fittedAt = v.count;
+    this.loadSearch();
+    this.codes = grown(this.codes, v.capacity * this.subspaces, (size) => new Uint8Array(size));
+    const limit = v.idLimit;
+    for (let id = 0; id < limit; id++) if (v.has(id)) this.encodeRow(id);
+  }
+
+  private loadSearch(): void {
+    const dim = this.vectors.dim;
+    this.search = [];
+    for (let s = 0; s < this.subspaces; s++) {
+      const search = new CentroidSearch(Math.min(this.bucket, dim - s * this.bucket), this.k);
+      search.load(this.centroids, s * CENTROIDS * this.bucket, this.bucket);
+      this.search.push(search);
+    }
+  }
+
+  private encodeRow(id: number): void {
+    const v = this.vectors;
+    const dim = v.dim;
+    const off = v.offset(id);
+    const data = v.data;
+    const row = id * this.subspaces;
+    for (let s = 0; s < this.subspaces; s++) this.codes[row + s] = this.search[s]!.nearest(data, off + s * this.bucket);
+  }
+
+  /** Builds the query's distance table (see the class comment); returns the QUERY handle (-1). */
+  loadQuery(query: Float32Array): number {
+    const dim = this.vectors.dim;
+    const b = this.bucket;
+    const c = this.centroids;
+    const t = this.table;
+    const metric = this.vectors.distance;
+    for (let s = 0; s < this.subspaces; s++) {
+      const from = s * b;
+      const w = Math.min(b, dim - from);
+      for (let j = 0; j < this.k; j++) {
+        const at = (s * CENTROIDS + j) * b;
+        let sum = 0;
+        if (metric === 'Cosine' || metric === 'Dot') for (let i = 0; i < w; i++) sum -= query[from + i]! * c[at + i]!;
+        else if (metric === 'Euclid') {
+          for (let i = 0; i < w; i++) {
+            const d = query[from + i]! - c[at + i]!;
+            sum += d * d;
+          }
+        } else for (let i = 0; i < w; i++) sum += Math.abs(query[from + i]! - c[at + i]!);
+        t[s * CENTROIDS + j] = sum;
+      }
+    }
+    return -1;
+  }
+
+  /** `batchOut[i]` = approximate rank of the loaded query against `batchIds[i]` (h must be the QUERY handle). */
+  rankBatch(_h: number, count: number): void {
+    this.rank(this.batchIds, 0, count);
+  }
+
+  /** Contiguous form of `rankBatch` over rows `from .. from+count` (the exact scan). */
+  rankRange(_h: number, from: number, count: number): void {
+    this.rank(undefined, from, count);
+  }
+
+  private rank(ids: Uint32Array | undefined, from: number, count: number): void {
+    const m = this.subspaces;
+    const codes = this.codes;
+    const t = this.table;
+    const out = this.batchOut;
+    // Rows past the codes (ids a scan visits beyond the last encoded one are never live) rank as 0 and are dropped.
+    const rowsHeld = codes.length / m;
+    for (let r = 0; r < count; r++) {
+      const id = ids === undefined ? from + r : ids[r]!;
+      if (id >= rowsHeld) {
+        out[r] = 0;
+        continue;
+      }
+      const off = id * m;
+      let s0 = 0;
+      let s1 = 0;
+      let j = 0;
+      for (; j + 1 < m; j += 2) {
+        s0 += t[(j << 8) + codes[off + j]!]!;
+        s1 += t[((j + 1) << 8) + codes[off + j + 1]!]!;
+      }
+      if (j < m) s0 += t[(j << 8) + codes[off + j]!]!;
+      out[r] = s0 + s1;
+    }
+  }
+}
+
+/**
+ * Centroids of one sub-space in the layout the nearest-centroid search reads: transposed (`t[i * k + j]` = value i
+ * of centroid j) with their squared norms, so |x - c_j|^2 - |x|^2 = |c_j|^2 - 2 <x, c_j> accumulates over all k
+ * centroids in one long loop per value of x; one-dimensional centroids are sorted instead (binary search).
+ */
+class CentroidSearch {
+  readonly t: Float32Array;
+  readonly norms: Float32Array;
+  private readonly acc: Float32Array;
+
+  constructor(
+    readonly w: number,
+    readonly k: number,
+  ) {
+    this.t = new Float32Array(w * k);
+    this.norms = new Float32Array(k);
+    this.acc = new Float32Array(k);
+  }
+
+  /** Loads centroids given row-major (`c[co + j * stride + i]`). */
+  load(c: Float32Array, co: number, stride: number): void {
+    const { w, k } = this;
+    for (let j = 0; j < k; j++) {
+      let n2 = 0;
+      for (let i = 0; i < w; i++) {
+        const v = c[co + j * stride + i]!;
+        this.t[i * k + j] = v;
+        n2 += v * v;
+      }
+      this.norms[j] = n2;
+    }
+  }
+
+  /** The index of the centroid nearest (squared L2) to the `w` values at `x[xo ..]`. */
+  nearest(x: Float32Array, xo: number): number {
+    const { w, k, t } = this;
+    if (w === 1) {
+      const v = x[xo]!;
+      let lo = 0;
+      let hi = k - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (t[mid]! < v) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo > 0 && v - t[lo - 1]! <= t[lo]! - v ? lo - 1 : lo;
+    }
+    const acc = this.acc;
+    acc.set(this.norms);
+    for (let i = 0; i < w; i++) {
+      const xi = -2 * x[xo + i]!;
+      const row = i * k;
+      for (let j = 0; j < k; j++) acc[j] += xi * t[row + j]!;
+    }
+    let best = 0;
+    let bestD = acc[0]!;
+    for (let j = 1; j < k; j++) {
+      if (acc[j]! < bestD) {
+        bestD = acc[j]!;
+        best = j;
+      }
+    }
+    return best;
+  }
+}
+
+/**
+ * k-means over `n` points of width `w` (row r at r * w): `k` centroids, initialised from distinct points and moved
+ * to their members' means for ITERATIONS rounds (a centroid left without members jumps to a random point).
+ * Returns k * w values; one-dimensional centroids come back sorted.
+ */
+function kMeans(points: Float32Array, n: number, w: number, k: number, random: () => number): Float32Array {
+  const c = new Float32Array(k * w);
+  const picks = sampleIndices(n, k, random);
+  for (let j = 0; j < k; j++) for (let i = 0; i < w; i++) c[j * w + i] = points[picks[j]! * w + i]!;
+  if (w === 1) c.sort();
+  const sums = new Float64Array(k * w);
+  const counts = new Uint32Array(k);
+  const search = new CentroidSearch(w, k);
+  for (let round = 0; round < ITERATIONS; round++) {
+    sums.fill(0);
+    counts.fill(0);
+    search.load(c, 0, w);
+    for (let r = 0; r < n; r++) {
+      const j = search.nearest(points, r * w);
+      counts[j]++;
+      for (let i = 0; i < w; i++) sums[j * w + i] += points[r * w + i]!;
+    }
+    for (let j = 0; j < k; j++) {
+      const m = counts[j]!;
+      const src = m > 0 ? -1 : Math.floor(random() * n);
+      for (let i = 0; i < w; i++) c[j * w + i] = m > 0 ? sums[j * w + i]! / m : points[src * w + i]!;
+    }
+    if (w === 1) c.sort();
+  }
+  return c;
+}

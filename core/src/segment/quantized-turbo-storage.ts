@@ -1,0 +1,366 @@
+import type { TurboSpec } from '../collection/quantization-config.js';
+import { BATCH_CAPACITY } from '../distance/wasm-arena.js';
+import { grown, sampleLiveRows } from './quantized-sample.js';
+import { RandomRotation, powerOfTwoAtLeast } from './turbo-rotation.js';
+import type { DenseVectors } from './vector-storage.js';
+import { ByteReader, ByteWriter } from './vector-storage-codec.js';
+
+export const TURBO_PARAMS_MAGIC = 0x53515431; // "SQT1"
+const PARAMS_VERSION = 1;
+const SEED = 0x7051;
+/** Vectors the per-coordinate calibration samples (fewer for very wide vectors: at most 4M sampled values). */
+const TRAIN = 4096;
+const SAMPLE_VALUES = 4 << 20;
+
+/**
+ * Lloyd-Max quantizers of the standard normal distribution (Max, 1960): the levels that minimise the squared
+ * error of N(0, 1) at 1, 2 and 4 bits, ascending. Codes index them; a value takes the nearest level.
+ */
+const LEVELS: Record<1 | 2 | 4, Float32Array> = {
+  1: Float32Array.of(-0.7979, 0.7979),
+  2: Float32Array.of(-1.5104, -0.4528, 0.4528, 1.5104),
+  4: Float32Array.of(
+    -2.7326, -2.069, -1.6181, -1.2562, -0.9424, -0.6568, -0.3881, -0.1284,
+    0.1284, 0.3881, 0.6568, 0.9424, 1.2562, 1.6181, 2.069, 2.7326,
+  ),
+};
+/** Phi(-outermost level): the tail probability the calibration anchors each coordinate's quantiles at. */
+const P_OUTER: Record<1 | 2 | 4, number> = { 1: 0.21246, 2: 0.06547, 4: 0.003142 };
+
+/**
+ * Qdrant 1.18+'s TurboQuant of one dense vector storage (float32 or float16), after its article: every vector is
+ * normalized, zero-padded to P = a power of two, rotated by a seeded random orthogonal rotation (sign flips +
+ * Walsh-Hadamard, see RandomRotation) and scaled by sqrt(P), so each coordinate is about N(0, 1); each of the first
+ * M coordinates is then stored as the index of its nearest Lloyd-Max level at `bits` bits (bits4: 4, bits2: 2,
+ * bits1: 1; bits1_5: 1 bit over M = 1.5 P coordinates, those of the rotation and the first half of a second,
+ * independent one: Qdrant's "1 bit with x1.5 dimension padding" without leaving the powers of two).
+ * What else it keeps (Qdrant's extensions, rebuilt here from their description):
+ * - per-coordinate calibration: a (shift, scale) per coordinate, fitted on a seeded sample so the empirical
+ *   quantiles at the outermost level's tail probability land on that level; codes hold (z + shift) * scale;
+ * - per-vector length renormalization (RaBitQ's estimator): rho = |z|^2 / <z, z_hat> with z_hat the decoded
+ *   coordinates, so <q, x> ~ rho <q, z_hat> / M is unbiased and exact for q = x; stored times |x| as `factor`;
+ * - |x|^2 per vector, so Euclid is |q|^2 + |x|^2 - 2 <q, x>, Dot -<q, x>, Cosine -<q, x> of unit vectors.
+ *   Manhattan is not preserved by a rotation: as Qdrant does, it decodes the row and rotates it back (slow).
+ * A query is rotated once and folded with the calibration into a table of `rowBytes x 256` partial sums (one
+ * entry per code byte value), so a row costs one look-up per code byte. Rows are 4/2/1 bits x M bits + 8 bytes.
+ *
+ * The calibration, the per-row factors and the codes are saved with the segment and restored at open; the
+ * rotation is re-derived from its seed. Same batch protocol as DenseVectorStorage; JS only.
+ */
+export class TurboQuantizedStorage {
+  readonly bits: 1 | 2 | 4;
+  /** Coordinates kept (codes per row) and the rotation's size. */
+  readonly m: number;
+  readonly p: number;
+  readonly rowBytes: number;
+  private readonly rotation: RandomRotation;
+  /** bits1_5: the second rotation whose first P / 2 coordinates follow the first rotation's P. */
+  private readonly extra: RandomRotation | undefined;
+  private readonly extraScratch: Float32Array;
+  private readonly levels: Float32Array;
+  private readonly shift: Float32Array;
+  private readonly scale: Float32Array;
+  private codes: Uint8Array;
+  /** rho |x| per row (see the class comment). */
+  private factor: Float32Array;
+  /** |x|^2 per row. */
+  private norm2: Float32Array;
+  private fittedAt = -1;
+  private readonly scratch: Float32Array;
+  private readonly table: Float32Array;
+  /** The prepared query as given, for the Manhattan path (which decodes rows into `scratch`). */
+  private readonly rawQuery: Float32Array;
+  private qNorm = 0;
+  private qConst = 0;
+  batchIds: Uint32Array = new Uint32Array(BATCH_CAPACITY);
+  batchOut: Float32Array = new Float32Array(BATCH_CAPACITY);
+
+  constructor(
+    readonly vectors: DenseVectors,
+    readonly spec: TurboSpec,
+    fitted?: { at: number; shift: Float32Array; scale: Float32Array; factor: Float32Array; norm2: Float32Array; codes: Uint8Array },
+  ) {
+    const dim = vectors.dim;
+    ({ bits: this.bits, p: this.p, m: this.m } = turboLayout(dim, spec));
+    this.extra = this.m > this.p ? new RandomRotation(this.p, SEED + 1) : undefined;
+    this.extraScratch = new Float32Array(this.m > this.p ? this.p : 0);
+    this.rawQuery = new Float32Array(dim);
+    this.rowBytes = (this.m * this.bits) / 8;
+    this.rotation = new RandomRotation(this.p, SEED);
+    this.levels = LEVELS[this.bits];
+    this.shift = new Float32Array(this.m);
+    this.scale = new Float32Array(this.m).fill(1);
+    this.scratch = new Float32Array(this.m);
+    this.table = new Float32Array(this.rowBytes * 256);
+    const cap = Math.max(16, vectors.capacity);
+    this.codes = new Uint8Array(cap * this.rowBytes);
+    this.factor = new Float32Array(cap);
+    this.norm2 = new Float32Array(cap);
+    if (fitted === undefined || fitted.at <= 0) {
+      this.fit();
+      return;
+    }
+    this.shift.set(fitted.shift);
+    this.scale.set(fitted.scale);
+    this.fittedAt = fitted.at;
+    // Rows the saved image holds keep their codes; rows written after it (replayed ops) are encoded by `set`.
+    this.ensure(fitted.factor.length);
+    this.codes.set(fitted.codes);
+    this.factor.set(fitted.factor);
+    this.norm2.set(fitted.norm2);
+  }
+
+  /** Calibration, live count at fitting, and every row's factors and codes, for the segment image. */
+  encodeParams(): Uint8Array {
+    const n = this.vectors.idLimit;
+    const w = new ByteWriter(64 + 8 * this.m + n * (8 + this.rowBytes));
+    w.u32(TURBO_PARAMS_MAGIC).u32(PARAMS_VERSION).u32(this.m).u32(this.bits).u32(this.vectors.dim).i32(this.fittedAt);
+    w.array(this.shift).array(this.scale).array(this.factor.subarray(0, n)).array(this.norm2.subarray(0, n));
+    return w.array(this.codes.subarray(0, n * this.rowBytes)).finish();
+  }
+
+  /** The companion with a saved fit and codes; undefined when they were made for other bits or another size. */
+  static restore(vectors: DenseVectors, spec: TurboSpec, bytes: Uint8Array): TurboQuantizedStorage | undefined {
+    const r = new ByteReader(bytes);
+    r.expectMagic(TURBO_PARAMS_MAGIC, PARAMS_VERSION, 'turbo quantization');
+    const m = r.u32();
+    const bits = r.u32();
+    if (r.u32() !== vectors.dim) return undefined;
+    const at = r.i32();
+    const fitted = { at, shift: r.f32Array(), scale: r.f32Array(), factor: r.f32Array(), norm2: r.f32Array(), codes: r.u8Array() };
+    const layout = turboLayout(vectors.dim, spec);
+    if (layout.m !== m || layout.bits !== bits) return undefined;
+    return new TurboQuantizedStorage(vectors, spec, fitted);
+  }
+
+  get simdActive(): boolean {
+    return false;
+  }
+
+  get dim(): number {
+    return this.vectors.dim;
+  }
+
+  get distance(): DenseVectors['distance'] {
+    return this.vectors.distance;
+  }
+
+  /** Bytes of quantized data per stored slot: the packed codes plus the factor and the squared norm. */
+  get bytesPerVector(): number {
+    return this.rowBytes + 8;
+  }
+
+  has(id: number): boolean {
+    return this.vectors.has(id);
+  }
+
+  get idLimit(): number {
+    return this.vectors.idLimit;
+  }
+
+  private ensure(rows: number): void {
+    this.codes = grown(this.codes, rows * this.rowBytes, (n) => new Uint8Array(n));
+    this.factor = grown(this.factor, rows, (n) => new Float32Array(n));
+    this.norm2 = grown(this.norm2, rows, (n) => new Float32Array(n));
+  }
+
+  /** Re-calibrates while the vectors double under the sample size (or when never fitted); call before a search. */
+  refresh(): void {
+    const live = this.vectors.count;
+    if (live > 0 && (this.fittedAt <= 0 || (this.fittedAt < TRAIN && live >= 2 * this.fittedAt))) this.fit();
+  }
+
+  /** Encodes slot `id` from the float storage (after `vectors.set(id, ...)`). */
+  set(id: number): void {
+    this.ensure(id + 1);
+    if (this.fittedAt < 0) {
+      this.fit();
+      return;
+    }
+    this.encodeRow(id);
+  }
+
+  /**
+   * Rotates `dim` values at `src[off ..]` into `scratch` as z = sqrt(P) R(x / |x|) (bits1_5: then the first P / 2
+   * coordinates of the second rotation at P ..); returns |x|.
+   */
+  private rotate(src: Float32Array, off: number): number {
+    const dim = this.vectors.dim;
+    const z = this.scratch;
+    let n2 = 0;
+    for (let i = 0; i < dim; i++) n2 += src[off + i]! * src[off + i]!;
+    const norm = Math.sqrt(n2);
+    const inv = norm > 0 ? Math.sqrt(this.p) / norm : 0;
+    for (let i = 0; i < dim; i++) z[i] = src[off + i]! * inv;
+    z.fill(0, dim, this.p);
+    if (this.extra !== undefined) {
+      const e = this.extraScratch;
+      for (let i = 0; i < this.p; i++) e[i] = z[i]!;
+      this.extra.apply(e);
+      for (let i = 0; i < this.p / 2; i++) z[this.p + i] = e[i]!;
+    }
+    this.rotation.apply(z);
+    return norm;
+  }
+
+  /** Per-coordinate (shift, scale): the sample's quantiles at P_OUTER and 1 - P_OUTER land on -/+ the outer level. */
+  private fit(): void {
+    const v = this.vectors;
+    if (v.count === 0) {
+      this.fittedAt = -1;
+      return;
+    }
+    const m = this.m;
+    const { rows, n } = sampleLiveRows(v, Math.min(TRAIN, Math.max(16, Math.floor(SAMPLE_VALUES / m))), SEED);
+    const cols = new Float32Array(m * n);
+    for (let r = 0; r < n; r++) {
+      this.rotate(rows, r * v.dim);
+      for (let i = 0; i < m; i++) cols[i * n + r] = this.scratch[i]!;
+    }
+    const outer = this.levels[this.levels.length - 1]!;
+    const cut = Math.floor(P_OUTER[this.bits] * (n - 1));
+    for (let i = 0; i < m; i++) {
+      const col = cols.subarray(i * n, i * n + n).sort();
+      const lo = col[cut]!;
+      const hi = col[n - 1 - cut]!;
+      // A coordinate that barely varies keeps the codebook's own scale, centred.
+      this.scale[i] = hi - lo > 1e-9 ? (2 * outer) / (hi - lo) : 1;
+      this.shift[i] = -(hi + lo) / 2;
+    }
+    this.fittedAt = v.count;
+    this.ensure(v.capacity);
+    const limit = v.idLimit;
+    for (let id = 0; id < limit; id++) if (v.has(id)) this.encodeRow(id);
+  }
+
+  private encodeRow(id: number): void {
+    const off = this.vectors.offset(id);
+    const norm = this.rotate(this.vectors.data, off);
+    const z = this.scratch;
+    const levels = this.levels;
+    const top = levels.length - 1;
+    const bits = this.bits;
+    const perByte = 8 / bits;
+    const row = id * this.rowBytes;
+    this.codes.fill(0, row, row + this.rowBytes);
+    let zz = 0;
+    let zh = 0;
+    for (let i = 0; i < this.m; i++) {
+      const u = (z[i]! + this.shift[i]!) * this.scale[i]!;
+      // Nearest level: the levels ascend, so count the midpoints below u.
+      let c = 0;
+      while (c < top && u > (levels[c]! + levels[c + 1]!) / 2) c++;
+      this.codes[row + Math.floor(i / perByte)] |= c << ((i % perByte) * bits);
+      const decoded = levels[c]! / this.scale[i]! - this.shift[i]!;
+      zz += z[i]! * z[i]!;
+      zh += z[i]! * decoded;
+    }
+    this.factor[id] = zh > 0 ? (zz / zh) * norm : 0;
+    this.norm2[id] = norm * norm;
+  }
+
+  /** Rotates the query and folds it into the per-byte table (see the class comment); returns the QUERY handle. */
+  loadQuery(query: Float32Array): number {
+    this.rawQuery.set(query.subarray(0, this.vectors.dim));
+    this.qNorm = this.rotate(query, 0);
+    const z = this.scratch;
+    const m = this.m;
+    const bits = this.bits;
+    const perByte = 8 / bits;
+    const mask = (1 << bits) - 1;
+    const levels = this.levels;
+    const t = this.table;
+    let c0 = 0;
+    for (let i = 0; i < m; i++) c0 += z[i]! * this.shift[i]!;
+    this.qConst = c0 / m;
+    for (let j = 0; j < this.rowBytes; j++) {
+      for (let b = 0; b < 256; b++) {
+        let s = 0;
+        for (let k = 0; k < perByte; k++) {
+          const i = j * perByte + k;
+          s += (z[i]! / (m * this.scale[i]!)) * levels[(b >> (k * bits)) & mask]!;
+        }
+        t[(j << 8) + b] = s;
+      }
+    }
+    return -1;
+  }
+
+  rankBatch(_h: number, count: number): void {
+    this.rank(this.batchIds, 0, count);
+  }
+
+  rankRange(_h: number, from: number, count: number): void {
+    this.rank(undefined, from, count);
+  }
+
+  private rank(ids: Uint32Array | undefined, from: number, count: number): void {
+    const metric = this.vectors.distance;
+    if (metric === 'Manhattan') return this.rankL1(ids, from, count);
+    const nb = this.rowBytes;
+    const codes = this.codes;
+    const t = this.table;
+    const out = this.batchOut;
+    const qn = this.qNorm;
+    const c0 = this.qConst;
+    const rowsHeld = this.factor.length;
+    for (let r = 0; r < count; r++) {
+      const id = ids === undefined ? from + r : ids[r]!;
+      if (id >= rowsHeld) {
+        out[r] = 0;
+        continue;
+      }
+      const off = id * nb;
+      let s0 = 0;
+      let s1 = 0;
+      let j = 0;
+      for (; j + 1 < nb; j += 2) {
+        s0 += t[(j << 8) + codes[off + j]!]!;
+        s1 += t[((j + 1) << 8) + codes[off + j + 1]!]!;
+      }
+      if (j < nb) s0 += t[(j << 8) + codes[off + j]!]!;
+      const dot = qn * this.factor[id]! * (s0 + s1 - c0);
+      out[r] = metric === 'Euclid' ? qn * qn + this.norm2[id]! - 2 * dot : -dot;
+    }
+  }
+
+  /** L1 against each row decoded and rotated back (a rotation keeps L2, not L1). */
+  private rankL1(ids: Uint32Array | undefined, from: number, count: number): void {
+    const dim = this.vectors.dim;
+    const q = this.rawQuery;
+    const a = this.scratch;
+    const bits = this.bits;
+    const perByte = 8 / bits;
+    const mask = (1 << bits) - 1;
+    const out = this.batchOut;
+    const rowsHeld = this.factor.length;
+    for (let r = 0; r < count; r++) {
+      const id = ids === undefined ? from + r : ids[r]!;
+      if (id >= rowsHeld) {
+        out[r] = 0;
+        continue;
+      }
+      const off = id * this.rowBytes;
+      const f = this.factor[id]! / Math.sqrt(this.p);
+      // The first P coordinates are one whole rotation: decode those and rotate back.
+      for (let i = 0; i < this.p; i++) {
+        const c = (this.codes[off + Math.floor(i / perByte)]! >> ((i % perByte) * bits)) & mask;
+        a[i] = f * (this.levels[c]! / this.scale[i]! - this.shift[i]!);
+      }
+      this.rotation.invert(a);
+      let s = 0;
+      for (let i = 0; i < dim; i++) s += Math.abs(q[i]! - a[i]!);
+      out[r] = s;
+    }
+  }
+}
+
+/**
+ * Bits per code, rotation size and codes per row of a turbo spec at `dim`: P = the power of two >= dim, M = P
+ * coordinates (bits1_5: 1.5 P, the P of one rotation and half of a second one's).
+ */
+function turboLayout(dim: number, spec: TurboSpec): { bits: 1 | 2 | 4; p: number; m: number } {
+  const bits = spec.bits === 'bits4' ? 4 : spec.bits === 'bits2' ? 2 : 1;
+  const p = powerOfTwoAtLeast(dim);
+  return { bits, p, m: spec.bits === 'bits1_5' ? p + p / 2 : p };
+}
