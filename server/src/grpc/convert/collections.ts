@@ -149,8 +149,8 @@ function optimizersFromProto(config: OptimizersConfigDiff): Schemas['OptimizersC
 
 /**
  * Where REST and gRPC config shapes differ beyond names: strict mode's per-vector maps are wrapped in a message
- * holding the map (`sparse_config.sparse_config`), and binary quantization's `query_encoding` is a string in REST
- * but a message with a `setting` enum in gRPC.
+ * holding the map (`sparse_config.sparse_config`), binary quantization's `query_encoding` is a string in REST
+ * but a message with a `setting` enum in gRPC, and REST's `turbo` quantization is gRPC's `turboquant` case.
  */
 const strictMaps = ['sparse_config', 'multivector_config'] as const;
 
@@ -170,6 +170,11 @@ export function strictModeToProto(config: Schemas['StrictModeConfig'] | Schemas[
 }
 
 function quantizationFromPlain(plain: Record<string, unknown>): Record<string, unknown> {
+  // gRPC names TurboQuant's oneof case `turboquant` where REST says `turbo`.
+  if (plain.turboquant !== undefined) {
+    plain.turbo = plain.turboquant;
+    delete plain.turboquant;
+  }
   const binary = plain.binary as Record<string, unknown> | undefined;
   const encoding = binary?.query_encoding as { setting?: string } | undefined;
   if (binary && encoding) binary.query_encoding = (encoding.setting ?? 'default').replace(/_/g, '');
@@ -180,6 +185,10 @@ export function quantizationToProto(config: Schemas['QuantizationConfig'] | Reco
   const plain = JSON.parse(JSON.stringify(config)) as Record<string, Record<string, unknown>>;
   if (plain.binary && typeof plain.binary.query_encoding === 'string') {
     plain.binary.query_encoding = { setting: plain.binary.query_encoding };
+  }
+  if (plain.turbo !== undefined) {
+    plain.turboquant = plain.turbo;
+    delete plain.turbo;
   }
   return plainToMessage(QuantizationConfigSchema, plain);
 }
