@@ -1,0 +1,125 @@
+import { createEmbeddedClient } from '@sextant/core';
+import type { Dataset } from './dataset.js';
+import { settle } from './measure.js';
+
+/** A row of the quantized section (the shape of quantized.ts's QuantizedRow, with this file's modes). */
+export interface ProductTurboRow {
+  ef: number;
+  mode: string;
+  recall: number;
+  qps: number;
+  ramBytesPerPoint: number;
+  codeBytesPerPoint: number;
+  codeRssBytesPerPoint: number;
+}
+
+const K = 10;
+const COLLECTION = 'bench_quantized_pq_tq';
+type Params = { rescore?: boolean; oversampling?: number };
+
+/**
+ * Product and turbo quantization, each config with the oversampling that brings its recall near the int8 rows'
+ * (measured on 100k x 128 clustered: product x4 and turbo bits4 need little, 1-bit turbo and x32 product more).
+ */
+const PHASES: { name: string; config: object; modes: { mode: string; quantization: Params }[] }[] = [
+  { name: 'product x4', config: { product: { compression: 'x4', always_ram: true } }, modes: [{ mode: 'product x4 rescore x2', quantization: { oversampling: 2 } }] },
+  { name: 'product x16', config: { product: { compression: 'x16', always_ram: true } }, modes: [{ mode: 'product x16 rescore x4', quantization: { oversampling: 4 } }] },
+  { name: 'product x32', config: { product: { compression: 'x32', always_ram: true } }, modes: [{ mode: 'product x32 rescore x8', quantization: { oversampling: 8 } }] },
+  { name: 'turbo bits4', config: { turbo: { bits: 'bits4', always_ram: true } }, modes: [{ mode: 'turbo bits4 rescore x2', quantization: { oversampling: 2 } }] },
+  { name: 'turbo bits2', config: { turbo: { bits: 'bits2', always_ram: true } }, modes: [{ mode: 'turbo bits2 rescore x4', quantization: { oversampling: 4 } }] },
+  { name: 'turbo bits1', config: { turbo: { bits: 'bits1', always_ram: true } }, modes: [{ mode: 'turbo bits1 rescore x8', quantization: { oversampling: 8 } }] },
+];
+
+interface SlotView {
+  storage: { capacity: number; dim: number; bytesPerVector?: number };
+  index: { graph?: { g: object } };
+  quantized?: { bytesPerVector: number; vectors: { capacity: number } };
+}
+
+function typedBytes(o: object): number {
+  let bytes = 0;
+  for (const v of Object.values(o)) {
+    if (ArrayBuffer.isView(v)) bytes += v.byteLength;
+    else if (Array.isArray(v)) for (const x of v) bytes += ArrayBuffer.isView(x) ? x.byteLength : 0;
+  }
+  return bytes;
+}
+
+/**
+ * Rows for product (x4, x16, x32) and turbo (bits4, bits2, bits1) quantization, through the embedded client: one
+ * Cosine collection and graph, its config switched with updateCollection one config at a time (a product fit
+ * costs seconds at 100k points, so configs do not alternate as quantized.ts's do); within a config the (ef, mode)
+ * cells run round-robin in chunks of 25 queries. Recall@10 against `truth`; memory per point as quantized.ts
+ * counts it (float arena + graph + codes, all in RAM) and the RSS growth when the codes were built. The time each
+ * config's first search took (fit + encode every point) goes to stderr.
+ */
+export async function measureProductTurbo(ds: Dataset, truth: Uint32Array[], efs: number[], budgetMs: number): Promise<ProductTurboRow[]> {
+  const { dim, n } = ds;
+  const client = await createEmbeddedClient();
+  await client.createCollection(COLLECTION, { vectors: { size: dim, distance: 'Cosine' }, hnsw_config: { m: 16, ef_construct: 100 } });
+  for (let from = 0; from < n; from += 1000) {
+    const points = [];
+    for (let i = from; i < Math.min(n, from + 1000); i++) points.push({ id: i, vector: Array.from(ds.points.subarray(i * dim, (i + 1) * dim)) });
+    await client.upsert(COLLECTION, { wait: true, points });
+  }
+  const collection = client.engine.resolve(COLLECTION) as unknown as { whenIndexed(): Promise<void>; segment: { slots: Map<string, SlotView> } };
+  await collection.whenIndexed();
+  const slot = () => collection.segment.slots.get('')!;
+  const graph = typedBytes(slot().index.graph!.g) / n;
+  const floatRam = (slot().storage.capacity * (slot().storage.bytesPerVector ?? dim * 4 + 1)) / n;
+  const queryCount = Math.min(ds.queryCount, truth.length);
+  const raw: number[][] = [];
+  for (let q = 0; q < queryCount; q++) raw.push(Array.from(ds.queries.subarray(q * dim, (q + 1) * dim)));
+  const probe = () => client.query(COLLECTION, { query: raw[0]!, limit: K, params: { hnsw_ef: efs[0]!, quantization: { rescore: true } } });
+  const rows: ProductTurboRow[] = [];
+  try {
+    for (const phase of PHASES) {
+      await client.updateCollection(COLLECTION, { quantization_config: 'Disabled' });
+      await probe();
+      settle();
+      const before = process.memoryUsage().rss;
+      await client.updateCollection(COLLECTION, { quantization_config: phase.config as never });
+      const t0 = performance.now();
+      await probe();
+      const buildMs = performance.now() - t0;
+      settle();
+      const rss = (process.memoryUsage().rss - before) / n;
+      const q = slot().quantized!;
+      const code = (q.bytesPerVector * q.vectors.capacity) / n;
+      process.stderr.write(`[quantized ${phase.name}] codes ${q.bytesPerVector} B/point, first search (fit + encode ${n} points) ${(buildMs / 1000).toFixed(1)} s\n`);
+      const runs = efs.flatMap((ef) => phase.modes.map(({ mode, quantization }) => ({ ef, mode, quantization, hits: 0, done: 0, best: 0, spent: 0 })));
+      const search = async (r: (typeof runs)[number], i: number) =>
+        (await client.query(COLLECTION, { query: raw[i]!, limit: K, params: { hnsw_ef: r.ef, quantization: { rescore: true, ...r.quantization } } })).points;
+      for (let round = 0; runs.some((r) => r.done < queryCount && r.spent < budgetMs); round++) {
+        for (const r of runs) {
+          if (r.done >= queryCount || r.spent >= budgetMs) continue;
+          if (round === 0) for (let i = 0; i < Math.min(10, queryCount); i++) await search(r, i);
+          const t = performance.now();
+          const end = Math.min(queryCount, r.done + 25);
+          const count = end - r.done;
+          for (; r.done < end; r.done++) {
+            const want = new Set(truth[r.done]!);
+            for (const pt of await search(r, r.done)) if (want.has(pt.id as number)) r.hits++;
+          }
+          const ms = performance.now() - t;
+          r.spent += ms;
+          r.best = Math.max(r.best, count / (ms / 1000));
+        }
+      }
+      for (const r of runs) {
+        rows.push({
+          ef: r.ef,
+          mode: r.mode,
+          recall: r.hits / (r.done * K),
+          qps: r.best,
+          ramBytesPerPoint: Math.round(floatRam + graph + code),
+          codeBytesPerPoint: Math.round(code * 10) / 10,
+          codeRssBytesPerPoint: Math.round(rss * 10) / 10,
+        });
+      }
+    }
+  } finally {
+    await client.deleteCollection(COLLECTION);
+  }
+  return rows;
+}
