@@ -1,6 +1,7 @@
 import { createEmbeddedClient } from '@sextant/core';
 import type { Dataset } from './dataset.js';
 import { settle } from './measure.js';
+import { measureProductTurbo } from './quantized-extra.js';
 
 export type QuantizedMode =
   | 'float'
@@ -198,6 +199,7 @@ export async function measureQuantized(ds: Dataset, truth: Uint32Array[], efs: n
     };
   });
   await client.deleteCollection(COLLECTION);
+  rows.push(...((await measureProductTurbo(ds, truth, efs, budgetMs)) as QuantizedRow[]));
   return {
     floatBytesPerPoint: dim * 4,
     int8BytesPerPoint: dim,
