@@ -18,14 +18,19 @@ export function serviceDefinition(service: GenService<GenServiceMethods>): Servi
       path: `/${service.typeName}/${method.name}`,
       requestStream: method.methodKind === 'client_streaming' || method.methodKind === 'bidi_streaming',
       responseStream: method.methodKind === 'server_streaming' || method.methodKind === 'bidi_streaming',
-      requestSerialize: (value) => Buffer.from(toBinary(method.input, value as MessageShape<DescMessage>)),
+      requestSerialize: (value) => asBuffer(toBinary(method.input, value as MessageShape<DescMessage>)),
       requestDeserialize: (bytes: Buffer) => decodeOrMark(method.input, bytes),
-      responseSerialize: (value) => Buffer.from(toBinary(method.output, value as MessageShape<DescMessage>)),
+      responseSerialize: (value) => asBuffer(toBinary(method.output, value as MessageShape<DescMessage>)),
       responseDeserialize: (bytes: Buffer) => fromBinary(method.output, bytes),
       originalName: method.name,
     };
   }
   return definition;
+}
+
+/** The encoded bytes as a Buffer over the same memory (`Buffer.from(Uint8Array)` would copy every message). */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** A request that failed to decode; the handler wrapper answers it with INVALID_ARGUMENT. */

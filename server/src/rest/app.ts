@@ -110,12 +110,15 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ status: { error: `Not found: ${request.method} ${request.url.split('?')[0]}` }, time: 0 }),
   );
-  app.addHook('onRequest', async (request) => {
+  // Callback-style: these run on every request, and an async hook costs a promise and a microtask turn each.
+  app.addHook('onRequest', (request, _reply, done) => {
     (request as RequestWithStart).startedNs = process.hrtime.bigint();
+    done();
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url;
     if (route !== undefined) services.metrics.record(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    done();
   });
 
   const keys: AuthKeys = { apiKey: options.apiKey, readOnlyApiKey: options.readOnlyApiKey, jwtRbac: options.jwtRbac };

@@ -1,8 +1,6 @@
-import { promisify } from 'node:util';
 import { createGunzip, createInflate, gzip } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 
-const gzipAsync = promisify(gzip);
 /** Below this size compression costs more than it saves. */
 const MIN_COMPRESS_BYTES = 1024;
 
@@ -11,9 +9,11 @@ const MIN_COMPRESS_BYTES = 1024;
  * responses when the client accepts them, and gzip/deflate-encoded request bodies.
  */
 export function registerHttpExtras(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request, reply) => {
+  // Hooks that run on every request are callback-style: an async hook costs a promise and a microtask turn each.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('access-control-allow-origin', request.headers.origin ?? '*');
     reply.header('vary', 'origin');
+    done();
   });
   app.options('*', async (request, reply) => {
     reply
@@ -24,23 +24,25 @@ export function registerHttpExtras(app: FastifyInstance): void {
       .send();
   });
 
-  app.addHook('preParsing', async (request, _reply, payload) => {
+  app.addHook('preParsing', (request, _reply, payload, done) => {
     const encoding = request.headers['content-encoding'];
-    if (encoding !== 'gzip' && encoding !== 'deflate') return payload;
+    if (encoding !== 'gzip' && encoding !== 'deflate') return done(null, payload);
     const decoded = payload.pipe(encoding === 'gzip' ? createGunzip() : createInflate()) as unknown as typeof payload & { receivedEncodedLength: number };
     // fastify compares Content-Length with the bytes received on the wire, not with the inflated size.
     decoded.receivedEncodedLength = 0;
     payload.on('data', (chunk: Buffer) => (decoded.receivedEncodedLength += chunk.length));
-    return decoded;
+    done(null, decoded);
   });
 
-  app.addHook('onSend', async (request, reply, payload) => {
-    if (reply.getHeader('content-encoding') !== undefined) return payload;
-    if (!/\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''))) return payload;
-    if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
-    if (Buffer.byteLength(payload) < MIN_COMPRESS_BYTES) return payload;
+  app.addHook('onSend', (request, reply, payload, done) => {
+    const accepted = request.headers['accept-encoding'];
+    // Most API clients send no Accept-Encoding; only they skip the checks below on every answer.
+    if (accepted === undefined || !/\bgzip\b/.test(accepted)) return done(null, payload);
+    if (reply.getHeader('content-encoding') !== undefined) return done(null, payload);
+    if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return done(null, payload);
+    if (Buffer.byteLength(payload) < MIN_COMPRESS_BYTES) return done(null, payload);
     reply.header('content-encoding', 'gzip');
     reply.removeHeader('content-length');
-    return gzipAsync(payload);
+    gzip(payload, (error, zipped) => (error ? done(error) : done(null, zipped)));
   });
 }

@@ -11,7 +11,8 @@ interface EndpointStats {
   totalSeconds: number;
   minSeconds: number;
   maxSeconds: number;
-  lastResponded: Date;
+  /** Epoch ms; a Date is made only when telemetry is read, not on every response. */
+  lastResponded: number;
   /** Cumulative counts per bucket of BUCKETS_SECONDS; the +Inf bucket is `count`. */
   buckets: Uint32Array;
   byStatus: Map<number, number>;
@@ -30,7 +31,7 @@ export class Metrics {
     const key = `${method} ${route}`;
     let stats = this.endpoints.get(key);
     if (!stats) {
-      stats = { count: 0, failCount: 0, totalSeconds: 0, minSeconds: Infinity, maxSeconds: 0, lastResponded: new Date(), buckets: new Uint32Array(BUCKETS_SECONDS.length), byStatus: new Map() };
+      stats = { count: 0, failCount: 0, totalSeconds: 0, minSeconds: Infinity, maxSeconds: 0, lastResponded: 0, buckets: new Uint32Array(BUCKETS_SECONDS.length), byStatus: new Map() };
       this.endpoints.set(key, stats);
     }
     stats.count++;
@@ -38,7 +39,7 @@ export class Metrics {
     stats.totalSeconds += seconds;
     stats.minSeconds = Math.min(stats.minSeconds, seconds);
     stats.maxSeconds = Math.max(stats.maxSeconds, seconds);
-    stats.lastResponded = new Date();
+    stats.lastResponded = Date.now();
     for (let i = 0; i < BUCKETS_SECONDS.length; i++) if (seconds <= BUCKETS_SECONDS[i]!) stats.buckets[i]!++;
     stats.byStatus.set(status, (stats.byStatus.get(status) ?? 0) + 1);
   }
@@ -56,7 +57,7 @@ export class Metrics {
           min_duration_micros: stats.minSeconds * 1e6,
           max_duration_micros: stats.maxSeconds * 1e6,
           total_duration_micros: Math.round(stats.totalSeconds * 1e6),
-          last_responded: stats.lastResponded.toISOString(),
+          last_responded: new Date(stats.lastResponded).toISOString(),
         };
       }
       out[key] = perStatus;

@@ -12,12 +12,16 @@ const schemas = new WeakMap<Operation, SchemaObject>();
 export function parseQuery(op: Operation, raw: Record<string, unknown>): Record<string, unknown> {
   if (op.query.size === 0) return {};
   const parsed: Record<string, unknown> = {};
+  let given = false;
   for (const [name, schema] of op.query) {
     const value = raw[name];
     if (value === undefined) continue;
     if (typeof value !== 'string') throw new SextantError('bad_request', `Query deserialize error: parameter \`${name}\` given more than once`);
     parsed[name] = coerce(value, schema);
+    given = true;
   }
+  // No parameter given: `{}` passes a schema of optional properties, so the validator need not run.
+  if (!given) return parsed;
   let schema = schemas.get(op);
   if (!schema) schemas.set(op, (schema = { type: 'object', properties: Object.fromEntries(op.query) }));
   const validate = specValidator(schema);
