@@ -1,4 +1,8 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createEmbeddedClient } from '@sextant/core';
+import { openDatabase } from '@sextant/server';
 import type { Dataset } from './dataset.js';
 import { settle } from './measure.js';
 import { measureProductTurbo } from './quantized-extra.js';
@@ -16,7 +20,11 @@ export type QuantizedMode =
   | 'binary q8 rescore x16'
   | 'binary q8 rescore x32'
   | 'binary 2bit q8 rescore x16'
-  | 'binary 2bit q8 rescore x32';
+  | 'binary 2bit q8 rescore x32'
+  | 'int8 on disk rescore'
+  | 'int8 on disk rescore x2'
+  | 'binary on disk rescore x16'
+  | 'binary on disk rescore x32';
 
 export interface QuantizedRow {
   ef: number;
@@ -29,6 +37,10 @@ export interface QuantizedRow {
    * read them); `codeBytesPerPoint` is what quantization adds.
    */
   ramBytesPerPoint: number;
+  /**
+   * Modes `... on disk ...` (originals in a row file, `on_disk: true`, on real files): the engine's accounting of
+   * what stays in RAM instead: the storage's live flags, overlay and scratch (`ramBytes`), the graph and the codes.
+   */
   /** Bytes per point of the quantized codes (0 for float): int8 codes + row sum, or the bit rows. */
   codeBytesPerPoint: number;
   /**
@@ -200,6 +212,7 @@ export async function measureQuantized(ds: Dataset, truth: Uint32Array[], efs: n
   });
   await client.deleteCollection(COLLECTION);
   rows.push(...((await measureProductTurbo(ds, truth, efs, budgetMs)) as QuantizedRow[]));
+  rows.push(...(await measureOnDisk(ds, truth, efs, budgetMs)));
   return {
     floatBytesPerPoint: dim * 4,
     int8BytesPerPoint: dim,
@@ -207,4 +220,148 @@ export async function measureQuantized(ds: Dataset, truth: Uint32Array[], efs: n
     graphBytesPerPoint: Math.round(graphBytesPerPoint),
     rows,
   };
+}
+
+/** The int8 and binary configs again, with the originals on disk, at the oversampling of their RAM rows. */
+const DISK_PHASES: Phase[] = [
+  {
+    config: PHASES[0]!.config,
+    modes: [
+      { mode: 'int8 on disk rescore', quantization: { rescore: true } },
+      { mode: 'int8 on disk rescore x2', quantization: { rescore: true, oversampling: 2 } },
+    ],
+  },
+  {
+    config: PHASES[1]!.config,
+    modes: [
+      { mode: 'binary on disk rescore x16', quantization: { rescore: true, oversampling: 16 } },
+      { mode: 'binary on disk rescore x32', quantization: { rescore: true, oversampling: 32 } },
+    ],
+  },
+];
+
+interface ColdSlotView extends SlotView {
+  storage: SlotView['storage'] & { ramBytes?: number; isCold?: boolean };
+}
+
+/**
+ * The same data on real files (openDatabase), twice: floats in RAM, then `on_disk: true` (the originals in a row
+ * file, read back only to rescore). Each collection's process RSS and V8 heapUsed growth per point is taken from
+ * its own start to after its first flush (graph built, rows out of RAM) and logged to stderr beside the engine's
+ * accounting; the on-disk collection is then queried like the RAM rows (same ef, same oversampling).
+ */
+export async function measureOnDisk(ds: Dataset, truth: Uint32Array[], efs: number[], budgetMs: number): Promise<QuantizedRow[]> {
+  const { dim, n } = ds;
+  const dir = await mkdtemp(join(tmpdir(), 'sextant-bench-cold-'));
+  const db = await openDatabase({ path: dir });
+  const say = (line: string) => process.stderr.write(`[quantized on disk] ${line}\n`);
+  const rows: QuantizedRow[] = [];
+  try {
+    for (const onDisk of [false, true]) {
+      const name = onDisk ? 'cold' : 'warm';
+      settle();
+      const rss0 = process.memoryUsage().rss;
+      const heap0 = process.memoryUsage().heapUsed;
+      await db.createCollection(name, {
+        vectors: { size: dim, distance: 'Cosine', on_disk: onDisk },
+        hnsw_config: { m: 16, ef_construct: 100 },
+        quantization_config: DISK_PHASES[0]!.config as never,
+      });
+      for (let from = 0; from < n; from += 1000) {
+        const points = [];
+        for (let i = from; i < Math.min(n, from + 1000); i++) points.push({ id: i, vector: Array.from(ds.points.subarray(i * dim, (i + 1) * dim)) });
+        await db.upsert(name, { wait: true, points });
+      }
+      const collection = db.engine.resolve(name) as unknown as { whenIndexed(): Promise<void>; segment: { slots: Map<string, ColdSlotView> } };
+      await collection.whenIndexed();
+      await db.flush();
+      await db.query(name, { query: Array.from(ds.queries.subarray(0, dim)), limit: K, params: { hnsw_ef: efs[0]!, quantization: { rescore: true } } });
+      settle();
+      const rss = (process.memoryUsage().rss - rss0) / n;
+      const heap = (process.memoryUsage().heapUsed - heap0) / n;
+      const slot = collection.segment.slots.get('')!;
+      const vectorRam = (slot.storage.ramBytes ?? slot.storage.capacity * (slot.storage.bytesPerVector ?? dim * 4 + 1)) / n;
+      const graph = typedBytes(slot.index.graph!.g) / n;
+      const code = (slot.quantized!.bytesPerVector * slot.quantized!.vectors.capacity) / n;
+      say(
+        `${onDisk ? 'originals on disk' : 'originals in RAM'} (int8, files): engine ${Math.round(vectorRam + graph + code)} B/point ` +
+          `(vectors ${vectorRam.toFixed(1)}, graph ${graph.toFixed(1)}, codes ${code.toFixed(1)}), RSS +${rss.toFixed(0)} B/point, heapUsed +${heap.toFixed(0)} B/point` +
+          (onDisk ? `, rows in RAM: ${slot.storage.isCold ? 'no' : 'yes'}` : ''),
+      );
+      if (!onDisk) {
+        await db.deleteCollection(name);
+        continue;
+      }
+      rows.push(...(await queryOnDisk(db, name, ds, truth, efs, budgetMs, () => collection.segment.slots.get('')!, vectorRam + graph)));
+    }
+  } finally {
+    await db.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+/** Round-robin chunks over (config, ef, mode), as the RAM rows run; memory per point from the engine's accounting. */
+async function queryOnDisk(
+  db: Awaited<ReturnType<typeof openDatabase>>,
+  name: string,
+  ds: Dataset,
+  truth: Uint32Array[],
+  efs: number[],
+  budgetMs: number,
+  slot: () => ColdSlotView,
+  baseRam: number,
+): Promise<QuantizedRow[]> {
+  const { dim, n } = ds;
+  const queryCount = Math.min(ds.queryCount, truth.length);
+  const raw: number[][] = [];
+  for (let q = 0; q < queryCount; q++) raw.push(Array.from(ds.queries.subarray(q * dim, (q + 1) * dim)));
+  const probe = () => db.query(name, { query: raw[0]!, limit: K, params: { hnsw_ef: efs[0]!, quantization: { rescore: true } } });
+  const memory: { code: number; rss: number }[] = [];
+  for (const phase of DISK_PHASES) {
+    await db.updateCollection(name, { quantization_config: 'Disabled' });
+    await probe();
+    settle();
+    const before = process.memoryUsage().rss;
+    await db.updateCollection(name, { quantization_config: phase.config as never });
+    await probe();
+    settle();
+    const q = slot().quantized!;
+    memory.push({ code: (q.bytesPerVector * q.vectors.capacity) / n, rss: (process.memoryUsage().rss - before) / n });
+  }
+  const CHUNK = 25;
+  const runs = DISK_PHASES.flatMap((phase, p) => efs.flatMap((ef) => phase.modes.map(({ mode, quantization }) => ({ p, ef, mode, quantization, hits: 0, done: 0, best: 0, spent: 0 }))));
+  for (let round = 0; runs.some((r) => r.done < queryCount && r.spent < budgetMs); round++) {
+    for (const [p, phase] of DISK_PHASES.entries()) {
+      await db.updateCollection(name, { quantization_config: phase.config as never });
+      await probe();
+      for (const r of runs) {
+        if (r.p !== p || r.done >= queryCount || r.spent >= budgetMs) continue;
+        const search = async (i: number) => (await db.query(name, { query: raw[i]!, limit: K, params: { hnsw_ef: r.ef, quantization: r.quantization } })).points;
+        if (round === 0) for (let i = 0; i < Math.min(10, queryCount); i++) await search(i);
+        const t = performance.now();
+        const end = Math.min(queryCount, r.done + CHUNK);
+        const count = end - r.done;
+        for (; r.done < end; r.done++) {
+          const want = new Set(truth[r.done]!);
+          for (const pt of await search(r.done)) if (want.has(pt.id as number)) r.hits++;
+        }
+        const ms = performance.now() - t;
+        r.spent += ms;
+        r.best = Math.max(r.best, count / (ms / 1000));
+      }
+    }
+  }
+  return runs.map((r) => {
+    const { code, rss } = memory[r.p]!;
+    return {
+      ef: r.ef,
+      mode: r.mode,
+      recall: r.hits / (r.done * K),
+      qps: r.best,
+      ramBytesPerPoint: Math.round(baseRam + code),
+      codeBytesPerPoint: Math.round(code * 10) / 10,
+      codeRssBytesPerPoint: Math.round(rss * 10) / 10,
+    };
+  });
 }
