@@ -8,7 +8,7 @@
  *   --n=100000        BENCH_N         points of the 128-d dataset (the 384-d one gets n/2)
  *   --q=1000          BENCH_Q         queries per dataset (ground truth is brute force over all of them)
  *   --datasets=128,384 BENCH_DATASETS which datasets
- *   --peers=a,b       BENCH_PEERS     which peers (sextant, hnswlib-node, hnswlib-wasm, usearch, voy-search, orama, vectra)
+ *   --peers=a,b       BENCH_PEERS     which peers (sextant, sextant-threads, hnswlib-node, hnswlib-wasm, usearch, voy-search, orama, vectra)
  *   --budget=4        BENCH_BUDGET_S  seconds of queries per (peer, ef) at most
  *   --sections=hnsw,exact,filtered BENCH_SECTIONS  which parts run (exact scan GB/s and filtered search use the
  *                                   first dataset only); `quantized` adds int8 vs float recall / q/s at ef 64 and
@@ -18,7 +18,7 @@
  *   --quick                          small sizes (n 10000, q 200, budget 1 s) unless given
  *   --json                           print the results as one JSON line `{ "sections": [...] }` on stdout's
  *                                    last line (the runner's contract) and write no files
- * Everything runs single-threaded in this process, one peer at a time.
+ * Everything runs in this process, one peer at a time, single-threaded except the `sextant-threads` build.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -38,6 +38,7 @@ import type { BuiltPeer, Peer } from './peer.js';
  */
 const ALL_PEERS: { name: string; load: () => Promise<Peer> }[] = [
   { name: 'sextant', load: async () => (await import('./peers/sextant.js')).sextant },
+  { name: 'sextant-threads', load: async () => (await import('./peers/sextant-threads.js')).sextantThreads },
   { name: 'hnswlib-node', load: async () => (await import('./peers/hnswlib-node.js')).hnswlibNode },
   { name: 'hnswlib-wasm', load: async () => (await import('./peers/hnswlib-wasm.js')).hnswlibWasm },
   { name: 'usearch', load: async () => (await import('./peers/usearch.js')).usearchPeer },

@@ -15,6 +15,11 @@ export { shareWithThreads, sharedThreads, sharedMemorySupported, MAX_SEARCH_THRE
 export { sharedSearchTarget } from './executor/executor.js';
 export type { SearchExecutor, SharedSearchTarget } from './executor/executor.js';
 export { SharedSearcher } from './executor/shared-searcher.js';
+export { SharedLinkPlanner } from './executor/build-planner.js';
+export type { PlanRequest } from './executor/build-planner.js';
+export { buildOnThreads, buildThreads } from './executor/build-threads.js';
+export { linkOnThreads } from './executor/build-batches.js';
+export type { LinkBatch } from './index/hnsw/plan-links.js';
 export { SearchDispatch } from './executor/dispatch.js';
 export type { DispatchLane, LaneTransport, OffloadPolicy } from './executor/dispatch.js';
 export type { SearchRequest, SearchReply, WalkFilterBits } from './executor/shared-searcher.js';

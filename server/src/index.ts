@@ -1,6 +1,7 @@
 export { openDatabase } from './open-database.js';
 export type { OpenDatabaseOptions } from './open-database.js';
 export { FileStorage } from './storage/file-storage.js';
+export { SearchPool } from './search/search-pool.js';
 export { startServer } from './server.js';
 export type { RunningServer } from './server.js';
 export { configFromEnv, loadConfig, ConfigError, DEFAULT_CONFIG } from './config.js';

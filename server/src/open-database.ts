@@ -1,4 +1,4 @@
-import { createEmbeddedClient, type EmbeddedClient } from '@sextant/core';
+import { buildOnThreads, createEmbeddedClient, type EmbeddedClient } from '@sextant/core';
 import { SearchPool } from './search/search-pool.js';
 import { FileStorage } from './storage/file-storage.js';
 
@@ -33,12 +33,15 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<E
   }
   if (pool !== undefined) {
     client.executor = pool;
+    // Background index builds plan their batches on the same threads (core's ThreadedBuild).
+    buildOnThreads(pool);
     const close = client.close.bind(client);
     client.close = async () => {
       try {
         await close();
       } finally {
         client.executor = undefined;
+        buildOnThreads(undefined);
         await pool.close();
       }
     };

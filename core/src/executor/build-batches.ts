@@ -148,3 +148,28 @@ export class ThreadedBuild {
     return true;
   }
 }
+
+/**
+ * Links `ids` (vectors already stored) into `graph` with `executor`'s threads planning the batches, as fast as it
+ * goes (no slices: for a build nothing else waits on, such as a benchmark or a bulk load). The first
+ * THREADED_MIN_GRAPH nodes, and everything when the graph is not in shared memory, are inserted serially.
+ */
+export async function linkOnThreads(graph: HnswIndex, ids: Uint32Array, executor: SearchExecutor): Promise<void> {
+  let next = 0;
+  while (next < ids.length && graph.size < THREADED_MIN_GRAPH) graph.insert(ids[next++]!);
+  const source: PendingSource = {
+    takePending(n) {
+      const out = ids.subarray(next, Math.min(ids.length, next + n));
+      next += out.length;
+      return out;
+    },
+    claim: () => true,
+  };
+  const build = new ThreadedBuild(graph, executor, source);
+  for (;;) {
+    const wait = build.wait();
+    if (wait !== undefined) await wait;
+    else if (!build.step(Infinity) && !build.inFlight) break;
+  }
+  while (next < ids.length) graph.insert(ids[next++]!);
+}

@@ -10,7 +10,9 @@ import {
   sharedMemorySupported,
   SearchDispatch,
   type DispatchLane,
+  type LinkBatch,
   type OffloadPolicy,
+  type PlanRequest,
   type ScoredIds,
   type SearchExecutor,
   type SearchRequest,
@@ -34,6 +36,11 @@ export interface FilterMessage {
 }
 
 /** Floats of each thread's query ring: 512 queries of 128 dimensions in flight before searches fall back. */
+/** A share of an index build's batch for a thread to plan (core's PlanRequest), answered `{ planned, ok }`. */
+export interface PlanMessage extends PlanRequest {
+  plan: number;
+}
+
 const RING_FLOATS = 1 << 16;
 /** Numbers per request in a batch: id, key, k, ef, ring offset, dimensions. */
 const REQUEST_FIELDS = 6;
@@ -69,6 +76,9 @@ interface Thread extends DispatchLane {
 export class SearchPool implements SearchExecutor {
   private readonly dispatch: SearchDispatch<Thread>;
   private warned = false;
+  /** Build batches on the threads, by plan id (searches and plans share a thread's queue, one message at a time). */
+  private readonly plans = new Map<number, { thread: Thread; resolve: (ok: boolean) => void }>();
+  private nextPlan = 1;
 
   private constructor(script: WorkerScript, readonly threads: number) {
     this.dispatch = new SearchDispatch<Thread>({
@@ -103,8 +113,11 @@ export class SearchPool implements SearchExecutor {
     const worker = script instanceof URL ? new Worker(script, options) : new Worker(script.code, { ...options, eval: true });
     const thread: Thread = { worker, busy: 0, known: new Map(), alive: true, queued: 0, outbox: [], ring, starts: [], head: 0 };
     worker.unref();
-    worker.on('message', (replies: number[]) => this.answer(thread, replies));
+    worker.on('message', (replies: number[] | { planned: number; ok: boolean }) =>
+      Array.isArray(replies) ? this.answer(thread, replies) : this.planned(replies.planned, replies.ok),
+    );
     const fail = (why: string) => {
+      for (const [id, p] of this.plans) if (p.thread === thread) this.planned(id, false);
       if (this.dispatch.fail(thread)) this.warn(`search thread ${slot} stopped (${why}); its searches run on the main thread`);
     };
     worker.on('error', (error) => fail(error.message));
@@ -130,6 +143,32 @@ export class SearchPool implements SearchExecutor {
       if (filter !== undefined) thread.worker.postMessage({ filter: id, bits: filter.bits, twoHop: filter.twoHop } satisfies FilterMessage);
       thread.outbox.push(id, target.key, k, ef, offset, query.length);
     });
+  }
+
+  /**
+   * A share of an index build's batch, planned on the thread with the fewest searches in flight (SearchExecutor's
+   * contract). The batch's arrays are shared memory, so the message carries handles, not copies.
+   */
+  planLinks(target: SharedSearchTarget, batch: LinkBatch, efConstruct: number): Promise<boolean> {
+    const thread = this.dispatch.pick();
+    if (thread === undefined) return Promise.resolve(false);
+    const plan = this.nextPlan++;
+    const { key, distance, arena, graph } = target;
+    return new Promise((resolve) => {
+      this.plans.set(plan, { thread, resolve });
+      thread.worker.ref();
+      thread.worker.postMessage({ plan, key, distance, arena, graph, efConstruct, batch } satisfies PlanMessage);
+    });
+  }
+
+  private planned(plan: number, ok: boolean): void {
+    const p = this.plans.get(plan);
+    if (p === undefined) return;
+    this.plans.delete(plan);
+    let other = p.thread.busy > 0;
+    for (const q of this.plans.values()) other ||= q.thread === p.thread;
+    if (!other && p.thread.alive) p.thread.worker.unref();
+    p.resolve(ok);
   }
 
   /** When searches hop to the threads (default `busy`: only while the event loop already has search work). */
@@ -172,6 +211,7 @@ export class SearchPool implements SearchExecutor {
   }
 
   close(): Promise<void> {
+    for (const id of [...this.plans.keys()]) this.planned(id, false);
     return this.dispatch.close();
   }
 }

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { SharedSearcher, type SearchReply, type SearchRequest } from '@sextant/core';
-import type { AttachMessage, FilterMessage } from './search-pool.js';
+import { SharedLinkPlanner, SharedSearcher, type SearchReply, type SearchRequest } from '@sextant/core';
+import type { AttachMessage, FilterMessage, PlanMessage } from './search-pool.js';
 
 /**
  * A search thread (see search-pool.ts for the wire format): walks shared HNSW graphs for the main thread. It is told
@@ -11,17 +11,28 @@ import type { AttachMessage, FilterMessage } from './search-pool.js';
 const port = parentPort!;
 const { slot, queries } = workerData as { slot: number; queries: Float32Array };
 const searcher = new SharedSearcher(slot);
+/** Plans batches of an index build (`plan` messages), answered `{ planned, ok }`; see core's build-batches.ts. */
+const planner = new SharedLinkPlanner(slot);
 const setups = new Map<number, AttachMessage>();
 const distances = new Map<number, SearchRequest['distance']>();
 /** Accept sets of filtered walks, by request id, until their batch arrives. */
 const filters = new Map<number, FilterMessage>();
 
-port.on('message', (message: number[] | AttachMessage | FilterMessage | { forget: number }) => {
+port.on('message', (message: number[] | AttachMessage | FilterMessage | PlanMessage | { forget: number }) => {
   if (!Array.isArray(message)) {
-    if ('filter' in message) {
+    if ('plan' in message) {
+      let ok = false;
+      try {
+        ok = planner.plan(message);
+      } catch {
+        // A plan that throws is a bug, not the batch's fault: the main thread links those nodes itself.
+      }
+      port.postMessage({ planned: message.plan, ok });
+    } else if ('filter' in message) {
       filters.set(message.filter, message);
     } else if ('forget' in message) {
       searcher.forget(message.forget);
+      planner.forget(message.forget);
       setups.delete(message.forget);
       distances.delete(message.forget);
     } else {
