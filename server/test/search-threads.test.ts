@@ -109,14 +109,94 @@ describe('search threads over shared memory', () => {
     expect(walked).toBeLessThan(2_000);
   });
 
-  it('keeps filtered, exact and by-id queries in-thread, with the same answers', async () => {
+  it('keeps exact searches (asked for, or a filter the planner scans) in-thread, and walks a by-id query on a thread, with the same answers', async () => {
     const before = threads.walked;
     const filtered = { query: queries[3]!, limit: 5, filter: { must: [{ has_id: [1, 2, 3, 50, 60] }] } };
     const exact = { query: queries[4]!, limit: 5, params: { exact: true } };
-    const byId = { query: 17, limit: 5 };
-    for (const req of [filtered, exact, byId]) expect(await client.query('c', req)).toEqual(await inThread(() => client.query('c', req)));
+    for (const req of [filtered, exact]) expect(await client.query('c', req)).toEqual(await inThread(() => client.query('c', req)));
     expect(threads.walked).toBe(before);
+    // A by-id query excludes its own point: the walk goes with its accept set (every live id but 17).
+    const byId = { query: 17, limit: 5 };
+    expect(await client.query('c', byId)).toEqual(await inThread(() => client.query('c', byId)));
+    expect(threads.walked).toBe(before + 1);
   });
+
+  it('walks filtered searches on the threads with the accept set the owner evaluated, exactly as in-thread, under concurrent writes too', async () => {
+    // 1. Payload indexes answer these filters whole, so the owner's accept is a byte look-up worth evaluating once.
+    await client.createCollection('f', { vectors: { size: DIM, distance: 'Cosine' }, hnsw_config: { m: 8, ef_construct: 48, full_scan_threshold: 10 }, optimizers_config: { indexing_threshold: 1 } });
+    await client.createPayloadIndex('f', { field_name: 'g', field_schema: 'integer', wait: true });
+    await client.createPayloadIndex('f', { field_name: 'kind', field_schema: 'keyword', wait: true });
+    const rows = vectors(21, START);
+    const kinds = ['a', 'b', 'c', 'd'];
+    for (let i = 0; i < rows.length; i += 500) {
+      const points = rows.slice(i, i + 500).map((vector, j) => ({ id: i + j, vector, payload: { g: (i + j) % 10, kind: kinds[(i + j) % 4]! } }));
+      await client.upsert('f', { wait: true, points });
+    }
+    await client.engine.resolve('f').whenIndexed();
+    // 10% (filtered or two-hop walk), 50% (the unfiltered beam, filtered after), 25% (also with a by-id exclusion):
+    // each plan's first walk goes to a thread. The last, a must_not that the indexes do not answer whole, would
+    // evaluate payloads for every id to build the bits: it stays in-thread.
+    const filters = [
+      { must: [{ key: 'g', match: { value: 3 } }] },
+      { must: [{ key: 'g', range: { lt: 5 } }] },
+      { must: [{ key: 'kind', match: { value: 'b' } }] },
+      { must_not: [{ key: 'kind', match: { any: ['a', 'c'] } }], must: [{ key: 'g', range: { gte: 1 } }] },
+    ];
+    const before = threads.walked;
+    let asked = 0;
+    for (const filter of filters) {
+      for (const query of queries.slice(0, 8)) {
+        const req = { query, limit: 10, filter, with_payload: true };
+        const threaded = await client.query('f', req);
+        expect(threaded.points).toHaveLength(10);
+        expect(threaded).toEqual(await inThread(() => client.query('f', req)));
+        asked++;
+      }
+    }
+    const byId = { query: 33, limit: 10, filter: filters[2] };
+    expect(await client.query('f', byId)).toEqual(await inThread(() => client.query('f', byId)));
+    expect(threads.walked - before).toBe(asked - 8 + 1);
+
+    // 2. Writes meanwhile: deletions, and points moving out of the filter (payload overwritten). An answer holds only
+    // points live and matching when it was asked... or since: never one deleted before it was asked.
+    const deleted = new Set<number>();
+    let writing = true;
+    const writer = (async () => {
+      try {
+        for (let r = 0; r < 30; r++) {
+          const victims = Array.from({ length: 20 }, (_, j) => (r * 97 + j * 13) % START).filter((id) => !deleted.has(id));
+          await client.delete('f', { wait: true, points: victims });
+          for (const id of victims) deleted.add(id);
+          const moved = [(r * 31) % START, (r * 31 + 3) % START].filter((id) => !deleted.has(id));
+          await client.setPayload('f', { wait: true, payload: { g: 99 }, points: moved });
+          await new Promise((resolve) => setTimeout(resolve, 2));
+        }
+      } finally {
+        writing = false;
+      }
+    })();
+    const walkedBefore = threads.walked;
+    let answered = 0;
+    const reader = async (lane: number) => {
+      for (let i = lane; writing; i += 3) {
+        const deletedBefore = new Set(deleted);
+        const { points } = await client.query('f', { query: queries[i % queries.length]!, limit: 10, filter: filters[0], with_payload: true });
+        for (const p of points) {
+          expect(deletedBefore.has(p.id as number)).toBe(false);
+          expect(p.payload?.['g']).toBe(3);
+        }
+        answered++;
+      }
+    };
+    await Promise.all([writer, reader(0), reader(1), reader(2)]);
+    expect(answered).toBeGreaterThan(10);
+    expect(threads.walked - walkedBefore).toBeGreaterThan(5);
+    // 3. Settled: the same answers as in-thread again.
+    for (const query of queries.slice(8, 14)) {
+      const req = { query, limit: 10, filter: filters[0] };
+      expect(await client.query('f', req)).toEqual(await inThread(() => client.query('f', req)));
+    }
+  }, 60_000);
 
   it('never returns a deleted point and never an unknown one while writes run, and grows the arena and graph under the walks', async () => {
     // 1. Writers: fresh points (the arena and the graph double past 4,096 ids) and deletions, acknowledged one by one.

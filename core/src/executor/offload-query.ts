@@ -7,7 +7,11 @@ import type { QueryContext } from '../query/query-context.js';
 import { planQuery, type PlanLevel, type QueryPlan } from '../query/query-plan.js';
 import { runPlan } from '../query/run-plan.js';
 import { runQuery, searchAsQuery, toScoredPoints, type LegacySearch } from '../query/run-query.js';
+import { captureWalks, replayWalks, withoutIds } from './capture-walks.js';
 import { type SearchExecutor, type SharedSearchTarget, sharedSearchTarget } from './executor.js';
+
+/** What a probe run reads for a leaf offloaded on its own (its answer is not needed then). */
+const SKIPPED: NearestResult = { ids: new Uint32Array(0), scores: new Float32Array(0), path: 'hnsw' };
 
 /** A leaf of the plan whose graph walk can run on a search thread. */
 interface Offload {
@@ -23,12 +27,13 @@ interface Offload {
 }
 
 /**
- * points/query with the plain nearest-neighbour walks on the executor's threads (when it says a thread should take
- * them now, `SearchExecutor.offloadNow`): the request is planned here, every
- * leaf that is an unfiltered HNSW walk (see `offloadable`) is walked on a thread, and the plan then runs here as it
- * always does, taking those leaves' answers instead of walking again (`QueryContext.presearched`). Everything
- * else (filters, exact and quantized searches, sparse and multivectors, examples, fusion, payloads and vectors of
- * the answer, scores thresholds, offsets) is the in-thread code, so the answer is the in-thread answer.
+ * points/query with the nearest-neighbour walks on the executor's threads (when it says a thread should take them
+ * now, `SearchExecutor.offloadNow`): the request is planned here; every leaf that is an unfiltered HNSW walk (see
+ * `offloadable`) is walked on a thread, and so is the first walk of each filtered leaf whose filter payload indexes
+ * answer (capture-walks.ts: the owner evaluates its accept once into shared bits); the plan then runs here as it
+ * always does, taking those answers instead of walking again (`QueryContext.presearched`, `replayWalks`). Everything
+ * else (exact and quantized searches, sparse and multivectors, examples, fusion, payloads and vectors of the answer,
+ * scores thresholds, offsets) is the in-thread code, so the answer is the in-thread answer.
  *
  * A thread's walk overlaps the writes this thread keeps applying, so its answer is checked when it comes back:
  * same segment (no compaction in between), same graph, every id still live. Anything else, and any leaf a thread
@@ -44,9 +49,15 @@ export async function runQueryThreaded(
 ): Promise<Schemas['ScoredPoint'][]> {
   const plan = planQuery(ctx, req);
   // An idle owner answers a lone search sooner itself than through a thread (two hops and a batch turn).
-  const leaves = executor.offloadNow?.() === false ? [] : offloadable(ctx, plan);
-  if (leaves.length === 0) return toScoredPoints(ctx, runPlan(ctx, plan), req.with_payload, req.with_vector);
-  const found = await Promise.all(leaves.map((l) => executor.searchGraph(l.target, l.query, l.k, l.ef)));
+  if (executor.offloadNow?.() === false) return toScoredPoints(ctx, runPlan(ctx, plan), req.with_payload, req.with_vector);
+  const leaves = offloadable(ctx, plan);
+  // The filtered leaves' walks (every leaf's when the plan excludes ids); the unfiltered leaves go on their own.
+  const walks = captureWalks(ctx, plan, new Map(leaves.map((l) => [l.level, SKIPPED]))) ?? [];
+  if (leaves.length === 0 && walks.length === 0) return toScoredPoints(ctx, runPlan(ctx, plan), req.with_payload, req.with_vector);
+  const found = await Promise.all([
+    ...leaves.map((l) => executor.searchGraph(l.target, l.query, l.k, l.ef)),
+    ...walks.map((w) => executor.searchGraph(w.target, w.query, w.k, w.ef, w.filter)),
+  ]);
   const now = current();
   // A compaction renumbered the points (or the collection was replaced): the plan's internal ids are stale.
   if (now.segment !== ctx.segment) return runQuery(now, req);
@@ -58,7 +69,8 @@ export async function runQueryThreaded(
     const r = leaf.pending === undefined ? walked : leaf.slot.index.mergePending(walked, withoutIds(leaf.pending, walked.ids), leaf.k);
     if (stillValid(now, leaf, r)) presearched.set(leaf.level, { ...r, path: 'hnsw' });
   }
-  const run: QueryContext = { ...now, presearched };
+  for (let i = 0; i < walks.length; i++) walks[i]!.found = found[leaves.length + i];
+  const run: QueryContext = walks.length === 0 ? { ...now, presearched } : replayWalks({ ...now, presearched }, walks);
   return toScoredPoints(run, runPlan(run, plan), req.with_payload, req.with_vector);
 }
 
@@ -110,25 +122,6 @@ function offloadable(ctx: QueryContext, plan: QueryPlan): Offload[] {
   };
   visit(plan.root);
   return out;
-}
-
-/**
- * `list` without the ids of `taken`: an id pending at dispatch may have been linked into the graph before the walk
- * reached it, and then both passes found it (never in-thread, where nothing is linked during a search).
- */
-function withoutIds(list: ScoredIds, taken: Uint32Array): ScoredIds {
-  const seen = new Set(taken);
-  let n = 0;
-  for (let i = 0; i < list.ids.length; i++) if (!seen.has(list.ids[i]!)) n++;
-  if (n === list.ids.length) return list;
-  const ids = new Uint32Array(n);
-  const scores = new Float32Array(n);
-  for (let i = 0, o = 0; i < list.ids.length; i++) {
-    if (seen.has(list.ids[i]!)) continue;
-    ids[o] = list.ids[i]!;
-    scores[o++] = list.scores[i]!;
-  }
-  return { ids, scores };
 }
 
 /** The thread's answer still describes this segment: the same slot and graph, and every id still live. */

@@ -1,0 +1,156 @@
+import type { DenseSlot, VectorSlot } from '../collection/local-segment.js';
+import type { DenseIndex } from '../collection/dense-index.js';
+import type { ScoredIds } from '../index/hnsw/hnsw-index.js';
+import type { AcceptFn } from '../index/hnsw/search-layer.js';
+import type { BatchRanker } from '../index/hnsw/batch-ranker.js';
+import { bindFilter } from '../query/point-filter.js';
+import type { NearestResult } from '../query/nearest.js';
+import type { QueryContext } from '../query/query-context.js';
+import type { PlanLevel, QueryPlan } from '../query/query-plan.js';
+import { runPlan } from '../query/run-plan.js';
+import { type SharedSearchTarget, sharedSearchTarget } from './executor.js';
+import { bitsOfAccept, type WalkFilterBits } from './shared-searcher.js';
+
+/**
+ * A graph walk that a filtered leaf's in-thread search asks of its dense index, taken at dispatch to run on a thread.
+ * Only the first walk of each search is taken (the one every plan starts with: the filtered walk, the two-hop
+ * walk, or the unfiltered beam of a dense filter); fallbacks a search may take after it run in-thread.
+ */
+export interface CapturedWalk {
+  slot: DenseSlot;
+  target: SharedSearchTarget;
+  query: Float32Array;
+  k: number;
+  ef: number;
+  filter: WalkFilterBits;
+  /** The exact pass over ids not linked into the graph yet, at dispatch (see DenseIndex.searchPending). */
+  pending: ScoredIds | undefined;
+  /** The thread's answer, once back; undefined: walk in-thread. */
+  found?: ScoredIds | undefined;
+  used?: boolean;
+}
+
+type Search = DenseIndex['search'];
+
+const NONE: ScoredIds = { ids: new Uint32Array(0), scores: new Float32Array(0) };
+
+/**
+ * The walks of `plan`'s filtered leaves (and of every leaf when the plan excludes ids), found by running the plan
+ * in-thread with dense indexes that record the walks asked of them instead of walking. The leaves in `presearched`
+ * (the unfiltered ones, offloaded on their own) are not run. So the walks are exactly those the in-thread search
+ * asks (the planner's choice of scan or walk, of walk kind, of beam: nearest.ts and filtered-walk.ts decide, not
+ * this file), each with its accept evaluated once into bits the thread reads.
+ *
+ * Undefined when the plan is not worth it: a leaf that is not a dense nearest search over a float32 graph in shared
+ * memory, quantized, `exact`, or a filter that payload indexes do not answer whole (its accept would evaluate
+ * payloads for every id: dearer than the walk).
+ */
+export function captureWalks(ctx: QueryContext, plan: QueryPlan, presearched: ReadonlyMap<PlanLevel, NearestResult>): CapturedWalk[] | undefined {
+  if (!eligible(ctx, plan, plan.root, presearched)) return undefined;
+  const walks: CapturedWalk[] = [];
+  const seen = new WeakSet<Float32Array>();
+  const n = ctx.segment.ids.capacity;
+  const probe = withSearches(ctx, (slot, index) => (query, k, ef, accept, ranker) => {
+    // A search prepares its query once: the first walk with this row is the search's first walk.
+    if (seen.has(query)) return NONE;
+    seen.add(query);
+    const target = index.graph === undefined ? undefined : sharedSearchTarget(index.graph);
+    if (target !== undefined && (ranker === undefined || ranker === slot.storage)) {
+      const filter = { bits: bitsOfAccept(accept, n, true), twoHop: accept.twoHop === true };
+      walks.push({ slot, target, query, k, ef, filter, pending: index.searchPending(query, k, accept) });
+    }
+    return NONE;
+  });
+  runPlan({ ...probe, presearched }, plan);
+  return walks;
+}
+
+/**
+ * `ctx` with the captured walks' answers in place of the walks themselves: a walk the search asks that matches one
+ * taken (same slot, query row, k, ef and two-hop) gets the thread's answer, merged with the pending pass as
+ * DenseIndex.search merges it, when it is still good: the same graph, and every id still accepted now (live,
+ * matching, not excluded). Anything else walks in-thread, so a deleted point is never returned.
+ */
+export function replayWalks(ctx: QueryContext, walks: CapturedWalk[]): QueryContext {
+  return withSearches(ctx, (slot, index) => (query, k, ef, accept, ranker) => {
+    const real = index.search.bind(index);
+    if (ranker !== undefined && ranker !== slot.storage) return real(query, k, ef, accept, ranker);
+    const twoHop = accept.twoHop === true;
+    for (const w of walks) {
+      if (w.used || w.slot !== slot || w.k !== k || w.ef !== ef || w.filter.twoHop !== twoHop || !sameRow(w.query, query)) continue;
+      w.used = true;
+      const found = w.found;
+      if (found === undefined || index.graph !== w.target.index) break;
+      const r = w.pending === undefined ? found : index.mergePending(found, withoutIds(w.pending, found.ids), k);
+      if (allAccepted(r, accept, slot)) return r;
+      break;
+    }
+    return real(query, k, ef, accept, ranker);
+  });
+}
+
+/** `ctx` whose dense slots with a graph search through `wrap` (the rest of each slot and index as they are). */
+function withSearches(ctx: QueryContext, wrap: (slot: DenseSlot, index: DenseIndex) => (query: Float32Array, k: number, ef: number, accept: AcceptFn, ranker?: BatchRanker) => ScoredIds): QueryContext {
+  const slots = new Map<string, VectorSlot>(ctx.segment.slots);
+  for (const [name, slot] of slots) {
+    if (slot.kind !== 'dense' || slot.index.graph === undefined) continue;
+    const index = Object.create(slot.index) as DenseIndex;
+    const search: Search = wrap(slot, slot.index);
+    Object.defineProperty(index, 'search', { value: search });
+    const proxy = Object.create(slot) as DenseSlot;
+    Object.defineProperty(proxy, 'index', { value: index });
+    slots.set(name, proxy);
+  }
+  const segment = Object.create(ctx.segment, { slots: { value: slots } }) as QueryContext['segment'];
+  return { ...ctx, segment };
+}
+
+function eligible(ctx: QueryContext, plan: QueryPlan, level: PlanLevel, presearched: ReadonlyMap<PlanLevel, NearestResult>): boolean {
+  if (level.prefetch.length > 0) return level.prefetch.every((p) => eligible(ctx, plan, p, presearched));
+  if (presearched.has(level)) return true;
+  const q = level.query;
+  if (q === undefined || q.kind !== 'nearest' || q.mmr !== undefined || !Array.isArray(q.vector)) return false;
+  const params = level.params ?? {};
+  if (params.exact === true) return false;
+  const slot = ctx.segment.slots.get(q.using);
+  if (slot === undefined || slot.kind !== 'dense' || slot.index.graph === undefined || slot.index.indexedCount === 0) return false;
+  if ((slot.spec.scalar !== undefined || slot.spec.binary !== undefined) && params.quantization?.ignore !== true) return false;
+  if (sharedSearchTarget(slot.index.graph) === undefined) return false;
+  const filter = bindFilter(ctx.segment, level.filter);
+  // No filter and not presearched: only an excluding plan gets here, its accept a Set look-up.
+  return filter === undefined ? plan.exclude.size > 0 : filter.exact;
+}
+
+function sameRow(a: Float32Array, b: Float32Array): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function allAccepted(r: ScoredIds, accept: AcceptFn, slot: DenseSlot): boolean {
+  for (let i = 0; i < r.ids.length; i++) {
+    const id = r.ids[i]!;
+    if (!accept(id) || !slot.storage.has(id)) return false;
+  }
+  return true;
+}
+
+/**
+ * `list` without the ids of `taken`: an id pending at dispatch may have been linked into the graph before the walk
+ * reached it, and then both passes found it (never in-thread, where nothing is linked during a search).
+ */
+export function withoutIds(list: ScoredIds, taken: Uint32Array): ScoredIds {
+  const seen = new Set(taken);
+  let n = 0;
+  for (let i = 0; i < list.ids.length; i++) if (!seen.has(list.ids[i]!)) n++;
+  if (n === list.ids.length) return list;
+  const ids = new Uint32Array(n);
+  const scores = new Float32Array(n);
+  for (let i = 0, o = 0; i < list.ids.length; i++) {
+    if (seen.has(list.ids[i]!)) continue;
+    ids[o] = list.ids[i]!;
+    scores[o++] = list.scores[i]!;
+  }
+  return { ids, scores };
+}
