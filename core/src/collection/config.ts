@@ -36,7 +36,7 @@ export type VectorSpec =
       onDisk?: true;
     }
   | { kind: 'multi'; name: string; size: number; distance: DistanceName; hnsw: HnswConfig; datatype: VectorDatatype }
-  | { kind: 'sparse'; name: string; modifier: 'none' | 'idf' };
+  | { kind: 'sparse'; name: string; modifier: 'none' | 'idf'; /** The index `datatype` its weights are stored in; absent: float32. */ datatype?: VectorDatatype };
 
 /**
  * Qdrant's vector storage datatypes that Sextant stores: float32 (4 bytes a component), float16 (2 bytes, rounded
@@ -115,7 +115,7 @@ export function buildCollectionConfig(args: CreateArgs): CollectionConfig {
   }
   for (const [name, params] of Object.entries(args.sparse_vectors ?? {})) {
     if (params === null || typeof params !== 'object') throw errors.validation(`sparse_vectors.${name}: expected an object`);
-    // A sparse index's datatype is where Qdrant keeps the index's weights; Sextant keeps them as float32 either way.
+    // A sparse index's datatype is how its weights are kept: float32, float16 or uint8 (SparseVectorStorage).
     checkDatatype(params.index?.datatype, `sparse_vectors.${name}.index.datatype`);
   }
   const params: Schemas['CollectionParams'] = {
@@ -172,7 +172,8 @@ export function vectorSpecs(config: CollectionConfig): VectorSpec[] {
     else for (const [name, p] of Object.entries(vectors)) specs.push(toSpec(name, p as Schemas['VectorParams']));
   }
   for (const [name, p] of Object.entries(config.params.sparse_vectors ?? {})) {
-    specs.push({ kind: 'sparse', name, modifier: p?.modifier === 'idf' ? 'idf' : 'none' });
+    const datatype = p?.index?.datatype;
+    specs.push({ kind: 'sparse', name, modifier: p?.modifier === 'idf' ? 'idf' : 'none', ...(datatype === 'float16' || datatype === 'uint8' ? { datatype } : {}) });
   }
   return specs;
 }

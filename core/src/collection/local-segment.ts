@@ -320,6 +320,6 @@ function newSlot(spec: VectorSpec): VectorSlot {
     return { kind: 'dense', spec, storage, index: DenseIndex.create(storage, spec.hnsw.m, spec.hnsw.ef_construct, spec.indexingThresholdKb) };
   }
   if (spec.kind === 'multi') return { kind: 'multi', spec, storage: new MultiVectorStorage(spec.size, spec.distance, spec.datatype) };
-  const storage = new SparseVectorStorage();
+  const storage = new SparseVectorStorage(spec.datatype ?? 'float32');
   return { kind: 'sparse', spec, storage, index: new SparseIndex(storage) };
 }
