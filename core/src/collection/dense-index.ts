@@ -124,6 +124,8 @@ export class DenseIndex implements PendingSource {
       if ((++n & 7) === 0 && Date.now() >= deadline) break;
     }
     if (this.cursor === this.length) this.cursor = this.length = this.scan = 0;
+    // The graph is complete: originals warmed for the build go back to their row file (see ColdDenseStorage).
+    if (this.pendingTotal === 0 && this.storage instanceof ColdDenseStorage) this.storage.release();
     return this.pendingTotal > 0;
   }
 

@@ -301,8 +301,22 @@ export class ColdDenseStorage extends DenseVectorStorage {
       this.overlay = rest.length > 0 ? rest : EMPTY;
     }
     this.flushed = upTo;
-    if (release && !this.cold && this.limit === upTo && this.patched.size === 0) this.goCold();
+    if (release) this.release();
     return true;
+  }
+
+  /**
+   * Drops the arena once the graph needs no more building: rows in the file are read from it again, rows written
+   * since the last flush move to the overlay (a copy of just those). No-op while cold or before the first flush
+   * gave the storage a file.
+   */
+  release(): void {
+    if (this.cold || this.file === undefined) return;
+    const dim = this.dim;
+    const overlay = this.limit > this.flushed ? this.rows.slice(this.flushed * dim, this.limit * dim) : EMPTY;
+    for (const id of this.patched.keys()) this.patched.set(id, this.rows.slice(id * dim, id * dim + dim));
+    this.goCold();
+    this.overlay = overlay;
   }
 
   /**
