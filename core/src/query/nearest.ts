@@ -1,6 +1,7 @@
 import type { DenseSlot, LocalSegment, VectorSlot } from '../collection/local-segment.js';
 import type { SparseValue } from '../collection/operations.js';
 import { exactSearch } from '../index/hnsw/exact-search.js';
+import { scanIds } from '../index/hnsw/scan-ids.js';
 import type { AcceptFn } from '../index/hnsw/search-layer.js';
 import type { BatchRanker } from '../index/hnsw/batch-ranker.js';
 import { type AcornParams, type WalkFilter, filteredWalk, walkKind } from '../index/hnsw/filtered-walk.js';
@@ -72,7 +73,7 @@ export function searchNearest(segment: LocalSegment, s: NearestSearch): NearestR
     return { ...top.result(), path: 'multi-scan' };
   }
   const query = slot.storage.prepareQuery(s.vector as number[]);
-  const ef = Math.max(s.hnswEf ?? slot.spec.hnsw.ef_construct, s.k);
+  const ef = Math.max(s.hnswEf ?? defaultEf(slot, filter), s.k);
   const walkFilter = filter === undefined ? undefined : walkFilterOf(segment, s, filter);
   const cheapWalk = walkFilter !== undefined && walkKind(walkFilter, slot.spec.hnsw.m) !== 'filtered';
   const exact = useExact(slot, s, cheapWalk ? ef * 4 * slot.spec.hnsw.m : Infinity);
@@ -82,13 +83,33 @@ export function searchNearest(segment: LocalSegment, s: NearestSearch): NearestR
   if (exact) {
     // The candidate list is built here and only here: a graph walk never needs it sorted.
     const candidates = filter?.candidates;
-    // Exact candidates are live matches already (payload indexes never hold deleted points, has_id keeps live ids):
-    // with nothing to exclude, the scan checks no more than a brute force over them does (~7% at 1% of 100k).
-    const accept = candidates !== undefined && filter!.exact && s.exclude === undefined ? undefined : acceptFor(segment, s, candidates !== undefined);
-    return { ...exactSearch(slot.storage, query, s.k, accept, candidates), path: 'exact' };
+    if (candidates === undefined) return { ...exactSearch(slot.storage, query, s.k, acceptFor(segment, s, false)), path: 'exact' };
+    // Exact candidates are live matches already (payload indexes never hold deleted points, has_id keeps live ids),
+    // and when the slot holds a vector for every live point (deleting a point drops its vectors) each of them has
+    // one: with nothing to exclude, the scan then copies them to the ranker a chunk at a time and checks nothing.
+    const exactSet = filter!.exact && s.exclude === undefined;
+    const checked = exactSet && slot.storage.count === segment.ids.liveCount;
+    const found = scanIds(slot.storage, query, s.k, candidates, checked, exactSet ? undefined : acceptFor(segment, s, true));
+    return { ids: found.ids, scores: found.scores, path: 'exact' };
   }
-  return { ...walkDense(segment, s, slot, query, ef, walkFilter, slot.storage), path: 'hnsw' };
+  const walked = walkDense(segment, s, slot, query, ef, walkFilter, slot.storage);
+  return { ids: walked.ids, scores: walked.scores, path: 'hnsw' };
 }
+
+/**
+ * The beam when the query leaves `hnsw_ef` unset: ef_construct, as in Qdrant, except under a filter, where it is a
+ * third of that (`FILTERED_EF_SHARE`). A filtered beam holds matches only, and filling it costs more per place
+ * than an unfiltered one: on 100k x 128 at 10%, the two-hop walk with a beam of 64 matches read 484 link lists
+ * and ranked 200 vectors, about what an unfiltered walk with a beam of 200 does (201 and 912). So the default
+ * filtered search spends about what the default unfiltered one does (recall@10 0.98 at 10%, 0.97 at 50% there,
+ * where the unfiltered beam is max(ef, 2k / p)); an explicit hnsw_ef keeps Qdrant's meaning, ef matches.
+ */
+function defaultEf(slot: DenseSlot, filter: BoundFilter | undefined): number {
+  const ef = slot.spec.hnsw.ef_construct;
+  return filter === undefined ? ef : Math.ceil(ef / FILTERED_EF_SHARE);
+}
+
+const FILTERED_EF_SHARE = 3;
 
 /** The graph walk of a dense search, filtered or not, ranking with `ranker` (the floats, or quantized codes). */
 function walkDense(segment: LocalSegment, s: NearestSearch, slot: DenseSlot, query: Float32Array, ef: number, walkFilter: WalkFilter | undefined, ranker: BatchRanker) {
@@ -104,8 +125,12 @@ function walkDense(segment: LocalSegment, s: NearestSearch, slot: DenseSlot, que
  */
 export function walkFilterOf(segment: LocalSegment, s: NearestSearch, filter: BoundFilter): WalkFilter {
   const live = segment.ids.liveCount;
+  let accept: AcceptFn | undefined;
   return {
-    accept: acceptFor(segment, s, false),
+    // Built when a walk runs: an exact scan of the candidates never calls it (nor needs the byte set behind it).
+    get accept() {
+      return (accept ??= acceptFor(segment, s, false));
+    },
     selectivity: live === 0 ? 0 : filter.estimate.exp / live,
     atLeast: filter.estimate.min,
     lookup: filter.exact,
@@ -205,7 +230,12 @@ function acceptFor(segment: LocalSegment, s: NearestSearch, fromCandidates: bool
   if (filter !== undefined && filter.exact) {
     if (fromCandidates) return exclude === undefined ? (id) => ids.isLive(id) : (id) => ids.isLive(id) && !exclude.has(id);
     const bits = filter.candidateBits()!;
-    return exclude === undefined ? (id) => bits[id] === 1 && ids.isLive(id) : (id) => bits[id] === 1 && ids.isLive(id) && !exclude.has(id);
+    if (exclude !== undefined) return (id) => bits[id] === 1 && ids.isLive(id) && !exclude.has(id);
+    // A graph node has a vector, so its point is live (deleting a point drops its vectors and unlinks them): on the
+    // graph the byte alone decides, which the walk reads itself (`bits`) instead of calling.
+    const accept: AcceptFn = (id) => bits[id] === 1 && ids.isLive(id);
+    accept.bits = bits;
+    return accept;
   }
   if (filter === undefined) return exclude === undefined ? (id) => ids.isLive(id) : (id) => ids.isLive(id) && !exclude.has(id);
   return (id) => ids.isLive(id) && (exclude === undefined || !exclude.has(id)) && filter.matches(id);

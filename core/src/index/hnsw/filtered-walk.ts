@@ -86,6 +86,7 @@ export function useTwoHop(filter: WalkFilter, m: number): boolean {
 function withTwoHop(accept: AcceptFn): AcceptFn {
   const twoHop: AcceptFn = (id) => accept(id);
   twoHop.twoHop = true;
+  twoHop.bits = accept.bits;
   return twoHop;
 }
 

@@ -53,11 +53,14 @@ export function greedyClosest(
 
 /**
  * A walk's filter. `twoHop: true` says the test is a cheap look-up (a byte set), so the walk may call it on
- * neighbours of neighbours: see `searchLayer`.
+ * neighbours of neighbours: see `searchLayer`. `bits`, when set, is that byte set: for every node of the graph,
+ * `accept(id)` is exactly `bits[id] === 1` (ids past its end are rejected), and the walk reads the byte instead of
+ * calling (on 100k x 128 at 10%, the two-hop walk spent most of its JS time in those calls).
  */
 export interface AcceptFn {
   (id: number): boolean;
   twoHop?: boolean;
+  bits?: Uint8Array;
 }
 
 /**
@@ -98,7 +101,8 @@ export function searchLayer(
   visited[ep] = gen;
   cand.push(epDist, ep);
   let worst = Infinity; // distance of the worst kept result once `res` is full; Infinity while it fills
-  if (accept === undefined || accept(ep)) {
+  const bits = accept?.bits;
+  if (accept === undefined || (bits !== undefined ? bits[ep] === 1 : accept(ep))) {
     res.push(-epDist, ep);
     if (ef === 1) worst = epDist;
   }
@@ -130,7 +134,7 @@ export function searchLayer(
       for (let j = 1; j <= count; j++) {
         const nb = links[base + j]!;
         if (visited[nb] === gen || levels[nb]! < level) continue;
-        if (accept(nb)) {
+        if (bits !== undefined ? bits[nb] === 1 : accept(nb)) {
           visited[nb] = gen;
           ids[n++] = nb;
         } else ids[ids.length - 1 - bridges++] = nb;
@@ -140,6 +144,9 @@ export function searchLayer(
       //    100k x 128 at 10%, ~15% more queries/s for recall 0.983 instead of 0.989. A bridge left unused stays
       //    unvisited, so a later expansion may still cross it.
       const budget = (level === 0 ? stride0 - 1 : strideU - 1) >> 1;
+      // Touch every bridge's link count first: independent loads the CPU overlaps, where the loop below waits for
+      // each list in turn (~25% more two-hop queries/s at 10% of 100k x 128, same nodes visited).
+      if (level === 0) for (let b = 0; b < bridges; b++) sink ^= links0[ids[ids.length - 1 - b]! * stride0]!;
       for (let b = 0; b < bridges && n < budget; b++) {
         const nb = ids[ids.length - 1 - b]!;
         if (visited[nb] === gen) continue;
@@ -149,7 +156,7 @@ export function searchLayer(
         const count2 = links2[base2]!;
         for (let i = 1; i <= count2 && n < budget; i++) {
           const nb2 = links2[base2 + i]!;
-          if (visited[nb2] === gen || levels[nb2]! < level || !accept(nb2)) continue;
+          if (visited[nb2] === gen || levels[nb2]! < level || !(bits !== undefined ? bits[nb2] === 1 : accept(nb2))) continue;
           visited[nb2] = gen;
           ids[n++] = nb2;
         }
@@ -164,7 +171,7 @@ export function searchLayer(
       if (d < worst) {
         const nb = ids[j]!;
         cand.push(d, nb);
-        if (accept === undefined || twoHop || accept(nb)) {
+        if (accept === undefined || twoHop || (bits !== undefined ? bits[nb] === 1 : accept(nb))) {
           if (res.size < ef) {
             res.push(-d, nb);
           } else {
