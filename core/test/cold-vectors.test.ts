@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createEmbeddedClient, MemoryStorage, seededRandom } from '@sextant/core';
 import { ColdDenseStorage } from '../src/segment/dense-cold-storage.js';
+import { LocalSegment } from '../src/collection/local-segment.js';
 
 /**
  * Originals served from a row file (`on_disk: true` / `memory: "cold"`), through MemoryStorage's row files: every
@@ -109,5 +110,38 @@ describe('originals on disk: config', () => {
     expect(await storage.list('collections/c/rows/')).toEqual([]);
     const reopened = await createEmbeddedClient({ storage });
     expect((await reopened.retrieve('b', { ids: [1], with_vector: true }))[0]!.vector).toEqual([1, 2, 3, 4]);
+  });
+});
+
+describe('originals on disk: named vectors and the portable image', () => {
+  it('drops an on-disk vector name with its row file, re-creates it in RAM, and encodes rows inline for a download', async () => {
+    const storage = new MemoryStorage();
+    const client = await createEmbeddedClient({ storage });
+    // 1. One of two named vectors on disk (Qdrant's create-vector body has no on_disk: only a collection's config sets it).
+    await client.createCollection('c', { vectors: { text: { size: 4, distance: 'Dot' }, image: { size: 3, distance: 'Euclid', on_disk: true } } });
+    await client.upsert('c', { wait: true, points: [{ id: 1, vector: { text: [1, 0, 0, 0] } }] });
+    await client.upsert('c', { wait: true, points: [{ id: 2, vector: { text: [0, 1, 0, 0], image: [1, 2, 3] } }] });
+    await client.flush();
+    const files = await storage.list('collections/c/rows/');
+    expect(files.length).toBe(1);
+    const segment = (client.engine.resolve('c') as unknown as { segment: LocalSegment }).segment;
+    expect((segment.slots.get('image')!.storage as ColdDenseStorage).isCold).toBe(true);
+    // 2. The portable image (sync download, snapshot) carries the rows inline and decodes without the file.
+    const copy = LocalSegment.decode(segment.encode(), [...segment.slots.values()].map((s) => s.spec));
+    expect(Array.from(copy.slots.get('image')!.storage.get(segment.internalId(2)!) as Float32Array)).toEqual([1, 2, 3]);
+    const query = await client.query('c', { query: [1, 2, 2.5], using: 'image', limit: 1, with_vector: true });
+    expect(query.points[0]!.vector).toEqual({ text: [0, 1, 0, 0], image: [1, 2, 3] });
+    // 3. Dropping the name drops its file once no kept manifest names it (two flushes: the previous generation).
+    await client.deleteVectorName('c', 'image');
+    await client.flush();
+    await client.upsert('c', { wait: true, points: [{ id: 3, vector: { text: [0, 0, 1, 0] } }] });
+    await client.flush();
+    expect(await storage.list('collections/c/rows/')).toEqual([]);
+    await client.createVectorName('c', 'image', { dense: { size: 3, distance: 'Euclid' } });
+    await client.upsert('c', { wait: true, points: [{ id: 4, vector: { text: [0, 0, 0, 1], image: [3, 2, 1] } }] });
+    await client.flush();
+    expect(await storage.list('collections/c/rows/')).toEqual([]);
+    const reopened = await createEmbeddedClient({ storage });
+    expect((await reopened.retrieve('c', { ids: [2, 4], with_vector: true })).map((p) => p.vector)).toEqual([{ text: [0, 1, 0, 0] }, { text: [0, 0, 0, 1], image: [3, 2, 1] }]);
   });
 });
