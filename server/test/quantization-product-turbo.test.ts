@@ -149,6 +149,28 @@ describe('product and turbo quantization through the official clients', () => {
     expect((await client.getCollection('g')).config.quantization_config).toEqual({ turbo: { bits: 'bits4' } });
   });
 
+  it('with search threads on, product and turbo searches still rank on their codes (not offloaded as float walks)', async () => {
+    const threaded = await openDatabase({ searchThreads: 2 });
+    // Threads walk only arenas in shared WebAssembly memory (1 MB and up): 3,000 x 128 floats.
+    const wide = Array.from({ length: 3001 }, (_, i) => Array.from({ length: 128 }, (_, d) => centres[i % 12]![d % DIM]! * Math.cos(d) + (random() - 0.5) * 0.6));
+    const query = wide.pop()!;
+    try {
+      for (const [name, quantization_config] of [['p', { product: { compression: 'x32' } }], ['t', { turbo: { bits: 'bits1' } }]] as const) {
+        await threaded.createCollection(name, { vectors: { size: 128, distance: 'Cosine' }, optimizers_config: { indexing_threshold: 1 }, hnsw_config: { full_scan_threshold: 10 }, quantization_config });
+        await threaded.upsert(name, { wait: true, points: wide.map((vector, id) => ({ id, vector })) });
+        await (threaded.engine.resolve(name) as unknown as { whenIndexed(): Promise<void> }).whenIndexed();
+        const floats = await threaded.query(name, { query: query, limit: 5, params: { quantization: { ignore: true } } });
+        const raw = await threaded.query(name, { query: query, limit: 5, params: { quantization: { rescore: false } } });
+        // Unrescored scores are the codes' estimates: a float walk would give the exact cosines.
+        expect(raw.points.map((p) => p.score), name).not.toEqual(floats.points.map((p) => p.score));
+        const rescored = await threaded.query(name, { query: query, limit: 5, params: { quantization: { oversampling: 8 } } });
+        expect(rescored.points[0]!.score, name).toBeCloseTo(floats.points[0]!.score, 3);
+      }
+    } finally {
+      await threaded.close();
+    }
+  }, 60_000);
+
   it('answers the same after a restart on the same folder (codes and fit restored from the segment)', async () => {
     await db.flush();
     await stop();

@@ -114,7 +114,8 @@ function eligible(ctx: QueryContext, plan: QueryPlan, level: PlanLevel, presearc
   if (params.exact === true) return false;
   const slot = ctx.segment.slots.get(q.using);
   if (slot === undefined || slot.kind !== 'dense' || slot.index.graph === undefined || slot.index.indexedCount === 0) return false;
-  if ((slot.spec.scalar !== undefined || slot.spec.binary !== undefined) && params.quantization?.ignore !== true) return false;
+  const { scalar, binary, product, turbo } = slot.spec;
+  if ((scalar ?? binary ?? product ?? turbo) !== undefined && params.quantization?.ignore !== true) return false;
   if (sharedSearchTarget(slot.index.graph) === undefined) return false;
   const filter = bindFilter(ctx.segment, level.filter);
   // No filter and not presearched: only an excluding plan gets here, its accept a Set look-up.

@@ -108,7 +108,7 @@ function offloadable(ctx: QueryContext, plan: QueryPlan): Offload[] {
     const slot = ctx.segment.slots.get(q.using);
     if (slot === undefined || slot.kind !== 'dense' || !Array.isArray(q.vector)) return;
     const spec = slot.spec;
-    if ((spec.scalar !== undefined || spec.binary !== undefined) && params.quantization?.ignore !== true) return;
+    if ((spec.scalar ?? spec.binary ?? spec.product ?? spec.turbo) !== undefined && params.quantization?.ignore !== true) return;
     const index = slot.index;
     if (index.graph === undefined || index.indexedCount === 0) return;
     if (slot.storage.count < fullScanPoints(slot)) return;
