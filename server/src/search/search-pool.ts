@@ -53,6 +53,8 @@ interface Thread extends DispatchLane {
   ring: Float32Array;
   starts: number[];
   head: number;
+  /** Build batch shares sent to this thread and not answered yet. */
+  plans: number;
 }
 
 /**
@@ -89,7 +91,7 @@ export class SearchPool implements SearchExecutor {
       },
       forget: (t, key) => t.worker.postMessage({ forget: key }),
       defer: (flush) => setImmediate(flush),
-      active: (t, busy) => (busy ? t.worker.ref() : t.worker.unref()),
+      active: (t, busy) => (busy || t.plans > 0 ? t.worker.ref() : t.worker.unref()),
       stop: (t) => t.worker.terminate().then(() => undefined),
     });
     for (let slot = 1; slot <= threads; slot++) this.dispatch.lanes.push(this.spawn(script, slot));
@@ -111,7 +113,7 @@ export class SearchPool implements SearchExecutor {
     const ring = new Float32Array(new SharedArrayBuffer(RING_FLOATS * 4));
     const options = { workerData: { slot, queries: ring }, name: `sextant-search-${slot}` };
     const worker = script instanceof URL ? new Worker(script, options) : new Worker(script.code, { ...options, eval: true });
-    const thread: Thread = { worker, busy: 0, known: new Map(), alive: true, queued: 0, outbox: [], ring, starts: [], head: 0 };
+    const thread: Thread = { worker, busy: 0, known: new Map(), alive: true, queued: 0, outbox: [], ring, starts: [], head: 0, plans: 0 };
     worker.unref();
     worker.on('message', (replies: number[] | { planned: number; ok: boolean }) =>
       Array.isArray(replies) ? this.answer(thread, replies) : this.planned(replies.planned, replies.ok),
@@ -150,14 +152,19 @@ export class SearchPool implements SearchExecutor {
    * contract). The batch's arrays are shared memory, so the message carries handles, not copies.
    */
   planLinks(target: SharedSearchTarget, batch: LinkBatch, efConstruct: number): Promise<boolean> {
-    const thread = this.dispatch.pick();
+    // The thread with the least work of both kinds: the shares of one batch go to different threads.
+    let thread: Thread | undefined;
+    if (!this.dispatch.closed) {
+      for (const t of this.dispatch.lanes) if (t.alive && (thread === undefined || t.busy + t.plans < thread.busy + thread.plans)) thread = t;
+    }
     if (thread === undefined) return Promise.resolve(false);
     const plan = this.nextPlan++;
+    thread.plans++;
     const { key, distance, arena, graph } = target;
     return new Promise((resolve) => {
-      this.plans.set(plan, { thread, resolve });
-      thread.worker.ref();
-      thread.worker.postMessage({ plan, key, distance, arena, graph, efConstruct, batch } satisfies PlanMessage);
+      this.plans.set(plan, { thread: thread!, resolve });
+      thread!.worker.ref();
+      thread!.worker.postMessage({ plan, key, distance, arena, graph, efConstruct, batch } satisfies PlanMessage);
     });
   }
 
@@ -165,9 +172,7 @@ export class SearchPool implements SearchExecutor {
     const p = this.plans.get(plan);
     if (p === undefined) return;
     this.plans.delete(plan);
-    let other = p.thread.busy > 0;
-    for (const q of this.plans.values()) other ||= q.thread === p.thread;
-    if (!other && p.thread.alive) p.thread.worker.unref();
+    if (--p.thread.plans === 0 && p.thread.busy === 0 && p.thread.alive) p.thread.worker.unref();
     p.resolve(ok);
   }
 
