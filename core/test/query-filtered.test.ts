@@ -160,16 +160,16 @@ describe('filtered nearest search', () => {
     const kind = (raw: Filter) => walkKind(walkFilterOf(segment, { slot, vector: [], k: 10, filter: undefined }, bindFilter(segment, raw)!), 16);
     const at = (lt: number) => bindFilter(segment, { must: [{ key: 'bucket', range: { lt } }] })!;
     // 1. Only exact (byte set) filters of 30% and more take the unfiltered beam; 20% goes two-hop, 2% plain, and so
-    //    does a filter no index answers; acorn at or below its max_selectivity asks for two hops.
+    //    does a filter no index answers; acorn at or below its max_selectivity asks for the plain walk (recall first).
     expect(kind({ must: [{ key: 'bucket', range: { lt: 50 } }] })).toBe('dense');
     expect(kind({ must: [{ key: 'bucket', range: { lt: 20 } }] })).toBe('two-hop');
     expect(kind({ must: [{ key: 'bucket', range: { lt: 2 } }] })).toBe('filtered');
     expect(kind({ must: [{ key: 'missing', range: { lt: 5 } }], should: [{ key: 'bucket', range: { lt: 50 } }] })).toBe('filtered');
     const acorn = (lt: number, max?: number) =>
       walkKind(walkFilterOf(segment, { slot, vector: [], k: 10, filter: undefined, acorn: { enable: true, max_selectivity: max } }, at(lt)), 16);
-    expect(acorn(2)).toBe('two-hop');
+    expect(acorn(20)).toBe('filtered');
     expect(acorn(50)).toBe('dense');
-    expect(acorn(50, 0.6)).toBe('two-hop');
+    expect(acorn(50, 0.6)).toBe('filtered');
     const half = at(50);
     const beam = denseBeam(10, 64, half.estimate.exp / segment.ids.liveCount);
     expect(beam).toBe(64);

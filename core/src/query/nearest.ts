@@ -29,7 +29,7 @@ export interface NearestSearch {
   exclude?: Set<number>;
   /** The query's `params.quantization`: used only when the vector name has a quantization config. */
   quantization?: Schemas['QuantizationSearchParams'] | null;
-  /** The query's `params.acorn`: lets a filtered walk go two hops at or below its max_selectivity. */
+  /** The query's `params.acorn`: at or below its max_selectivity, the filtered walk that keeps recall (see walkKind). */
   acorn?: AcornParams | null;
 }
 

@@ -8,7 +8,7 @@ import type { AcceptFn } from './search-layer.js';
  */
 export type GraphWalk = (k: number, ef: number, accept: AcceptFn | undefined) => ScoredIds;
 
-/** Qdrant 1.19's `params.acorn`: two-hop (ACORN-1) expansion allowed at or below `max_selectivity` (default 0.4). */
+/** Qdrant 1.19's `params.acorn`: at or below `max_selectivity` (default 0.4), recall before speed (see walkKind). */
 export interface AcornParams {
   enable?: boolean;
   max_selectivity?: number | null;
@@ -41,8 +41,8 @@ export const DENSE_MATCHES = 2;
  *   without its k / p results to hand back). Fewer than k matches in the beam: the filtered walk below runs.
  * - else, the filtered walk: rejected nodes are routed through but never enter the beam, which holds ef matches
  *   (Qdrant's meaning of hnsw_ef under a filter). With a look-up filter dense enough that two hops of M0 = 2m links
- *   reach several matches (p * M0^2 >= 48, ~5% at m = 16), or with `acorn` enabled at or below its
- *   max_selectivity, the walk looks through rejected nodes two hops at a time (see searchLayer); a two-hop walk
+ *   reach several matches (p * M0^2 >= 48, ~5% at m = 16), and `acorn` not asking for recall first (see walkKind),
+ *   the walk looks through rejected nodes two hops at a time (see searchLayer); a two-hop walk
  *   that stops with fewer than k while more are known to exist (no match within two hops of where it started)
  *   is run again as the plain filtered walk.
  */
@@ -61,13 +61,19 @@ export function filteredWalk(walk: GraphWalk, k: number, ef: number, filter: Wal
 
 /**
  * Which walk `filteredWalk` tries first. The unfiltered beam needs a look-up filter: an estimate of 50% may be
- * Qdrant's guess for a condition no index knows. `acorn` enabled at or below its max_selectivity asks for two hops.
+ * Qdrant's guess for a condition no index knows. `acorn` enabled at or below its max_selectivity asks for recall
+ * at the cost of speed (in Qdrant, ACORN keeps the walk connected through rejected nodes): the plain filtered walk,
+ * which expands every rejected neighbour, never the two-hop walk's budgeted look-through nor the unfiltered beam.
  */
 export function walkKind(filter: WalkFilter, m: number): 'dense' | 'two-hop' | 'filtered' {
-  const acorn = filter.acorn;
-  if (acorn?.enable === true && filter.selectivity <= (acorn.max_selectivity ?? 0.4)) return 'two-hop';
+  if (acornApplies(filter)) return 'filtered';
   if (filter.lookup && filter.selectivity >= DENSE_FILTER) return 'dense';
   return useTwoHop(filter, m) ? 'two-hop' : 'filtered';
+}
+
+function acornApplies(filter: WalkFilter): boolean {
+  const acorn = filter.acorn;
+  return acorn?.enable === true && filter.selectivity <= (acorn.max_selectivity ?? 0.4);
 }
 
 /** The unfiltered beam standing in for a filtered walk at selectivity p (>= DENSE_FILTER). */
@@ -77,8 +83,7 @@ export function denseBeam(k: number, ef: number, p: number): number {
 
 /** Whether the filtered walk goes two hops through rejected nodes (see `filteredWalk`). */
 export function useTwoHop(filter: WalkFilter, m: number): boolean {
-  const acorn = filter.acorn;
-  if (acorn?.enable === true && filter.selectivity <= (acorn.max_selectivity ?? 0.4)) return true;
+  if (acornApplies(filter)) return false;
   const m0 = 2 * m;
   return filter.lookup && filter.selectivity * m0 * m0 >= 48;
 }
