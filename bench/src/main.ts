@@ -29,7 +29,7 @@ import { combinedTable, detailTables, recallPlot, type BenchRun, type Cell, type
 import { mergeSections, runSection, stopSections, type SectionRun } from './sections.js';
 
 const ALL_SECTIONS = ['hnsw', 'exact', 'filtered', 'quantized', 'server', 'browser', 'sync', 'flush'];
-const PEERS = ['sextant', 'hnswlib-node', 'hnswlib-wasm', 'usearch', 'voy-search', 'orama', 'vectra'];
+const PEERS = ['sextant', 'sextant-threads', 'hnswlib-node', 'hnswlib-wasm', 'usearch', 'voy-search', 'orama', 'vectra'];
 const MINUTE = 60_000;
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -229,6 +229,9 @@ export function combinedTable(run: Pick<BenchRun, 'sections'>, engines: string[]
     };
     const perEngine = (cell: (peer: string) => string) => engines.map((e) => failed(e) ?? cell(e));
     rows.push([`**${ds}** build s`, ...perEngine((e) => fmt(first(e)!.buildS, 1))]);
+    // Sextant's graph built by the batch-parallel insert on 2 threads (peer `sextant-threads`), in Sextant's column.
+    const threaded = hnsw.find((r) => r.dataset === ds && r.peer.startsWith('sextant, ') && r.buildS !== null);
+    if (threaded !== undefined) sextantOnly(`${ds} build s, ${threaded.peer.slice('sextant, '.length)}`, `${fmt(threaded.buildS, 1)} (recall@10 ef 64: ${fmt(hnsw.find((r) => r.dataset === ds && r.peer === threaded.peer && r.ef === 64)?.recall ?? null, 3)})`);
     rows.push([`${ds} memory beyond vectors, MB`, ...perEngine((e) => fmt(first(e)!.memMB, 1))]);
     for (const ef of EFS) {
       rows.push([

@@ -109,6 +109,13 @@ describe('the combined table', () => {
     expect(row('100k x 128 recall@10 / q/s, ef 64').slice(1, 3)).toEqual(['0.965 / 8000', '0.970 / 4000']);
     expect(row('100k x 128 recall@10 / q/s, ef 32')[7]).toBe('(exact)');
   });
+  it('gives Sextant\'s build on 2 threads a row of its own, in Sextant\'s column, with its recall at ef 64', () => {
+    const threaded = [64, 128].map((ef) => hnsw('sextant, 2 threads', ef, ef === 64 ? 0.963 : 0.99, 8000, { buildS: 11.5 }));
+    const withThreads = combinedTable({ sections: [{ section: 'hnsw', rows: [...hnswRows, ...threaded] as unknown as Row[] }] });
+    const line = withThreads.split('\n').find((l) => l.startsWith('| 100k x 128 build s, 2 threads'));
+    expect(line?.split('|').map((c) => c.trim()).slice(1, 4)).toEqual(['100k x 128 build s, 2 threads', '11.5 (recall@10 ef 64: 0.963)', '']);
+    expect(table).not.toContain('2 threads');
+  });
   it('sets exact engines beside Sextant\'s exact search', () => {
     const exact = row('100k x 128 exact search');
     expect(exact[1]).toBe('1.000 / 150');
