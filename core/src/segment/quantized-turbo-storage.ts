@@ -70,6 +70,8 @@ export class TurboQuantizedStorage {
   private readonly table: Float32Array;
   /** The prepared query as given, for the Manhattan path (which decodes rows into `scratch`). */
   private readonly rawQuery: Float32Array;
+  /** The loaded query's per-coordinate weights z_i / (M scale_i). */
+  private readonly queryWeights: Float32Array;
   private qNorm = 0;
   private qConst = 0;
   batchIds: Uint32Array = new Uint32Array(BATCH_CAPACITY);
@@ -92,6 +94,7 @@ export class TurboQuantizedStorage {
     this.scale = new Float32Array(this.m).fill(1);
     this.scratch = new Float32Array(this.m);
     this.table = new Float32Array(this.rowBytes * 256);
+    this.queryWeights = new Float32Array(this.m);
     const cap = Math.max(16, vectors.capacity);
     this.codes = new Uint8Array(cap * this.rowBytes);
     this.factor = new Float32Array(cap);
@@ -270,16 +273,17 @@ export class TurboQuantizedStorage {
     const mask = (1 << bits) - 1;
     const levels = this.levels;
     const t = this.table;
+    const w = this.queryWeights;
     let c0 = 0;
-    for (let i = 0; i < m; i++) c0 += z[i]! * this.shift[i]!;
+    for (let i = 0; i < m; i++) {
+      c0 += z[i]! * this.shift[i]!;
+      w[i] = z[i]! / (m * this.scale[i]!);
+    }
     this.qConst = c0 / m;
     for (let j = 0; j < this.rowBytes; j++) {
       for (let b = 0; b < 256; b++) {
         let s = 0;
-        for (let k = 0; k < perByte; k++) {
-          const i = j * perByte + k;
-          s += (z[i]! / (m * this.scale[i]!)) * levels[(b >> (k * bits)) & mask]!;
-        }
+        for (let k = 0; k < perByte; k++) s += w[j * perByte + k]! * levels[(b >> (k * bits)) & mask]!;
         t[(j << 8) + b] = s;
       }
     }
