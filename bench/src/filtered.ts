@@ -22,16 +22,18 @@ const COLLECTION = 'bench_filtered';
 /**
  * Filtered search at 1%, 10% and 50% selectivity, three ways, all against exact top-10 over the matching set:
  * - `sextant filter`: the collection layer's query with a payload filter (integer index on `bucket`), as an app
- *   calls it; the planner picks an exact scan of the index's matches, a filtered graph walk, or (30% and more
- *   matching) an unfiltered walk with a beam of hnsw_ef / selectivity whose matches it keeps;
+ *   sends it: default params (no hnsw_ef); the planner picks an exact scan of the index's matches, a filtered
+ *   graph walk (two-hop at 10%), or (30% and more matching) an unfiltered walk with a beam of max(ef, 2k / p)
+ *   whose matches it keeps;
  * - `post-filter`: what a filter-less HNSW library leaves you: an unfiltered query through the same client for
  *   K / selectivity * 2 points (hnsw_ef as large), then drop the non-matching ones;
  * - `brute force`: exact top-10 over the matching ids, given them for free (the best a peer without filtered
  *   search can do), with Sextant's own SIMD scan.
  * Each point gets a seeded uniform `bucket` in 0..99; selectivity s matches bucket < 100 s.
  *
- * The first two compare at the same hnsw_ef, where they are not equally accurate: the filtered walk keeps `ef`
- * matches in its beam (Qdrant's meaning), the unfiltered one `ef` points of which only some match. So the `, tuned`
+ * The first two are what each sends untuned (the post-filter with hnsw_ef = its limit, at least `ef`), where they
+ * are not equally accurate: the filtered walk keeps its beam's worth of matches, the unfiltered one `ef` points of
+ * which only some match. So the `, tuned`
  * rows compare them at equal footing, the issue's criterion: each method's fastest setting that reaches recall@10
  * >= 0.95 (filter: hnsw_ef in TUNE_EFS; post-filter: top-(K / s x c) for c in TUNE_OVER, hnsw_ef that limit or
  * twice it), each setting measured for a sixth of the budget.
@@ -100,8 +102,9 @@ export async function measureFiltered(ds: Dataset, ef: number, budgetMs: number)
     const run = async (method: FilteredRow['method'], search: (q: number) => Promise<ArrayLike<number>> | ArrayLike<number>, note: string) => {
       rows.push(await measure(method, search, note, budgetMs));
     };
-    const filtered = (hnswEf: number) => async (q: number) => {
-      const res = await client.query(COLLECTION, { query: raw[q]!, filter, limit: K, params: { hnsw_ef: hnswEf }, with_payload: false });
+    const filtered = (hnswEf: number | undefined) => async (q: number) => {
+      const params = hnswEf === undefined ? {} : { params: { hnsw_ef: hnswEf } };
+      const res = await client.query(COLLECTION, { query: raw[q]!, filter, limit: K, ...params, with_payload: false });
       return res.points.map((p) => p.id as number);
     };
     const postFiltered = (over: number, hnswEf: number) => async (q: number) => {
@@ -119,7 +122,7 @@ export async function measureFiltered(ds: Dataset, ef: number, budgetMs: number)
       rows.push({ ...pick, note: `${good.length > 0 ? `fastest at recall >= ${TARGET_RECALL}` : `none reaches ${TARGET_RECALL}, most accurate`}: ${pick.note}` });
     };
 
-    await run('sextant filter', filtered(ef), `client.query, integer index, hnsw_ef ${ef}`);
+    await run('sextant filter', filtered(undefined), 'client.query, integer index, default params');
     const over = Math.ceil((K / s) * 2);
     await run('post-filter', postFiltered(over, Math.max(ef, over)), `unfiltered top-${over}, then filter`);
     await run('brute force', (q) => exactSearch(vs, prepared[q]!, K, undefined, matching).ids, 'exact over the matching ids');
