@@ -149,6 +149,23 @@ describe('product and turbo quantization through the official clients', () => {
     expect((await client.getCollection('g')).config.quantization_config).toEqual({ turbo: { bits: 'bits4' } });
   });
 
+  // Snapshots are logical (config + points): the recovered collection refits on its first search, over the same points
+  // in the same order, so the seeded fit and every code come out the same.
+  it('a collection recovered from a snapshot ranks as the original, unrescored scores included', async () => {
+    const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    for (const name of ['pq', 'tq']) {
+      const snapshot = await client.createSnapshot(name, { wait: true });
+      expect(await client.recoverSnapshot(`${name}_copy`, { location: `${url}/collections/${name}/snapshots/${snapshot!.name}` })).toBe(true);
+      const params = { hnsw_ef: 64, quantization: { rescore: false } };
+      for (const query of queries.slice(0, 5)) {
+        const a = await client.query(name, { query, limit: 10, params });
+        const b = await client.query(`${name}_copy`, { query, limit: 10, params });
+        expect(b.points.map((p) => p.id), name).toEqual(a.points.map((p) => p.id));
+        b.points.forEach((p, i) => expect(p.score).toBeCloseTo(a.points[i]!.score, 5));
+      }
+    }
+  }, 60_000);
+
   it('with search threads on, product and turbo searches still rank on their codes (not offloaded as float walks)', async () => {
     const threaded = await openDatabase({ searchThreads: 2 });
     // Threads walk only arenas in shared WebAssembly memory (1 MB and up): 3,000 x 128 floats.
