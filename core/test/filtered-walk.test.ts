@@ -196,3 +196,29 @@ describe('filtered walking parts', () => {
     }
   });
 });
+
+describe('indexed_only', () => {
+  it('leaves out vectors not in the graph when they are too many to scan, and keeps a small collection whole', async () => {
+    const client = await createEmbeddedClient();
+    // 1. Indexing off (indexing_threshold 0): every vector stays pending. 10 KB of 16-dim floats = 160 points.
+    for (const [name, n] of [['big', 1000], ['small', 100]] as const) {
+      await client.createCollection(name, { vectors: { size: DIM, distance: 'Euclid' }, hnsw_config: { full_scan_threshold: 10 }, optimizers_config: { indexing_threshold: 0 } });
+      await client.createPayloadIndex(name, { field_name: 'bucket', field_schema: 'integer', wait: true });
+      const r = seededRandom(2);
+      const points = Array.from({ length: n }, (_, id) => ({ id, vector: Array.from({ length: DIM }, () => r()), payload: { bucket: id % 100 } }));
+      await client.upsert(name, { wait: true, points });
+    }
+    const query = Array.from({ length: DIM }, () => 0.5);
+    const filter = { must: [{ key: 'bucket', range: { lt: 50 } }] };
+    // 2. Without indexed_only both answer; with it, the big one (1000 pending >= 160) answers nothing, filtered or
+    //    not, exact or planned; the small one (100 < 160) still answers in full.
+    for (const params of [{}, { exact: true }]) {
+      expect((await client.query('big', { query, limit: 5, params })).points).toHaveLength(5);
+      expect((await client.query('big', { query, limit: 5, params: { ...params, indexed_only: true } })).points).toHaveLength(0);
+      expect((await client.query('big', { query, filter, limit: 5, params: { ...params, indexed_only: true } })).points).toHaveLength(0);
+      const small = await client.query('small', { query, filter, limit: 5, params: { ...params, indexed_only: true } });
+      expect(small.points.map((p) => p.id)).toEqual((await client.query('small', { query, filter, limit: 5, params })).points.map((p) => p.id));
+      expect(small.points).toHaveLength(5);
+    }
+  });
+});

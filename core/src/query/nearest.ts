@@ -1,6 +1,7 @@
 import type { DenseSlot, LocalSegment, VectorSlot } from '../collection/local-segment.js';
 import type { SparseValue } from '../collection/operations.js';
 import { exactSearch } from '../index/hnsw/exact-search.js';
+import type { ScoredIds } from '../index/hnsw/hnsw-index.js';
 import { scanIds } from '../index/hnsw/scan-ids.js';
 import type { AcceptFn } from '../index/hnsw/search-layer.js';
 import type { BatchRanker } from '../index/hnsw/batch-ranker.js';
@@ -31,6 +32,11 @@ export interface NearestSearch {
   quantization?: Schemas['QuantizationSearchParams'] | null;
   /** The query's `params.acorn`: at or below its max_selectivity, the filtered walk that keeps recall (see walkKind). */
   acorn?: AcornParams | null;
+  /**
+   * The query's `params.indexed_only`: when the vectors not linked into the graph yet are too many to scan
+   * (`full_scan_threshold` or more), leave them out, as Qdrant skips a large unindexed segment.
+   */
+  indexedOnly?: boolean;
 }
 
 export interface NearestResult {
@@ -80,9 +86,16 @@ export function searchNearest(segment: LocalSegment, s: NearestSearch): NearestR
   // `exact: true` asks for exact scores, so it skips quantization, as Qdrant's plain search does.
   const quantized = s.exact === true || s.quantization?.ignore === true ? undefined : quantizedOf(slot);
   if (quantized !== undefined) return searchQuantized(segment, s, slot, quantized, query, ef, exact, walkFilter);
+  const graphOnly = s.indexedOnly === true && slot.index.pendingCount >= fullScanPoints(slot);
   if (exact) {
     // The candidate list is built here and only here: a graph walk never needs it sorted.
     const candidates = filter?.candidates;
+    if (graphOnly) {
+      const graph = slot.index.graph;
+      const accept = acceptFor(segment, s, candidates !== undefined);
+      const found = graph === undefined ? undefined : exactSearch(slot.storage, query, s.k, (id) => graph.has(id) && accept(id), candidates);
+      return { ids: found?.ids ?? new Uint32Array(0), scores: found?.scores ?? new Float32Array(0), path: 'exact' };
+    }
     if (candidates === undefined) return { ...exactSearch(slot.storage, query, s.k, acceptFor(segment, s, false)), path: 'exact' };
     // Exact candidates are live matches already (payload indexes never hold deleted points, has_id keeps live ids),
     // and when the slot holds a vector for every live point (deleting a point drops its vectors) each of them has
@@ -92,7 +105,7 @@ export function searchNearest(segment: LocalSegment, s: NearestSearch): NearestR
     const found = scanIds(slot.storage, query, s.k, candidates, checked, exactSet ? undefined : acceptFor(segment, s, true));
     return { ids: found.ids, scores: found.scores, path: 'exact' };
   }
-  const walked = walkDense(segment, s, slot, query, ef, walkFilter, slot.storage);
+  const walked = walkDense(segment, s, slot, query, ef, walkFilter, slot.storage, graphOnly);
   return { ids: walked.ids, scores: walked.scores, path: 'hnsw' };
 }
 
@@ -112,10 +125,21 @@ function defaultEf(slot: DenseSlot, filter: BoundFilter | undefined): number {
 const FILTERED_EF_SHARE = 3;
 
 /** The graph walk of a dense search, filtered or not, ranking with `ranker` (the floats, or quantized codes). */
-function walkDense(segment: LocalSegment, s: NearestSearch, slot: DenseSlot, query: Float32Array, ef: number, walkFilter: WalkFilter | undefined, ranker: BatchRanker) {
+function walkDense(
+  segment: LocalSegment,
+  s: NearestSearch,
+  slot: DenseSlot,
+  query: Float32Array,
+  ef: number,
+  walkFilter: WalkFilter | undefined,
+  ranker: BatchRanker,
+  graphOnly = false,
+): ScoredIds {
   const live = acceptFor(segment, { ...s, filter: undefined }, false);
-  if (walkFilter === undefined) return slot.index.search(query, s.k, ef, live, ranker);
-  return filteredWalk((k, e, accept) => slot.index.search(query, k, e, accept ?? live, ranker), s.k, ef, walkFilter, slot.spec.hnsw.m);
+  // The graph alone (indexed_only with many pending vectors), or the graph plus an exact pass over the pending ids.
+  const index = graphOnly ? slot.index.graph! : slot.index;
+  if (walkFilter === undefined) return index.search(query, s.k, ef, live, ranker);
+  return filteredWalk((k, e, accept) => index.search(query, k, e, accept ?? live, ranker), s.k, ef, walkFilter, slot.spec.hnsw.m);
 }
 
 /**
@@ -186,11 +210,15 @@ function searchQuantized(
   const rescore = s.quantization?.rescore ?? true;
   const top = rescore ? Math.max(s.k, Math.ceil(s.k * (s.quantization?.oversampling ?? 1))) : s.k;
   let found;
+  const graphOnly = s.indexedOnly === true && slot.index.pendingCount >= fullScanPoints(slot);
   if (exact) {
     const candidates = s.filter?.candidates;
-    found = { ...exactSearch(quantized, query, top, acceptFor(segment, s, candidates !== undefined), candidates), path: 'exact' as const };
+    const base = acceptFor(segment, s, candidates !== undefined);
+    const graph = slot.index.graph;
+    const accept = !graphOnly ? base : (id: number) => graph !== undefined && graph.has(id) && base(id);
+    found = { ...exactSearch(quantized, query, top, accept, candidates), path: 'exact' as const };
   } else {
-    found = { ...walkDense(segment, { ...s, k: top }, slot, query, Math.max(ef, top), walkFilter, quantized), path: 'hnsw' as const };
+    found = { ...walkDense(segment, { ...s, k: top }, slot, query, Math.max(ef, top), walkFilter, quantized, graphOnly), path: 'hnsw' as const };
   }
   if (!rescore) return { ...found, quantized: true };
   const n = found.ids.length;

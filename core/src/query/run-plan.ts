@@ -108,6 +108,7 @@ function nearestLeaf(
     exclude: exclude.size > 0 ? exclude : undefined,
     quantization: params.quantization,
     acorn: params.acorn,
+    indexedOnly: params.indexed_only ?? undefined,
   });
   const higher = slot.kind === 'sparse' ? true : higherIsBetter(slot.spec.distance);
   const out: Hit[] = [];
