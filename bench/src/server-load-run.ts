@@ -15,6 +15,7 @@ import { DEFAULT_SERVER_LOAD, formatServerLoad, runServerLoad, type ServerLoadOp
  *   --rest=wrk|autocannon   what loads REST (SEXTANT_LOAD_REST; default wrk when installed, else autocannon)
  *   SEXTANT_LOAD_SECONDS    seconds per row (default 6)
  *   SEXTANT_SEARCH_THREADS  search threads when on (default: one per core)
+ *   SEXTANT_LOAD_FILTER     N: in-process queries filtered to 1/N of the points (an integer payload index)
  */
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -28,6 +29,7 @@ const options: ServerLoadOptions = {
   ...(quick ? { warmupMs: 500, concurrencies: [16] } : {}),
   threadModes: (value('threads', 'SEXTANT_LOAD_THREADS') ?? 'off,on').split(',') as ThreadMode[],
   searchThreads: Number(process.env['SEXTANT_SEARCH_THREADS'] ?? 0),
+  ...(process.env['SEXTANT_LOAD_FILTER'] ? { filterEvery: Number(process.env['SEXTANT_LOAD_FILTER']) } : {}),
 };
 const rest = value('rest', 'SEXTANT_LOAD_REST');
 if (rest !== undefined) options.restGenerator = rest as RestGenerator;

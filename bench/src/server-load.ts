@@ -40,6 +40,11 @@ export interface ServerLoadOptions {
   searchThreads?: number;
   /** What loads REST: wrk when installed ('auto', the default), else autocannon; or either by name. */
   restGenerator?: RestGenerator | 'auto';
+  /**
+   * Filtered in-process queries: points carry `g = id % filterEvery` (integer payload index) and each in-process
+   * query keeps `g = 1`, 1 / filterEvery of the points (REST and gRPC rows stay unfiltered).
+   */
+  filterEvery?: number;
 }
 
 /** `on`: the pool's default offload policy (a lone search stays on the event loop); `always`: every walk hops. */
@@ -135,6 +140,7 @@ export async function runServerLoad(options: ServerLoadOptions = DEFAULT_SERVER_
       return [value, (used.user + used.system) / Math.max(1, served)];
     };
 
+    const filter = options.filterEvery === undefined ? undefined : { must: [{ key: 'g', match: { value: 1 } }] };
     const results: LoadRow[] = [];
     for (const threads of options.threadModes ?? (['off', 'on'] as const)) {
       if (threads !== 'off' && executor === undefined) {
@@ -147,7 +153,7 @@ export async function runServerLoad(options: ServerLoadOptions = DEFAULT_SERVER_
       for (const concurrency of options.concurrencies) {
         const [inProcess, inProcessCpu] = await window(() =>
           closedLoop(concurrency, options.warmupMs, options.durationMs, async (i) => {
-            await engine.query(COLLECTION, { query: rows[i % rows.length]!, limit: options.limit });
+            await engine.query(COLLECTION, { query: rows[i % rows.length]!, limit: options.limit, ...(filter === undefined ? {} : { filter }) });
           }),
         );
         results.push({ path: 'in-process', concurrency, threads, ...inProcess, serverCpuUs: inProcessCpu });
@@ -195,12 +201,14 @@ async function load(server: RunningServer, points: Float32Array, options: Server
     vectors: { size: options.dim, distance: 'Cosine' },
     optimizers_config: { indexing_threshold: 1 },
   });
+  if (options.filterEvery !== undefined) await server.client.createPayloadIndex(COLLECTION, { field_name: 'g', field_schema: 'integer', wait: true });
   const batch = 1_000;
   for (let from = 0; from < options.n; from += batch) {
     const to = Math.min(options.n, from + batch);
     const chunk = Array.from({ length: to - from }, (_, j) => ({
       id: from + j,
       vector: Array.from(points.subarray((from + j) * options.dim, (from + j + 1) * options.dim)),
+      ...(options.filterEvery === undefined ? {} : { payload: { g: (from + j) % options.filterEvery } }),
     }));
     await server.client.upsert(COLLECTION, { wait: to === options.n, points: chunk });
   }

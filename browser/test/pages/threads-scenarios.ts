@@ -68,10 +68,12 @@ export async function fill(name: string, searchThreads: number | false | null, c
     hnsw_config: { m: 8, ef_construct: 48, full_scan_threshold: 10 },
     optimizers_config: { indexing_threshold: 1 },
   });
+  // `g` picks a tenth of the points, answered whole by its index: filtered walks go to the search workers too.
+  await client.createPayloadIndex(collection, { field_name: 'g', field_schema: 'integer', wait: true });
   if (count > FILLED) throw new Error(`fill: at most ${FILLED} points`);
   const rows = vectors(1, count, dim);
   for (let at = 0; at < count; at += 500) {
-    await client.upsert(collection, { wait: true, points: rows.slice(at, at + 500).map((vector, j) => ({ id: at + j, vector })) });
+    await client.upsert(collection, { wait: true, points: rows.slice(at, at + 500).map((vector, j) => ({ id: at + j, vector, payload: { g: (at + j) % 10 } })) });
   }
   return waitIndexed(client, collection, count);
 }
@@ -106,6 +108,10 @@ export async function answers(name: string, collection: string, dim: number, cou
     limit: 10,
   });
   out.push(fused.points.map((p) => [p.id, p.score]));
+  // Filtered (a tenth), sent together: their walks carry the accept set the engine's worker evaluated.
+  const filter = { must: [{ key: 'g', match: { value: 3 } }] };
+  const filtered = await Promise.all(qs.slice(0, 8).map((query) => client.query(collection, { query, limit: 10, filter })));
+  out.push(filtered.map((r) => r.points.map((p) => [p.id, p.score])));
   return out;
 }
 

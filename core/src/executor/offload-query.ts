@@ -52,7 +52,9 @@ export async function runQueryThreaded(
   if (executor.offloadNow?.() === false) return toScoredPoints(ctx, runPlan(ctx, plan), req.with_payload, req.with_vector);
   const leaves = offloadable(ctx, plan);
   // The filtered leaves' walks (every leaf's when the plan excludes ids); the unfiltered leaves go on their own.
-  const walks = captureWalks(ctx, plan, new Map(leaves.map((l) => [l.level, SKIPPED]))) ?? [];
+  const captured = captureWalks(ctx, plan, new Map(leaves.map((l) => [l.level, SKIPPED])));
+  if (captured?.hits !== undefined) return toScoredPoints(ctx, captured.hits, req.with_payload, req.with_vector);
+  const walks = captured?.walks ?? [];
   if (leaves.length === 0 && walks.length === 0) return toScoredPoints(ctx, runPlan(ctx, plan), req.with_payload, req.with_vector);
   const found = await Promise.all([
     ...leaves.map((l) => executor.searchGraph(l.target, l.query, l.k, l.ef)),

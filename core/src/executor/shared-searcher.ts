@@ -39,17 +39,14 @@ export function acceptOfBits(filter: WalkFilterBits): AcceptFn {
 }
 
 /**
- * `accept` evaluated once for ids [0, n), as bits in a buffer a thread can read (shared when `shared`). One call
- * per id: only worth it for a byte look-up accept (a filter answered by payload indexes), never a payload evaluation.
+ * `accept` evaluated once for ids [0, n) that `within` marks (a byte per id, 1: may be accepted; every id accepted
+ * must be marked), as bits in a buffer a thread can read (shared when `shared`). The marks are a filter's candidate
+ * bytes: the accept is then called on the matches only, not on every id.
  */
-export function bitsOfAccept(accept: (id: number) => boolean, n: number, shared: boolean): Uint32Array {
+export function bitsOfAccept(accept: (id: number) => boolean, n: number, within: Uint8Array, shared: boolean): Uint32Array {
   const bits = new Uint32Array(newBuffer(((n + 31) >>> 5) * 4, shared));
-  for (let w = 0, id = 0; id < n; w++) {
-    let word = 0;
-    const end = Math.min(n, id + 32);
-    for (let b = 0; id < end; b++, id++) if (accept(id)) word |= 1 << b;
-    bits[w] = word;
-  }
+  const end = Math.min(n, within.length);
+  for (let id = 0; id < end; id++) if (within[id] === 1 && accept(id)) bits[id >>> 5]! |= 1 << (id & 31);
   return bits;
 }
 
