@@ -188,6 +188,31 @@ describe('product and turbo quantization through the official clients', () => {
     }
   }, 60_000);
 
+  it('works with the originals on disk (on_disk: true): fit, codes and rescoring read the row file, across a reopen', async () => {
+    const cold = await mkdtemp(join(tmpdir(), 'sextant-pq-tq-cold-'));
+    const r = seededRandom(3);
+    const rows = Array.from({ length: 3000 }, () => Array.from({ length: 64 }, () => r() * 2 - 1));
+    let other = await openDatabase({ path: cold });
+    try {
+      for (const [name, quantization_config] of [['p', { product: { compression: 'x8' } }], ['t', { turbo: { bits: 'bits2' } }]] as const) {
+        await other.createCollection(name, { vectors: { size: 64, distance: 'Dot', on_disk: true }, quantization_config, optimizers_config: { indexing_threshold: 1 } });
+        await other.upsert(name, { wait: true, points: rows.map((vector, id) => ({ id, vector })) });
+        await other.flush();
+        const { points } = await other.query(name, { query: rows[7]!, limit: 3, params: { quantization: { oversampling: 4 } } });
+        expect(points[0]!.id, name).toBe(7);
+      }
+      await other.close();
+      other = await openDatabase({ path: cold });
+      for (const name of ['p', 't']) {
+        const { points } = await other.query(name, { query: rows[11]!, limit: 3, params: { quantization: { oversampling: 4 } } });
+        expect(points[0]!.id, name).toBe(11);
+      }
+    } finally {
+      await other.close();
+      await rm(cold, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('answers the same after a restart on the same folder (codes and fit restored from the segment)', async () => {
     await db.flush();
     await stop();
