@@ -9,7 +9,9 @@ import { selectNeighbors, sortPairs } from './select-neighbors.js';
  * (the previous batch), then this batch. A thread plans `ids[from..to)`; for node `ids[i]` every `ids[j]`, j < i,
  * may be missing from the graph the thread walks (not linked yet, or linked while it walked), so the thread scores
  * those exactly and treats them as candidates on the levels they reach (`levels[j]`), as the serial insert would
- * have found them. All typed arrays are shared with the owner; a thread writes only its own blocks of `out`.
+ * have found them (those already visible in the graph when the walk ends are left to the walk: a node linked while
+ * the walk ran may be missed, the price of not scoring whole batches). All typed arrays are shared with the owner;
+ * a thread writes only its own blocks of `out`.
  *
  * Output: for node i in [from, to), `levels[i] + 1` link blocks of `1 + m` u32 (count, then ids), layer 0 first,
  * from `out[at[i]]`: the neighbours chosen by the heuristic, before the owner drops those that left meanwhile.
@@ -98,6 +100,7 @@ function addEarlier(g: HnswGraph, batch: LinkBatch, i: number, l: number, n: num
   // not counted twice (the walk's own marks also cover nodes it saw but could not rank, so they cannot be reused).
   const gen = g.newVisit();
   const visited = g.visited;
+  const graphLevels = g.levels;
   const cids = g.candIds;
   for (let k = 0; k < n; k++) visited[cids[k]!] = gen;
   const worst = n >= ef ? g.candDists[n - 1]! : Infinity;
@@ -109,7 +112,9 @@ function addEarlier(g: HnswGraph, batch: LinkBatch, i: number, l: number, n: num
     let c = 0;
     for (; j < i && c < cap; j++) {
       const w = ids[j]!;
-      if (levels[j]! < l || w >= visited.length || visited[w] === gen) continue;
+      // A node already visible in the graph was there for the walk to find, as it would be for a serial insert
+      // (the owner sets a node's level after its links); only the ones it links later are scored here.
+      if (levels[j]! < l || w >= visited.length || visited[w] === gen || graphLevels[w]! >= 0) continue;
       batchIds[c++] = w;
     }
     if (c === 0) continue;
