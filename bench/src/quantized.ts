@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createEmbeddedClient } from '@sextant/core';
 import { openDatabase } from '@sextant/server';
 import type { Dataset } from './dataset.js';
-import { settle } from './measure.js';
+import { memoryNow, settle } from './measure.js';
 import { measureProductTurbo } from './quantized-extra.js';
 
 export type QuantizedMode =
@@ -23,8 +23,10 @@ export type QuantizedMode =
   | 'binary 2bit q8 rescore x32'
   | 'int8 on disk rescore'
   | 'int8 on disk rescore x2'
+  | 'int8 on disk rescore x4'
   | 'binary on disk rescore x16'
-  | 'binary on disk rescore x32';
+  | 'binary on disk rescore x32'
+  | 'binary on disk rescore x64';
 
 export interface QuantizedRow {
   ef: number;
@@ -229,6 +231,7 @@ const DISK_PHASES: Phase[] = [
     modes: [
       { mode: 'int8 on disk rescore', quantization: { rescore: true } },
       { mode: 'int8 on disk rescore x2', quantization: { rescore: true, oversampling: 2 } },
+      { mode: 'int8 on disk rescore x4', quantization: { rescore: true, oversampling: 4 } },
     ],
   },
   {
@@ -236,6 +239,7 @@ const DISK_PHASES: Phase[] = [
     modes: [
       { mode: 'binary on disk rescore x16', quantization: { rescore: true, oversampling: 16 } },
       { mode: 'binary on disk rescore x32', quantization: { rescore: true, oversampling: 32 } },
+      { mode: 'binary on disk rescore x64', quantization: { rescore: true, oversampling: 64 } },
     ],
   },
 ];
@@ -246,9 +250,10 @@ interface ColdSlotView extends SlotView {
 
 /**
  * The same data on real files (openDatabase), twice: floats in RAM, then `on_disk: true` (the originals in a row
- * file, read back only to rescore). Each collection's process RSS and V8 heapUsed growth per point is taken from
- * its own start to after its first flush (graph built, rows out of RAM) and logged to stderr beside the engine's
- * accounting; the on-disk collection is then queried like the RAM rows (same ef, same oversampling).
+ * file, read back only to rescore). Each collection's process RSS, V8 heapUsed and ArrayBuffer growth per point is
+ * taken from its own start to after its first flush (graph built, rows out of RAM) and logged to stderr beside the
+ * engine's accounting (the on-disk one first; the RAM one's RSS can read low, reusing pages the first freed); the
+ * on-disk collection is then queried like the RAM rows (same ef, same oversampling).
  */
 export async function measureOnDisk(ds: Dataset, truth: Uint32Array[], efs: number[], budgetMs: number): Promise<QuantizedRow[]> {
   const { dim, n } = ds;
@@ -257,11 +262,14 @@ export async function measureOnDisk(ds: Dataset, truth: Uint32Array[], efs: numb
   const say = (line: string) => process.stderr.write(`[quantized on disk] ${line}\n`);
   const rows: QuantizedRow[] = [];
   try {
-    for (const onDisk of [false, true]) {
+    // On disk first, from a clean start: its RSS is the figure that matters, and the RAM collection measured after it
+    // may reuse the pages its build arena gave back (then its RSS reads low; the engine's accounting does not).
+    let query: (() => Promise<QuantizedRow[]>) | undefined;
+    for (const onDisk of [true, false]) {
       const name = onDisk ? 'cold' : 'warm';
       settle();
-      const rss0 = process.memoryUsage().rss;
-      const heap0 = process.memoryUsage().heapUsed;
+      const { rss: rss0, heapUsed: heap0, arrayBuffers: buffers0 } = process.memoryUsage();
+      const resident0 = memoryNow();
       await db.createCollection(name, {
         vectors: { size: dim, distance: 'Cosine', on_disk: onDisk },
         hnsw_config: { m: 16, ef_construct: 100 },
@@ -277,23 +285,29 @@ export async function measureOnDisk(ds: Dataset, truth: Uint32Array[], efs: numb
       await db.flush();
       await db.query(name, { query: Array.from(ds.queries.subarray(0, dim)), limit: K, params: { hnsw_ef: efs[0]!, quantization: { rescore: true } } });
       settle();
-      const rss = (process.memoryUsage().rss - rss0) / n;
-      const heap = (process.memoryUsage().heapUsed - heap0) / n;
+      const now = process.memoryUsage();
+      const rss = (now.rss - rss0) / n;
+      const heap = (now.heapUsed - heap0) / n;
+      // Live ArrayBuffer stores (typed arrays): unlike RSS, not lowered by reused free pages.
+      const buffers = (now.arrayBuffers - buffers0) / n;
+      // The README's memory measure: RSS less the heap's free pages (the load's garbage leaves megabytes of them).
+      const resident = (memoryNow() - resident0) / n;
       const slot = collection.segment.slots.get('')!;
       const vectorRam = (slot.storage.ramBytes ?? slot.storage.capacity * (slot.storage.bytesPerVector ?? dim * 4 + 1)) / n;
       const graph = typedBytes(slot.index.graph!.g) / n;
       const code = (slot.quantized!.bytesPerVector * slot.quantized!.vectors.capacity) / n;
       say(
         `${onDisk ? 'originals on disk' : 'originals in RAM'} (int8, files): engine ${Math.round(vectorRam + graph + code)} B/point ` +
-          `(vectors ${vectorRam.toFixed(1)}, graph ${graph.toFixed(1)}, codes ${code.toFixed(1)}), RSS +${rss.toFixed(0)} B/point, heapUsed +${heap.toFixed(0)} B/point` +
+          `(vectors ${vectorRam.toFixed(1)}, graph ${graph.toFixed(1)}, codes ${code.toFixed(1)}), resident (RSS less free heap pages) +${resident.toFixed(0)} B/point, RSS +${rss.toFixed(0)} B/point, heapUsed +${heap.toFixed(0)} B/point, arrayBuffers +${buffers.toFixed(0)} B/point` +
           (onDisk ? `, rows in RAM: ${slot.storage.isCold ? 'no' : 'yes'}` : ''),
       );
       if (!onDisk) {
         await db.deleteCollection(name);
         continue;
       }
-      rows.push(...(await queryOnDisk(db, name, ds, truth, efs, budgetMs, () => collection.segment.slots.get('')!, vectorRam + graph)));
+      query = () => queryOnDisk(db, name, ds, truth, efs, budgetMs, () => collection.segment.slots.get('')!, vectorRam + graph);
     }
+    rows.push(...(await query!()));
   } finally {
     await db.close();
     await rm(dir, { recursive: true, force: true });
