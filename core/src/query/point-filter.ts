@@ -29,22 +29,55 @@ export function bindFilter(segment: LocalSegment, raw: Schemas['Filter'] | null 
   if (raw === undefined || raw === null) return undefined;
   // A cached plan means this very filter text parsed before (parsing depends on nothing else), so a repeated filter
   // skips parsing, and the predicate is compiled only when a plan calls it (an exact plan's walk or scan never does).
-  let filter: Filter | undefined;
-  const parsed = () => (filter ??= parseFilter(raw));
-  const capacity = segment.ids.capacity;
-  const plan = cachedPlan(segment, raw, () => planFilterLazy(parsed(), segment, segment.indexes, segment.ids.liveCount));
-  let matches: ((id: number) => boolean) | undefined;
-  return {
-    get matches() {
-      return (matches ??= compileFilter(parsed(), segment, segment.indexes));
-    },
-    estimate: plan.estimate,
-    exact: plan.exact && plan.candidates !== undefined,
-    get candidates() {
-      return plan.candidates?.();
-    },
-    candidateBits: () => plan.candidateBits?.(capacity),
-  };
+  const cache = planCacheOf(segment);
+  const text = JSON.stringify(raw);
+  let entry = cache.entries.get(text);
+  if (entry === undefined) {
+    const filter = parseFilter(raw);
+    entry = { filter, plan: planFilterLazy(filter, segment, segment.indexes, segment.ids.liveCount) };
+    if (cache.entries.size >= PLAN_CACHE_SIZE) cache.entries.delete(cache.entries.keys().next().value!);
+    cache.entries.set(text, entry);
+  }
+  return new Bound(segment, entry);
+}
+
+/**
+ * A class rather than an object literal with getters: a query binds one per call, and instances of one class share
+ * their shape (an accessor literal was ~1/3 of a cached bind's cost, with the garbage it left).
+ */
+class Bound implements BoundFilter {
+  private readonly plan: FilterPlan;
+  readonly estimate: CardinalityEstimate;
+  readonly exact: boolean;
+  /**
+   * Compiled on first call, once per cached plan (it reads the same indexes and id tracker state the plan was keyed
+   * on), then this property is the compiled predicate itself. An own property, so a spread copy keeps it.
+   */
+  matches: (id: number) => boolean;
+
+  constructor(
+    private readonly segment: LocalSegment,
+    entry: CachedPlan,
+  ) {
+    this.plan = entry.plan;
+    this.estimate = entry.plan.estimate;
+    this.exact = entry.plan.exact && entry.plan.candidates !== undefined;
+    this.matches =
+      entry.matches ??
+      ((id) => {
+        const compiled = (entry.matches ??= compileFilter(entry.filter, segment, segment.indexes));
+        this.matches = compiled;
+        return compiled(id);
+      });
+  }
+
+  get candidates(): Uint32Array | undefined {
+    return this.plan.candidates?.();
+  }
+
+  candidateBits(): Uint8Array | undefined {
+    return this.plan.candidateBits?.(this.segment.ids.capacity);
+  }
 }
 
 /** Live internal ids that pass `filter`, in ascending internal-id order. */
@@ -69,19 +102,29 @@ export function matchingIds(segment: LocalSegment, filter: BoundFilter | undefin
  * tracker through `has_id` and the live count (an insert grows `capacity`, a delete lowers `liveCount`; ids are
  * reused only by compaction, which builds a new segment and so a new index set). All three are in the key.
  */
-const planCache = new WeakMap<object, { key: string; entries: Map<string, FilterPlan> }>();
+const planCache = new WeakMap<object, PlanCache>();
 const PLAN_CACHE_SIZE = 8;
 
-function cachedPlan(segment: LocalSegment, raw: Schemas['Filter'], plan: () => FilterPlan): FilterPlan {
-  const state = `${segment.indexes.version}:${segment.ids.capacity}:${segment.ids.liveCount}`;
+interface PlanCache {
+  version: number;
+  capacity: number;
+  live: number;
+  entries: Map<string, CachedPlan>;
+}
+
+interface CachedPlan {
+  filter: Filter;
+  plan: FilterPlan;
+  matches?: (id: number) => boolean;
+}
+
+/** The segment's plan cache, emptied when the index version, capacity or live count moved since its last use. */
+function planCacheOf(segment: LocalSegment): PlanCache {
+  const { version } = segment.indexes;
+  const { capacity, liveCount: live } = segment.ids;
   let cache = planCache.get(segment.indexes);
-  if (cache === undefined || cache.key !== state) planCache.set(segment.indexes, (cache = { key: state, entries: new Map() }));
-  const text = JSON.stringify(raw);
-  let hit = cache.entries.get(text);
-  if (hit === undefined) {
-    hit = plan();
-    if (cache.entries.size >= PLAN_CACHE_SIZE) cache.entries.delete(cache.entries.keys().next().value!);
-    cache.entries.set(text, hit);
+  if (cache === undefined || cache.version !== version || cache.capacity !== capacity || cache.live !== live) {
+    planCache.set(segment.indexes, (cache = { version, capacity, live, entries: new Map() }));
   }
-  return hit;
+  return cache;
 }
