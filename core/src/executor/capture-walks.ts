@@ -57,6 +57,7 @@ export function captureWalks(ctx: QueryContext, plan: QueryPlan, presearched: Re
     // A search prepares its query once: the first walk with this row is the search's first walk.
     if (seen.has(query)) return NONE;
     seen.add(query);
+    for (const l of leaves) if (l.slot === slot && sameRow(l.query, query)) l.walked = true;
     const target = index.graph === undefined ? undefined : sharedSearchTarget(index.graph);
     if (target === undefined || (ranker !== undefined && ranker !== slot.storage)) return NONE;
     // Only a walk for the leaf's own k is the filtered one (the dense beam asks for more, accepting every live
@@ -68,6 +69,7 @@ export function captureWalks(ctx: QueryContext, plan: QueryPlan, presearched: Re
     return NONE;
   });
   const hits = runPlan({ ...probe, presearched }, plan);
+  for (const l of leaves) if (l.walked !== true) scanned.set(l.marks, { k: l.k, indexed: l.slot.index.indexedCount });
   // Every leaf scanned (the planner's choice for a filter matching few points): the probe was the in-thread run.
   return { walks, hits: asked || presearched.size > 0 ? undefined : hits };
 }
@@ -124,7 +126,16 @@ interface FilteredLeaf {
   query: Float32Array;
   k: number;
   marks: Uint8Array;
+  walked?: boolean;
 }
+
+/**
+ * Filters (by their candidate bytes, which live as long as the filter's cached plan: a write that changes the
+ * matches makes new ones) whose search for k the planner answered with a scan at the last probe: it will again
+ * (the estimate, k, the collection's size and how much of it is linked decide), so such a leaf runs in-thread
+ * without a probe.
+ */
+const scanned = new WeakMap<Uint8Array, { k: number; indexed: number }>();
 
 /**
  * Every leaf presearched or a dense nearest search over a float32 graph in shared memory (not quantized, not
@@ -144,7 +155,8 @@ function eligible(ctx: QueryContext, level: PlanLevel, presearched: ReadonlyMap<
   if (sharedSearchTarget(slot.index.graph) === undefined) return false;
   const filter = bindFilter(ctx.segment, level.filter);
   const marks = filter?.exact === true ? filter.candidateBits() : undefined;
-  if (marks === undefined) return false;
+  const scan = marks === undefined ? undefined : scanned.get(marks);
+  if (marks === undefined || (scan !== undefined && scan.k === level.limit && scan.indexed === slot.index.indexedCount)) return false;
   leaves.push({ slot, query: slot.storage.prepareQuery(q.vector as number[]), k: level.limit, marks });
   return true;
 }
