@@ -7,6 +7,8 @@ import { newBuffer } from './shared-memory.js';
 /** Nodes per build thread in one batch: big enough that a message is cheap beside it, small enough that the exact
  * pass over the batch's earlier nodes (up to two batches of them per node) stays a small part of a node's walk. */
 export const BATCH_PER_THREAD = 128;
+/** Nodes per message to a build thread. */
+export const CHUNK = 32;
 /** Below this many nodes in the graph, inserts stay serial: early batches would see too little of each other. */
 export const THREADED_MIN_GRAPH = 2048;
 
@@ -132,17 +134,24 @@ export class ThreadedBuild {
       return true;
     }
     const efConstruct = this.graph.params.efConstruct;
-    const jobs: Promise<void>[] = [];
-    const per = Math.ceil(fresh.length / threads);
-    for (let from = before; from < total; from += per) {
-      const to = Math.min(total, from + per);
-      const job = plan.call(this.executor, target, { ids, levels, from, to, at, out }, efConstruct).then(
-        (ok) => (ok ? batch.planned.fill(1, from - before, to - before) : undefined),
-        () => undefined, // a thread that failed: those nodes are linked in-thread, as when it says false
-      );
-      jobs.push(job.then(() => undefined));
-    }
-    batch.promise = Promise.all(jobs).then(() => {
+    // Shares of CHUNK nodes, one in flight per thread, the next to whichever answers first: a thread that is slow
+    // (descheduled on a busy machine, or walking searches) holds the batch up by one share, not by half the batch.
+    let cursor = before;
+    const lane = async (): Promise<void> => {
+      while (cursor < total) {
+        const from = cursor;
+        const to = Math.min(total, from + CHUNK);
+        cursor = to;
+        let ok = false;
+        try {
+          ok = await plan.call(this.executor, target, { ids, levels, from, to, at, out }, efConstruct);
+        } catch {
+          // a thread that failed: those nodes are linked in-thread, as when it says false
+        }
+        if (ok) batch.planned.fill(1, from - before, to - before);
+      }
+    };
+    batch.promise = Promise.all(Array.from({ length: threads }, lane)).then(() => {
       batch.done = true;
     });
     return true;
