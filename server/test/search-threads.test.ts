@@ -292,6 +292,25 @@ describe('search threads over shared memory', () => {
     }
   }, 60_000);
 
+  it('leaves the pending vectors out under indexed_only when they are as many as a full scan, as in-thread', async () => {
+    // full_scan_threshold 10 KB = 26 vectors of 96 floats: 40 pending ones are "a large unindexed segment".
+    await client.createCollection('i', { vectors: { size: DIM, distance: 'Cosine' }, hnsw_config: { m: 8, ef_construct: 32, full_scan_threshold: 10 }, optimizers_config: { indexing_threshold: 1 } });
+    await fill(client, 'i', 0, vectors(23, START));
+    await client.engine.resolve('i').whenIndexed();
+    await client.updateCollection('i', { optimizers_config: { indexing_threshold: 0 } });
+    await fill(client, 'i', START, queries.slice(0, 40).map((q) => q.map((x) => x * 1.01)));
+    const before = threads.walked;
+    for (const query of queries.slice(0, 10)) {
+      const only = { query, limit: 10, params: { indexed_only: true } };
+      const threaded = await client.query('i', only);
+      expect(threaded).toEqual(await inThread(() => client.query('i', only)));
+      expect(threaded.points.every((p) => (p.id as number) < START)).toBe(true);
+      // Without it the near-copy pending beside the query is found.
+      expect((await client.query('i', { query, limit: 10 })).points.some((p) => (p.id as number) >= START)).toBe(true);
+    }
+    expect(threads.walked - before).toBe(20);
+  }, 60_000);
+
   it('answers walks that a compaction overtook from the new segment, never with the old ids', async () => {
     await client.createCollection('k', { vectors: { size: DIM, distance: 'Cosine' }, hnsw_config: { m: 8, ef_construct: 32, full_scan_threshold: 100 }, optimizers_config: { indexing_threshold: 1 } });
     await fill(client, 'k', 0, vectors(13, START));

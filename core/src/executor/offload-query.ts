@@ -119,7 +119,9 @@ function offloadable(ctx: QueryContext, plan: QueryPlan): Offload[] {
     const k = level.limit;
     const query = slot.storage.prepareQuery(q.vector as number[]);
     const ids = ctx.segment.ids;
-    const pending = index.searchPending(query, k, (id) => ids.isLive(id));
+    // indexed_only with as many pending vectors as a full scan: the in-thread search walks the graph alone.
+    const graphOnly = params.indexed_only === true && index.pendingCount >= fullScanPoints(slot);
+    const pending = graphOnly ? undefined : index.searchPending(query, k, (id) => ids.isLive(id));
     out.push({ level, using: q.using, slot, target, query, k, ef: Math.max(hnswEf ?? spec.hnsw.ef_construct, k), pending });
   };
   visit(plan.root);
