@@ -35,14 +35,11 @@ export interface QuantizedRow {
   qps: number;
   /**
    * Bytes per point this mode keeps in RAM for the vector name, exact sizes of the arenas (capacity / points):
-   * float vectors + HNSW graph, plus the mode's codes. The floats stay in RAM in every mode (rescoring and writes
-   * read them); `codeBytesPerPoint` is what quantization adds.
+   * float vectors + HNSW graph, plus the mode's codes; `codeBytesPerPoint` is what quantization adds. The floats
+   * stay in RAM in every mode but the `... on disk ...` ones (originals in a row file, `on_disk: true`, on real
+   * files), where the engine counts what stays instead: the storage's live flags, overlay and scratch (`ramBytes`).
    */
   ramBytesPerPoint: number;
-  /**
-   * Modes `... on disk ...` (originals in a row file, `on_disk: true`, on real files): the engine's accounting of
-   * what stays in RAM instead: the storage's live flags, overlay and scratch (`ramBytes`), the graph and the codes.
-   */
   /** Bytes per point of the quantized codes (0 for float): int8 codes + row sum, or the bit rows. */
   codeBytesPerPoint: number;
   /**
