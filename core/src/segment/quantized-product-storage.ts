@@ -245,22 +245,22 @@ export class ProductQuantizedStorage {
 }
 
 /**
- * Centroids of one sub-space in the layout the nearest-centroid search reads: transposed (`t[i * k + j]` = value i
- * of centroid j) with their squared norms, so |x - c_j|^2 - |x|^2 = |c_j|^2 - 2 <x, c_j> accumulates over all k
- * centroids in one long loop per value of x; one-dimensional centroids are sorted instead (binary search).
+ * Centroids of one sub-space in the layout the nearest-centroid search reads: one contiguous row-major block
+ * (`c[j * w + i]`) with their squared norms, so |x - c_j|^2 - |x|^2 = |c_j|^2 - 2 <x, c_j> is one short dot per
+ * centroid, kept in registers with the running minimum (no scratch array, no second pass). Each partial sum is
+ * rounded to float32 (Math.fround) as the earlier accumulator array rounded it, so the codes are bit-identical to
+ * those it gave. One-dimensional centroids are sorted instead (binary search).
  */
 class CentroidSearch {
-  readonly t: Float32Array;
+  readonly c: Float32Array;
   readonly norms: Float32Array;
-  private readonly acc: Float32Array;
 
   constructor(
     readonly w: number,
     readonly k: number,
   ) {
-    this.t = new Float32Array(w * k);
+    this.c = new Float32Array(w * k);
     this.norms = new Float32Array(k);
-    this.acc = new Float32Array(k);
   }
 
   /** Loads centroids given row-major (`c[co + j * stride + i]`). */
@@ -270,39 +270,80 @@ class CentroidSearch {
       let n2 = 0;
       for (let i = 0; i < w; i++) {
         const v = c[co + j * stride + i]!;
-        this.t[i * k + j] = v;
+        this.c[j * w + i] = v;
         n2 += v * v;
       }
       this.norms[j] = n2;
     }
   }
 
-  /** The index of the centroid nearest (squared L2) to the `w` values at `x[xo ..]`. */
+  /** The index of the centroid nearest (squared L2) to the `w` values at `x[xo ..]`; the first of equals wins. */
   nearest(x: Float32Array, xo: number): number {
-    const { w, k, t } = this;
+    const { w, k, c, norms } = this;
+    const f = Math.fround;
     if (w === 1) {
       const v = x[xo]!;
       let lo = 0;
       let hi = k - 1;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
-        if (t[mid]! < v) lo = mid + 1;
+        if (c[mid]! < v) lo = mid + 1;
         else hi = mid;
       }
-      return lo > 0 && v - t[lo - 1]! <= t[lo]! - v ? lo - 1 : lo;
-    }
-    const acc = this.acc;
-    acc.set(this.norms);
-    for (let i = 0; i < w; i++) {
-      const xi = -2 * x[xo + i]!;
-      const row = i * k;
-      for (let j = 0; j < k; j++) acc[j] += xi * t[row + j]!;
+      return lo > 0 && v - c[lo - 1]! <= c[lo]! - v ? lo - 1 : lo;
     }
     let best = 0;
-    let bestD = acc[0]!;
-    for (let j = 1; j < k; j++) {
-      if (acc[j]! < bestD) {
-        bestD = acc[j]!;
+    let bestD = Infinity;
+    if (w === 2) {
+      const x0 = -2 * x[xo]!;
+      const x1 = -2 * x[xo + 1]!;
+      for (let j = 0, o = 0; j < k; j++, o += 2) {
+        const d = f(f(norms[j]! + x0 * c[o]!) + x1 * c[o + 1]!);
+        if (d < bestD) {
+          bestD = d;
+          best = j;
+        }
+      }
+      return best;
+    }
+    if (w === 4) {
+      const x0 = -2 * x[xo]!;
+      const x1 = -2 * x[xo + 1]!;
+      const x2 = -2 * x[xo + 2]!;
+      const x3 = -2 * x[xo + 3]!;
+      for (let j = 0, o = 0; j < k; j++, o += 4) {
+        const d = f(f(f(f(norms[j]! + x0 * c[o]!) + x1 * c[o + 1]!) + x2 * c[o + 2]!) + x3 * c[o + 3]!);
+        if (d < bestD) {
+          bestD = d;
+          best = j;
+        }
+      }
+      return best;
+    }
+    if (w === 8) {
+      const x0 = -2 * x[xo]!;
+      const x1 = -2 * x[xo + 1]!;
+      const x2 = -2 * x[xo + 2]!;
+      const x3 = -2 * x[xo + 3]!;
+      const x4 = -2 * x[xo + 4]!;
+      const x5 = -2 * x[xo + 5]!;
+      const x6 = -2 * x[xo + 6]!;
+      const x7 = -2 * x[xo + 7]!;
+      for (let j = 0, o = 0; j < k; j++, o += 8) {
+        const lo = f(f(f(f(norms[j]! + x0 * c[o]!) + x1 * c[o + 1]!) + x2 * c[o + 2]!) + x3 * c[o + 3]!);
+        const d = f(f(f(f(lo + x4 * c[o + 4]!) + x5 * c[o + 5]!) + x6 * c[o + 6]!) + x7 * c[o + 7]!);
+        if (d < bestD) {
+          bestD = d;
+          best = j;
+        }
+      }
+      return best;
+    }
+    for (let j = 0, o = 0; j < k; j++, o += w) {
+      let d = norms[j]!;
+      for (let i = 0; i < w; i++) d = f(d + -2 * x[xo + i]! * c[o + i]!);
+      if (d < bestD) {
+        bestD = d;
         best = j;
       }
     }

@@ -58,6 +58,10 @@ export class TurboQuantizedStorage {
   private readonly extra: RandomRotation | undefined;
   private readonly extraScratch: Float32Array;
   private readonly levels: Float32Array;
+  /** Midpoints between consecutive levels (the encode's decision thresholds). */
+  private readonly mids: Float64Array;
+  /** See loadDecoded. */
+  private readonly decoded: Float64Array;
   private readonly shift: Float32Array;
   private readonly scale: Float32Array;
   private codes: Uint8Array;
@@ -90,8 +94,11 @@ export class TurboQuantizedStorage {
     this.rowBytes = (this.m * this.bits) / 8;
     this.rotation = new RandomRotation(this.p, SEED);
     this.levels = LEVELS[this.bits];
+    this.mids = new Float64Array(this.levels.length - 1);
+    for (let c = 0; c < this.mids.length; c++) this.mids[c] = (this.levels[c]! + this.levels[c + 1]!) / 2;
     this.shift = new Float32Array(this.m);
     this.scale = new Float32Array(this.m).fill(1);
+    this.decoded = new Float64Array(this.m * this.levels.length);
     this.scratch = new Float32Array(this.m);
     this.table = new Float32Array(this.rowBytes * 256);
     this.queryWeights = new Float32Array(this.m);
@@ -105,6 +112,7 @@ export class TurboQuantizedStorage {
     }
     this.shift.set(fitted.shift);
     this.scale.set(fitted.scale);
+    this.loadDecoded();
     this.fittedAt = fitted.at;
     // Rows the saved image holds keep their codes; rows written after it (replayed ops) are encoded by `set`.
     this.ensure(fitted.factor.length);
@@ -230,33 +238,49 @@ export class TurboQuantizedStorage {
       this.scale[i] = hi - lo > 1e-9 ? (2 * outer) / (hi - lo) : 1;
       this.shift[i] = -(hi + lo) / 2;
     }
+    this.loadDecoded();
     this.fittedAt = v.count;
     this.ensure(v.capacity);
     const limit = v.idLimit;
     for (let id = 0; id < limit; id++) if (v.has(id)) this.encodeRow(id);
   }
 
+  /** levels[c] / scale[i] - shift[i] for every coordinate i and level c (what a code decodes to), after a fit. */
+  private loadDecoded(): void {
+    const l = this.levels.length;
+    for (let i = 0; i < this.m; i++) for (let c = 0; c < l; c++) this.decoded[i * l + c] = this.levels[c]! / this.scale[i]! - this.shift[i]!;
+  }
+
   private encodeRow(id: number): void {
     const off = this.vectors.offset(id);
     const norm = this.rotate(this.vectors.data, off);
     const z = this.scratch;
-    const levels = this.levels;
-    const top = levels.length - 1;
+    const mids = this.mids;
+    const top = mids.length;
+    const decoded = this.decoded;
+    const shift = this.shift;
+    const scale = this.scale;
+    const codes = this.codes;
     const bits = this.bits;
-    const perByte = 8 / bits;
+    const perByteLog = bits === 4 ? 1 : bits === 2 ? 2 : 3;
+    const lowMask = (1 << perByteLog) - 1;
     const row = id * this.rowBytes;
-    this.codes.fill(0, row, row + this.rowBytes);
+    codes.fill(0, row, row + this.rowBytes);
     let zz = 0;
     let zh = 0;
     for (let i = 0; i < this.m; i++) {
-      const u = (z[i]! + this.shift[i]!) * this.scale[i]!;
-      // Nearest level: the levels ascend, so count the midpoints below u.
-      let c = 0;
-      while (c < top && u > (levels[c]! + levels[c + 1]!) / 2) c++;
-      this.codes[row + Math.floor(i / perByte)] |= c << ((i % perByte) * bits);
-      const decoded = levels[c]! / this.scale[i]! - this.shift[i]!;
+      const u = (z[i]! + shift[i]!) * scale[i]!;
+      // Nearest level: the levels ascend, so the code is the count of midpoints below u (binary search).
+      let lo = 0;
+      let hi = top;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (u > mids[mid]!) lo = mid + 1;
+        else hi = mid;
+      }
+      codes[row + (i >> perByteLog)] |= lo << ((i & lowMask) * bits);
       zz += z[i]! * z[i]!;
-      zh += z[i]! * decoded;
+      zh += z[i]! * decoded[i * (top + 1) + lo]!;
     }
     this.factor[id] = zh > 0 ? (zz / zh) * norm : 0;
     this.norm2[id] = norm * norm;
