@@ -53,6 +53,9 @@ export class ColdDenseStorage extends DenseVectorStorage {
   private src: Float32Array = EMPTY;
   private readonly rowA: Float32Array;
   private readonly rowB: Float32Array;
+  /** Byte views of the two row scratches, made once: a positional read per candidate allocates nothing. */
+  private readonly bytesA: Uint8Array;
+  private readonly bytesB: Uint8Array;
   private readonly coldQuery: Float32Array;
   private block: Float32Array;
 
@@ -62,6 +65,8 @@ export class ColdDenseStorage extends DenseVectorStorage {
     this.scoreCold = scoreKernel(distance);
     this.rowA = new Float32Array(dim);
     this.rowB = new Float32Array(dim);
+    this.bytesA = new Uint8Array(this.rowA.buffer);
+    this.bytesB = new Uint8Array(this.rowB.buffer);
     this.coldQuery = new Float32Array(dim);
     this.block = EMPTY;
   }
@@ -381,7 +386,7 @@ export class ColdDenseStorage extends DenseVectorStorage {
         return 0;
       }
     }
-    this.file!.readSync(id * this.dim * 4, new Uint8Array(scratch.buffer, 0, this.dim * 4));
+    this.file!.readSync(id * this.dim * 4, scratch === this.rowA ? this.bytesA : this.bytesB);
     this.src = scratch;
     return 0;
   }
