@@ -135,7 +135,7 @@ function walkDense(
   ranker: BatchRanker,
   graphOnly = false,
 ): ScoredIds {
-  const live = acceptFor(segment, { ...s, filter: undefined }, false);
+  const live = liveAccept(segment, s.exclude);
   // The graph alone (indexed_only with many pending vectors), or the graph plus an exact pass over the pending ids.
   const index = graphOnly ? slot.index.graph! : slot.index;
   if (walkFilter === undefined) return index.search(query, s.k, ef, live, ranker);
@@ -265,8 +265,14 @@ function acceptFor(segment: LocalSegment, s: NearestSearch, fromCandidates: bool
     accept.bits = bits;
     return accept;
   }
-  if (filter === undefined) return exclude === undefined ? (id) => ids.isLive(id) : (id) => ids.isLive(id) && !exclude.has(id);
+  if (filter === undefined) return liveAccept(segment, exclude);
   return (id) => ids.isLive(id) && (exclude === undefined || !exclude.has(id)) && filter.matches(id);
+}
+
+/** Live and not excluded: the `accept` of an unfiltered walk. */
+function liveAccept(segment: LocalSegment, exclude: Set<number> | undefined): AcceptFn {
+  const ids = segment.ids;
+  return exclude === undefined ? (id) => ids.isLive(id) : (id) => ids.isLive(id) && !exclude.has(id);
 }
 
 /**
