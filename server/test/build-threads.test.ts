@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildThreads, DenseVectorStorage, HnswIndex, linkOnThreads, seededRandom, type EmbeddedClient, type SearchExecutor } from '@sextant/core';
 import { openDatabase } from '../src/open-database.js';
@@ -147,5 +150,46 @@ describe('background indexing on the search threads', () => {
       }
     }
     expect(hit / 500).toBeGreaterThan(0.9);
+  }, 180_000);
+});
+
+describe('a threaded build cut short by close', () => {
+  it('reopens with every point, its graph consistent, and links the rest', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sextant-build-close-'));
+    try {
+      const n = 6_000;
+      const data = rows(12, n + 20);
+      // 1. Fill, then close as soon as the threads planned a batch: the build is mid-way.
+      let client = await openDatabase({ path: dir, searchThreads: 2 });
+      const counter = countPlans(buildThreads()!);
+      await client.createCollection('k', { vectors: { size: DIM, distance: 'Cosine' }, hnsw_config: { m: 12, ef_construct: 80, full_scan_threshold: 100 }, optimizers_config: { indexing_threshold: 1 } });
+      for (let from = 0; from < n; from += 1_000) {
+        await client.upsert('k', { wait: true, points: data.slice(from, from + 1_000).map((vector, j) => ({ id: from + j, vector })) });
+      }
+      for (let i = 0; i < 600 && counter.planned === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(counter.planned).toBeGreaterThan(0);
+      const before = await client.getCollection('k');
+      await client.close();
+      expect(before.indexed_vectors_count).toBeLessThan(n);
+      // 2. Reopened (threads off): every point there, answers from graph + exact pass, then the graph completed.
+      client = await openDatabase({ path: dir });
+      try {
+        expect((await client.count('k', { exact: true })).count).toBe(n);
+        await client.engine.resolve('k').whenIndexed();
+        expect((await client.getCollection('k')).indexed_vectors_count).toBe(n);
+        let hit = 0;
+        const all = Array.from({ length: n }, (_, i) => i);
+        for (let q = 0; q < 20; q++) {
+          const query = data[n + q]!;
+          const truth = new Set(exact(data, all, query));
+          for (const p of (await client.query('k', { query, limit: 10, params: { hnsw_ef: 64 } })).points) if (truth.has(p.id as number)) hit++;
+        }
+        expect(hit / 200).toBeGreaterThan(0.9);
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }, 180_000);
 });
