@@ -28,7 +28,7 @@ function clustered(seed: number, n: number, dim = DIM): Float32Array {
 }
 const queriesFor = (seed: number, count: number): Float32Array => clustered(seed, N + count).subarray(N * DIM);
 
-async function build(distance: Distance, data: Float32Array, quantization_config: object, storage?: MemoryStorage) {
+async function build(distance: Distance, data: Float32Array, quantization_config: object | null, storage?: MemoryStorage) {
   const client = await createEmbeddedClient(storage === undefined ? {} : { storage });
   await client.createCollection('q', {
     vectors: { size: DIM, distance },
@@ -79,6 +79,7 @@ describe('product quantization', () => {
         const floats = new DenseVectorStorage(30, distance, 16, { simd: false });
         for (let id = 0; id < 600; id++) floats.set(id, data.subarray(id * 30, (id + 1) * 30));
         const pq = new ProductQuantizedStorage(floats, { compression });
+        pq.refresh();
         expect(pq.bytesPerVector).toBe(Math.ceil(30 / (compression / 4)));
         const query = floats.prepareQuery(clustered(4, 1, 30));
         pq.loadQuery(query);
@@ -260,9 +261,12 @@ describe('product and turbo quantization in a collection', () => {
 
   it.each(configs)('%s ranks the same after a compaction renumbers the points (the seeded fit sees the same sample)', async (_name, config) => {
     const data = clustered(23, N);
-    const { client } = await build('Cosine', data, config);
+    const { client } = await build('Cosine', data, null);
     await client.updateCollection('q', { optimizers_config: { deleted_threshold: 0.1, vacuum_min_vector_number: 100 } });
     await client.delete('q', { wait: true, points: Array.from({ length: 600 }, (_, i) => i * 5) });
+    // The codes are fitted (in the background) on the survivors, as the compacted segment's will be.
+    await client.updateCollection('q', { quantization_config: config as never });
+    await (client.engine.resolve('q') as unknown as { whenIndexed(): Promise<void> }).whenIndexed();
     const vector = Array.from(queriesFor(23, 1));
     const ask = async () => (await client.query('q', { query: vector, limit: K, params: { hnsw_ef: 128, quantization: { rescore: false } } })).points;
     const before = await ask();

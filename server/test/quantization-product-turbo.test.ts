@@ -149,14 +149,16 @@ describe('product and turbo quantization through the official clients', () => {
     expect((await client.getCollection('g')).config.quantization_config).toEqual({ turbo: { bits: 'bits4' } });
   });
 
-  // Snapshots are logical (config + points): the recovered collection refits on its first search, over the same points
-  // in the same order, so the seeded fit and every code come out the same.
+  // Snapshots are logical (config + points): the recovered collection refits in the background (status yellow until
+  // then, searches on the floats), over the same points in the same order, so the seeded fit and every code come out
+  // the same.
   it('a collection recovered from a snapshot ranks as the original, unrescored scores included', async () => {
     const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
     for (const name of ['pq', 'tq']) {
       const snapshot = await client.createSnapshot(name, { wait: true });
       expect(await client.recoverSnapshot(`${name}_copy`, { location: `${url}/collections/${name}/snapshots/${snapshot!.name}` })).toBe(true);
       const params = { hnsw_ef: 64, quantization: { rescore: false } };
+      for (const c of [name, `${name}_copy`]) while ((await client.getCollection(c)).status !== 'green') await new Promise((r) => setTimeout(r, 20));
       for (const query of queries.slice(0, 5)) {
         const a = await client.query(name, { query, limit: 10, params });
         const b = await client.query(`${name}_copy`, { query, limit: 10, params });

@@ -1,4 +1,5 @@
 import type { VectorSpec } from './config.js';
+import { fitQuantizedSome, quantizationWanted } from './quantized-companion.js';
 import type { NamedVectors, PayloadObject, SparseValue, VectorValue } from './operations.js';
 import { IdTracker, type PointKey } from '../segment/id-tracker.js';
 import type { SegmentImage } from '../segment/segment-format.js';
@@ -259,7 +260,7 @@ export class LocalSegment implements PointAccess {
 
   /** Whether some dense vector name has vectors waiting to join its graph (Qdrant would say: optimizing). */
   wantsIndexing(): boolean {
-    for (const slot of this.slots.values()) if (slot.kind === 'dense' && slot.index.wantsIndexing()) return true;
+    for (const slot of this.slots.values()) if (slot.kind === 'dense' && (slot.index.wantsIndexing() || quantizationWanted(slot))) return true;
     return false;
   }
 
@@ -276,6 +277,11 @@ export class LocalSegment implements PointAccess {
       if (slot.kind !== 'dense' || !slot.index.wantsIndexing()) continue;
       slot.index.indexSome(deadline);
       if (Date.now() >= deadline) break;
+    }
+    // Product / turbo codes are fitted and encoded here, after the links, as Qdrant's optimizer quantizes.
+    for (const slot of this.slots.values()) {
+      if (Date.now() >= deadline) break;
+      if (slot.kind === 'dense' && quantizationWanted(slot)) fitQuantizedSome(slot, deadline);
     }
     return this.wantsIndexing();
   }

@@ -8,11 +8,10 @@ import type { BatchRanker } from '../index/hnsw/batch-ranker.js';
 import { type AcornParams, type WalkFilter, filteredWalk, walkKind } from '../index/hnsw/filtered-walk.js';
 import { higherIsBetter, rankToScore } from '../distance/distance.js';
 import type { Schemas } from '../client/sextant-client.js';
-import { ScalarQuantizedStorage } from '../segment/quantized-scalar-storage.js';
-import { BinaryQuantizedStorage } from '../segment/quantized-binary-storage.js';
 import { ProductQuantizedStorage } from '../segment/quantized-product-storage.js';
 import { TurboQuantizedStorage } from '../segment/quantized-turbo-storage.js';
-import { type QuantizedStorage, quantizable } from '../segment/quantized-params.js';
+import type { QuantizedStorage } from '../segment/quantized-params.js';
+import { companionFor } from '../collection/quantized-companion.js';
 import { BATCH_CAPACITY } from '../distance/wasm-arena.js';
 import { type BoundFilter, matchingIds } from './point-filter.js';
 import { TopK } from './top-k.js';
@@ -163,33 +162,16 @@ export function walkFilterOf(segment: LocalSegment, s: NearestSearch, filter: Bo
 }
 
 /**
- * The slot's quantized companion when its spec asks for scalar, binary, product or turbo quantization (built on first use, rebuilt
- * when an update changed the kind or its parameters, re-fitted as the vectors grow), else undefined.
+ * The slot's quantized companion when its spec asks for scalar, binary, product or turbo quantization and its codes
+ * can rank now, else undefined (the search ranks the floats, as with `quantization.ignore`). Scalar and binary are
+ * built on first use and re-fitted here as the vectors grow (fast); product and turbo codes are fitted and encoded
+ * by background indexing (collection/quantized-companion.ts), and rank once `ready`.
  */
 function quantizedOf(slot: DenseSlot): QuantizedStorage | undefined {
-  const { scalar, binary, product, turbo } = slot.spec;
-  const q = slot.quantized;
-  const storage = slot.storage;
-  // The companions quantize float32 and float16 vectors; uint8 ones (integer codes already) rank as they are.
-  if (!quantizable(storage)) return undefined;
-  if (scalar !== undefined) {
-    if (!(q instanceof ScalarQuantizedStorage) || q.quantile !== scalar.quantile) {
-      slot.quantized = new ScalarQuantizedStorage(storage, scalar.quantile);
-    }
-  } else if (binary !== undefined) {
-    if (!(q instanceof BinaryQuantizedStorage) || q.spec.encoding !== binary.encoding || q.spec.queryEncoding !== binary.queryEncoding) {
-      slot.quantized = new BinaryQuantizedStorage(storage, binary);
-    }
-  } else if (product !== undefined) {
-    if (!(q instanceof ProductQuantizedStorage) || q.spec.compression !== product.compression) slot.quantized = new ProductQuantizedStorage(storage, product);
-  } else if (turbo !== undefined) {
-    if (!(q instanceof TurboQuantizedStorage) || q.spec.bits !== turbo.bits) slot.quantized = new TurboQuantizedStorage(storage, turbo);
-  } else {
-    slot.quantized = undefined;
-    return undefined;
-  }
-  slot.quantized!.refresh();
-  return slot.quantized;
+  const q = companionFor(slot);
+  if (q instanceof ProductQuantizedStorage || q instanceof TurboQuantizedStorage) return q.ready ? q : undefined;
+  q?.refresh();
+  return q;
 }
 
 /**

@@ -36,6 +36,10 @@ const SEED = 0x5150;
  * or synced segment ranks exactly as before without re-running k-means or re-encoding. Codes follow writes (`set`);
  * the fit is redone when the live count has doubled while it was still under the training sample size (past that,
  * a larger sample would not change the centroids much). Same batch protocol as DenseVectorStorage; JS only.
+ *
+ * A fit runs in slices (`fitSome`, Qdrant's optimizer quantizing in the background; `refresh` runs it whole): while
+ * one is due or under way `ready` is false and searches rank the floats. Rows written meanwhile are encoded by `set`
+ * once the encode pass has gone past them, else by the pass itself, so none is left without codes.
  */
 export class ProductQuantizedStorage {
   readonly bucket: number;
@@ -46,6 +50,10 @@ export class ProductQuantizedStorage {
   private k = 0;
   /** Live count at the last fit; -1 when never fitted. */
   private fittedAt = -1;
+  /** The fit under way (a generator yielding between slices of work), if any. */
+  private job: Generator<void, void> | undefined;
+  /** Rows below this have codes from the current centroids (`set` encodes them); Infinity when no fit is under way. */
+  encodedTo = Infinity;
   private readonly table: Float32Array;
   /** Per sub-space, the centroids laid out for encoding (rebuilt from `centroids` after a fit or a restore). */
   private search: CentroidSearch[] = [];
@@ -62,10 +70,8 @@ export class ProductQuantizedStorage {
     this.centroids = new Float32Array(this.subspaces * CENTROIDS * this.bucket);
     this.table = new Float32Array(this.subspaces * CENTROIDS);
     this.codes = new Uint8Array(Math.max(16, vectors.capacity) * this.subspaces);
-    if (fitted === undefined || fitted.at <= 0) {
-      this.fit();
-      return;
-    }
+    // Unfitted (a new companion, or a saved image taken before its fit ended): `fitSome` / `refresh` fit it.
+    if (fitted === undefined || fitted.at <= 0) return;
     this.centroids.set(fitted.centroids);
     this.k = fitted.k;
     this.loadSearch();
@@ -79,7 +85,9 @@ export class ProductQuantizedStorage {
   encodeParams(): Uint8Array {
     const rows = this.vectors.idLimit * this.subspaces;
     const w = new ByteWriter(64 + this.centroids.byteLength + rows);
-    w.u32(PRODUCT_PARAMS_MAGIC).u32(PARAMS_VERSION).u32(this.spec.compression).u32(this.vectors.dim).i32(this.fittedAt).u32(this.k);
+    // A fit under way saves as unfitted: its centroids and codes are half made, the reopened segment fits again.
+    const at = this.job === undefined ? this.fittedAt : -1;
+    w.u32(PRODUCT_PARAMS_MAGIC).u32(PARAMS_VERSION).u32(this.spec.compression).u32(this.vectors.dim).i32(at).u32(this.k);
     return w.array(this.centroids).array(this.codes.subarray(0, rows)).finish();
   }
 
@@ -120,28 +128,56 @@ export class ProductQuantizedStorage {
     return this.vectors.idLimit;
   }
 
-  /** Re-fits while the vectors double under the training size (or when never fitted); call before a search. */
-  refresh(): void {
-    const live = this.vectors.count;
-    if (live > 0 && (this.fittedAt <= 0 || (this.fittedAt < TRAIN && live >= 2 * this.fittedAt))) this.fit();
+  /** Whether the codes rank searches: fitted, and no re-fit under way. */
+  get ready(): boolean {
+    return this.fittedAt > 0 && this.job === undefined;
   }
 
-  /** Encodes slot `id` from the float storage (after `vectors.set(id, ...)`). */
+  /** Whether a fit is under way or due (never fitted, or the vectors doubled under the training size). */
+  get wantsFit(): boolean {
+    return this.job !== undefined || this.due();
+  }
+
+  private due(): boolean {
+    const live = this.vectors.count;
+    return live > 0 && (this.fittedAt <= 0 || (this.fittedAt < TRAIN && live >= 2 * this.fittedAt));
+  }
+
+  /** Advances the due fit until `deadline` (Date.now() ms; each step is well under a millisecond); true while work is left. */
+  fitSome(deadline: number): boolean {
+    if (this.job === undefined) {
+      if (!this.due()) return false;
+      this.job = this.fitting();
+    }
+    for (;;) {
+      if (this.job.next().done === true) {
+        this.job = undefined;
+        return this.due();
+      }
+      if (Date.now() >= deadline) return true;
+    }
+  }
+
+  /** Runs a due fit to its end now. */
+  refresh(): void {
+    while (this.fitSome(Infinity));
+  }
+
+  /** Encodes slot `id` from the float storage (after `vectors.set(id, ...)`); a row the fit under way has yet to reach waits for it. */
   set(id: number): void {
     this.codes = grown(this.codes, (id + 1) * this.subspaces, (n) => new Uint8Array(n));
-    if (this.fittedAt < 0) {
-      this.fit();
-      return;
-    }
-    this.encodeRow(id);
+    if (this.fittedAt > 0 && id < this.encodedTo) this.encodeRow(id);
   }
 
-  private fit(): void {
+  private *fitting(): Generator<void, void> {
     const v = this.vectors;
+    this.encodedTo = 0;
     if (v.count === 0) {
       this.fittedAt = -1;
+      this.encodedTo = Infinity;
       return;
     }
+    const count = v.count;
     const dim = v.dim;
     const { rows, n } = sampleLiveRows(v, TRAIN, SEED);
     const random = seededRandom(SEED + 1);
@@ -151,15 +187,20 @@ export class ProductQuantizedStorage {
       const from = s * this.bucket;
       const w = Math.min(this.bucket, dim - from);
       for (let r = 0; r < n; r++) for (let i = 0; i < w; i++) points[r * w + i] = rows[r * dim + from + i]!;
-      const fitted = kMeans(points, n, w, this.k, random);
+      const fitted = yield* kMeans(points, n, w, this.k, random);
       // Centroids sit `bucket` apart; a short last sub-vector leaves the tail of each slot at 0.
       for (let j = 0; j < this.k; j++) this.centroids.set(fitted.subarray(j * w, j * w + w), (s * CENTROIDS + j) * this.bucket);
     }
-    this.fittedAt = v.count;
+    this.fittedAt = count;
     this.loadSearch();
     this.codes = grown(this.codes, v.capacity * this.subspaces, (size) => new Uint8Array(size));
-    const limit = v.idLimit;
-    for (let id = 0; id < limit; id++) if (v.has(id)) this.encodeRow(id);
+    // idLimit read each row: rows written during the pass are met by it (or encoded by `set` once behind it).
+    for (let id = 0; id < v.idLimit; id++) {
+      if (v.has(id)) this.encodeRow(id);
+      this.encodedTo = id + 1;
+      if ((id & 255) === 255) yield;
+    }
+    this.encodedTo = Infinity;
   }
 
   private loadSearch(): void {
@@ -356,7 +397,7 @@ class CentroidSearch {
  * to their members' means for ITERATIONS rounds (a centroid left without members jumps to a random point).
  * Returns k * w values; one-dimensional centroids come back sorted.
  */
-function kMeans(points: Float32Array, n: number, w: number, k: number, random: () => number): Float32Array {
+function* kMeans(points: Float32Array, n: number, w: number, k: number, random: () => number): Generator<void, Float32Array> {
   const c = new Float32Array(k * w);
   const picks = sampleIndices(n, k, random);
   for (let j = 0; j < k; j++) for (let i = 0; i < w; i++) c[j * w + i] = points[picks[j]! * w + i]!;
@@ -372,6 +413,7 @@ function kMeans(points: Float32Array, n: number, w: number, k: number, random: (
       const j = search.nearest(points, r * w);
       counts[j]++;
       for (let i = 0; i < w; i++) sums[j * w + i] += points[r * w + i]!;
+      if ((r & 255) === 255) yield;
     }
     for (let j = 0; j < k; j++) {
       const m = counts[j]!;

@@ -45,7 +45,8 @@ const P_OUTER: Record<1 | 2 | 4, number> = { 1: 0.21246, 2: 0.06547, 4: 0.003142
  * entry per code byte value), so a row costs one look-up per code byte. Rows are 4/2/1 bits x M bits + 8 bytes.
  *
  * The calibration, the per-row factors and the codes are saved with the segment and restored at open; the
- * rotation is re-derived from its seed. Same batch protocol as DenseVectorStorage; JS only.
+ * rotation is re-derived from its seed. Same batch protocol as DenseVectorStorage; JS only. A fit runs in slices
+ * (`fitSome`), searches ranking the floats until `ready`, as ProductQuantizedStorage's does.
  */
 export class TurboQuantizedStorage {
   readonly bits: 1 | 2 | 4;
@@ -70,6 +71,10 @@ export class TurboQuantizedStorage {
   /** |x|^2 per row. */
   private norm2: Float32Array;
   private fittedAt = -1;
+  /** The fit under way (a generator yielding between slices of work), if any. */
+  private job: Generator<void, void> | undefined;
+  /** Rows below this have codes from the current calibration (`set` encodes them); Infinity when no fit is under way. */
+  encodedTo = Infinity;
   private readonly scratch: Float32Array;
   private readonly table: Float32Array;
   /** The prepared query as given, for the Manhattan path (which decodes rows into `scratch`). */
@@ -106,10 +111,8 @@ export class TurboQuantizedStorage {
     this.codes = new Uint8Array(cap * this.rowBytes);
     this.factor = new Float32Array(cap);
     this.norm2 = new Float32Array(cap);
-    if (fitted === undefined || fitted.at <= 0) {
-      this.fit();
-      return;
-    }
+    // Unfitted (a new companion, or a saved image taken before its fit ended): `fitSome` / `refresh` fit it.
+    if (fitted === undefined || fitted.at <= 0) return;
     this.shift.set(fitted.shift);
     this.scale.set(fitted.scale);
     this.loadDecoded();
@@ -125,7 +128,7 @@ export class TurboQuantizedStorage {
   encodeParams(): Uint8Array {
     const n = this.vectors.idLimit;
     const w = new ByteWriter(64 + 8 * this.m + n * (8 + this.rowBytes));
-    w.u32(TURBO_PARAMS_MAGIC).u32(PARAMS_VERSION).u32(this.m).u32(this.bits).u32(this.vectors.dim).i32(this.fittedAt);
+    w.u32(TURBO_PARAMS_MAGIC).u32(PARAMS_VERSION).u32(this.m).u32(this.bits).u32(this.vectors.dim).i32(this.job === undefined ? this.fittedAt : -1);
     w.array(this.shift).array(this.scale).array(this.factor.subarray(0, n)).array(this.norm2.subarray(0, n));
     return w.array(this.codes.subarray(0, n * this.rowBytes)).finish();
   }
@@ -175,20 +178,45 @@ export class TurboQuantizedStorage {
     this.norm2 = grown(this.norm2, rows, (n) => new Float32Array(n));
   }
 
-  /** Re-calibrates while the vectors double under the sample size (or when never fitted); call before a search. */
-  refresh(): void {
-    const live = this.vectors.count;
-    if (live > 0 && (this.fittedAt <= 0 || (this.fittedAt < TRAIN && live >= 2 * this.fittedAt))) this.fit();
+  /** Whether the codes rank searches: fitted, and no re-fit under way. */
+  get ready(): boolean {
+    return this.fittedAt > 0 && this.job === undefined;
   }
 
-  /** Encodes slot `id` from the float storage (after `vectors.set(id, ...)`). */
+  /** Whether a fit is under way or due (never fitted, or the vectors doubled under the sample size). */
+  get wantsFit(): boolean {
+    return this.job !== undefined || this.due();
+  }
+
+  private due(): boolean {
+    const live = this.vectors.count;
+    return live > 0 && (this.fittedAt <= 0 || (this.fittedAt < TRAIN && live >= 2 * this.fittedAt));
+  }
+
+  /** Advances the due fit until `deadline` (Date.now() ms; each step is well under a millisecond); true while work is left. */
+  fitSome(deadline: number): boolean {
+    if (this.job === undefined) {
+      if (!this.due()) return false;
+      this.job = this.fitting();
+    }
+    for (;;) {
+      if (this.job.next().done === true) {
+        this.job = undefined;
+        return this.due();
+      }
+      if (Date.now() >= deadline) return true;
+    }
+  }
+
+  /** Runs a due fit to its end now. */
+  refresh(): void {
+    while (this.fitSome(Infinity));
+  }
+
+  /** Encodes slot `id` from the float storage (after `vectors.set(id, ...)`); a row the fit under way has yet to reach waits for it. */
   set(id: number): void {
     this.ensure(id + 1);
-    if (this.fittedAt < 0) {
-      this.fit();
-      return;
-    }
-    this.encodeRow(id);
+    if (this.fittedAt > 0 && id < this.encodedTo) this.encodeRow(id);
   }
 
   /**
@@ -215,18 +243,22 @@ export class TurboQuantizedStorage {
   }
 
   /** Per-coordinate (shift, scale): the sample's quantiles at P_OUTER and 1 - P_OUTER land on -/+ the outer level. */
-  private fit(): void {
+  private *fitting(): Generator<void, void> {
     const v = this.vectors;
+    this.encodedTo = 0;
     if (v.count === 0) {
       this.fittedAt = -1;
+      this.encodedTo = Infinity;
       return;
     }
+    const count = v.count;
     const m = this.m;
     const { rows, n } = sampleLiveRows(v, Math.min(TRAIN, Math.max(16, Math.floor(SAMPLE_VALUES / m))), SEED);
     const cols = new Float32Array(m * n);
     for (let r = 0; r < n; r++) {
       this.rotate(rows, r * v.dim);
       for (let i = 0; i < m; i++) cols[i * n + r] = this.scratch[i]!;
+      if ((r & 255) === 255) yield;
     }
     const outer = this.levels[this.levels.length - 1]!;
     const cut = Math.floor(P_OUTER[this.bits] * (n - 1));
@@ -237,12 +269,18 @@ export class TurboQuantizedStorage {
       // A coordinate that barely varies keeps the codebook's own scale, centred.
       this.scale[i] = hi - lo > 1e-9 ? (2 * outer) / (hi - lo) : 1;
       this.shift[i] = -(hi + lo) / 2;
+      if ((i & 15) === 15) yield;
     }
     this.loadDecoded();
-    this.fittedAt = v.count;
+    this.fittedAt = count;
     this.ensure(v.capacity);
-    const limit = v.idLimit;
-    for (let id = 0; id < limit; id++) if (v.has(id)) this.encodeRow(id);
+    // idLimit read each row: rows written during the pass are met by it (or encoded by `set` once behind it).
+    for (let id = 0; id < v.idLimit; id++) {
+      if (v.has(id)) this.encodeRow(id);
+      this.encodedTo = id + 1;
+      if ((id & 255) === 255) yield;
+    }
+    this.encodedTo = Infinity;
   }
 
   /** levels[c] / scale[i] - shift[i] for every coordinate i and level c (what a code decodes to), after a fit. */
