@@ -25,8 +25,8 @@ const SEED = 0x5150;
  * sub-vector is stored as the byte index of its nearest of 256 centroids, so a row costs ceil(dim / bucket) bytes:
  * the float bytes over the compression.
  *
- * Centroids come from k-means (squared L2, whatever the metric) on a seeded sample of at most 4,096 live vectors,
- * initialised from distinct sample points, 10 rounds (one-dimensional sub-spaces keep their centroids sorted and
+ * Centroids come from k-means (squared L2, whatever the metric) on a seeded sample of at most 2,048 live vectors (TRAIN),
+ * initialised from distinct sample points, 8 rounds (one-dimensional sub-spaces keep their centroids sorted and
  * assign by binary search). A search loads the query once into a distance table (`table[s * 256 + c]` = the
  * metric's partial rank of sub-vector s against centroid c: -dot for Cosine / Dot, squared L2 for Euclid, L1 for
  * Manhattan), then a row's rank is the sum of one table entry per code byte (asymmetric distance, ADC). Ranks are
