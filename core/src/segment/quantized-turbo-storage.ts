@@ -269,7 +269,7 @@ export class TurboQuantizedStorage {
       // A coordinate that barely varies keeps the codebook's own scale, centred.
       this.scale[i] = hi - lo > 1e-9 ? (2 * outer) / (hi - lo) : 1;
       this.shift[i] = -(hi + lo) / 2;
-      if ((i & 15) === 15) yield;
+      if ((i & 3) === 3) yield;
     }
     this.loadDecoded();
     this.fittedAt = count;
