@@ -1,6 +1,7 @@
 import type { ProductSpec } from '../collection/quantization-config.js';
 import { BATCH_CAPACITY } from '../distance/wasm-arena.js';
 import { sampleIndices, seededRandom } from '../query/advanced/sample-random.js';
+import { BackgroundFit } from './background-fit.js';
 import { grown, sampleLiveRows } from './quantized-sample.js';
 import type { DenseVectors } from './vector-storage.js';
 import { ByteReader, ByteWriter } from './vector-storage-codec.js';
@@ -41,19 +42,13 @@ const SEED = 0x5150;
  * one is due or under way `ready` is false and searches rank the floats. Rows written meanwhile are encoded by `set`
  * once the encode pass has gone past them, else by the pass itself, so none is left without codes.
  */
-export class ProductQuantizedStorage {
+export class ProductQuantizedStorage extends BackgroundFit {
   readonly bucket: number;
   readonly subspaces: number;
   private codes: Uint8Array;
   private centroids: Float32Array;
   /** Centroids fitted per sub-space: 256, or the sample size when fewer vectors exist. */
   private k = 0;
-  /** Live count at the last fit; -1 when never fitted. */
-  private fittedAt = -1;
-  /** The fit under way (a generator yielding between slices of work), if any. */
-  private job: Generator<void, void> | undefined;
-  /** Rows below this have codes from the current centroids (`set` encodes them); Infinity when no fit is under way. */
-  encodedTo = Infinity;
   private readonly table: Float32Array;
   /** Per sub-space, the centroids laid out for encoding (rebuilt from `centroids` after a fit or a restore). */
   private search: CentroidSearch[] = [];
@@ -61,10 +56,12 @@ export class ProductQuantizedStorage {
   batchOut: Float32Array = new Float32Array(BATCH_CAPACITY);
 
   constructor(
-    readonly vectors: DenseVectors,
+    vectors: DenseVectors,
     readonly spec: ProductSpec,
     fitted?: { at: number; k: number; centroids: Float32Array; codes: Uint8Array },
   ) {
+    // 32 rows of the encode pass are dim x 256 x 32 multiply-adds (1M at 128 dims): about a millisecond a step.
+    super(vectors, TRAIN, 32);
     this.bucket = Math.max(1, spec.compression / 4);
     this.subspaces = Math.ceil(vectors.dim / this.bucket);
     this.centroids = new Float32Array(this.subspaces * CENTROIDS * this.bucket);
@@ -86,8 +83,7 @@ export class ProductQuantizedStorage {
     const rows = this.vectors.idLimit * this.subspaces;
     const w = new ByteWriter(64 + this.centroids.byteLength + rows);
     // A fit under way saves as unfitted: its centroids and codes are half made, the reopened segment fits again.
-    const at = this.job === undefined ? this.fittedAt : -1;
-    w.u32(PRODUCT_PARAMS_MAGIC).u32(PARAMS_VERSION).u32(this.spec.compression).u32(this.vectors.dim).i32(at).u32(this.k);
+    w.u32(PRODUCT_PARAMS_MAGIC).u32(PARAMS_VERSION).u32(this.spec.compression).u32(this.vectors.dim).i32(this.savedFittedAt).u32(this.k);
     return w.array(this.centroids).array(this.codes.subarray(0, rows)).finish();
   }
 
@@ -128,56 +124,13 @@ export class ProductQuantizedStorage {
     return this.vectors.idLimit;
   }
 
-  /** Whether the codes rank searches: fitted, and no re-fit under way. */
-  get ready(): boolean {
-    return this.fittedAt > 0 && this.job === undefined;
+  protected ensureRows(rows: number): void {
+    this.codes = grown(this.codes, rows * this.subspaces, (n) => new Uint8Array(n));
   }
 
-  /** Whether a fit is under way or due (never fitted, or the vectors doubled under the training size). */
-  get wantsFit(): boolean {
-    return this.job !== undefined || this.due();
-  }
-
-  private due(): boolean {
-    const live = this.vectors.count;
-    return live > 0 && (this.fittedAt <= 0 || (this.fittedAt < TRAIN && live >= 2 * this.fittedAt));
-  }
-
-  /** Advances the due fit until `deadline` (Date.now() ms; each step is well under a millisecond); true while work is left. */
-  fitSome(deadline: number): boolean {
-    if (this.job === undefined) {
-      if (!this.due()) return false;
-      this.job = this.fitting();
-    }
-    for (;;) {
-      if (this.job.next().done === true) {
-        this.job = undefined;
-        return this.due();
-      }
-      if (Date.now() >= deadline) return true;
-    }
-  }
-
-  /** Runs a due fit to its end now. */
-  refresh(): void {
-    while (this.fitSome(Infinity));
-  }
-
-  /** Encodes slot `id` from the float storage (after `vectors.set(id, ...)`); a row the fit under way has yet to reach waits for it. */
-  set(id: number): void {
-    this.codes = grown(this.codes, (id + 1) * this.subspaces, (n) => new Uint8Array(n));
-    if (this.fittedAt > 0 && id < this.encodedTo) this.encodeRow(id);
-  }
-
-  private *fitting(): Generator<void, void> {
+  /** k-means per sub-space on a seeded sample of the live vectors. */
+  protected *train(): Generator<void, void> {
     const v = this.vectors;
-    this.encodedTo = 0;
-    if (v.count === 0) {
-      this.fittedAt = -1;
-      this.encodedTo = Infinity;
-      return;
-    }
-    const count = v.count;
     const dim = v.dim;
     const { rows, n } = sampleLiveRows(v, TRAIN, SEED);
     const random = seededRandom(SEED + 1);
@@ -191,17 +144,7 @@ export class ProductQuantizedStorage {
       // Centroids sit `bucket` apart; a short last sub-vector leaves the tail of each slot at 0.
       for (let j = 0; j < this.k; j++) this.centroids.set(fitted.subarray(j * w, j * w + w), (s * CENTROIDS + j) * this.bucket);
     }
-    this.fittedAt = count;
     this.loadSearch();
-    this.codes = grown(this.codes, v.capacity * this.subspaces, (size) => new Uint8Array(size));
-    // idLimit read each row: rows written during the pass are met by it (or encoded by `set` once behind it).
-    for (let id = 0; id < v.idLimit; id++) {
-      if (v.has(id)) this.encodeRow(id);
-      this.encodedTo = id + 1;
-      // 32 rows are dim x 256 x 32 multiply-adds (1M at 128 dims): about a millisecond a step.
-      if ((id & 31) === 31) yield;
-    }
-    this.encodedTo = Infinity;
   }
 
   private loadSearch(): void {
@@ -214,7 +157,7 @@ export class ProductQuantizedStorage {
     }
   }
 
-  private encodeRow(id: number): void {
+  protected encodeRow(id: number): void {
     const v = this.vectors;
     const dim = v.dim;
     const off = v.offset(id);

@@ -1,5 +1,6 @@
 import type { TurboSpec } from '../collection/quantization-config.js';
 import { BATCH_CAPACITY } from '../distance/wasm-arena.js';
+import { BackgroundFit } from './background-fit.js';
 import { grown, sampleLiveRows } from './quantized-sample.js';
 import { RandomRotation, powerOfTwoAtLeast } from './turbo-rotation.js';
 import type { DenseVectors } from './vector-storage.js';
@@ -48,7 +49,7 @@ const P_OUTER: Record<1 | 2 | 4, number> = { 1: 0.21246, 2: 0.06547, 4: 0.003142
  * rotation is re-derived from its seed. Same batch protocol as DenseVectorStorage; JS only. A fit runs in slices
  * (`fitSome`), searches ranking the floats until `ready`, as ProductQuantizedStorage's does.
  */
-export class TurboQuantizedStorage {
+export class TurboQuantizedStorage extends BackgroundFit {
   readonly bits: 1 | 2 | 4;
   /** Coordinates kept (codes per row) and the rotation's size. */
   readonly m: number;
@@ -70,11 +71,6 @@ export class TurboQuantizedStorage {
   private factor: Float32Array;
   /** |x|^2 per row. */
   private norm2: Float32Array;
-  private fittedAt = -1;
-  /** The fit under way (a generator yielding between slices of work), if any. */
-  private job: Generator<void, void> | undefined;
-  /** Rows below this have codes from the current calibration (`set` encodes them); Infinity when no fit is under way. */
-  encodedTo = Infinity;
   private readonly scratch: Float32Array;
   private readonly table: Float32Array;
   /** The prepared query as given, for the Manhattan path (which decodes rows into `scratch`). */
@@ -87,10 +83,11 @@ export class TurboQuantizedStorage {
   batchOut: Float32Array = new Float32Array(BATCH_CAPACITY);
 
   constructor(
-    readonly vectors: DenseVectors,
+    vectors: DenseVectors,
     readonly spec: TurboSpec,
     fitted?: { at: number; shift: Float32Array; scale: Float32Array; factor: Float32Array; norm2: Float32Array; codes: Uint8Array },
   ) {
+    super(vectors, TRAIN, 256);
     const dim = vectors.dim;
     ({ bits: this.bits, p: this.p, m: this.m } = turboLayout(dim, spec));
     this.extra = this.m > this.p ? new RandomRotation(this.p, SEED + 1) : undefined;
@@ -118,7 +115,7 @@ export class TurboQuantizedStorage {
     this.loadDecoded();
     this.fittedAt = fitted.at;
     // Rows the saved image holds keep their codes; rows written after it (replayed ops) are encoded by `set`.
-    this.ensure(fitted.factor.length);
+    this.ensureRows(fitted.factor.length);
     this.codes.set(fitted.codes);
     this.factor.set(fitted.factor);
     this.norm2.set(fitted.norm2);
@@ -128,7 +125,7 @@ export class TurboQuantizedStorage {
   encodeParams(): Uint8Array {
     const n = this.vectors.idLimit;
     const w = new ByteWriter(64 + 8 * this.m + n * (8 + this.rowBytes));
-    w.u32(TURBO_PARAMS_MAGIC).u32(PARAMS_VERSION).u32(this.m).u32(this.bits).u32(this.vectors.dim).i32(this.job === undefined ? this.fittedAt : -1);
+    w.u32(TURBO_PARAMS_MAGIC).u32(PARAMS_VERSION).u32(this.m).u32(this.bits).u32(this.vectors.dim).i32(this.savedFittedAt);
     w.array(this.shift).array(this.scale).array(this.factor.subarray(0, n)).array(this.norm2.subarray(0, n));
     return w.array(this.codes.subarray(0, n * this.rowBytes)).finish();
   }
@@ -172,52 +169,12 @@ export class TurboQuantizedStorage {
     return this.vectors.idLimit;
   }
 
-  private ensure(rows: number): void {
+  protected ensureRows(rows: number): void {
     this.codes = grown(this.codes, rows * this.rowBytes, (n) => new Uint8Array(n));
     this.factor = grown(this.factor, rows, (n) => new Float32Array(n));
     this.norm2 = grown(this.norm2, rows, (n) => new Float32Array(n));
   }
 
-  /** Whether the codes rank searches: fitted, and no re-fit under way. */
-  get ready(): boolean {
-    return this.fittedAt > 0 && this.job === undefined;
-  }
-
-  /** Whether a fit is under way or due (never fitted, or the vectors doubled under the sample size). */
-  get wantsFit(): boolean {
-    return this.job !== undefined || this.due();
-  }
-
-  private due(): boolean {
-    const live = this.vectors.count;
-    return live > 0 && (this.fittedAt <= 0 || (this.fittedAt < TRAIN && live >= 2 * this.fittedAt));
-  }
-
-  /** Advances the due fit until `deadline` (Date.now() ms; each step is well under a millisecond); true while work is left. */
-  fitSome(deadline: number): boolean {
-    if (this.job === undefined) {
-      if (!this.due()) return false;
-      this.job = this.fitting();
-    }
-    for (;;) {
-      if (this.job.next().done === true) {
-        this.job = undefined;
-        return this.due();
-      }
-      if (Date.now() >= deadline) return true;
-    }
-  }
-
-  /** Runs a due fit to its end now. */
-  refresh(): void {
-    while (this.fitSome(Infinity));
-  }
-
-  /** Encodes slot `id` from the float storage (after `vectors.set(id, ...)`); a row the fit under way has yet to reach waits for it. */
-  set(id: number): void {
-    this.ensure(id + 1);
-    if (this.fittedAt > 0 && id < this.encodedTo) this.encodeRow(id);
-  }
 
   /**
    * Rotates `dim` values at `src[off ..]` into `scratch` as z = sqrt(P) R(x / |x|) (bits1_5: then the first P / 2
@@ -243,15 +200,8 @@ export class TurboQuantizedStorage {
   }
 
   /** Per-coordinate (shift, scale): the sample's quantiles at P_OUTER and 1 - P_OUTER land on -/+ the outer level. */
-  private *fitting(): Generator<void, void> {
+  protected *train(): Generator<void, void> {
     const v = this.vectors;
-    this.encodedTo = 0;
-    if (v.count === 0) {
-      this.fittedAt = -1;
-      this.encodedTo = Infinity;
-      return;
-    }
-    const count = v.count;
     const m = this.m;
     const { rows, n } = sampleLiveRows(v, Math.min(TRAIN, Math.max(16, Math.floor(SAMPLE_VALUES / m))), SEED);
     const cols = new Float32Array(m * n);
@@ -272,15 +222,6 @@ export class TurboQuantizedStorage {
       if ((i & 3) === 3) yield;
     }
     this.loadDecoded();
-    this.fittedAt = count;
-    this.ensure(v.capacity);
-    // idLimit read each row: rows written during the pass are met by it (or encoded by `set` once behind it).
-    for (let id = 0; id < v.idLimit; id++) {
-      if (v.has(id)) this.encodeRow(id);
-      this.encodedTo = id + 1;
-      if ((id & 255) === 255) yield;
-    }
-    this.encodedTo = Infinity;
   }
 
   /** levels[c] / scale[i] - shift[i] for every coordinate i and level c (what a code decodes to), after a fit. */
@@ -289,7 +230,7 @@ export class TurboQuantizedStorage {
     for (let i = 0; i < this.m; i++) for (let c = 0; c < l; c++) this.decoded[i * l + c] = this.levels[c]! / this.scale[i]! - this.shift[i]!;
   }
 
-  private encodeRow(id: number): void {
+  protected encodeRow(id: number): void {
     const off = this.vectors.offset(id);
     const norm = this.rotate(this.vectors.data, off);
     const z = this.scratch;
