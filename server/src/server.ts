@@ -8,7 +8,9 @@ import type { ServerConfig, TlsFiles } from './config.js';
 import { startGrpcServer, type RunningGrpcServer } from './grpc/server.js';
 import { openDatabase } from './open-database.js';
 import { buildRestApp } from './rest/app.js';
+import type { BackPressure } from './rest/back-pressure.js';
 import { IssueLog } from './rest/issues.js';
+import { SearchPool } from './search/search-pool.js';
 
 export interface RunningServer {
   client: EmbeddedClient;
@@ -83,6 +85,10 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         throw Object.assign(new Error(`gRPC port ${config.grpcPort}: ${error.message}`, { cause: error }), code ? { code } : {});
       });
     }
+    // Searches hop to the threads while the event loop has other calls to parse and answer (see SearchDispatch).
+    const rest = (app as unknown as { sextantBackPressure: BackPressure }).sextantBackPressure;
+    const running = grpc;
+    if (client.executor instanceof SearchPool) client.executor.ownerLoad = () => rest.inFlight + (running?.inFlight ?? 0);
     let closing: Promise<void> | undefined;
     return { client, httpPort, grpcPort: grpc?.port, tls: config.tls !== undefined, close: () => (closing ??= closeAll()) };
   } catch (error) {

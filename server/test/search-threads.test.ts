@@ -364,7 +364,26 @@ describe('search threads over shared memory', () => {
       const third = client.query('c', { query: queries[2]!, limit: 10 });
       await Promise.all([first, second, third]);
       expect(threads.walked - before).toBe(2);
+      // 4. Requests one per turn again, but the owner reports other calls in flight (a server's REST / gRPC load):
+      // every walk hops; with only this search's own call counted, none does.
+      let load = 3;
+      pool.ownerLoad = () => load;
+      before = threads.walked;
+      for (const query of queries.slice(0, 6)) {
+        const req = { query, limit: 10 };
+        expect(await client.query('c', req)).toEqual(await inThread(() => client.query('c', req)));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect(threads.walked - before).toBe(6);
+      load = 1;
+      before = threads.walked;
+      for (const query of queries.slice(0, 6)) {
+        await client.query('c', { query, limit: 10 });
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect(threads.walked - before).toBe(0);
     } finally {
+      pool.ownerLoad = undefined;
       pool.policy = 'always';
     }
   });

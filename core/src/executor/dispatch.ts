@@ -41,8 +41,9 @@ export interface LaneTransport<L extends DispatchLane> {
  * When a search hops to a thread:
  * - `always`: every search that can;
  * - `busy`: only when the owner already has work: a search in flight on a thread, one queued in this turn, or one it
- *   answered itself in this turn. A lone search is answered in-thread, so it never pays the two thread hops (the
- *   bench's one-client rows: 0.13 ms in-thread against 0.32 ms threaded at p50).
+ *   answered itself in this turn, or (with `ownerLoad`) while the owner is handling other requests too. A lone
+ *   search is answered in-thread, so it never pays the two thread hops (the bench's one-client rows: 0.13 ms
+ *   in-thread against 0.32 ms threaded at p50).
  */
 export type OffloadPolicy = 'always' | 'busy';
 
@@ -71,6 +72,13 @@ export class SearchDispatch<L extends DispatchLane> {
   private readonly gone = new FinalizationRegistry<number>((key) => this.forget(key));
   private readonly registered = new Set<number>();
   policy: OffloadPolicy = 'busy';
+  /**
+   * Requests the owner is handling now, this search's among them (a server's REST and gRPC calls in flight). Under
+   * `busy`, a search hops while there are others: answered in-thread it would hold up their parsing and replies.
+   * Requests arriving one per turn (each client's next as soon as its last was answered) otherwise look like
+   * lone searches, and the owner ended up walking most of them while its threads idled.
+   */
+  ownerLoad: (() => number) | undefined;
 
   constructor(private readonly transport: LaneTransport<L>) {}
 
@@ -102,6 +110,7 @@ export class SearchDispatch<L extends DispatchLane> {
   offloadNow(): boolean {
     if (this.closing) return false;
     if (this.policy === 'always' || this.waiting.size > 0 || this.ownerTook) return true;
+    if (this.ownerLoad !== undefined && this.ownerLoad() > 1) return true;
     this.ownerTook = true;
     this.schedule();
     return false;

@@ -36,6 +36,8 @@ export interface GrpcServerOptions extends ApiKeys {
 
 export interface RunningGrpcServer {
   port: number;
+  /** Calls being worked on now. */
+  readonly inFlight: number;
   close(): Promise<void>;
 }
 
@@ -101,6 +103,9 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   let closing: Promise<void> | undefined;
   return {
     port,
+    get inFlight() {
+      return limit.inFlight;
+    },
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
         // Let calls in flight finish, but never hang shutdown on a stuck client.

@@ -185,6 +185,11 @@ export class SearchPool implements SearchExecutor {
     this.dispatch.policy = policy;
   }
 
+  /** Requests the event loop is handling now (see SearchDispatch's `ownerLoad`): the server counts its calls. */
+  set ownerLoad(load: (() => number) | undefined) {
+    this.dispatch.ownerLoad = load;
+  }
+
   offloadNow(): boolean {
     return this.dispatch.offloadNow();
   }
