@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '@sextant/core';
 import { openDatabase } from '../src/open-database.js';
-import { installCli } from './support/installed-cli.js';
+import { installCli, serveCli } from './support/installed-cli.js';
 
 /**
  * Quantized vectors with their originals on disk (`on_disk: true`), on real files through the real server and the
@@ -21,26 +20,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => cli.dispose());
 
-async function startServer(storage: string): Promise<{ port: number; kill(signal: NodeJS.Signals): Promise<void> }> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SEXTANT')));
-  const child = spawn(process.execPath, [cli.bin, 'serve', '--http-port', '0', '--no-grpc', '--host', '127.0.0.1', '--storage', storage], {
-    cwd: cli.work,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let out = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /REST https?:\/\/localhost:(\d+)/.exec(out);
-      if (match) resolve(Number(match[1]));
-    });
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.once('exit', () => reject(new Error(`server exited before listening:\n${out}`)));
-  });
-  return { port, kill: async (signal) => void (child.kill(signal), await exited) };
-}
+const startServer = (storage: string) => serveCli(cli, storage);
 
 function vectors(seed: number, n: number): number[][] {
   const rand = seededRandom(seed);

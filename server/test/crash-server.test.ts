@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { pointFor } from './fixtures/crash-data.js';
-import { installCli } from './support/installed-cli.js';
+import { installCli, serveCli } from './support/installed-cli.js';
 
 let cli: Awaited<ReturnType<typeof installCli>>;
 beforeAll(async () => {
@@ -11,27 +10,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => cli.dispose());
 
-/** Starts the real server on free ports over `storage`; resolves with its REST port and a SIGKILL. */
-async function startServer(storage: string): Promise<{ port: number; kill(): Promise<void> }> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SEXTANT')));
-  const child = spawn(process.execPath, [cli.bin, 'serve', '--http-port', '0', '--no-grpc', '--host', '127.0.0.1', '--storage', storage], {
-    cwd: cli.work,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let out = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /REST https?:\/\/localhost:(\d+)/.exec(out);
-      if (match) resolve(Number(match[1]));
-    });
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.once('exit', () => reject(new Error(`server exited before listening:\n${out}`)));
-  });
-  return { port, kill: async () => void (child.kill('SIGKILL'), await exited) };
-}
+const startServer = (storage: string) => serveCli(cli, storage);
 
 it('keeps every write the server acknowledged (wait=true) to several clients across repeated kill -9', async () => {
   const storage = join(cli.work, 'storage');
