@@ -1,7 +1,7 @@
 import type { BatchRanker } from './batch-ranker.js';
-import { rankToScore } from '../../distance/distance.js';
 import { BATCH_CAPACITY } from '../../distance/wasm-arena.js';
 import type { ScoredIds } from './hnsw-index.js';
+import { drainBest } from './scan-ids.js';
 import { TypedHeap } from './typed-heap.js';
 
 /**
@@ -66,26 +66,5 @@ export function exactSearch(
       }
     }
   }
-  const size = heap.size;
-  const outIds = new Uint32Array(size);
-  const ranks = new Float64Array(size);
-  for (let i = size - 1; i >= 0; i--) {
-    outIds[i] = heap.topId();
-    ranks[i] = -heap.topKey();
-    heap.pop();
-  }
-  // The heap breaks ties arbitrarily; order equal distances by id.
-  for (let i = 1; i < size; i++) {
-    const id = outIds[i]!;
-    const r = ranks[i]!;
-    let j = i - 1;
-    while (j >= 0 && ranks[j] === r && outIds[j]! > id) {
-      outIds[j + 1] = outIds[j]!;
-      j--;
-    }
-    outIds[j + 1] = id;
-  }
-  const scores = new Float32Array(size);
-  for (let i = 0; i < size; i++) scores[i] = rankToScore(vectors.distance, ranks[i]!);
-  return { ids: outIds, scores };
+  return drainBest(heap, vectors);
 }

@@ -57,11 +57,14 @@ export function scanIds(vectors: BatchRanker, query: Float32Array, k: number, id
       }
     }
   }
-  return drain(top, vectors);
+  return drainBest(top, vectors);
 }
 
-/** The heap's entries best first, equal ranks by id (the heap orders ties arbitrarily), as Qdrant scores. */
-function drain(top: TypedHeap, vectors: BatchRanker): ScoredIds {
+/**
+ * A max-heap of negated ranks (the worst kept on top) emptied into its entries best first, equal ranks by id (the heap
+ * orders ties arbitrarily), as Qdrant scores.
+ */
+export function drainBest(top: TypedHeap, vectors: Pick<BatchRanker, 'distance'>): ScoredIds {
   const size = top.size;
   const outIds = new Uint32Array(size);
   const ranks = new Float64Array(size);
