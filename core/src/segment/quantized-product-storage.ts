@@ -2,6 +2,7 @@ import type { ProductSpec } from '../collection/quantization-config.js';
 import { BATCH_CAPACITY } from '../distance/wasm-arena.js';
 import { sampleIndices, seededRandom } from '../query/advanced/sample-random.js';
 import { BackgroundFit } from './background-fit.js';
+import { tableSum } from './code-table.js';
 import { grown, sampleLiveRows } from './quantized-sample.js';
 import type { DenseVectors } from './vector-storage.js';
 import { ByteReader, ByteWriter } from './vector-storage-codec.js';
@@ -215,16 +216,7 @@ export class ProductQuantizedStorage extends BackgroundFit {
         out[r] = 0;
         continue;
       }
-      const off = id * m;
-      let s0 = 0;
-      let s1 = 0;
-      let j = 0;
-      for (; j + 1 < m; j += 2) {
-        s0 += t[(j << 8) + codes[off + j]!]!;
-        s1 += t[((j + 1) << 8) + codes[off + j + 1]!]!;
-      }
-      if (j < m) s0 += t[(j << 8) + codes[off + j]!]!;
-      out[r] = s0 + s1;
+      out[r] = tableSum(t, codes, id * m, m);
     }
   }
 }

@@ -1,6 +1,7 @@
 import type { TurboSpec } from '../collection/quantization-config.js';
 import { BATCH_CAPACITY } from '../distance/wasm-arena.js';
 import { BackgroundFit } from './background-fit.js';
+import { tableSum } from './code-table.js';
 import { grown, sampleLiveRows } from './quantized-sample.js';
 import { RandomRotation, powerOfTwoAtLeast } from './turbo-rotation.js';
 import type { DenseVectors } from './vector-storage.js';
@@ -317,16 +318,7 @@ export class TurboQuantizedStorage extends BackgroundFit {
         out[r] = 0;
         continue;
       }
-      const off = id * nb;
-      let s0 = 0;
-      let s1 = 0;
-      let j = 0;
-      for (; j + 1 < nb; j += 2) {
-        s0 += t[(j << 8) + codes[off + j]!]!;
-        s1 += t[((j + 1) << 8) + codes[off + j + 1]!]!;
-      }
-      if (j < nb) s0 += t[(j << 8) + codes[off + j]!]!;
-      const dot = qn * this.factor[id]! * (s0 + s1 - c0);
+      const dot = qn * this.factor[id]! * (tableSum(t, codes, id * nb, nb) - c0);
       out[r] = metric === 'Euclid' ? qn * qn + this.norm2[id]! - 2 * dot : -dot;
     }
   }
