@@ -11,7 +11,7 @@ import { DEFAULT_SERVER_LOAD, formatServerLoad, runServerLoad, type ServerLoadOp
  *   --quick                 2 s rows after a 0.5 s warm-up, 16 clients only (for development)
  *   --threads=off,on        which search-thread modes to measure (SEXTANT_LOAD_THREADS; `always`: threads on,
  *                           every walk hops, the policy before the owner kept lone searches)
- *   --transports=rest,grpc,grpc-raw   (empty: in-process rows only)
+ *   --transports=rest,http-floor,grpc,grpc-raw   (empty: in-process rows only; http-floor: server-load-floor.ts)
  *   --rest=wrk|autocannon   what loads REST (SEXTANT_LOAD_REST; default wrk when installed, else autocannon)
  *   SEXTANT_LOAD_SECONDS    seconds per row (default 6)
  *   SEXTANT_SEARCH_THREADS  search threads when on (default: one per core)
@@ -44,7 +44,7 @@ await writeFile(`${results}server-load.json`, `${JSON.stringify(report, null, 2)
 if (flag('json')) {
   console.error(table);
   // The row's label names the REST generator, since wrk and autocannon leave the server different shares of the cores.
-  const rows = report.rows.map((r) => ({ ...r, path: r.path === 'rest' && r.generator !== undefined ? `rest (${r.generator})` : r.path, searchThreads: r.threads === 'on' ? report.searchThreads : 0, n: options.n, dim: options.dim }));
+  const rows = report.rows.map((r) => ({ ...r, path: (r.path === 'rest' || r.path === 'http-floor') && r.generator !== undefined ? `${r.path} (${r.generator})` : r.path, searchThreads: r.threads === 'on' ? report.searchThreads : 0, n: options.n, dim: options.dim }));
   console.log(JSON.stringify({ section: 'server', rows }));
 } else {
   console.log(table);

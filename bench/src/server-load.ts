@@ -9,6 +9,7 @@ import { clustered } from './dataset.js';
 import type { ClientJob, RestGenerator } from './server-load-client.js';
 import { closedLoop } from './server-load-latency.js';
 import type { LoadResult } from './server-load-latency.js';
+import { startHttpFloor } from './server-load-floor.js';
 import { wrkAvailable } from './server-load-wrk.js';
 
 /**
@@ -61,7 +62,8 @@ export const DEFAULT_SERVER_LOAD: ServerLoadOptions = {
   durationMs: 6_000,
 };
 
-export type LoadPath = 'in-process' | 'rest' | 'grpc' | 'grpc-raw';
+/** `http-floor`: the REST generator against a bare node:http server with a canned answer (server-load-floor.ts). */
+export type LoadPath = 'in-process' | 'rest' | 'http-floor' | 'grpc' | 'grpc-raw';
 
 export interface LoadRow extends LoadResult {
   path: LoadPath;
@@ -79,6 +81,7 @@ export interface LoadRow extends LoadResult {
 }
 
 const GENERATOR_OF_GRPC = { grpc: '@qdrant/js-client-grpc', 'grpc-raw': 'node:http2' } as const;
+const DEFAULT_TRANSPORTS = ['rest', 'http-floor', 'grpc', 'grpc-raw'] as const;
 
 export interface ServerLoadReport {
   options: ServerLoadOptions;
@@ -121,7 +124,7 @@ export async function runServerLoad(options: ServerLoadOptions = DEFAULT_SERVER_
     await server.client.engine.flush();
 
     const rows = Array.from({ length: options.queryCount }, (_, q) => Array.from(data.queries.subarray(q * options.dim, (q + 1) * options.dim)));
-    await checkSameAnswers(server, rows[0]!, options.limit);
+    const answer = await checkSameAnswers(server, rows[0]!, options.limit);
 
     // Every path ends in this one engine method; counting its calls gives the server's CPU per query over a window
     // (warm-up included on both sides), whichever transport delivered them.
@@ -132,17 +135,20 @@ export async function runServerLoad(options: ServerLoadOptions = DEFAULT_SERVER_
       served++;
       return query(...args);
     };
-    const window = async <T>(work: () => Promise<T>): Promise<[T, number]> => {
+    // The HTTP floor answers without the engine: it counts its own answers.
+    const window = async <T>(work: () => Promise<T>, answered = () => served): Promise<[T, number]> => {
       served = 0;
+      const before = answered();
       const cpu = process.cpuUsage();
       const value = await work();
       const used = process.cpuUsage(cpu);
-      return [value, (used.user + used.system) / Math.max(1, served)];
+      return [value, (used.user + used.system) / Math.max(1, answered() - before)];
     };
 
     const filter = options.filterEvery === undefined ? undefined : { must: [{ key: 'g', match: { value: 1 } }] };
     const results: LoadRow[] = [];
-    for (const threads of options.threadModes ?? (['off', 'on'] as const)) {
+    const modes = options.threadModes ?? (['off', 'on'] as const);
+    for (const threads of modes) {
       if (threads !== 'off' && executor === undefined) {
         log(`search threads could not start here: no "${threads}" rows`);
         continue;
@@ -158,10 +164,13 @@ export async function runServerLoad(options: ServerLoadOptions = DEFAULT_SERVER_
         );
         results.push({ path: 'in-process', concurrency, threads, ...inProcess, serverCpuUs: inProcessCpu });
         log(`threads ${threads}, in-process x${concurrency}: ${inProcess.qps.toFixed(0)} q/s`);
-        for (const transport of options.transports ?? (['rest', 'grpc', 'grpc-raw'] as const)) {
-          const port = transport === 'rest' ? server.httpPort : server.grpcPort!;
+        for (const transport of options.transports ?? DEFAULT_TRANSPORTS) {
+          // The floor does not search, so one set of its rows (under the first thread mode) is enough.
+          if (transport === 'http-floor' && threads !== modes[0]) continue;
+          const floor = transport === 'http-floor' ? await startHttpFloor(answer) : undefined;
+          const port = floor?.port ?? (transport === 'rest' ? server.httpPort : server.grpcPort!);
           const job: ClientJob = {
-            transport,
+            transport: transport === 'http-floor' ? 'rest' : transport,
             port,
             collection: COLLECTION,
             concurrency,
@@ -171,7 +180,7 @@ export async function runServerLoad(options: ServerLoadOptions = DEFAULT_SERVER_
             generator: restGenerator,
             data: { n: options.n, dim: options.dim, queryCount: options.queryCount, seed: options.seed },
           };
-          const [result, serverCpu] = await window(() => runClient(job));
+          const [result, serverCpu] = await window(() => runClient(job), floor?.answered).finally(() => floor?.close());
           const { cpuUsPerQuery, ...measured } = result;
           results.push({
             path: transport,
@@ -181,9 +190,9 @@ export async function runServerLoad(options: ServerLoadOptions = DEFAULT_SERVER_
             overhead: 1 - result.qps / inProcess.qps,
             serverCpuUs: serverCpu,
             clientCpuUs: cpuUsPerQuery,
-            generator: transport === 'rest' ? restGenerator : GENERATOR_OF_GRPC[transport],
+            generator: transport === 'rest' || transport === 'http-floor' ? restGenerator : GENERATOR_OF_GRPC[transport],
           });
-          log(`threads ${threads}, ${transport}${transport === 'rest' ? ` (${restGenerator})` : ''} x${concurrency}: ${result.qps.toFixed(0)} q/s${result.errors > 0 ? `, ${result.errors} errors` : ''}`);
+          log(`threads ${threads}, ${transport}${transport === 'rest' || transport === 'http-floor' ? ` (${restGenerator})` : ''} x${concurrency}: ${result.qps.toFixed(0)} q/s${result.errors > 0 ? `, ${result.errors} errors` : ''}`);
         }
       }
     }
@@ -214,18 +223,23 @@ async function load(server: RunningServer, points: Float32Array, options: Server
   }
 }
 
-/** One query over REST must name the same points as in process, so every path does the same work. */
-async function checkSameAnswers(server: RunningServer, query: number[], limit: number): Promise<void> {
+/**
+ * One query over REST must name the same points as in process, so every path does the same work. Returns the REST
+ * answer's text, which the HTTP floor sends back.
+ */
+async function checkSameAnswers(server: RunningServer, query: number[], limit: number): Promise<string> {
   const local = await server.client.query(COLLECTION, { query, limit });
   const response = await fetch(`http://127.0.0.1:${server.httpPort}/collections/${COLLECTION}/points/query`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ query, limit }),
   });
-  const remote = (await response.json()) as { result: { points: { id: number }[] } };
+  const text = await response.text();
+  const remote = JSON.parse(text) as { result: { points: { id: number }[] } };
   const a = local.points.map((p) => p.id).join(',');
   const b = remote.result.points.map((p) => p.id).join(',');
   if (a !== b || local.points.length !== limit) throw new Error(`REST and in-process answers differ: [${b}] vs [${a}]`);
+  return text;
 }
 
 function runClient(job: ClientJob): Promise<LoadResult> {
@@ -247,7 +261,7 @@ export function formatServerLoad(report: ServerLoadReport): string {
   const { n, dim, limit, durationMs } = report.options;
   const header = ['path', 'threads', 'clients', 'q/s', 'p50 ms', 'p99 ms', 'errors', 'q/s overhead', 'server µs/q', 'client µs/q'];
   const body = report.rows.map((r) => [
-    r.path === 'rest' && r.generator !== undefined ? `rest (${r.generator})` : r.path,
+    (r.path === 'rest' || r.path === 'http-floor') && r.generator !== undefined ? `${r.path} (${r.generator})` : r.path,
     r.threads,
     String(r.concurrency),
     r.qps.toFixed(0),
@@ -267,6 +281,8 @@ export function formatServerLoad(report: ServerLoadReport): string {
     ...body.map(line),
     'rest: wrk (C, one thread) or autocannon (Node), as the row says; grpc: the official @qdrant/js-client-grpc;',
     'grpc-raw: node:http2 with pre-encoded requests. Every generator is a separate process on the same cores.',
+    'http-floor: the REST generator against a bare node:http server that JSON.parses each body and sends a fixed',
+    'answer of the real one\'s bytes (no framework, no search): the most any Node REST server answers here.',
     `threads: graph walks on ${report.searchThreads} search threads (on) or on the event loop (off); in-process rows likewise.`,
     'q/s overhead: 1 - q/s / in-process q/s at the same concurrency. µs/q: CPU time per query of the server',
     'process (in-process rows: the engine call alone) and of the separate load-generating process.',
