@@ -9,7 +9,9 @@ import { clustered } from './dataset.js';
 import type { ClientJob, RestGenerator } from './server-load-client.js';
 import { closedLoop } from './server-load-latency.js';
 import type { LoadResult } from './server-load-latency.js';
-import { startHttpFloor } from './server-load-floor.js';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { QueryPointsSchema } from '@sextant/proto';
+import { grpcAnswerFrame, startGrpcFloor, startHttpFloor } from './server-load-floor.js';
 import { wrkAvailable } from './server-load-wrk.js';
 
 /**
@@ -62,8 +64,11 @@ export const DEFAULT_SERVER_LOAD: ServerLoadOptions = {
   durationMs: 6_000,
 };
 
-/** `http-floor`: the REST generator against a bare node:http server with a canned answer (server-load-floor.ts). */
-export type LoadPath = 'in-process' | 'rest' | 'http-floor' | 'grpc' | 'grpc-raw';
+/**
+ * `http-floor` / `grpc-floor`: the REST generator / grpc-raw against a bare node:http / node:http2 server with a
+ * canned answer (server-load-floor.ts).
+ */
+export type LoadPath = 'in-process' | 'rest' | 'http-floor' | 'grpc' | 'grpc-raw' | 'grpc-floor';
 
 export interface LoadRow extends LoadResult {
   path: LoadPath;
@@ -80,8 +85,9 @@ export interface LoadRow extends LoadResult {
   generator?: string;
 }
 
-const GENERATOR_OF_GRPC = { grpc: '@qdrant/js-client-grpc', 'grpc-raw': 'node:http2' } as const;
-const DEFAULT_TRANSPORTS = ['rest', 'http-floor', 'grpc', 'grpc-raw'] as const;
+const GENERATOR_OF_GRPC = { grpc: '@qdrant/js-client-grpc', 'grpc-raw': 'node:http2', 'grpc-floor': 'node:http2' } as const;
+const DEFAULT_TRANSPORTS = ['rest', 'http-floor', 'grpc', 'grpc-raw', 'grpc-floor'] as const;
+const FLOORS = new Set<LoadPath>(['http-floor', 'grpc-floor']);
 
 export interface ServerLoadReport {
   options: ServerLoadOptions;
@@ -125,6 +131,8 @@ export async function runServerLoad(options: ServerLoadOptions = DEFAULT_SERVER_
 
     const rows = Array.from({ length: options.queryCount }, (_, q) => Array.from(data.queries.subarray(q * options.dim, (q + 1) * options.dim)));
     const answer = await checkSameAnswers(server, rows[0]!, options.limit);
+    const request = toBinary(QueryPointsSchema, create(QueryPointsSchema, { collectionName: COLLECTION, query: { variant: { case: 'nearest', value: { variant: { case: 'dense', value: { data: rows[0]! } } } } }, limit: BigInt(options.limit) }));
+    const grpcAnswer = server.grpcPort === undefined ? undefined : await grpcAnswerFrame(server.grpcPort, request);
 
     // Every path ends in this one engine method; counting its calls gives the server's CPU per query over a window
     // (warm-up included on both sides), whichever transport delivered them.
@@ -166,11 +174,11 @@ export async function runServerLoad(options: ServerLoadOptions = DEFAULT_SERVER_
         log(`threads ${threads}, in-process x${concurrency}: ${inProcess.qps.toFixed(0)} q/s`);
         for (const transport of options.transports ?? DEFAULT_TRANSPORTS) {
           // The floor does not search, so one set of its rows (under the first thread mode) is enough.
-          if (transport === 'http-floor' && threads !== modes[0]) continue;
-          const floor = transport === 'http-floor' ? await startHttpFloor(answer) : undefined;
+          if (FLOORS.has(transport) && threads !== modes[0]) continue;
+          const floor = transport === 'http-floor' ? await startHttpFloor(answer) : transport === 'grpc-floor' ? await startGrpcFloor(grpcAnswer!) : undefined;
           const port = floor?.port ?? (transport === 'rest' ? server.httpPort : server.grpcPort!);
           const job: ClientJob = {
-            transport: transport === 'http-floor' ? 'rest' : transport,
+            transport: transport === 'http-floor' ? 'rest' : transport === 'grpc-floor' ? 'grpc-raw' : transport,
             port,
             collection: COLLECTION,
             concurrency,
@@ -282,7 +290,8 @@ export function formatServerLoad(report: ServerLoadReport): string {
     'rest: wrk (C, one thread) or autocannon (Node), as the row says; grpc: the official @qdrant/js-client-grpc;',
     'grpc-raw: node:http2 with pre-encoded requests. Every generator is a separate process on the same cores.',
     'http-floor: the REST generator against a bare node:http server that JSON.parses each body and sends a fixed',
-    'answer of the real one\'s bytes (no framework, no search): the most any Node REST server answers here.',
+    'answer of the real one\'s bytes (no framework, no search): the most any Node REST server answers here;',
+    'grpc-floor: likewise grpc-raw against a bare node:http2 server (decodes the request, sends the real answer frame).',
     `threads: graph walks on ${report.searchThreads} search threads (on) or on the event loop (off); in-process rows likewise.`,
     'q/s overhead: 1 - q/s / in-process q/s at the same concurrency. µs/q: CPU time per query of the server',
     'process (in-process rows: the engine call alone) and of the separate load-generating process.',
