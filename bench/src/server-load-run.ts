@@ -16,6 +16,8 @@ import { DEFAULT_SERVER_LOAD, formatServerLoad, runServerLoad, type ServerLoadOp
  *   SEXTANT_LOAD_SECONDS    seconds per row (default 6)
  *   SEXTANT_SEARCH_THREADS  search threads when on (default: one per core)
  *   SEXTANT_LOAD_FILTER     N: in-process queries filtered to 1/N of the points (an integer payload index)
+ *   SEXTANT_LOAD_N, SEXTANT_LOAD_DIM   points and dimensions (default 20,000 x 128; e.g. 768 dims, a common
+ *                           sentence-embedding width, where a search costs more next to the same transport)
  */
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -30,6 +32,8 @@ const options: ServerLoadOptions = {
   threadModes: (value('threads', 'SEXTANT_LOAD_THREADS') ?? 'off,on').split(',') as ThreadMode[],
   searchThreads: Number(process.env['SEXTANT_SEARCH_THREADS'] ?? 0),
   ...(process.env['SEXTANT_LOAD_FILTER'] ? { filterEvery: Number(process.env['SEXTANT_LOAD_FILTER']) } : {}),
+  ...(process.env['SEXTANT_LOAD_N'] ? { n: Number(process.env['SEXTANT_LOAD_N']) } : {}),
+  ...(process.env['SEXTANT_LOAD_DIM'] ? { dim: Number(process.env['SEXTANT_LOAD_DIM']) } : {}),
 };
 const rest = value('rest', 'SEXTANT_LOAD_REST');
 if (rest !== undefined) options.restGenerator = rest as RestGenerator;
