@@ -233,7 +233,7 @@ export class EngineHost {
         return { value: undefined, workerMs: performance.now() - started };
       }
       if (method === 'threads') {
-        const report: ThreadReport = engine.threads?.() ?? { isolated: false, searchThreads: 0, offloaded: 0 };
+        const report: ThreadReport = engine.threads?.() ?? { isolated: false, searchThreads: 0, offloaded: 0, planned: 0 };
         return { value: report, workerMs: performance.now() - started };
       }
       if (method === 'sync') {

@@ -1,10 +1,13 @@
 import {
   MAX_SEARCH_THREADS,
+  buildOnThreads,
   shareWithThreads,
   sharedMemorySupported,
   SearchDispatch,
   type DispatchLane,
+  type LinkBatch,
   type OffloadPolicy,
+  type PlanRequest,
   type ScoredIds,
   type SearchExecutor,
   type SearchReply,
@@ -21,12 +24,26 @@ export interface ThreadReport {
   searchThreads: number;
   /** Graph walks the search workers answered since the engine opened (walks they handed back are not counted). */
   offloaded: number;
+  /**
+   * Shares of index-build batches the search workers planned since the engine opened (core's build-batches.ts: past
+   * THREADED_MIN_GRAPH nodes of a shared graph, the workers plan the links, the engine's worker applies them).
+   */
+  planned: number;
+}
+
+/** A share of an index build's batch for a search worker to plan (core's PlanRequest), answered `{ planned, ok }`. */
+export interface PlanMessage extends PlanRequest {
+  plan: number;
 }
 
 interface Thread extends DispatchLane {
   worker: Worker;
   /** Requests of the current task, sent as one message at its end. */
   outbox: SearchRequest[];
+  /** Build batch shares sent to this worker and not answered yet. */
+  plans: number;
+  /** Graphs this worker planned for, so it drops its walkers of them once they are garbage-collected. */
+  planKeys: Set<number>;
 }
 
 /**
@@ -36,7 +53,8 @@ interface Thread extends DispatchLane {
  * shared with the server's worker_threads pool (server/src/search/search-pool.ts); this file is the transport: a
  * worker gets a graph's arrays with its first search of it and again after they grew (a new epoch); the query
  * crosses as a copy (one row), ids and scores come back transferred. Searches of one task (a batch request) leave
- * together in one message, a task later (`nextTask`).
+ * together in one message, a task later (`nextTask`). The workers also plan the links of index builds' batches
+ * (`planLinks`, core's build-batches.ts), one share of a batch per message, answered on its own.
  *
  * Needs cross-origin isolation (a page served with COOP same-origin and COEP require-corp): without it browsers
  * give no SharedArrayBuffer, `start` returns undefined and nothing changes. A worker that fails (its script did not
@@ -44,6 +62,14 @@ interface Thread extends DispatchLane {
  */
 export class WebSearchPool implements SearchExecutor {
   private readonly dispatch: SearchDispatch<Thread>;
+  /** Build batch shares on the workers, by plan id (searches and plans share a worker's queue, one message at a time). */
+  private readonly plans = new Map<number, { thread: Thread; resolve: (ok: boolean) => void }>();
+  private nextPlan = 1;
+  private plannedOk = 0;
+  /** Graphs planned for, by key: a graph gone tells the workers that planned for it (a search's are the dispatch's). */
+  private readonly planned = new FinalizationRegistry<number>((key) => {
+    for (const t of this.dispatch.lanes) if (t.planKeys.delete(key) && t.alive) t.worker.postMessage({ forget: key });
+  });
 
   private constructor(
     script: URL,
@@ -95,12 +121,15 @@ export class WebSearchPool implements SearchExecutor {
 
   private spawn(script: URL, slot: number): Thread {
     const worker = startWorker(script, `sextant-search-${slot}`);
-    const thread: Thread = { worker, busy: 0, known: new Map(), alive: true, queued: 0, outbox: [] };
-    worker.onmessage = (event: MessageEvent<SearchReply[]>) => {
+    const thread: Thread = { worker, busy: 0, known: new Map(), alive: true, queued: 0, outbox: [], plans: 0, planKeys: new Set() };
+    worker.onmessage = (event: MessageEvent<SearchReply[] | { planned: number; ok: boolean }>) => {
+      const data = event.data;
+      if (!Array.isArray(data)) return this.settlePlan(data.planned, data.ok);
       // A reply with `retry` is expected now and then (an entry point moving): the engine walks that one itself.
-      for (const reply of event.data) this.dispatch.settle(reply.id, 'retry' in reply ? undefined : { ids: reply.ids, scores: reply.scores });
+      for (const reply of data) this.dispatch.settle(reply.id, 'retry' in reply ? undefined : { ids: reply.ids, scores: reply.scores });
     };
     const fail = (why: string) => {
+      for (const [id, p] of this.plans) if (p.thread === thread) this.settlePlan(id, false);
       if (!this.dispatch.fail(thread)) return;
       worker.terminate();
       if (!this.dispatch.closed) console.error(`sextant: search worker ${slot} stopped (${why}); its searches run in the engine's worker`);
@@ -128,6 +157,45 @@ export class WebSearchPool implements SearchExecutor {
     });
   }
 
+  /**
+   * A share of an index build's batch, planned on the worker with the least work of both kinds, so the shares of one
+   * batch spread over the workers (SearchExecutor's contract). The batch's arrays, the arena and the graph are shared
+   * memory: the message carries handles, not copies.
+   */
+  planLinks(target: SharedSearchTarget, batch: LinkBatch, efConstruct: number): Promise<boolean> {
+    let thread: Thread | undefined;
+    if (!this.dispatch.closed) {
+      for (const t of this.dispatch.lanes) if (t.alive && (thread === undefined || t.busy + t.plans < thread.busy + thread.plans)) thread = t;
+    }
+    if (thread === undefined) return Promise.resolve(false);
+    const plan = this.nextPlan++;
+    thread.plans++;
+    if (!thread.planKeys.has(target.key)) {
+      if (!this.dispatch.lanes.some((t) => t.planKeys.has(target.key))) this.planned.register(target.index, target.key);
+      thread.planKeys.add(target.key);
+    }
+    const { key, distance, arena, graph } = target;
+    const message: PlanMessage = { plan, key, distance, arena, graph, efConstruct, batch };
+    return new Promise((resolve) => {
+      this.plans.set(plan, { thread: thread!, resolve });
+      thread!.worker.postMessage(message);
+    });
+  }
+
+  /** Build batch shares the workers planned (answered true). */
+  get plannedShares(): number {
+    return this.plannedOk;
+  }
+
+  private settlePlan(plan: number, ok: boolean): void {
+    const p = this.plans.get(plan);
+    if (p === undefined) return;
+    this.plans.delete(plan);
+    p.thread.plans--;
+    if (ok) this.plannedOk++;
+    p.resolve(ok);
+  }
+
   /** When searches hop to the workers (default `busy`: only while the engine's worker already has search work). */
   get policy(): OffloadPolicy {
     return this.dispatch.policy;
@@ -142,6 +210,7 @@ export class WebSearchPool implements SearchExecutor {
   }
 
   close(): Promise<void> {
+    for (const id of [...this.plans.keys()]) this.settlePlan(id, false);
     return this.dispatch.close();
   }
 }
@@ -205,8 +274,8 @@ interface ThreadedEngine {
 }
 
 /**
- * Opens the engine with `open`, its plain graph walks on search workers when `threads` allows and the scope is
- * cross-origin isolated (see `WebSearchPool.start`). The workers start first, so the arenas and graphs the engine
+ * Opens the engine with `open`, its plain graph walks and its index builds' batches on search workers when `threads`
+ * allows and the scope is cross-origin isolated (see `WebSearchPool.start`). The workers start first, so the arenas and graphs the engine
  * makes while opening are already shared; closing the engine stops them. The engine gains `threads()`, the report
  * the page reads.
  */
@@ -223,15 +292,24 @@ export async function withSearchThreads<E extends ThreadedEngine>(
     await pool?.close();
     throw error;
   }
-  const report = (): ThreadReport => ({ isolated: isolated(), searchThreads: pool?.running ?? 0, offloaded: pool?.offloaded ?? 0 });
+  const report = (): ThreadReport => ({
+    isolated: isolated(),
+    searchThreads: pool?.running ?? 0,
+    offloaded: pool?.offloaded ?? 0,
+    planned: pool?.plannedShares ?? 0,
+  });
   if (pool === undefined) return Object.assign(engine, { threads: report });
   engine.executor = pool;
+  // Background index builds plan their batches on the same workers (core's ThreadedBuild), as the server's do. The
+  // registration is per realm: this worker runs one engine.
+  buildOnThreads(pool);
   const close = engine.close.bind(engine);
   engine.close = async () => {
     try {
       await close();
     } finally {
       engine.executor = undefined;
+      buildOnThreads(undefined);
       await pool.close();
     }
   };

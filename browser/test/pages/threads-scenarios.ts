@@ -185,6 +185,86 @@ export async function searchDuringWrites(name: string, collection: string, start
   return { searches, bad, problems, count, expected: start + rounds * 100 - deleted.size };
 }
 
+/** Seed of `build`'s points; its queries are drawn past them from the same centres (`buildQueries`). */
+const BUILD_SEED = 7;
+
+function buildQueries(count: number, dim: number, n: number): number[][] {
+  return vectors(BUILD_SEED, count + n, dim).slice(count);
+}
+
+/**
+ * A graph-indexed collection of `count` seeded points (no payload), written in chunks while the background build
+ * runs, as a page filling a database would; resolves once every point is linked, with the time that took (first
+ * write to fully indexed) and the thread report (`planned`: build batch shares the search workers planned).
+ */
+export async function build(name: string, searchThreads: number | false | null, collection: string, count: number, dim: number, chunk = 500) {
+  const client = await db(name, searchThreads);
+  await client.createCollection(collection, {
+    vectors: { size: dim, distance: 'Cosine' },
+    hnsw_config: { m: 16, ef_construct: 64, full_scan_threshold: 10 },
+    optimizers_config: { indexing_threshold: 1 },
+  });
+  const rows = vectors(BUILD_SEED, count, dim);
+  const started = performance.now();
+  for (let at = 0; at < count; at += chunk) {
+    await client.upsert(collection, { wait: true, points: rows.slice(at, at + chunk).map((vector, j) => ({ id: at + j, vector })) });
+  }
+  for (let i = 0; ; i++) {
+    const info = await client.getCollection(collection);
+    if (info.indexed_vectors_count === count && info.points_count === count) break;
+    if (i > 12_000) throw new Error(`${collection}: ${info.indexed_vectors_count} of ${count} indexed after 10 minutes`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { ms: performance.now() - started, ...(await client.threads()) };
+}
+
+/**
+ * recall@10 of graph walks against the exact answer (`params.exact`) over `n` seeded queries near `build`'s points,
+ * and the walks' answers (ids and scores), to compare after a reload.
+ */
+export async function buildRecall(name: string, collection: string, count: number, dim: number, n: number) {
+  const client = await db(name);
+  let hit = 0;
+  const answers: [number, number][][] = [];
+  for (const query of buildQueries(count, dim, n)) {
+    const walked = await client.query(collection, { query, limit: 10 });
+    const exact = await client.query(collection, { query, limit: 10, params: { exact: true } });
+    const truth = new Set(exact.points.map((p) => p.id));
+    for (const p of walked.points) if (truth.has(p.id)) hit++;
+    answers.push(walked.points.map((p) => [p.id as number, p.score]));
+  }
+  return { recall: hit / (n * 10), answers };
+}
+
+/**
+ * Every point of `build` searched with its own vector through the graph (batches of 100): the ids not among their
+ * own 10 nearest. A point the graph cannot reach (linked by no one) is missing from every walk, so it shows here.
+ */
+export async function unreachable(name: string, collection: string, count: number, dim: number) {
+  const client = await db(name);
+  const rows = vectors(BUILD_SEED, count, dim);
+  const missing: number[] = [];
+  for (let at = 0; at < count; at += 100) {
+    const searches = rows.slice(at, at + 100).map((query) => ({ query, limit: 10, params: { hnsw_ef: 64 } }));
+    const found = await client.queryBatch(collection, { searches });
+    found.forEach((r, j) => {
+      if (!r.points.some((p) => p.id === at + j)) missing.push(at + j);
+    });
+  }
+  return missing;
+}
+
+/** Points and indexed vectors of `collection` as the engine reports them now (after a reopen: what was persisted). */
+export async function counts(name: string, collection: string) {
+  const info = await (await db(name)).getCollection(collection);
+  return { points: info.points_count, indexed: info.indexed_vectors_count };
+}
+
+/** Makes everything written durable in IndexedDB (the segment with its graph), as before a reload. */
+export async function flush(name: string) {
+  await (await db(name)).flush();
+}
+
 export async function close(name: string) {
   const database = open.get(name);
   open.delete(name);
