@@ -16,7 +16,8 @@ export interface OpenDatabaseOptions {
   workerUrl?: string | URL;
   /**
    * Web Workers the engine walks HNSW graphs on, over one shared copy of the vectors and graphs, so searches run
-   * beside writes and beside each other. Default: `navigator.hardwareConcurrency - 1` (at least 1); 0 or false: none.
+   * beside writes and beside each other; background index builds plan their batches on them too (past 2,048 nodes
+   * of a graph). Default: `navigator.hardwareConcurrency - 1` (at least 1); 0 or false: none.
    * They need shared memory, which browsers give only to cross-origin isolated pages (served with
    * `Cross-Origin-Opener-Policy: same-origin` and `Cross-Origin-Embedder-Policy: require-corp`); elsewhere every
    * search runs in the engine's worker, as with 0. Applies when this tab's worker runs the engine (see `role`).

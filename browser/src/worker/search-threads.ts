@@ -274,10 +274,10 @@ interface ThreadedEngine {
 }
 
 /**
- * Opens the engine with `open`, its plain graph walks and its index builds' batches on search workers when `threads`
- * allows and the scope is cross-origin isolated (see `WebSearchPool.start`). The workers start first, so the arenas and graphs the engine
- * makes while opening are already shared; closing the engine stops them. The engine gains `threads()`, the report
- * the page reads.
+ * Opens the engine with `open`, its plain graph walks and its index builds' batches on search workers when
+ * `threads` allows and the scope is cross-origin isolated (see `WebSearchPool.start`). The workers start first, so
+ * the arenas and graphs the engine makes while opening are already shared; closing the engine stops them. The
+ * engine gains `threads()`, the report the page reads.
  */
 export async function withSearchThreads<E extends ThreadedEngine>(
   threads: number | undefined,
