@@ -197,7 +197,16 @@ function buildQueries(count: number, dim: number, n: number): number[][] {
  * runs, as a page filling a database would; resolves once every point is linked, with the time that took (first
  * write to fully indexed) and the thread report (`planned`: build batch shares the search workers planned).
  */
-export async function build(name: string, searchThreads: number | false | null, collection: string, count: number, dim: number, chunk = 500) {
+export async function build(
+  name: string,
+  searchThreads: number | false | null,
+  collection: string,
+  count: number,
+  dim: number,
+  /** False: return once the last write is acknowledged, the build still running. */
+  untilIndexed = true,
+  chunk = 500,
+) {
   const client = await db(name, searchThreads);
   await client.createCollection(collection, {
     vectors: { size: dim, distance: 'Cosine' },
@@ -209,6 +218,7 @@ export async function build(name: string, searchThreads: number | false | null, 
   for (let at = 0; at < count; at += chunk) {
     await client.upsert(collection, { wait: true, points: rows.slice(at, at + chunk).map((vector, j) => ({ id: at + j, vector })) });
   }
+  if (!untilIndexed) return { ms: performance.now() - started, ...(await client.threads()), ...(await counts(name, collection)) };
   for (let i = 0; ; i++) {
     const info = await client.getCollection(collection);
     if (info.indexed_vectors_count === count && info.points_count === count) break;
@@ -258,6 +268,11 @@ export async function unreachable(name: string, collection: string, count: numbe
 export async function counts(name: string, collection: string) {
   const info = await (await db(name)).getCollection(collection);
   return { points: info.points_count, indexed: info.indexed_vectors_count };
+}
+
+/** Resolves once `collection` has `count` points, every one linked into the graph. */
+export async function indexed(name: string, collection: string, count: number) {
+  return waitIndexed(await db(name), collection, count);
 }
 
 /** Makes everything written durable in IndexedDB (the segment with its graph), as before a reload. */
