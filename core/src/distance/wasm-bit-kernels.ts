@@ -65,6 +65,6 @@ function kernel(planes: BitPlanes, gather: boolean): FuncDef {
 }
 
 /** The compiled bit kernel module, or undefined without WebAssembly SIMD (callers keep the JS loops). */
-export const bitKernelModule: () => WasmModule | undefined = compiledOnce(() =>
+export const bitKernelModule: (shared?: boolean) => WasmModule | undefined = compiledOnce(() =>
   ([1, 4, 8] as const).flatMap((p) => [kernel(p, true), kernel(p, false)]),
 );

@@ -225,23 +225,30 @@ export function rowKernel(
 /**
  * A getter for the module of `funcs` (built on first use), compiled once per realm: undefined where WebAssembly or
  * its SIMD is missing or the engine refuses to compile (callers then keep the JS loops, which are correct, only
- * slower). Synchronous: the modules are a few KB, which browsers allow on the main thread too.
+ * slower). Synchronous: the modules are a few KB, which browsers allow on the main thread too. `shared` asks for the
+ * variant importing a shared memory of MAX_BYTES at most (an arena search threads read, see WasmU8Arena), compiled
+ * once too.
  */
-export function compiledOnce(funcs: () => FuncDef[]): () => WasmModule | undefined {
-  let compiled: WasmModule | null | undefined;
-  return () => {
-    if (compiled !== undefined) return compiled ?? undefined;
-    compiled = null;
+/** wasm-memory.ts's MAX_BYTES in pages (not imported: that module imports this one). */
+const SHARED_MAX_PAGES = 0xffff;
+
+export function compiledOnce(funcs: () => FuncDef[]): (shared?: boolean) => WasmModule | undefined {
+  const compiled: [WasmModule | null | undefined, WasmModule | null | undefined] = [undefined, undefined];
+  return (shared = false) => {
+    const i = shared ? 1 : 0;
+    const have = compiled[i];
+    if (have !== undefined) return have ?? undefined;
+    compiled[i] = null;
     try {
       const wa = wasmApi();
       if (wa === undefined) return undefined;
-      const bytes = assembleModule(funcs());
+      const bytes = assembleModule(funcs(), shared ? SHARED_MAX_PAGES : undefined);
       if (!wa.validate(bytes)) return undefined;
-      compiled = new wa.Module(bytes);
+      compiled[i] = new wa.Module(bytes);
     } catch {
-      compiled = null;
+      compiled[i] = null;
     }
-    return compiled ?? undefined;
+    return compiled[i] ?? undefined;
   };
 }
 

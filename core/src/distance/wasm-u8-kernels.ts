@@ -57,7 +57,7 @@ function kernel(metric: U8Metric, gather: boolean): FuncDef {
 }
 
 /** The compiled u8 kernel module, or undefined without WebAssembly SIMD (callers keep the JS loops). */
-export const u8KernelModule: () => WasmModule | undefined = compiledOnce(() =>
+export const u8KernelModule: (shared?: boolean) => WasmModule | undefined = compiledOnce(() =>
   (['u8dot', 'u8l2', 'u8l1'] as const).flatMap((m) => [kernel(m, true), kernel(m, false)]),
 );
 

@@ -1,7 +1,8 @@
 import type { BinarySpec } from '../collection/quantization-config.js';
 import { BATCH_CAPACITY } from '../distance/wasm-arena.js';
 import type { BitPlanes } from '../distance/wasm-bit-kernels.js';
-import { WasmU8Arena } from '../distance/wasm-u8-arena.js';
+import { WasmU8Arena, type WasmU8ArenaView } from '../distance/wasm-u8-arena.js';
+import { sharedThreads } from '../executor/shared-memory.js';
 import type { DenseVectors } from './vector-storage.js';
 import { ByteReader, ByteWriter } from './vector-storage-codec.js';
 
@@ -11,6 +12,30 @@ const PARAMS_VERSION = 1;
 /** Qdrant's zero band of the two-bit encodings: |z| < 2/3 sigma codes as "about the mean". */
 const SIGMAS = 2 / 3;
 const F32_EPSILON = 1.1920929e-7;
+
+/** What encodes a row or a query into bits: the encoding, the query planes and the fitted statistics. */
+export interface BinaryCoding {
+  dim: number;
+  distance: DenseVectors['distance'];
+  encoding: BinarySpec['encoding'];
+  /** Query bit planes: 1 (symmetric) or 4 / 8 (scalar query). */
+  planes: BitPlanes;
+  /** Bits per row before padding. */
+  bits: number;
+  mean: Float32Array;
+  std: Float32Array;
+}
+
+/**
+ * The bit codes as a search thread ranks them (see executor/shared-codes.ts): the shared arena and the coding, its
+ * statistics copied. `epoch` names one fit: it changes when the statistics change (every row re-encoded) or the
+ * codes leave the shared arena.
+ */
+export interface BinaryCodesView extends BinaryCoding {
+  kind: 'binary';
+  epoch: number;
+  arena: WasmU8ArenaView;
+}
 
 /**
  * Qdrant's binary quantization of one dense vector storage (float32 or float16): each dimension becomes bits, rows
@@ -54,6 +79,9 @@ export class BinaryQuantizedStorage {
   private readonly usesStats: boolean;
   /** Live count at the last fit; -1 when never fitted. */
   private fittedAt = -1;
+  private codesEpoch = 0;
+  private readonly coding: BinaryCoding;
+  private view: BinaryCodesView | undefined;
   /** The query planes, interleaved per 16 bytes (see wasm-bit-kernels.ts); a view into WebAssembly memory under SIMD. */
   private query!: Uint8Array;
   private queryWords!: Uint32Array;
@@ -78,7 +106,9 @@ export class BinaryQuantizedStorage {
     this.rowScratch = new Uint8Array(this.rowBytes);
     const cap = Math.max(16, vectors.capacity);
     const queryBytes = this.rowBytes * this.planes;
-    this.wasm = vectors.simdActive ? WasmU8Arena.create(this.rowBytes, `bit${this.planes}`, cap, queryBytes) : undefined;
+    const { mean, std, bits, planes } = this;
+    this.coding = { dim, distance: vectors.distance, encoding: spec.encoding, planes, bits, mean, std };
+    this.wasm = vectors.simdActive ? WasmU8Arena.create(this.rowBytes, `bit${this.planes}`, cap, queryBytes, sharedThreads()) : undefined;
     if (this.wasm !== undefined) {
       this.bindWasm(this.wasm);
     } else {
@@ -94,6 +124,7 @@ export class BinaryQuantizedStorage {
     this.mean.set(fitted.mean);
     this.std.set(fitted.std);
     this.fittedAt = fitted.at;
+    this.codesEpoch++;
     this.encodeAll();
   }
 
@@ -128,6 +159,25 @@ export class BinaryQuantizedStorage {
   /** Whether ranks run as WebAssembly SIMD over the codes (else JS). */
   get simdActive(): boolean {
     return this.wasm !== undefined;
+  }
+
+  /** See BinaryCodesView; changes when a search thread must be handed `sharedView()` again. */
+  get epoch(): number {
+    return this.codesEpoch;
+  }
+
+  /**
+   * The codes as search threads rank them, or undefined when they are not in shared memory (sharing off when they
+   * were made, no SIMD, or the arena would not grow) or not fitted yet. Call `refresh` first, as a search does.
+   */
+  sharedView(): BinaryCodesView | undefined {
+    const w = this.wasm;
+    if (w === undefined || !w.shared || this.fittedAt < 0) return undefined;
+    if (this.view?.epoch !== this.codesEpoch) {
+      const c = this.coding;
+      this.view = { ...c, mean: c.mean.slice(), std: c.std.slice(), kind: 'binary', epoch: this.codesEpoch, arena: w.view() };
+    }
+    return this.view;
   }
 
   get dim(): number {
@@ -168,6 +218,7 @@ export class BinaryQuantizedStorage {
     if (w !== undefined) {
       // The memory would not grow: continue in JS with copies of the codes and of the loaded query.
       this.wasm = undefined;
+      this.codesEpoch++;
       this.batchIds = new Uint32Array(BATCH_CAPACITY);
       this.batchOut = new Float32Array(BATCH_CAPACITY);
       this.query = Uint8Array.from(this.query);
@@ -229,6 +280,7 @@ export class BinaryQuantizedStorage {
       }
     }
     this.fittedAt = v.count;
+    this.codesEpoch++;
     this.encodeAll();
   }
 
@@ -247,67 +299,12 @@ export class BinaryQuantizedStorage {
 
   /** The bits of `dim` values at `src[off ..]` into `out` (rowBytes, cleared first). */
   private encodeInto(src: Float32Array, off: number, out: Uint8Array): void {
-    out.fill(0);
-    const dim = this.vectors.dim;
-    const enc = this.spec.encoding;
-    for (let i = 0; i < dim; i++) {
-      const x = src[off + i]!;
-      let b1: boolean;
-      let b2: boolean;
-      if (enc === 'one_bit') {
-        b1 = x > 0;
-        b2 = false;
-      } else {
-        const sd = this.std[i]!;
-        if (sd < F32_EPSILON) {
-          b1 = x > 0;
-          b2 = false;
-        } else {
-          const z = (x - this.mean[i]!) / sd;
-          b1 = z > -SIGMAS;
-          b2 = z >= SIGMAS;
-        }
-      }
-      if (b1) out[i >> 3] |= 1 << (i & 7);
-      if (b2) {
-        const j = enc === 'two_bits' ? dim + i : dim + (i >> 1);
-        out[j >> 3] |= 1 << (j & 7);
-      }
-    }
+    encodeBits(this.coding, src, off, out);
   }
 
   /** Loads a prepared query (DenseVectors.prepareQuery) for `rankBatch`; returns the QUERY handle (-1). */
   loadQuery(query: Float32Array): number {
-    if (this.planes === 1) {
-      this.encodeInto(query, 0, this.query);
-      return -1;
-    }
-    // Asymmetric: the query extended as the rows are, quantized over [-max|q|, max|q|], one plane per bit.
-    const dim = this.vectors.dim;
-    const ext = this.extended;
-    for (let i = 0; i < dim; i++) ext[i] = query[i]!;
-    if (this.spec.encoding === 'two_bits') {
-      for (let i = 0; i < dim; i++) ext[dim + i] = query[i]!;
-    } else if (this.spec.encoding === 'one_and_half_bits') {
-      for (let j = 0; j < Math.ceil(dim / 2); j++) {
-        const a = query[2 * j]!;
-        ext[dim + j] = 2 * j + 1 < dim ? Math.max(a, query[2 * j + 1]!) : a;
-      }
-    }
-    let max = 0;
-    for (let i = 0; i < this.bits; i++) max = Math.max(max, Math.abs(ext[i]!));
-    const levels = (1 << this.planes) - 1;
-    const delta = (2 * max) / levels;
-    const planes = this.planes;
-    const q = this.query;
-    q.fill(0);
-    for (let i = 0; i < this.bits; i++) {
-      const c = delta > F32_EPSILON ? Math.round((ext[i]! + max) / delta) & levels : 0;
-      // Chunk i >> 7 (16 bytes = 128 bits), plane b, byte (i >> 3) & 15 of that chunk.
-      const base = (i >> 7) * planes * 16 + ((i >> 3) & 15);
-      const bit = 1 << (i & 7);
-      for (let b = 0; b < planes; b++) if ((c >> b) & 1) q[base + b * 16] |= bit;
-    }
+    loadBinaryQuery(this.coding, query, this.query, this.extended);
     return -1;
   }
 
@@ -329,15 +326,7 @@ export class BinaryQuantizedStorage {
 
   /** Weighted XOR-popcounts -> ranks (see the class comment). */
   private toRanks(count: number): void {
-    const out = this.batchOut;
-    const scale = this.planes === 1 ? 1 : 1 / ((1 << this.planes) - 1);
-    const d = this.vectors.distance;
-    if (d === 'Cosine' || d === 'Dot') {
-      const dim = this.vectors.dim;
-      for (let i = 0; i < count; i++) out[i] = 2 * scale * out[i]! - dim;
-    } else if (scale !== 1) {
-      for (let i = 0; i < count; i++) out[i] = scale * out[i]!;
-    }
+    binaryRanks(this.coding, this.batchOut, count);
   }
 
   /** The JS kernel: the same sums as the bit kernels, 32 bits at a time. */
@@ -364,5 +353,83 @@ export class BinaryQuantizedStorage {
       }
       out[r] = s;
     }
+  }
+}
+
+/** The bits of `c.dim` values at `src[off ..]` into `out` (a row, cleared first): Qdrant's encodings, see the class. */
+export function encodeBits(c: BinaryCoding, src: Float32Array, off: number, out: Uint8Array): void {
+  out.fill(0);
+  const dim = c.dim;
+  const enc = c.encoding;
+  for (let i = 0; i < dim; i++) {
+    const x = src[off + i]!;
+    let b1: boolean;
+    let b2: boolean;
+    if (enc === 'one_bit') {
+      b1 = x > 0;
+      b2 = false;
+    } else {
+      const sd = c.std[i]!;
+      if (sd < F32_EPSILON) {
+        b1 = x > 0;
+        b2 = false;
+      } else {
+        const z = (x - c.mean[i]!) / sd;
+        b1 = z > -SIGMAS;
+        b2 = z >= SIGMAS;
+      }
+    }
+    if (b1) out[i >> 3] |= 1 << (i & 7);
+    if (b2) {
+      const j = enc === 'two_bits' ? dim + i : dim + (i >> 1);
+      out[j >> 3] |= 1 << (j & 7);
+    }
+  }
+}
+
+/**
+ * A prepared query as the bit kernels read it, into `out` (`planes` interleaved planes of a row); `ext` is scratch of
+ * `bits` floats. Search threads load their queries with this too (shared-codes.ts).
+ */
+export function loadBinaryQuery(c: BinaryCoding, query: Float32Array, out: Uint8Array, ext: Float32Array): void {
+  if (c.planes === 1) {
+    encodeBits(c, query, 0, out);
+    return;
+  }
+  // Asymmetric: the query extended as the rows are, quantized over [-max|q|, max|q|], one plane per bit.
+  const dim = c.dim;
+  for (let i = 0; i < dim; i++) ext[i] = query[i]!;
+  if (c.encoding === 'two_bits') {
+    for (let i = 0; i < dim; i++) ext[dim + i] = query[i]!;
+  } else if (c.encoding === 'one_and_half_bits') {
+    for (let j = 0; j < Math.ceil(dim / 2); j++) {
+      const a = query[2 * j]!;
+      ext[dim + j] = 2 * j + 1 < dim ? Math.max(a, query[2 * j + 1]!) : a;
+    }
+  }
+  let max = 0;
+  for (let i = 0; i < c.bits; i++) max = Math.max(max, Math.abs(ext[i]!));
+  const levels = (1 << c.planes) - 1;
+  const delta = (2 * max) / levels;
+  const planes = c.planes;
+  out.fill(0);
+  for (let i = 0; i < c.bits; i++) {
+    const v = delta > F32_EPSILON ? Math.round((ext[i]! + max) / delta) & levels : 0;
+    // Chunk i >> 7 (16 bytes = 128 bits), plane b, byte (i >> 3) & 15 of that chunk.
+    const base = (i >> 7) * planes * 16 + ((i >> 3) & 15);
+    const bit = 1 << (i & 7);
+    for (let b = 0; b < planes; b++) if ((v >> b) & 1) out[base + b * 16] |= bit;
+  }
+}
+
+/** Weighted XOR-popcounts in `out[0..count)` -> ranks, in place (see the class comment); shared with search threads. */
+export function binaryRanks(c: Pick<BinaryCoding, 'planes' | 'dim' | 'distance'>, out: Float32Array, count: number): void {
+  const scale = c.planes === 1 ? 1 : 1 / ((1 << c.planes) - 1);
+  const d = c.distance;
+  if (d === 'Cosine' || d === 'Dot') {
+    const dim = c.dim;
+    for (let i = 0; i < count; i++) out[i] = 2 * scale * out[i]! - dim;
+  } else if (scale !== 1) {
+    for (let i = 0; i < count; i++) out[i] = scale * out[i]!;
   }
 }

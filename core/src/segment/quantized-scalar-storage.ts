@@ -1,11 +1,28 @@
 import { BATCH_CAPACITY } from '../distance/wasm-arena.js';
-import { WasmU8Arena } from '../distance/wasm-u8-arena.js';
+import { WasmU8Arena, type WasmU8ArenaView } from '../distance/wasm-u8-arena.js';
+import { newBuffer, sharedThreads } from '../executor/shared-memory.js';
 import type { U8Metric } from '../distance/wasm-u8-kernels.js';
 import type { DenseVectors } from './vector-storage.js';
 import { ByteReader, ByteWriter } from './vector-storage-codec.js';
 
 export const SCALAR_PARAMS_MAGIC = 0x53515331; // "SQS1"
 const PARAMS_VERSION = 1;
+
+/**
+ * The int8 codes as a search thread ranks them (see executor/shared-codes.ts): the shared arena, the fit and the
+ * row sums (shared memory). `epoch` names one consistent set: it changes when the fit changes (every row
+ * re-encoded), when the row sums move to a larger array, or when the codes leave the shared arena.
+ */
+export interface ScalarCodesView {
+  kind: 'scalar';
+  epoch: number;
+  arena: WasmU8ArenaView;
+  dim: number;
+  distance: DenseVectors['distance'];
+  lo: number;
+  alpha: number;
+  rowSums: Float32Array;
+}
 
 /** The values sampled to find the clip range: enough for a stable quantile, few enough to sort fast. */
 const SAMPLE = 100_000;
@@ -38,6 +55,8 @@ export class ScalarQuantizedStorage {
   private alpha = 0;
   /** Live count at the last fit; -1 when never fitted (no vectors then). */
   private fittedAt = -1;
+  /** See ScalarCodesView: bumped whenever a thread's copy of the fit or of the row sums would be stale. */
+  private codesEpoch = 0;
   /** The query in code units (Euclid/Manhattan: (q - lo) / alpha; Dot/Cosine: q itself). */
   private readonly qs: Float32Array;
   /** Dot/Cosine: lo * sum(q), the per-query constant of the dot product (SIMD: sum of the query's codes). */
@@ -55,7 +74,8 @@ export class ScalarQuantizedStorage {
     this.qs = new Float32Array(vectors.dim);
     this.stride = (vectors.dim + 15) & ~15;
     const cap = Math.max(16, vectors.capacity);
-    this.wasm = vectors.simdActive ? WasmU8Arena.create(vectors.dim, u8Metric(vectors.distance), cap) : undefined;
+    const threads = sharedThreads();
+    this.wasm = vectors.simdActive ? WasmU8Arena.create(vectors.dim, u8Metric(vectors.distance), cap, undefined, threads) : undefined;
     if (this.wasm !== undefined) {
       this.codes = this.wasm.rows;
       this.batchIds = this.wasm.ids;
@@ -63,7 +83,7 @@ export class ScalarQuantizedStorage {
     } else {
       this.codes = new Uint8Array(cap * this.stride);
     }
-    this.rowSums = new Float32Array(cap);
+    this.rowSums = new Float32Array(newBuffer(cap * 4, this.wasm?.shared === true));
     if (fitted === undefined || fitted.at <= 0) {
       this.fit();
       return;
@@ -71,6 +91,7 @@ export class ScalarQuantizedStorage {
     this.lo = fitted.lo;
     this.alpha = fitted.alpha;
     this.fittedAt = fitted.at;
+    this.codesEpoch++;
     this.encodeAll();
   }
 
@@ -97,15 +118,33 @@ export class ScalarQuantizedStorage {
     return this.wasm !== undefined;
   }
 
+  /** See ScalarCodesView; changes when a search thread must be handed `sharedView()` again. */
+  get epoch(): number {
+    return this.codesEpoch;
+  }
+
+  /**
+   * The codes as search threads rank them, or undefined when they are not in shared memory (sharing off when they
+   * were made, no SIMD, or the arena would not grow) or not fitted yet. Call `refresh` first, as a search does.
+   */
+  sharedView(): ScalarCodesView | undefined {
+    const w = this.wasm;
+    if (w === undefined || !w.shared || this.fittedAt < 0) return undefined;
+    const { codesEpoch: epoch, lo, alpha, rowSums } = this;
+    return { kind: 'scalar', epoch, arena: w.view(), dim: this.vectors.dim, distance: this.vectors.distance, lo, alpha, rowSums };
+  }
+
   /** Makes room for `cap` rows (codes and row sums), in place in WebAssembly memory when it can grow. */
   private ensure(cap: number): void {
     if (cap <= this.rowSums.length) return;
     let n = this.rowSums.length;
     while (n < cap) n *= 2;
-    const sums = new Float32Array(n);
+    const w = this.wasm;
+    // A new array: a thread ranking with the old one reads the sums it had (see ScalarCodesView).
+    const sums = new Float32Array(newBuffer(n * 4, w?.shared === true));
     sums.set(this.rowSums);
     this.rowSums = sums;
-    const w = this.wasm;
+    this.codesEpoch++;
     if (w !== undefined && w.grow(n)) {
       this.codes = w.rows;
       this.batchIds = w.ids;
@@ -188,7 +227,24 @@ export class ScalarQuantizedStorage {
     // A constant range (all values equal) still needs a non-zero step.
     this.alpha = hi > this.lo ? (hi - this.lo) / 255 : 1;
     this.fittedAt = v.count;
+    this.codesEpoch++;
+    // Made while the vectors were too few for SIMD (a first search on a young collection): every row is
+    // re-encoded now anyway, so the codes move to the SIMD form (and to shared memory, for search threads).
+    if (this.wasm === undefined && v.simdActive) this.toWasm();
     this.encodeAll();
+  }
+
+  private toWasm(): void {
+    const cap = this.rowSums.length;
+    const w = WasmU8Arena.create(this.vectors.dim, u8Metric(this.vectors.distance), cap, undefined, sharedThreads());
+    if (w === undefined) return;
+    this.wasm = w;
+    this.codes = w.rows;
+    this.batchIds = w.ids;
+    this.batchOut = w.out;
+    const sums = new Float32Array(newBuffer(cap * 4, w.shared));
+    sums.set(this.rowSums);
+    this.rowSums = sums;
   }
 
   private encodeAll(): void {
@@ -219,14 +275,7 @@ export class ScalarQuantizedStorage {
     const dim = this.vectors.dim;
     const w = this.wasm;
     if (w !== undefined) {
-      const inv = 1 / this.alpha;
-      const qc = w.query;
-      let sum = 0;
-      for (let i = 0; i < dim; i++) {
-        const c = Math.round((query[i]! - this.lo) * inv);
-        sum += qc[i] = c < 0 ? 0 : c > 255 ? 255 : c;
-      }
-      this.qShift = sum;
+      this.qShift = quantizeQuery(query, dim, this.lo, this.alpha, w.query);
       return -1;
     }
     const qs = this.qs;
@@ -265,20 +314,7 @@ export class ScalarQuantizedStorage {
    * dot = a^2 sum(qc c) + a lo (sum qc + sum c) + dim lo^2; L2^2 = a^2 sum((qc - c)^2); L1 = a sum|qc - c|.
    */
   private affine(ids: Uint32Array | undefined, from: number, count: number): void {
-    const out = this.batchOut;
-    const a = this.alpha;
-    if (this.vectors.distance === 'Euclid') {
-      const a2 = a * a;
-      for (let i = 0; i < count; i++) out[i] = a2 * out[i]!;
-    } else if (this.vectors.distance === 'Manhattan') {
-      for (let i = 0; i < count; i++) out[i] = a * out[i]!;
-    } else {
-      const a2 = a * a;
-      const alo = a * this.lo;
-      const c0 = alo * this.qShift + this.vectors.dim * this.lo * this.lo;
-      const sums = this.rowSums;
-      for (let i = 0; i < count; i++) out[i] = -(a2 * out[i]! + alo * sums[ids === undefined ? from + i : ids[i]!]! + c0);
-    }
+    scalarRanks(this.vectors.distance, this.vectors.dim, this.lo, this.alpha, this.qShift, this.rowSums, this.batchOut, ids, from, count);
   }
 
   private rank(ids: Uint32Array | undefined, from: number, count: number): void {
@@ -327,6 +363,49 @@ export class ScalarQuantizedStorage {
         }
         return;
     }
+  }
+}
+
+/**
+ * The query as codes (SIMD form: clipped to [lo, lo + 255 alpha] and rounded, as rows are) into `out`; returns the
+ * sum of its codes (the dot product's per-query term). Search threads quantize with this too (shared-codes.ts).
+ */
+export function quantizeQuery(query: Float32Array, dim: number, lo: number, alpha: number, out: Uint8Array): number {
+  const inv = 1 / alpha;
+  let sum = 0;
+  for (let i = 0; i < dim; i++) {
+    const c = Math.round((query[i]! - lo) * inv);
+    sum += out[i] = c < 0 ? 0 : c > 255 ? 255 : c;
+  }
+  return sum;
+}
+
+/**
+ * Integer sums of the u8 kernels in `out[0..count)` -> ranks, in place (see `affine`): the rows are `ids[i]`, or
+ * `from + i` without ids. Shared with the search threads, so both rank the same codes to the same values.
+ */
+export function scalarRanks(
+  distance: DenseVectors['distance'],
+  dim: number,
+  lo: number,
+  a: number,
+  qShift: number,
+  sums: Float32Array,
+  out: Float32Array,
+  ids: Uint32Array | undefined,
+  from: number,
+  count: number,
+): void {
+  if (distance === 'Euclid') {
+    const a2 = a * a;
+    for (let i = 0; i < count; i++) out[i] = a2 * out[i]!;
+  } else if (distance === 'Manhattan') {
+    for (let i = 0; i < count; i++) out[i] = a * out[i]!;
+  } else {
+    const a2 = a * a;
+    const alo = a * lo;
+    const c0 = alo * qShift + dim * lo * lo;
+    for (let i = 0; i < count; i++) out[i] = -(a2 * out[i]! + alo * sums[ids === undefined ? from + i : ids[i]!]! + c0);
   }
 }
 
