@@ -152,6 +152,8 @@ export class WebSearchPool implements SearchExecutor {
       const request: SearchRequest = { id, key: target.key, distance: target.distance, query, k, ef };
       if (lacks === 'new') request.arena = target.arena;
       if (lacks !== undefined) request.graph = target.graph;
+      // Quantized walks: the codes (their arena, fit and row sums) again whenever the pair's epoch moved.
+      if (lacks !== undefined && target.codes !== undefined) request.codes = target.codes;
       if (filter !== undefined) request.filter = filter; // its bits are shared memory: the clone is a handle
       thread.outbox.push(request);
     });

@@ -4,11 +4,14 @@ import type { ScoredIds } from '../index/hnsw/hnsw-index.js';
 import type { AcceptFn } from '../index/hnsw/search-layer.js';
 import type { BatchRanker } from '../index/hnsw/batch-ranker.js';
 import { bindFilter } from '../query/point-filter.js';
-import type { NearestResult } from '../query/nearest.js';
+import { type NearestResult, quantizedOf, quantizedTop } from '../query/nearest.js';
+import { BinaryQuantizedStorage } from '../segment/quantized-binary-storage.js';
+import { ScalarQuantizedStorage } from '../segment/quantized-scalar-storage.js';
+import type { Schemas } from '../client/sextant-client.js';
 import type { QueryContext } from '../query/query-context.js';
 import type { PlanLevel, QueryPlan } from '../query/query-plan.js';
 import { type Hit, runPlan } from '../query/run-plan.js';
-import { type SharedSearchTarget, sharedSearchTarget } from './executor.js';
+import { type SharedSearchTarget, sharedCodesTarget, sharedSearchTarget } from './executor.js';
 import { bitsOfAccept, type WalkFilterBits } from './shared-searcher.js';
 
 /**
@@ -19,6 +22,9 @@ import { bitsOfAccept, type WalkFilterBits } from './shared-searcher.js';
 export interface CapturedWalk {
   slot: DenseSlot;
   target: SharedSearchTarget;
+  /** The quantized codes the walk ranks with (undefined: the floats), and their epoch at dispatch. */
+  quantized: SharedQuantized | undefined;
+  codesEpoch: number;
   query: Float32Array;
   k: number;
   ef: number;
@@ -32,6 +38,37 @@ export interface CapturedWalk {
 
 type Search = DenseIndex['search'];
 
+/** The quantized companions whose codes search threads can rank (product and turbo walks stay in-thread). */
+export type SharedQuantized = ScalarQuantizedStorage | BinaryQuantizedStorage;
+
+/** What a dense leaf's walk ranks with on a thread; undefined: it cannot run there. */
+export interface WalkTarget {
+  target: SharedSearchTarget;
+  quantized: SharedQuantized | undefined;
+  /** The walk's k for a search of `k`: the quantized search ranks k x oversampling candidates (see nearest.ts). */
+  k: number;
+}
+
+/**
+ * How `searchNearest` would rank the graph walk of a dense leaf (not `exact`) on `slot`, as a thread can do it: the
+ * floats of a float32 arena in shared memory, or, when the slot is quantized (and `quantization.ignore` is not
+ * set), int8 or binary codes in shared memory, whatever the originals' datatype (the owner rescores with them).
+ * Undefined when that ranker is not shared, or is product / turbo codes. Refreshes the codes' fit as the search
+ * will (nearest.ts `quantizedOf`), so the thread ranks with the fit the in-thread search would use now.
+ */
+export function walkTarget(slot: DenseSlot, k: number, quantization: Schemas['QuantizationSearchParams'] | null | undefined): WalkTarget | undefined {
+  const graph = slot.index.graph;
+  if (graph === undefined) return undefined;
+  const q = quantization?.ignore === true ? undefined : quantizedOf(slot);
+  if (q === undefined) {
+    const target = sharedSearchTarget(graph);
+    return target === undefined ? undefined : { target, quantized: undefined, k };
+  }
+  if (!(q instanceof ScalarQuantizedStorage || q instanceof BinaryQuantizedStorage)) return undefined;
+  const target = sharedCodesTarget(graph, q);
+  return target === undefined ? undefined : { target, quantized: q, k: quantizedTop({ k, quantization }) };
+}
+
 const NONE: ScoredIds = { ids: new Uint32Array(0), scores: new Float32Array(0) };
 
 /**
@@ -40,8 +77,8 @@ const NONE: ScoredIds = { ids: new Uint32Array(0), scores: new Float32Array(0) }
  * are not run). So the walks are exactly those the in-thread search asks (the planner's choice of scan or walk, of walk kind, of beam: nearest.ts and filtered-walk.ts decide, not
  * this file), each with its accept evaluated once into bits the thread reads.
  *
- * Undefined when the plan is not worth it: a leaf that is not a dense nearest search over a float32 graph in shared
- * memory, quantized, `exact`, or a filter that payload indexes do not answer whole. The accept is evaluated on the
+ * Undefined when the plan is not worth it: a leaf that is not a dense nearest search whose walk a thread can rank
+ * (see `walkTarget`), `exact`, or a filter that payload indexes do not answer whole. The accept is evaluated on the
  * filter's candidates only (measured: evaluated on every id of 20k, bits and probe cost the owner more than the
  * 10% walk they replace); so the dense beam of a filter matching 30% or more (an unfiltered walk) stays in-thread.
  */
@@ -58,14 +95,19 @@ export function captureWalks(ctx: QueryContext, plan: QueryPlan, presearched: Re
     if (seen.has(query)) return NONE;
     seen.add(query);
     for (const l of leaves) if (l.slot === slot && sameRow(l.query, query)) l.walked = true;
-    const target = index.graph === undefined ? undefined : sharedSearchTarget(index.graph);
-    if (target === undefined || (ranker !== undefined && ranker !== slot.storage)) return NONE;
+    if (index.graph === undefined) return NONE;
+    // The floats, or the leaf's quantized codes (the ones `eligible` found shared); any other ranker stays here.
+    const quantized = ranker === undefined || ranker === slot.storage ? undefined : ranker;
+    if (quantized !== undefined && !(quantized instanceof ScalarQuantizedStorage || quantized instanceof BinaryQuantizedStorage)) return NONE;
+    const target = quantized === undefined ? sharedSearchTarget(index.graph) : sharedCodesTarget(index.graph, quantized);
+    if (target === undefined) return NONE;
     // Only a walk for the leaf's own k is the filtered one (the dense beam asks for more, accepting every live
     // point): its accept lies within the filter's candidates, so it is evaluated on those alone.
     const leaf = leaves.find((l) => l.slot === slot && l.k === k && sameRow(l.query, query));
     if (leaf === undefined || !withinMarks(accept, leaf.marks)) return NONE;
     const filter = { bits: bitsOfAccept(accept, n, leaf.marks, true), twoHop: accept.twoHop === true };
-    walks.push({ slot, target, query, k, ef, filter, pending: index.searchPending(query, k, accept) });
+    const pending = index.searchPending(query, k, accept, ranker);
+    walks.push({ slot, target, quantized, codesEpoch: quantized?.epoch ?? 0, query, k, ef, filter, pending });
     return NONE;
   });
   const hits = runPlan({ ...probe, presearched }, plan);
@@ -89,13 +131,16 @@ export interface Captured {
 export function replayWalks(ctx: QueryContext, walks: CapturedWalk[]): QueryContext {
   return withSearches(ctx, (slot, index) => (query, k, ef, accept, ranker) => {
     const real = index.search.bind(index);
-    if (ranker !== undefined && ranker !== slot.storage) return real(query, k, ef, accept, ranker);
+    const quantized = ranker === undefined || ranker === slot.storage ? undefined : ranker;
     const twoHop = accept.twoHop === true;
     for (const w of walks) {
       if (w.used || w.slot !== slot || w.k !== k || w.ef !== ef || w.filter.twoHop !== twoHop || !sameRow(w.query, query)) continue;
+      if (w.quantized !== quantized) continue;
       w.used = true;
       const found = w.found;
       if (found === undefined || index.graph !== w.target.index) break;
+      // Codes re-fitted (or grown) meanwhile: the in-thread walk would rank with the new ones.
+      if (quantized !== undefined && w.quantized!.epoch !== w.codesEpoch) break;
       const r = w.pending === undefined ? found : index.mergePending(found, withoutIds(w.pending, found.ids), k);
       if (allAccepted(r, accept, slot)) return r;
       break;
@@ -124,6 +169,7 @@ function withSearches(ctx: QueryContext, wrap: (slot: DenseSlot, index: DenseInd
 interface FilteredLeaf {
   slot: DenseSlot;
   query: Float32Array;
+  /** The walk's k (the quantized search asks for k x oversampling). */
   k: number;
   marks: Uint8Array;
   walked?: boolean;
@@ -138,8 +184,9 @@ interface FilteredLeaf {
 const scanned = new WeakMap<Uint8Array, { k: number; indexed: number }>();
 
 /**
- * Every leaf presearched or a dense nearest search over a float32 graph in shared memory (not quantized, not
- * `exact`), with a filter payload indexes answer whole (`leaves` gets those); anything else is not worth a probe.
+ * Every leaf presearched or a dense nearest search whose walk a thread can rank (`walkTarget`: floats or int8 /
+ * binary codes in shared memory; not `exact`), with a filter payload indexes answer whole (`leaves` gets those);
+ * anything else is not worth a probe.
  */
 function eligible(ctx: QueryContext, level: PlanLevel, presearched: ReadonlyMap<PlanLevel, NearestResult>, leaves: FilteredLeaf[]): boolean {
   if (level.prefetch.length > 0) return level.prefetch.every((p) => eligible(ctx, p, presearched, leaves));
@@ -150,14 +197,13 @@ function eligible(ctx: QueryContext, level: PlanLevel, presearched: ReadonlyMap<
   if (params.exact === true) return false;
   const slot = ctx.segment.slots.get(q.using);
   if (slot === undefined || slot.kind !== 'dense' || slot.index.graph === undefined || slot.index.indexedCount === 0) return false;
-  const { scalar, binary, product, turbo } = slot.spec;
-  if ((scalar ?? binary ?? product ?? turbo) !== undefined && params.quantization?.ignore !== true) return false;
-  if (sharedSearchTarget(slot.index.graph) === undefined) return false;
+  const walk = walkTarget(slot, level.limit, params.quantization);
+  if (walk === undefined) return false;
   const filter = bindFilter(ctx.segment, level.filter);
   const marks = filter?.exact === true ? filter.candidateBits() : undefined;
   const scan = marks === undefined ? undefined : scanned.get(marks);
-  if (marks === undefined || (scan !== undefined && scan.k === level.limit && scan.indexed === slot.index.indexedCount)) return false;
-  leaves.push({ slot, query: slot.storage.prepareQuery(q.vector as number[]), k: level.limit, marks });
+  if (marks === undefined || (scan !== undefined && scan.k === walk.k && scan.indexed === slot.index.indexedCount)) return false;
+  leaves.push({ slot, query: slot.storage.prepareQuery(q.vector as number[]), k: walk.k, marks });
   return true;
 }
 

@@ -125,18 +125,21 @@ export class SearchDispatch<L extends DispatchLane> {
   }
 
   /**
-   * What `lane` lacks of `target` before a search of it: `new` (never told of the graph: it needs the arena and the
-   * graph), `grown` (its graph arrays were replaced since), or undefined. Marks the lane as told, so the caller must
+   * What `lane` lacks of `target` before a search of it: `new` (never told of the graph: it needs the arena or the
+   * codes, and the graph), `grown` (its graph arrays or codes were replaced since: it needs the graph and the
+   * codes), or undefined. Marks the lane as told, so the caller must
    * send what it lacks ahead of (or with) the search.
    */
   attach(lane: L, target: SharedSearchTarget): 'new' | 'grown' | undefined {
     if (!this.registered.has(target.key)) {
       this.registered.add(target.key);
+      // Either going ends the pair (forgetting twice is harmless).
       this.gone.register(target.index, target.key);
+      if (target.ranker !== undefined) this.gone.register(target.ranker, target.key);
     }
     const epoch = lane.known.get(target.key);
-    if (epoch === target.graph.epoch) return undefined;
-    lane.known.set(target.key, target.graph.epoch);
+    if (epoch === target.epoch) return undefined;
+    lane.known.set(target.key, target.epoch);
     return epoch === undefined ? 'new' : 'grown';
   }
 

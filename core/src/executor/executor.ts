@@ -5,6 +5,7 @@ import type { SharedGraphView } from '../index/hnsw/hnsw-graph.js';
 import type { LinkBatch } from '../index/hnsw/plan-links.js';
 import { DenseVectorStorage } from '../segment/dense-vector-storage.js';
 import type { WalkFilterBits } from './shared-searcher.js';
+import type { CodesView } from './shared-codes.js';
 
 /**
  * Runs searches on other threads over the one shared copy of the vectors and the graph (ARCHITECTURE.md's optional
@@ -43,16 +44,26 @@ export interface SearchExecutor {
   close(): Promise<void>;
 }
 
-/** One graph and its arena as a search thread attaches to them; `key` names the pair across calls. */
+/**
+ * One graph and what its walks rank with, as a search thread attaches to them: the float arena, or quantized
+ * `codes` (then the walk returns the codes' approximate scores, for the owner to rescore). `key` names the pair
+ * across calls; `epoch` changes whenever a thread must be handed the graph or the codes again (their arrays grew,
+ * the codes were re-fitted).
+ */
 export interface SharedSearchTarget {
   key: number;
   index: HnswIndex;
   distance: Distance;
-  arena: WasmArenaView;
+  arena?: WasmArenaView;
+  codes?: CodesView;
   graph: SharedGraphView;
+  epoch: number;
+  /** The ranker's owner when it is not the graph's own vectors (a quantized companion): the pair lives while both do. */
+  ranker?: object;
 }
 
 const keys = new WeakMap<HnswIndex, number>();
+const codeKeys = new WeakMap<HnswIndex, WeakMap<object, number>>();
 let nextKey = 1;
 
 /**
@@ -69,5 +80,32 @@ export function sharedSearchTarget(index: HnswIndex): SharedSearchTarget | undef
   if (arena === undefined || graph === undefined) return undefined;
   let key = keys.get(index);
   if (key === undefined) keys.set(index, (key = nextKey++));
-  return { key, index, distance: vectors.distance, arena, graph };
+  return { key, index, distance: vectors.distance, arena, graph, epoch: graph.epoch };
+}
+
+/** A quantized companion that can hand its codes to search threads (scalar and binary storages). */
+export interface SharedCodes {
+  readonly epoch: number;
+  sharedView(): CodesView | undefined;
+}
+
+/**
+ * `index` walked with `quantized`'s codes on a search thread, or undefined when the graph or the codes are not in
+ * shared memory. The originals are not read on the thread (the owner rescores), so their datatype does not matter.
+ * The key names the (graph, codes) pair: a rebuilt graph or a new companion is another key.
+ */
+export function sharedCodesTarget(index: HnswIndex, quantized: SharedCodes): SharedSearchTarget | undefined {
+  const codes = quantized.sharedView();
+  const graph = codes === undefined ? undefined : index.sharedView();
+  if (codes === undefined || graph === undefined) return undefined;
+  let byCodes = codeKeys.get(index);
+  if (byCodes === undefined) codeKeys.set(index, (byCodes = new WeakMap()));
+  let key = byCodes.get(quantized);
+  if (key === undefined) byCodes.set(quantized, (key = nextKey++));
+  return { key, index, distance: index.vectors.distance, codes, graph, epoch: pair(graph.epoch, codes.epoch), ranker: quantized };
+}
+
+/** One number for two epochs (Cantor's pairing: distinct pairs, distinct numbers). */
+function pair(a: number, b: number): number {
+  return ((a + b) * (a + b + 1)) / 2 + b;
 }

@@ -2,13 +2,13 @@ import type { Schemas } from '../client/sextant-client.js';
 import { errors } from '../client/errors.js';
 import type { DenseSlot } from '../collection/local-segment.js';
 import type { ScoredIds } from '../index/hnsw/hnsw-index.js';
-import { fullScanPoints, type NearestResult } from '../query/nearest.js';
+import { fullScanPoints, type NearestResult, rescoreQuantized } from '../query/nearest.js';
 import type { QueryContext } from '../query/query-context.js';
 import { planQuery, type PlanLevel, type QueryPlan } from '../query/query-plan.js';
 import { runPlan } from '../query/run-plan.js';
 import { runQuery, searchAsQuery, toScoredPoints, type LegacySearch } from '../query/run-query.js';
-import { captureWalks, replayWalks, withoutIds } from './capture-walks.js';
-import { type SearchExecutor, type SharedSearchTarget, sharedSearchTarget } from './executor.js';
+import { captureWalks, replayWalks, type SharedQuantized, walkTarget, withoutIds } from './capture-walks.js';
+import type { SearchExecutor, SharedSearchTarget } from './executor.js';
 
 /** What a probe run reads for a leaf offloaded on its own (its answer is not needed then). */
 const SKIPPED: NearestResult = { ids: new Uint32Array(0), scores: new Float32Array(0), path: 'hnsw' };
@@ -20,10 +20,13 @@ interface Offload {
   slot: DenseSlot;
   target: SharedSearchTarget;
   query: Float32Array;
+  /** The walk's k: the leaf's limit, or limit x oversampling for a quantized walk. */
   k: number;
   ef: number;
   /** The exact pass over ids not linked into the graph yet, taken at dispatch (see DenseIndex.searchPending). */
   pending: ScoredIds | undefined;
+  /** A walk of quantized codes (their epoch at dispatch, and the leaf's limit and params for the rescore). */
+  quantized?: { codes: SharedQuantized; epoch: number; limit: number; params: PlanLevel['params'] };
 }
 
 /**
@@ -31,8 +34,9 @@ interface Offload {
  * now, `SearchExecutor.offloadNow`): the request is planned here; every leaf that is an unfiltered HNSW walk (see
  * `offloadable`) is walked on a thread, and so is the first walk of each filtered leaf whose filter payload indexes
  * answer (capture-walks.ts: the owner evaluates its accept once into shared bits); the plan then runs here as it
- * always does, taking those answers instead of walking again (`QueryContext.presearched`, `replayWalks`). Everything
- * else (exact and quantized searches, sparse and multivectors, examples, fusion, payloads and vectors of the answer,
+ * always does, taking those answers instead of walking again (`QueryContext.presearched`, `replayWalks`). Walks
+ * of int8 or binary codes go too (the thread returns the codes' candidates, the owner rescores them with the
+ * originals as in-thread); everything else (exact searches, product and turbo codes, sparse and multivectors, examples, fusion, payloads and vectors of the answer,
  * scores thresholds, offsets) is the in-thread code, so the answer is the in-thread answer.
  *
  * A thread's walk overlaps the writes this thread keeps applying, so its answer is checked when it comes back:
@@ -69,7 +73,11 @@ export async function runQueryThreaded(
     const walked = found[i];
     if (walked === undefined) continue;
     const r = leaf.pending === undefined ? walked : leaf.slot.index.mergePending(walked, withoutIds(leaf.pending, walked.ids), leaf.k);
-    if (stillValid(now, leaf, r)) presearched.set(leaf.level, { ...r, path: 'hnsw' });
+    if (!stillValid(now, leaf, r)) continue;
+    const q = leaf.quantized;
+    // The codes' candidates are rescored here with the originals, exactly as the in-thread quantized search does.
+    if (q === undefined) presearched.set(leaf.level, { ...r, path: 'hnsw' });
+    else presearched.set(leaf.level, rescoreQuantized(leaf.slot, { k: q.limit, quantization: q.params?.quantization }, leaf.query, { ...r, path: 'hnsw' }));
   }
   for (let i = 0; i < walks.length; i++) walks[i]!.found = found[leaves.length + i];
   const run: QueryContext = walks.length === 0 ? { ...now, presearched } : replayWalks({ ...now, presearched }, walks);
@@ -89,10 +97,11 @@ export function runSearchThreaded(
 
 /**
  * Leaves that `searchNearest` would answer with a plain graph walk of the whole graph: a dense `nearest` query
- * (no MMR) with no filter and no excluded examples, not `exact`, no quantization in the way, and a graph with
- * nodes and enough stored vectors that the planner would not scan. Vectors not linked into the graph yet are scored
- * exactly here at dispatch and merged with the walk, as DenseIndex.search does. Mirrors that planner's choices
- * (nearest.ts): anything it would do differently stays in-thread.
+ * (no MMR) with no filter and no excluded examples, not `exact`, ranked by what a thread can rank (`walkTarget`:
+ * the floats, or int8 / binary codes, whose limit x oversampling candidates the owner rescores on return), and a
+ * graph with nodes and enough stored vectors that the planner would not scan. Vectors not linked into the graph
+ * yet are scored exactly here at dispatch (by the same ranker) and merged with the walk, as DenseIndex.search does.
+ * Mirrors that planner's choices (nearest.ts): anything it would do differently stays in-thread.
  */
 function offloadable(ctx: QueryContext, plan: QueryPlan): Offload[] {
   if (plan.exclude.size > 0) return [];
@@ -110,19 +119,22 @@ function offloadable(ctx: QueryContext, plan: QueryPlan): Offload[] {
     const slot = ctx.segment.slots.get(q.using);
     if (slot === undefined || slot.kind !== 'dense' || !Array.isArray(q.vector)) return;
     const spec = slot.spec;
-    if ((spec.scalar ?? spec.binary ?? spec.product ?? spec.turbo) !== undefined && params.quantization?.ignore !== true) return;
     const index = slot.index;
     if (index.graph === undefined || index.indexedCount === 0) return;
     if (slot.storage.count < fullScanPoints(slot)) return;
-    const target = sharedSearchTarget(index.graph);
-    if (target === undefined) return;
-    const k = level.limit;
+    const walk = walkTarget(slot, level.limit, params.quantization);
+    if (walk === undefined) return;
+    const { target, k } = walk;
+    const codes = walk.quantized;
     const query = slot.storage.prepareQuery(q.vector as number[]);
     const ids = ctx.segment.ids;
     // indexed_only with as many pending vectors as a full scan: the in-thread search walks the graph alone.
     const graphOnly = params.indexed_only === true && index.pendingCount >= fullScanPoints(slot);
-    const pending = graphOnly ? undefined : index.searchPending(query, k, (id) => ids.isLive(id));
-    out.push({ level, using: q.using, slot, target, query, k, ef: Math.max(hnswEf ?? spec.hnsw.ef_construct, k), pending });
+    const pending = graphOnly ? undefined : index.searchPending(query, k, (id) => ids.isLive(id), codes);
+    // The beam as searchNearest sets it: max(ef, limit), then at least the candidates a quantized walk keeps.
+    const ef = Math.max(hnswEf ?? spec.hnsw.ef_construct, level.limit, k);
+    const quantized = codes === undefined ? undefined : { codes, epoch: codes.epoch, limit: level.limit, params: level.params };
+    out.push({ level, using: q.using, slot, target, query, k, ef, pending, quantized });
   };
   visit(plan.root);
   return out;
@@ -132,6 +144,9 @@ function offloadable(ctx: QueryContext, plan: QueryPlan): Offload[] {
 function stillValid(ctx: QueryContext, leaf: Offload, r: ScoredIds): boolean {
   const slot = ctx.segment.slots.get(leaf.using);
   if (slot !== leaf.slot || slot.index.graph !== leaf.target.index) return false;
+  // The codes were re-fitted, grown or replaced meanwhile: the in-thread search would rank with the new ones.
+  const q = leaf.quantized;
+  if (q !== undefined && (slot.quantized !== q.codes || q.codes.epoch !== q.epoch)) return false;
   const ids = ctx.segment.ids;
   for (let i = 0; i < r.ids.length; i++) {
     const id = r.ids[i]!;

@@ -4,14 +4,19 @@ import { HnswGraph, type SharedGraphView } from '../index/hnsw/hnsw-graph.js';
 import { type ScoredIds, walkGraph } from '../index/hnsw/hnsw-index.js';
 import type { AcceptFn } from '../index/hnsw/search-layer.js';
 import { newBuffer } from './shared-memory.js';
+import { type CodesReader, type CodesView, attachCodes } from './shared-codes.js';
 
-/** A search request as it crosses to a search thread. `arena` / `graph` come along when the thread lacks them. */
+/**
+ * A search request as it crosses to a search thread. `arena` / `graph` / `codes` come along when the thread lacks
+ * them: a walk ranks with the float arena, or with quantized `codes` when the target has them (no arena then).
+ */
 export interface SearchRequest {
   id: number;
   key: number;
   distance: Distance;
   arena?: WasmArenaView;
   graph?: SharedGraphView;
+  codes?: CodesView;
   query: Float32Array;
   k: number;
   ef: number;
@@ -54,8 +59,10 @@ export function bitsOfAccept(accept: (id: number) => boolean, n: number, within:
 export type SearchReply = { id: number; ids: Uint32Array; scores: Float32Array } | { id: number; retry: true; reason: string };
 
 interface Attached {
-  reader: WasmArenaReader;
+  reader: WasmArenaReader | CodesReader;
   graph: HnswGraph;
+  /** The epoch of the codes `reader` ranks (quantized targets). */
+  codes?: number;
 }
 
 /**
@@ -84,16 +91,25 @@ export class SharedSearcher {
   search(req: SearchRequest): SearchReply {
     let a = this.attached.get(req.key);
     if (a === undefined) {
-      if (req.arena === undefined || req.graph === undefined) return { id: req.id, retry: true, reason: 'unknown graph' };
-      const reader = WasmArenaReader.attach(req.arena, this.slot);
+      if (req.graph === undefined || (req.arena === undefined && req.codes === undefined)) return { id: req.id, retry: true, reason: 'unknown graph' };
+      const reader = req.codes !== undefined ? attachCodes(req.codes, this.slot) : WasmArenaReader.attach(req.arena!, this.slot);
       if (reader === undefined) return { id: req.id, retry: true, reason: 'no kernels' };
-      const ranker = Object.assign(reader, { distance: req.distance });
-      a = { reader, graph: HnswGraph.attach(req.graph, ranker) };
+      // The walker's own ranks (inserts) are never asked here: only the distance of its graph matters.
+      a = { reader, graph: HnswGraph.attach(req.graph, { distance: req.distance }), codes: req.codes?.epoch };
       this.attached.set(req.key, a);
-    } else if (req.graph !== undefined && req.graph.epoch !== a.graph.epoch) {
-      a.graph.rebind(req.graph);
+    } else {
+      if (req.graph !== undefined && req.graph.epoch !== a.graph.epoch) a.graph.rebind(req.graph);
+      if (req.codes !== undefined && req.codes.epoch !== a.codes) {
+        const reader = attachCodes(req.codes, this.slot);
+        if (reader === undefined) return { id: req.id, retry: true, reason: 'no kernels' };
+        a.reader = reader;
+        a.codes = req.codes.epoch;
+      }
     }
+    const stale = 'stale' in a.reader ? a.reader : undefined;
+    if (stale !== undefined) stale.stale = false;
     const found = this.walk(a, req);
+    if (stale?.stale === true) return { id: req.id, retry: true, reason: 'codes grown' };
     return found === undefined ? { id: req.id, retry: true, reason: 'entry moving' } : { id: req.id, ...found };
   }
 

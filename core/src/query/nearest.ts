@@ -167,7 +167,7 @@ export function walkFilterOf(segment: LocalSegment, s: NearestSearch, filter: Bo
  * built on first use and re-fitted here as the vectors grow (fast); product and turbo codes are fitted and encoded
  * by background indexing (collection/quantized-companion.ts), and rank once `ready`.
  */
-function quantizedOf(slot: DenseSlot): QuantizedStorage | undefined {
+export function quantizedOf(slot: DenseSlot): QuantizedStorage | undefined {
   const q = companionFor(slot);
   if (q instanceof ProductQuantizedStorage || q instanceof TurboQuantizedStorage) return q.ready ? q : undefined;
   q?.refresh();
@@ -189,8 +189,7 @@ function searchQuantized(
   exact: boolean,
   walkFilter: WalkFilter | undefined,
 ): NearestResult {
-  const rescore = s.quantization?.rescore ?? true;
-  const top = rescore ? Math.max(s.k, Math.ceil(s.k * (s.quantization?.oversampling ?? 1))) : s.k;
+  const top = quantizedTop(s);
   let found;
   const graphOnly = s.indexedOnly === true && slot.index.pendingCount >= fullScanPoints(slot);
   if (exact) {
@@ -202,7 +201,27 @@ function searchQuantized(
   } else {
     found = { ...walkDense(segment, { ...s, k: top }, slot, query, Math.max(ef, top), walkFilter, quantized, graphOnly), path: 'hnsw' as const };
   }
-  if (!rescore) return { ...found, quantized: true };
+  return rescoreQuantized(slot, s, query, found);
+}
+
+/** How many candidates the codes rank for a quantized search: k, or k x oversampling when rescoring. */
+export function quantizedTop(s: Pick<NearestSearch, 'k' | 'quantization'>): number {
+  const rescore = s.quantization?.rescore ?? true;
+  return rescore ? Math.max(s.k, Math.ceil(s.k * (s.quantization?.oversampling ?? 1))) : s.k;
+}
+
+/**
+ * The quantized search's last step over the candidates the codes ranked (`found`, best first): with `rescore`
+ * (default), ranks them again with the float vectors and keeps the best `k`; else returns them as they are. The
+ * search threads' quantized walks end here too (executor/offload-query.ts).
+ */
+export function rescoreQuantized(
+  slot: DenseSlot,
+  s: Pick<NearestSearch, 'k' | 'quantization'>,
+  query: Float32Array,
+  found: ScoredIds & { path: NearestResult['path'] },
+): NearestResult {
+  if (!(s.quantization?.rescore ?? true)) return { ...found, quantized: true };
   const n = found.ids.length;
   const ranks = new Float64Array(n);
   const order = new Uint32Array(n);

@@ -20,11 +20,15 @@ import {
   type WalkFilterBits,
 } from '@sextant/core';
 
-/** Tells a thread of a graph before its first search of it, and again when its arrays were replaced. */
+/**
+ * Tells a thread of a graph before its first search of it, and again when its arrays or its codes were replaced:
+ * the float arena, or the quantized codes a walk of this key ranks with.
+ */
 export interface AttachMessage {
   attach: number;
   distance: SearchRequest['distance'];
-  arena: NonNullable<SearchRequest['arena']>;
+  arena: SearchRequest['arena'];
+  codes: SearchRequest['codes'];
   graph: NonNullable<SearchRequest['graph']>;
 }
 
@@ -137,7 +141,7 @@ export class SearchPool implements SearchExecutor {
     thread.head = offset + query.length;
     if (this.dispatch.attach(thread, target) !== undefined) {
       // Posted now, so it is there before the batch that leaves at the end of the turn.
-      const attach: AttachMessage = { attach: target.key, distance: target.distance, arena: target.arena, graph: target.graph };
+      const attach: AttachMessage = { attach: target.key, distance: target.distance, arena: target.arena, codes: target.codes, graph: target.graph };
       thread.worker.postMessage(attach);
     }
     return this.dispatch.enqueue(thread, (id) => {
@@ -157,10 +161,10 @@ export class SearchPool implements SearchExecutor {
     if (!this.dispatch.closed) {
       for (const t of this.dispatch.lanes) if (t.alive && (thread === undefined || t.busy + t.plans < thread.busy + thread.plans)) thread = t;
     }
-    if (thread === undefined) return Promise.resolve(false);
+    const { key, distance, arena, graph } = target;
+    if (thread === undefined || arena === undefined) return Promise.resolve(false);
     const plan = this.nextPlan++;
     thread.plans++;
-    const { key, distance, arena, graph } = target;
     return new Promise((resolve) => {
       this.plans.set(plan, { thread: thread!, resolve });
       thread!.worker.ref();

@@ -4,7 +4,7 @@ import type { AttachMessage, FilterMessage, PlanMessage } from './search-pool.js
 
 /**
  * A search thread (see search-pool.ts for the wire format): walks shared HNSW graphs for the main thread. It is told
- * of a graph (`attach`: arena, graph arrays, distance) before its first search of it and after it grew; searches
+ * of a graph (`attach`: arena or quantized codes, graph arrays, distance) before its first search of it and after it grew; searches
  * come in batches of plain numbers with their query rows in the shared ring `queries`, and each batch is answered by
  * one array of numbers.
  */
@@ -61,6 +61,7 @@ port.on('message', (message: number[] | AttachMessage | FilterMessage | PlanMess
     const setup = setups.get(key);
     if (setup !== undefined) {
       request.arena = setup.arena;
+      request.codes = setup.codes;
       request.graph = setup.graph;
       setups.delete(key);
     }

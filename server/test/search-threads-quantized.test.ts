@@ -1,0 +1,200 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EmbeddedClient, SearchExecutor } from '@sextant/core';
+import { openDatabase } from '../src/open-database.js';
+import type { SearchPool } from '../src/search/search-pool.js';
+
+// Quantized walks on the search threads (issue 9): int8 and binary codes in shared memory, walked by real threads,
+// rescored by the owner. Every answer is compared with the same request answered in-thread (executor detached).
+// 3,000 x 96 floats reach WebAssembly memory (1 MB), so the codes are in a shared arena too.
+const DIM = 96;
+const START = 3_000;
+
+/** Seeded clustered vectors: mulberry32 around 20 centres, so graphs and answers repeat run to run. */
+function vectors(seed: number, count: number): number[][] {
+  let s = seed >>> 0;
+  const rand = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const centres = Array.from({ length: 20 }, () => Array.from({ length: DIM }, () => rand() * 2 - 1));
+  return Array.from({ length: count }, (_, i) => centres[i % 20]!.map((c) => c + (rand() - 0.5) * 0.6));
+}
+
+async function fill(client: EmbeddedClient, name: string, from: number, rows: number[][]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 500) {
+    const points = rows.slice(i, i + 500).map((vector, j) => ({ id: from + i + j, vector, payload: { g: (from + i + j) % 10 } }));
+    await client.upsert(name, { wait: true, points });
+  }
+}
+
+/** The executor, counting the walks that a thread answered (undefined answers fall back in-thread). */
+function counting(executor: SearchExecutor): SearchExecutor & { walked: number } {
+  const counted = {
+    walked: 0,
+    threads: executor.threads,
+    close: () => executor.close(),
+    offloadNow: () => executor.offloadNow?.() ?? true,
+    searchGraph: async (...args: Parameters<SearchExecutor['searchGraph']>) => {
+      const found = await executor.searchGraph(...args);
+      if (found !== undefined) counted.walked++;
+      return found;
+    },
+  };
+  return counted;
+}
+
+const HNSW = { m: 8, ef_construct: 48, full_scan_threshold: 10 };
+const queries = vectors(7, 24);
+/** 10% of the points, answered whole by the payload index: its walk goes to a thread too (capture-walks.ts). */
+const TENTH = { must: [{ key: 'g', match: { value: 3 } }] };
+
+/** Requests of every quantized kind of search: rescore on / off, oversampling, an explicit beam, a filter. */
+function requests(query: number[]) {
+  return [
+    { query, limit: 10 },
+    { query, limit: 10, params: { quantization: { rescore: false } } },
+    { query, limit: 5, params: { quantization: { rescore: true, oversampling: 3 } } },
+    { query, limit: 5, params: { hnsw_ef: 80, quantization: { oversampling: 2 } } },
+    { query, limit: 10, filter: TENTH, params: { quantization: { oversampling: 2 } } },
+  ];
+}
+
+async function setUp(client: EmbeddedClient, name: string, config: object, datatype?: 'float16'): Promise<void> {
+  await client.createCollection(name, {
+    vectors: { size: DIM, distance: 'Cosine', ...(datatype === undefined ? {} : { datatype }) },
+    hnsw_config: HNSW,
+    optimizers_config: { indexing_threshold: 1 },
+    quantization_config: config as never,
+  });
+  await client.createPayloadIndex(name, { field_name: 'g', field_schema: 'integer', wait: true });
+  await fill(client, name, 0, vectors(1, START));
+  await client.engine.resolve(name).whenIndexed();
+}
+
+describe('quantized walks on search threads', () => {
+  let client: EmbeddedClient;
+  let threads: ReturnType<typeof counting>;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sextant-quant-threads-'));
+    client = await openDatabase({ path: dir, searchThreads: 2 });
+    (client.executor as SearchPool).policy = 'always';
+    threads = counting(client.executor!);
+    client.executor = threads;
+  }, 60_000);
+  afterAll(async () => {
+    await client.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function inThread<T>(run: () => Promise<T>): Promise<T> {
+    const executor = client.executor;
+    client.executor = undefined;
+    try {
+      return await run();
+    } finally {
+      client.executor = executor;
+    }
+  }
+
+  /** Every request threaded and in-thread: equal answers, and every one walked on a thread. */
+  async function sameAsInThread(name: string, qs: number[][]): Promise<void> {
+    const before = threads.walked;
+    let asked = 0;
+    for (const query of qs) {
+      for (const req of requests(query)) {
+        const threaded = await client.query(name, req);
+        expect(threaded.points.length).toBe(req.limit);
+        expect(threaded).toEqual(await inThread(() => client.query(name, req)));
+        asked++;
+      }
+    }
+    expect(threads.walked - before).toBe(asked);
+  }
+
+  it('walks int8 codes on the threads and answers as in-thread (rescore on / off, oversampling, filtered), before and after more writes', async () => {
+    await setUp(client, 's', { scalar: { type: 'int8', quantile: 0.99, always_ram: true } });
+    await sameAsInThread('s', queries.slice(0, 8));
+    // Doubling the points re-fits the codes and grows their arrays (a new codes epoch the threads are handed).
+    await fill(client, 's', START, vectors(2, START));
+    await client.engine.resolve('s').whenIndexed();
+    await sameAsInThread('s', queries.slice(8, 16));
+  }, 120_000);
+
+  it('walks binary codes on the threads (one bit, and two bits with an 8-bit query), as in-thread', async () => {
+    await setUp(client, 'b1', { binary: { always_ram: true } });
+    await sameAsInThread('b1', queries.slice(0, 6));
+    await setUp(client, 'b2', { binary: { always_ram: true, encoding: 'two_bits', query_encoding: 'scalar8bits' } });
+    await sameAsInThread('b2', queries.slice(6, 12));
+  }, 120_000);
+
+  it('walks the int8 codes of float16 originals on the threads, as in-thread', async () => {
+    await setUp(client, 'h', { scalar: { type: 'int8', always_ram: true } }, 'float16');
+    await sameAsInThread('h', queries.slice(0, 6));
+  }, 120_000);
+
+  it('keeps product codes in-thread and walks quantization.ignore on the floats, with the same answers', async () => {
+    await setUp(client, 'p', { product: { compression: 'x16', always_ram: true } });
+    const before = threads.walked;
+    for (const query of queries.slice(0, 3)) {
+      const req = { query, limit: 10 };
+      expect(await client.query('p', req)).toEqual(await inThread(() => client.query('p', req)));
+    }
+    expect(threads.walked).toBe(before);
+    // ignore: the float walk (the float32 arena is shared too), on a thread.
+    const req = { query: queries[0]!, limit: 10, params: { quantization: { ignore: true } } };
+    expect(await client.query('s', req)).toEqual(await inThread(() => client.query('s', req)));
+    expect(threads.walked - before).toBe(1);
+  }, 120_000);
+
+  it('never returns a deleted point while writes grow the codes under the walks', async () => {
+    const deleted = new Set<number>();
+    let writing = true;
+    const writer = (async () => {
+      try {
+        for (let r = 0; r < 12; r++) {
+          const from = 2 * START + r * 400;
+          await fill(client, 's', from, vectors(100 + r, 400));
+          const victims = Array.from({ length: 30 }, (_, j) => (r * 97 + j * 13) % (2 * START)).filter((id) => !deleted.has(id));
+          await client.delete('s', { wait: true, points: victims });
+          for (const id of victims) deleted.add(id);
+        }
+      } finally {
+        writing = false;
+      }
+    })();
+    const before = threads.walked;
+    let answered = 0;
+    const reader = async (lane: number) => {
+      for (let i = lane; writing; i += 2) {
+        const deletedBefore = new Set(deleted);
+        const { points } = await client.query('s', { query: queries[i % queries.length]!, limit: 10, params: { quantization: { oversampling: 2 } } });
+        expect(points).toHaveLength(10);
+        for (const p of points) expect(deletedBefore.has(p.id as number)).toBe(false);
+        answered++;
+      }
+    };
+    await Promise.all([writer, reader(0), reader(1)]);
+    expect(answered).toBeGreaterThan(10);
+    expect(threads.walked - before).toBeGreaterThan(5);
+    await client.engine.resolve('s').whenIndexed();
+    await sameAsInThread('s', queries.slice(16, 20));
+  }, 120_000);
+
+  it('answers as in-thread after a reopen (codes re-derived from the saved fit)', async () => {
+    await client.close();
+    client = await openDatabase({ path: dir, searchThreads: 2 });
+    (client.executor as SearchPool).policy = 'always';
+    threads = counting(client.executor!);
+    client.executor = threads;
+    await client.engine.resolve('s').whenIndexed();
+    await sameAsInThread('s', queries.slice(20, 24));
+    await sameAsInThread('b2', queries.slice(0, 4));
+  }, 120_000);
+});
