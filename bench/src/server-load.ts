@@ -48,6 +48,11 @@ export interface ServerLoadOptions {
    * query keeps `g = 1`, 1 / filterEvery of the points (REST and gRPC rows stay unfiltered).
    */
   filterEvery?: number;
+  /**
+   * Quantize the collection's vectors (searches then walk the codes and rescore with the floats): `int8` (scalar,
+   * Qdrant's recommended default) or `binary` (one bit). Default: the environment's SEXTANT_LOAD_QUANT, else none.
+   */
+  quantization?: 'int8' | 'binary';
 }
 
 /** `on`: the pool's default offload policy (a lone search stays on the event loop); `always`: every walk hops. */
@@ -214,9 +219,13 @@ export async function runServerLoad(options: ServerLoadOptions = DEFAULT_SERVER_
 
 /** Upserts in batches through the engine (loading is not what is measured), with a graph built past 1 KB. */
 async function load(server: RunningServer, points: Float32Array, options: ServerLoadOptions): Promise<void> {
+  const quant = options.quantization ?? process.env['SEXTANT_LOAD_QUANT'];
+  const quantization_config =
+    quant === 'int8' ? { scalar: { type: 'int8' as const, always_ram: true } } : quant === 'binary' ? { binary: { always_ram: true } } : undefined;
   await server.client.createCollection(COLLECTION, {
     vectors: { size: options.dim, distance: 'Cosine' },
     optimizers_config: { indexing_threshold: 1 },
+    ...(quantization_config === undefined ? {} : { quantization_config }),
   });
   if (options.filterEvery !== undefined) await server.client.createPayloadIndex(COLLECTION, { field_name: 'g', field_schema: 'integer', wait: true });
   const batch = 1_000;
