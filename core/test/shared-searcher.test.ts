@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DenseVectorStorage, HnswIndex, SharedSearcher, shareWithThreads, sharedMemorySupported, sharedSearchTarget } from '../src/index.js';
 import type { SearchRequest, SharedSearchTarget } from '../src/index.js';
 import { seededRandom as rng } from '../src/query/advanced/sample-random.js';
+import { sharedCodesTarget } from '../src/executor/executor.js';
+import { ScalarQuantizedStorage } from '../src/segment/quantized-scalar-storage.js';
+import { BinaryQuantizedStorage } from '../src/segment/quantized-binary-storage.js';
 
 // The search threads' walker (SharedSearcher) run here, on this thread, against a graph another part of the test
 // keeps writing: the same arrays a worker would get, without the worker. Answers must equal HnswIndex.search's.
@@ -85,4 +88,64 @@ describe.runIf(sharedMemorySupported())('SharedSearcher over a shared graph', ()
     index.insert(0);
     expect(sharedSearchTarget(index)).toBeUndefined();
   });
+
+  /** As `asker`, for a walk of quantized codes: the graph and the codes again whenever the pair's epoch moved. */
+  function codesAsker(searcher: SharedSearcher) {
+    let sent = -1;
+    let id = 0;
+    return (target: SharedSearchTarget, query: Float32Array, k: number, ef: number) => {
+      const req: SearchRequest = { id: ++id, key: target.key, distance: target.distance, query, k, ef };
+      if (sent !== target.epoch) (req.graph = target.graph), (req.codes = target.codes), (sent = target.epoch);
+      return searcher.search(req);
+    };
+  }
+
+  for (const [kind, distance] of [['int8', 'Cosine'], ['int8', 'Euclid'], ['binary', 'Dot']] as const) {
+    it(`walks ${kind} codes (${distance}) exactly as HnswIndex.search with them, across re-fits and grown row sums`, () => {
+      // 1. A SIMD arena (1 MB of rows), so the codes sit in a shared WasmU8Arena too.
+      const storage = new DenseVectorStorage(DIM, distance, 4096);
+      const index = new HnswIndex(storage, { m: 6, efConstruct: 40, seed: 7 });
+      for (let id = 0; id < 600; id++) {
+        storage.set(id, row());
+        index.insert(id);
+      }
+      const codes =
+        kind === 'int8' ? new ScalarQuantizedStorage(storage, 0.99) : new BinaryQuantizedStorage(storage, { encoding: 'two_bits', queryEncoding: 'scalar4bits' } as never);
+      const first = sharedCodesTarget(index, codes)!;
+      expect(first.codes?.kind).toBe(kind === 'int8' ? 'scalar' : 'binary');
+      expect(first.arena).toBeUndefined();
+      const ask = codesAsker(new SharedSearcher(2));
+      const queries = Array.from({ length: 20 }, () => storage.prepareQuery(row()));
+      const check = () => {
+        codes.refresh();
+        const target = sharedCodesTarget(index, codes)!;
+        for (const q of queries) {
+          const mine = index.search(q, 10, 40, undefined, codes);
+          const theirs = ask(target, q, 10, 40);
+          expect('ids' in theirs).toBe(true);
+          if ('ids' in theirs) {
+            expect(Array.from(theirs.ids)).toEqual(Array.from(mine.ids));
+            expect(Array.from(theirs.scores)).toEqual(Array.from(mine.scores));
+          }
+        }
+      };
+      check();
+      // 2. Past 4,096 ids the row sums move to a larger array, and the count doubles: a re-fit re-encodes every row.
+      for (let id = 600; id < 5000; id++) {
+        storage.set(id, row());
+        codes.set(id);
+        index.insert(id);
+      }
+      codes.refresh();
+      expect(sharedCodesTarget(index, codes)!.codes!.epoch).not.toBe(first.codes!.epoch);
+      check();
+      // 3. A thread still holding the first codes: int8 row sums (read for Cosine / Dot) end at 4,096 ids, so a walk
+      // reaching past them asks for a retry instead of ranking with sums it does not have.
+      if (kind === 'int8' && distance === 'Cosine') {
+        const stale = new SharedSearcher(1);
+        const reply = stale.search({ id: 1, key: first.key, distance, query: queries[0]!, k: 10, ef: 400, graph: index.sharedView()!, codes: first.codes! });
+        expect(reply).toMatchObject({ id: 1, retry: true, reason: 'codes grown' });
+      }
+    });
+  }
 });
