@@ -129,6 +129,19 @@ describe('search workers in a cross-origin isolated page (Chromium)', () => {
     await page.context().close();
   }, 120_000);
 
+  it('walks int8 and binary codes on the search workers, answering exactly as with threads off', async () => {
+    const page = await harness.newPage();
+    for (const [i, quantization] of [{ scalar: { type: 'int8', always_ram: true } }, { binary: { always_ram: true } }].entries()) {
+      expect(await run(page, 'fill', `q${i}on`, 2, 'c', COUNT, DIM, quantization)).toBe(COUNT);
+      expect(await run(page, 'fill', `q${i}off`, 0, 'c', COUNT, DIM, quantization)).toBe(COUNT);
+      const threaded = await run<unknown[]>(page, 'answers', `q${i}on`, 'c', DIM, 24);
+      expect(threaded).toEqual(await run<unknown[]>(page, 'answers', `q${i}off`, 'c', DIM, 24));
+      // As with floats (the first test): of each group sent together, all but the first walk on the search workers.
+      expect((await run<{ offloaded: number }>(page, 'threads', `q${i}on`)).offloaded).toBeGreaterThanOrEqual(12);
+    }
+    await page.context().close();
+  }, 120_000);
+
   it('refuses a bad searchThreads with a 400', async () => {
     const page = await harness.newPage();
     for (const value of [-1, 1.5, 'two', true]) {

@@ -58,15 +58,16 @@ export async function badOption(value: unknown) {
 }
 
 /**
- * A collection of `count` seeded points, graph-indexed (a low full-scan threshold, so searches walk the graph) and
+ * A collection of `count` seeded points (quantized when `quantization` is given), graph-indexed (a low full-scan threshold, so searches walk the graph) and
  * fully linked before it returns. `count x dim` must reach 1 MB for the vectors to move into shared memory.
  */
-export async function fill(name: string, searchThreads: number | false | null, collection: string, count: number, dim: number) {
+export async function fill(name: string, searchThreads: number | false | null, collection: string, count: number, dim: number, quantization?: object) {
   const client = await db(name, searchThreads);
   await client.createCollection(collection, {
     vectors: { size: dim, distance: 'Cosine' },
     hnsw_config: { m: 8, ef_construct: 48, full_scan_threshold: 10 },
     optimizers_config: { indexing_threshold: 1 },
+    ...(quantization === undefined ? {} : { quantization_config: quantization as never }),
   });
   // `g` picks a tenth of the points, answered whole by its index: filtered walks go to the search workers too.
   await client.createPayloadIndex(collection, { field_name: 'g', field_schema: 'integer', wait: true });
