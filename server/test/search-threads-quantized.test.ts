@@ -53,6 +53,11 @@ const queries = vectors(7, 24);
 /** 10% of the points, answered whole by the payload index: its walk goes to a thread too (capture-walks.ts). */
 const TENTH = { must: [{ key: 'g', match: { value: 3 } }] };
 
+/** A vector of `vectors` as uint8 components. */
+function bytes(row: number[]): number[] {
+  return row.map((x) => Math.round((x + 1.5) * 80));
+}
+
 /** Requests of every quantized kind of search: rescore on / off, oversampling, an explicit beam, a filter. */
 function requests(query: number[]) {
   return [
@@ -64,15 +69,17 @@ function requests(query: number[]) {
   ];
 }
 
-async function setUp(client: EmbeddedClient, name: string, config: object, datatype?: 'float16'): Promise<void> {
+async function setUp(client: EmbeddedClient, name: string, config: object | undefined, datatype?: 'float16' | 'uint8'): Promise<void> {
   await client.createCollection(name, {
     vectors: { size: DIM, distance: 'Cosine', ...(datatype === undefined ? {} : { datatype }) },
     hnsw_config: HNSW,
     optimizers_config: { indexing_threshold: 1 },
-    quantization_config: config as never,
+    ...(config === undefined ? {} : { quantization_config: config as never }),
   });
   await client.createPayloadIndex(name, { field_name: 'g', field_schema: 'integer', wait: true });
-  await fill(client, name, 0, vectors(1, START));
+  // uint8: the same clusters as bytes (Qdrant casts, so stay within 0..255).
+  const rows = vectors(1, START);
+  await fill(client, name, 0, datatype === 'uint8' ? rows.map(bytes) : rows);
   await client.engine.resolve(name).whenIndexed();
 }
 
@@ -137,6 +144,24 @@ describe('quantized walks on search threads', () => {
   it('walks the int8 codes of float16 originals on the threads, as in-thread', async () => {
     await setUp(client, 'h', { scalar: { type: 'int8', always_ram: true } }, 'float16');
     await sameAsInThread('h', queries.slice(0, 6));
+  }, 120_000);
+
+  it('walks float16 and uint8 originals (no quantization) on the threads, as in-thread', async () => {
+    await setUp(client, 'h16', undefined, 'float16');
+    await setUp(client, 'u8', undefined, 'uint8');
+    const before = threads.walked;
+    let asked = 0;
+    for (const [name, qs] of [['h16', queries.slice(0, 6)], ['u8', queries.slice(6, 12).map(bytes)]] as const) {
+      for (const query of qs) {
+        for (const req of [{ query, limit: 10 }, { query, limit: 10, filter: TENTH }]) {
+          const threaded = await client.query(name, req);
+          expect(threaded.points).toHaveLength(10);
+          expect(threaded).toEqual(await inThread(() => client.query(name, req)));
+          asked++;
+        }
+      }
+    }
+    expect(threads.walked - before).toBe(asked);
   }, 120_000);
 
   it('keeps product codes in-thread and walks quantization.ignore on the floats, with the same answers', async () => {

@@ -101,7 +101,7 @@ function kernel(metric: WasmMetric, gather: boolean): FuncDef {
 }
 
 /** The compiled half-float kernel module, or undefined without WebAssembly SIMD (callers keep the JS loops). */
-export const f16KernelModule: () => WasmModule | undefined = compiledOnce(() =>
+export const f16KernelModule: (shared?: boolean) => WasmModule | undefined = compiledOnce(() =>
   (['dot', 'l2', 'l1'] as const).flatMap((m) => [kernel(m, true), kernel(m, false)]),
 );
 

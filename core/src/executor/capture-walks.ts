@@ -11,7 +11,7 @@ import type { Schemas } from '../client/sextant-client.js';
 import type { QueryContext } from '../query/query-context.js';
 import type { PlanLevel, QueryPlan } from '../query/query-plan.js';
 import { type Hit, runPlan } from '../query/run-plan.js';
-import { type SharedSearchTarget, sharedCodesTarget, sharedSearchTarget } from './executor.js';
+import { type SharedSearchTarget, originalsTarget, sharedCodesTarget } from './executor.js';
 import { bitsOfAccept, type WalkFilterBits } from './shared-searcher.js';
 
 /**
@@ -51,7 +51,7 @@ export interface WalkTarget {
 
 /**
  * How `searchNearest` would rank the graph walk of a dense leaf (not `exact`) on `slot`, as a thread can do it: the
- * floats of a float32 arena in shared memory, or, when the slot is quantized (and `quantization.ignore` is not
+ * vectors themselves in a shared arena (float32, float16 or uint8: exact ranks), or, when the slot is quantized (and `quantization.ignore` is not
  * set), int8 or binary codes in shared memory, whatever the originals' datatype (the owner rescores with them).
  * Undefined when that ranker is not shared, or is product / turbo codes. Refreshes the codes' fit as the search
  * will (nearest.ts `quantizedOf`), so the thread ranks with the fit the in-thread search would use now.
@@ -61,7 +61,7 @@ export function walkTarget(slot: DenseSlot, k: number, quantization: Schemas['Qu
   if (graph === undefined) return undefined;
   const q = quantization?.ignore === true ? undefined : quantizedOf(slot);
   if (q === undefined) {
-    const target = sharedSearchTarget(graph);
+    const target = originalsTarget(graph);
     return target === undefined ? undefined : { target, quantized: undefined, k };
   }
   if (!(q instanceof ScalarQuantizedStorage || q instanceof BinaryQuantizedStorage)) return undefined;
@@ -99,7 +99,7 @@ export function captureWalks(ctx: QueryContext, plan: QueryPlan, presearched: Re
     // The floats, or the leaf's quantized codes (the ones `eligible` found shared); any other ranker stays here.
     const quantized = ranker === undefined || ranker === slot.storage ? undefined : ranker;
     if (quantized !== undefined && !(quantized instanceof ScalarQuantizedStorage || quantized instanceof BinaryQuantizedStorage)) return NONE;
-    const target = quantized === undefined ? sharedSearchTarget(index.graph) : sharedCodesTarget(index.graph, quantized);
+    const target = quantized === undefined ? originalsTarget(index.graph) : sharedCodesTarget(index.graph, quantized);
     if (target === undefined) return NONE;
     // Only a walk for the leaf's own k is the filtered one (the dense beam asks for more, accepting every live
     // point): its accept lies within the filter's candidates, so it is evaluated on those alone.

@@ -83,7 +83,17 @@ export function sharedSearchTarget(index: HnswIndex): SharedSearchTarget | undef
   return { key, index, distance: vectors.distance, arena, graph, epoch: graph.epoch };
 }
 
-/** A quantized companion that can hand its codes to search threads (scalar and binary storages). */
+/**
+ * `index` as a search thread can walk it with its own vectors, whatever their datatype: the float32 arena
+ * (`sharedSearchTarget`), or float16 / uint8 rows in a shared arena; undefined when they are not shared.
+ */
+export function originalsTarget(index: HnswIndex): SharedSearchTarget | undefined {
+  const vectors = index.vectors;
+  if (vectors instanceof DenseVectorStorage) return sharedSearchTarget(index);
+  return 'sharedView' in vectors ? sharedCodesTarget(index, vectors as unknown as SharedCodes) : undefined;
+}
+
+/** Rows a search thread can rank other than float32: int8 / binary codes, float16 / uint8 originals. */
 export interface SharedCodes {
   readonly epoch: number;
   sharedView(): CodesView | undefined;

@@ -1,10 +1,16 @@
+import { WasmF16ArenaReader } from '../distance/wasm-f16-arena.js';
 import { WasmU8ArenaReader } from '../distance/wasm-u8-arena.js';
+import { type F16RowsView } from '../segment/dense-f16-storage.js';
+import { type U8RowsView, invNorm, u8Ranks } from '../segment/dense-u8-storage.js';
 import type { BatchRanker } from '../index/hnsw/batch-ranker.js';
 import { type BinaryCodesView, binaryRanks, loadBinaryQuery } from '../segment/quantized-binary-storage.js';
 import { type ScalarCodesView, quantizeQuery, scalarRanks } from '../segment/quantized-scalar-storage.js';
 
-/** Quantized codes a search thread can walk a graph with (int8 or binary, in a shared WasmU8Arena). */
-export type CodesView = ScalarCodesView | BinaryCodesView;
+/**
+ * Rows other than float32 a search thread can walk a graph with: quantized codes (int8 or binary, in a shared
+ * WasmU8Arena; the owner rescores their candidates), or compact originals (uint8 or float16 vectors, exact ranks).
+ */
+export type CodesView = ScalarCodesView | BinaryCodesView | U8RowsView | F16RowsView;
 
 /** What a walk needs of a ranker, plus `stale`: set when a rank read past what this thread was handed. */
 export type CodesReader = Pick<BatchRanker, 'batchIds' | 'batchOut' | 'loadQuery' | 'rankBatch'> & { stale: boolean };
@@ -16,9 +22,55 @@ export type CodesReader = Pick<BatchRanker, 'batchIds' | 'batchOut' | 'loadQuery
  * Undefined when this engine cannot run the kernels.
  */
 export function attachCodes(view: CodesView, slot: number): CodesReader | undefined {
+  if (view.kind === 'f16') {
+    const arena = WasmF16ArenaReader.attach(view.arena, slot);
+    return arena === undefined ? undefined : f16Reader(view, arena);
+  }
   const arena = WasmU8ArenaReader.attach(view.arena, slot);
   if (arena === undefined) return undefined;
-  return view.kind === 'scalar' ? scalarReader(view, arena) : binaryReader(view, arena);
+  return view.kind === 'scalar' ? scalarReader(view, arena) : view.kind === 'binary' ? binaryReader(view, arena) : u8Reader(view, arena);
+}
+
+/** Uint8VectorStorage's SIMD path: the query's integers as bytes, integer sums, then `u8Ranks`. */
+function u8Reader(view: U8RowsView, w: WasmU8ArenaReader): CodesReader {
+  const { dim, distance, invNorms } = view;
+  let qi = 0;
+  const reader: CodesReader = {
+    batchIds: w.ids,
+    batchOut: w.out,
+    stale: false,
+    loadQuery(query) {
+      const qb = w.query;
+      for (let i = 0; i < dim; i++) qb[i] = query[i]!;
+      if (distance === 'Cosine') qi = invNorm(query);
+      return -1;
+    },
+    rankBatch(_h, count) {
+      const ids = w.ids;
+      // Norms of ids past this array were written to a larger one this thread has not been handed yet.
+      if (distance === 'Cosine') for (let i = 0; i < count; i++) if (ids[i]! >= invNorms.length) reader.stale = true;
+      w.batch(w.queryPtr, w.idsPtr, count, w.outPtr, w.base, w.rowBytes);
+      u8Ranks(distance, qi, invNorms, w.out, ids, 0, count);
+    },
+  };
+  return reader;
+}
+
+/** Float16VectorStorage's SIMD path: the float query in the scratch (zero past dim), the f16 kernels' ranks. */
+function f16Reader(view: F16RowsView, w: WasmF16ArenaReader): CodesReader {
+  const dim = view.dim;
+  return {
+    batchIds: w.ids,
+    batchOut: w.out,
+    stale: false,
+    loadQuery(query) {
+      w.query.set(query.length === dim ? query : query.subarray(0, dim));
+      return -1;
+    },
+    rankBatch(_h, count) {
+      w.batch(w.queryPtr, w.idsPtr, count, w.outPtr, w.base, w.rowBytes);
+    },
+  };
 }
 
 function scalarReader(view: ScalarCodesView, w: WasmU8ArenaReader): CodesReader {

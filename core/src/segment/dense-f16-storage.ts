@@ -1,11 +1,21 @@
 import { type Distance, normalizeInPlace, rankToScore } from '../distance/distance.js';
 import { f16Table, f32ToF16, isStoredUnitF16, rankBatchF16 } from '../distance/half-float.js';
-import { WasmF16Arena } from '../distance/wasm-f16-arena.js';
+import { WasmF16Arena, type WasmF16ArenaView } from '../distance/wasm-f16-arena.js';
+import { sharedThreads } from '../executor/shared-memory.js';
 import type { WasmMetric } from '../distance/wasm-kernels.js';
 import { DenseRows, type DenseVectorStorageOptions, QUERY, decodeFrame, hasMagic } from './dense-rows.js';
 
 const MAGIC = 0x36485653; // "SVH6"
 const VERSION = 1;
+
+/** The half-float rows as a search thread ranks them (executor/shared-codes.ts); `epoch` changes with the arena. */
+export interface F16RowsView {
+  kind: 'f16';
+  epoch: number;
+  arena: WasmF16ArenaView;
+  dim: number;
+  distance: Distance;
+}
 
 
 /**
@@ -33,6 +43,7 @@ export class Float16VectorStorage extends DenseRows<Uint16Array, WasmF16Arena> {
   private readonly view: Float32Array;
   private readonly oneId = new Uint32Array(1);
   private readonly oneOut = new Float32Array(1);
+  private arenaEpoch = 0;
 
   constructor(dim: number, distance: Distance, initialCapacity = 16, options: DenseVectorStorageOptions = {}) {
     super(dim, distance, (dim + 7) & ~7, Math.max(1, initialCapacity), options.simd);
@@ -49,18 +60,32 @@ export class Float16VectorStorage extends DenseRows<Uint16Array, WasmF16Arena> {
 
   protected createArena(capacity: number): WasmF16Arena | undefined {
     const metric: WasmMetric = this.distance === 'Euclid' ? 'l2' : this.distance === 'Manhattan' ? 'l1' : 'dot';
-    return WasmF16Arena.create(this.dim, metric, capacity);
+    return WasmF16Arena.create(this.dim, metric, capacity, sharedThreads());
   }
 
   // The handle row is decoded into the arena's (or the JS) scratch: a new or dropped arena forgets it.
   protected override bindArena(w: WasmF16Arena): void {
     super.bindArena(w);
     this.handleId = -1;
+    this.arenaEpoch++;
   }
 
   protected override unbindArena(): void {
     super.unbindArena();
     this.handleId = -1;
+    this.arenaEpoch++;
+  }
+
+  /** See F16RowsView; changes when a search thread must be handed `sharedView()` again. */
+  get epoch(): number {
+    return this.arenaEpoch;
+  }
+
+  /** The rows as search threads rank them, or undefined while they are not in a shared arena. */
+  sharedView(): F16RowsView | undefined {
+    const w = this.wasm;
+    if (w === undefined || !w.shared) return undefined;
+    return { kind: 'f16', epoch: this.arenaEpoch, arena: w.view(), dim: this.dim, distance: this.distance };
   }
 
   /** Bytes held per slot: two per component (padded to 8 components) and the live flag. */

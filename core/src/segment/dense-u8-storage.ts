@@ -1,11 +1,25 @@
 import { type Distance, rankToScore } from '../distance/distance.js';
 import { sumBatchU8, toU8 } from '../distance/u8-rows.js';
-import { WasmU8Arena } from '../distance/wasm-u8-arena.js';
+import { WasmU8Arena, type WasmU8ArenaView } from '../distance/wasm-u8-arena.js';
+import { newBuffer, sharedThreads } from '../executor/shared-memory.js';
 import type { U8Metric } from '../distance/wasm-u8-kernels.js';
 import { DenseRows, type DenseVectorStorageOptions, QUERY, decodeFrame, hasMagic } from './dense-rows.js';
 
 const MAGIC = 0x38555653; // "SVU8"
 const VERSION = 1;
+
+/**
+ * The uint8 rows as a search thread ranks them (executor/shared-codes.ts): the arena and, for Cosine, the rows'
+ * inverse norms (shared memory). `epoch` changes with the arena and when the norms move to a larger array.
+ */
+export interface U8RowsView {
+  kind: 'u8';
+  epoch: number;
+  arena: WasmU8ArenaView;
+  dim: number;
+  distance: Distance;
+  invNorms: Float32Array;
+}
 
 /**
  * Dense vectors of the `uint8` datatype: one byte per component, as Qdrant stores them. Writes and queries are
@@ -34,6 +48,7 @@ export class Uint8VectorStorage extends DenseRows<Uint8Array, WasmU8Arena> {
   private readonly pairQuery: Float32Array;
   private readonly oneId = new Uint32Array(1);
   private readonly oneOut = new Float32Array(1);
+  private arenaEpoch = 0;
 
   constructor(dim: number, distance: Distance, initialCapacity = 16, options: DenseVectorStorageOptions = {}) {
     const cap = Math.max(1, initialCapacity);
@@ -51,14 +66,44 @@ export class Uint8VectorStorage extends DenseRows<Uint8Array, WasmU8Arena> {
   }
 
   protected createArena(capacity: number): WasmU8Arena | undefined {
-    return WasmU8Arena.create(this.dim, this.metric, capacity);
+    return WasmU8Arena.create(this.dim, this.metric, capacity, undefined, sharedThreads());
   }
 
   protected override growExtras(capacity: number): void {
     if (this.distance !== 'Cosine') return;
-    const inv = new Float32Array(capacity);
+    // A new array (shared while threads are on): a thread ranking with the old one has the norms it was handed.
+    const inv = new Float32Array(newBuffer(capacity * 4, sharedThreads() > 0));
     inv.set(this.invNorms);
     this.invNorms = inv;
+    this.arenaEpoch++;
+  }
+
+  protected override bindArena(w: WasmU8Arena): void {
+    super.bindArena(w);
+    // Norms made before the arena (a small storage's JS arrays) move to shared memory with it.
+    if (w.shared && this.distance === 'Cosine' && !(this.invNorms.buffer instanceof SharedArrayBuffer)) {
+      const inv = new Float32Array(newBuffer(this.invNorms.length * 4, true));
+      inv.set(this.invNorms);
+      this.invNorms = inv;
+    }
+    this.arenaEpoch++;
+  }
+
+  protected override unbindArena(): void {
+    super.unbindArena();
+    this.arenaEpoch++;
+  }
+
+  /** See U8RowsView; changes when a search thread must be handed `sharedView()` again. */
+  get epoch(): number {
+    return this.arenaEpoch;
+  }
+
+  /** The rows as search threads rank them, or undefined while they are not in a shared arena. */
+  sharedView(): U8RowsView | undefined {
+    const w = this.wasm;
+    if (w === undefined || !w.shared) return undefined;
+    return { kind: 'u8', epoch: this.arenaEpoch, arena: w.view(), dim: this.dim, distance: this.distance, invNorms: this.invNorms };
   }
 
   /** Bytes held per slot: the padded row, the live flag and, for Cosine, the row's inverse norm. */
@@ -180,15 +225,7 @@ export class Uint8VectorStorage extends DenseRows<Uint8Array, WasmU8Arena> {
 
   /** Integer sums -> ranks: -dot, -dot / (|q| |row|) for Cosine; L2^2 and L1 are the sums themselves. */
   private finish(h: number, ids: Uint32Array | undefined, from: number, count: number): void {
-    if (this.metric !== 'u8dot') return;
-    const out = this.batchOut;
-    if (this.distance === 'Dot') {
-      for (let i = 0; i < count; i++) out[i] = -out[i]!;
-      return;
-    }
-    const inv = this.invNorms;
-    const qi = h < 0 ? this.queryInv : inv[h]!;
-    for (let i = 0; i < count; i++) out[i] = -(out[i]! * qi * inv[ids === undefined ? from + i : ids[i]!]!);
+    u8Ranks(this.distance, h < 0 ? this.queryInv : this.invNorms[h]!, this.invNorms, this.batchOut, ids, from, count);
   }
 
   encode(): Uint8Array {
@@ -216,7 +253,19 @@ export class Uint8VectorStorage extends DenseRows<Uint8Array, WasmU8Arena> {
   }
 }
 
-function invNorm(q: Float32Array): number {
+/**
+ * Integer sums in `out[0..count)` -> ranks, in place: -dot, -dot x `qi` / |row| for Cosine (`qi`: the query's
+ * 1 / |q|); L2^2 and L1 are the sums themselves. Rows are `ids[i]`, or `from + i`. Search threads rank with it too.
+ */
+export function u8Ranks(distance: Distance, qi: number, inv: Float32Array, out: Float32Array, ids: Uint32Array | undefined, from: number, count: number): void {
+  if (distance === 'Dot') {
+    for (let i = 0; i < count; i++) out[i] = -out[i]!;
+  } else if (distance === 'Cosine') {
+    for (let i = 0; i < count; i++) out[i] = -(out[i]! * qi * inv[ids === undefined ? from + i : ids[i]!]!);
+  }
+}
+
+export function invNorm(q: Float32Array): number {
   let n2 = 0;
   for (let i = 0; i < q.length; i++) n2 += q[i]! * q[i]!;
   return n2 > 0 ? 1 / Math.sqrt(n2) : 0;
