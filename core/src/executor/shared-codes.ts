@@ -3,8 +3,9 @@ import { WasmU8ArenaReader } from '../distance/wasm-u8-arena.js';
 import { type F16RowsView } from '../segment/dense-f16-storage.js';
 import { type U8RowsView, invNorm, u8Ranks } from '../segment/dense-u8-storage.js';
 import type { BatchRanker } from '../index/hnsw/batch-ranker.js';
-import { type BinaryCodesView, binaryRanks, loadBinaryQuery } from '../segment/quantized-binary-storage.js';
-import { type ScalarCodesView, quantizeQuery, scalarRanks } from '../segment/quantized-scalar-storage.js';
+import type { BinaryCodesView } from '../segment/quantized-binary-storage.js';
+import type { ScalarCodesView } from '../segment/quantized-scalar-storage.js';
+import { binaryRanks, loadBinaryQuery, quantizeQuery, scalarRanks } from '../segment/quantized-codes.js';
 
 /**
  * Rows other than float32 a search thread can walk a graph with: quantized codes (int8 or binary, in a shared

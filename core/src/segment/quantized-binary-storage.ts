@@ -5,26 +5,11 @@ import { WasmU8Arena, type WasmU8ArenaView } from '../distance/wasm-u8-arena.js'
 import { sharedThreads } from '../executor/shared-memory.js';
 import type { DenseVectors } from './vector-storage.js';
 import { ByteReader, ByteWriter } from './vector-storage-codec.js';
+import { type BinaryCoding, binaryRanks, encodeBits, loadBinaryQuery } from './quantized-codes.js';
 
 export const BINARY_PARAMS_MAGIC = 0x53514231; // "SQB1"
 const PARAMS_VERSION = 1;
 
-/** Qdrant's zero band of the two-bit encodings: |z| < 2/3 sigma codes as "about the mean". */
-const SIGMAS = 2 / 3;
-const F32_EPSILON = 1.1920929e-7;
-
-/** What encodes a row or a query into bits: the encoding, the query planes and the fitted statistics. */
-export interface BinaryCoding {
-  dim: number;
-  distance: DenseVectors['distance'];
-  encoding: BinarySpec['encoding'];
-  /** Query bit planes: 1 (symmetric) or 4 / 8 (scalar query). */
-  planes: BitPlanes;
-  /** Bits per row before padding. */
-  bits: number;
-  mean: Float32Array;
-  std: Float32Array;
-}
 
 /**
  * The bit codes as a search thread ranks them (see executor/shared-codes.ts): the shared arena and the coding, its
@@ -353,83 +338,5 @@ export class BinaryQuantizedStorage {
       }
       out[r] = s;
     }
-  }
-}
-
-/** The bits of `c.dim` values at `src[off ..]` into `out` (a row, cleared first): Qdrant's encodings, see the class. */
-export function encodeBits(c: BinaryCoding, src: Float32Array, off: number, out: Uint8Array): void {
-  out.fill(0);
-  const dim = c.dim;
-  const enc = c.encoding;
-  for (let i = 0; i < dim; i++) {
-    const x = src[off + i]!;
-    let b1: boolean;
-    let b2: boolean;
-    if (enc === 'one_bit') {
-      b1 = x > 0;
-      b2 = false;
-    } else {
-      const sd = c.std[i]!;
-      if (sd < F32_EPSILON) {
-        b1 = x > 0;
-        b2 = false;
-      } else {
-        const z = (x - c.mean[i]!) / sd;
-        b1 = z > -SIGMAS;
-        b2 = z >= SIGMAS;
-      }
-    }
-    if (b1) out[i >> 3] |= 1 << (i & 7);
-    if (b2) {
-      const j = enc === 'two_bits' ? dim + i : dim + (i >> 1);
-      out[j >> 3] |= 1 << (j & 7);
-    }
-  }
-}
-
-/**
- * A prepared query as the bit kernels read it, into `out` (`planes` interleaved planes of a row); `ext` is scratch of
- * `bits` floats. Search threads load their queries with this too (shared-codes.ts).
- */
-export function loadBinaryQuery(c: BinaryCoding, query: Float32Array, out: Uint8Array, ext: Float32Array): void {
-  if (c.planes === 1) {
-    encodeBits(c, query, 0, out);
-    return;
-  }
-  // Asymmetric: the query extended as the rows are, quantized over [-max|q|, max|q|], one plane per bit.
-  const dim = c.dim;
-  for (let i = 0; i < dim; i++) ext[i] = query[i]!;
-  if (c.encoding === 'two_bits') {
-    for (let i = 0; i < dim; i++) ext[dim + i] = query[i]!;
-  } else if (c.encoding === 'one_and_half_bits') {
-    for (let j = 0; j < Math.ceil(dim / 2); j++) {
-      const a = query[2 * j]!;
-      ext[dim + j] = 2 * j + 1 < dim ? Math.max(a, query[2 * j + 1]!) : a;
-    }
-  }
-  let max = 0;
-  for (let i = 0; i < c.bits; i++) max = Math.max(max, Math.abs(ext[i]!));
-  const levels = (1 << c.planes) - 1;
-  const delta = (2 * max) / levels;
-  const planes = c.planes;
-  out.fill(0);
-  for (let i = 0; i < c.bits; i++) {
-    const v = delta > F32_EPSILON ? Math.round((ext[i]! + max) / delta) & levels : 0;
-    // Chunk i >> 7 (16 bytes = 128 bits), plane b, byte (i >> 3) & 15 of that chunk.
-    const base = (i >> 7) * planes * 16 + ((i >> 3) & 15);
-    const bit = 1 << (i & 7);
-    for (let b = 0; b < planes; b++) if ((v >> b) & 1) out[base + b * 16] |= bit;
-  }
-}
-
-/** Weighted XOR-popcounts in `out[0..count)` -> ranks, in place (see the class comment); shared with search threads. */
-export function binaryRanks(c: Pick<BinaryCoding, 'planes' | 'dim' | 'distance'>, out: Float32Array, count: number): void {
-  const scale = c.planes === 1 ? 1 : 1 / ((1 << c.planes) - 1);
-  const d = c.distance;
-  if (d === 'Cosine' || d === 'Dot') {
-    const dim = c.dim;
-    for (let i = 0; i < count; i++) out[i] = 2 * scale * out[i]! - dim;
-  } else if (scale !== 1) {
-    for (let i = 0; i < count; i++) out[i] = scale * out[i]!;
   }
 }

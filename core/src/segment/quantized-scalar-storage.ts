@@ -4,6 +4,7 @@ import { newBuffer, sharedThreads } from '../executor/shared-memory.js';
 import type { U8Metric } from '../distance/wasm-u8-kernels.js';
 import type { DenseVectors } from './vector-storage.js';
 import { ByteReader, ByteWriter } from './vector-storage-codec.js';
+import { quantizeQuery, scalarRanks } from './quantized-codes.js';
 
 export const SCALAR_PARAMS_MAGIC = 0x53515331; // "SQS1"
 const PARAMS_VERSION = 1;
@@ -363,49 +364,6 @@ export class ScalarQuantizedStorage {
         }
         return;
     }
-  }
-}
-
-/**
- * The query as codes (SIMD form: clipped to [lo, lo + 255 alpha] and rounded, as rows are) into `out`; returns the
- * sum of its codes (the dot product's per-query term). Search threads quantize with this too (shared-codes.ts).
- */
-export function quantizeQuery(query: Float32Array, dim: number, lo: number, alpha: number, out: Uint8Array): number {
-  const inv = 1 / alpha;
-  let sum = 0;
-  for (let i = 0; i < dim; i++) {
-    const c = Math.round((query[i]! - lo) * inv);
-    sum += out[i] = c < 0 ? 0 : c > 255 ? 255 : c;
-  }
-  return sum;
-}
-
-/**
- * Integer sums of the u8 kernels in `out[0..count)` -> ranks, in place (see `affine`): the rows are `ids[i]`, or
- * `from + i` without ids. Shared with the search threads, so both rank the same codes to the same values.
- */
-export function scalarRanks(
-  distance: DenseVectors['distance'],
-  dim: number,
-  lo: number,
-  a: number,
-  qShift: number,
-  sums: Float32Array,
-  out: Float32Array,
-  ids: Uint32Array | undefined,
-  from: number,
-  count: number,
-): void {
-  if (distance === 'Euclid') {
-    const a2 = a * a;
-    for (let i = 0; i < count; i++) out[i] = a2 * out[i]!;
-  } else if (distance === 'Manhattan') {
-    for (let i = 0; i < count; i++) out[i] = a * out[i]!;
-  } else {
-    const a2 = a * a;
-    const alo = a * lo;
-    const c0 = alo * qShift + dim * lo * lo;
-    for (let i = 0; i < count; i++) out[i] = -(a2 * out[i]! + alo * sums[ids === undefined ? from + i : ids[i]!]! + c0);
   }
 }
 
