@@ -164,17 +164,19 @@ describe('quantized walks on search threads', () => {
     expect(threads.walked - before).toBe(asked);
   }, 120_000);
 
-  it('keeps product codes in-thread and walks quantization.ignore on the floats, with the same answers', async () => {
+  it('walks product codes on the threads (JS ranks over shared code bytes), as in-thread; turbo stays in-thread', async () => {
     await setUp(client, 'p', { product: { compression: 'x16', always_ram: true } });
+    await sameAsInThread('p', queries.slice(0, 4));
+    await setUp(client, 't', { turbo: { bits: 'bits2' } });
     const before = threads.walked;
     for (const query of queries.slice(0, 3)) {
       const req = { query, limit: 10 };
-      expect(await client.query('p', req)).toEqual(await inThread(() => client.query('p', req)));
+      expect(await client.query('t', req)).toEqual(await inThread(() => client.query('t', req)));
     }
     expect(threads.walked).toBe(before);
     // ignore: the float walk (the float32 arena is shared too), on a thread.
     const req = { query: queries[0]!, limit: 10, params: { quantization: { ignore: true } } };
-    expect(await client.query('s', req)).toEqual(await inThread(() => client.query('s', req)));
+    expect(await client.query('t', req)).toEqual(await inThread(() => client.query('t', req)));
     expect(threads.walked - before).toBe(1);
   }, 120_000);
 
@@ -221,5 +223,6 @@ describe('quantized walks on search threads', () => {
     await client.engine.resolve('s').whenIndexed();
     await sameAsInThread('s', queries.slice(20, 24));
     await sameAsInThread('b2', queries.slice(0, 4));
+    await sameAsInThread('p', queries.slice(4, 8));
   }, 120_000);
 });

@@ -7,6 +7,7 @@ import { bindFilter } from '../query/point-filter.js';
 import { type NearestResult, quantizedOf, quantizedTop } from '../query/nearest.js';
 import { BinaryQuantizedStorage } from '../segment/quantized-binary-storage.js';
 import { ScalarQuantizedStorage } from '../segment/quantized-scalar-storage.js';
+import { ProductQuantizedStorage } from '../segment/quantized-product-storage.js';
 import type { Schemas } from '../client/sextant-client.js';
 import type { QueryContext } from '../query/query-context.js';
 import type { PlanLevel, QueryPlan } from '../query/query-plan.js';
@@ -38,8 +39,12 @@ export interface CapturedWalk {
 
 type Search = DenseIndex['search'];
 
-/** The quantized companions whose codes search threads can rank (product and turbo walks stay in-thread). */
-export type SharedQuantized = ScalarQuantizedStorage | BinaryQuantizedStorage;
+/** The quantized companions whose codes search threads can rank (turbo walks stay in-thread). */
+export type SharedQuantized = ScalarQuantizedStorage | BinaryQuantizedStorage | ProductQuantizedStorage;
+
+function sharable(q: unknown): q is SharedQuantized {
+  return q instanceof ScalarQuantizedStorage || q instanceof BinaryQuantizedStorage || q instanceof ProductQuantizedStorage;
+}
 
 /** What a dense leaf's walk ranks with on a thread; undefined: it cannot run there. */
 export interface WalkTarget {
@@ -52,8 +57,8 @@ export interface WalkTarget {
 /**
  * How `searchNearest` would rank the graph walk of a dense leaf (not `exact`) on `slot`, as a thread can do it: the
  * vectors themselves in a shared arena (float32, float16 or uint8: exact ranks), or, when the slot is quantized (and `quantization.ignore` is not
- * set), int8 or binary codes in shared memory, whatever the originals' datatype (the owner rescores with them).
- * Undefined when that ranker is not shared, or is product / turbo codes. Refreshes the codes' fit as the search
+ * set), int8, binary or product codes in shared memory, whatever the originals' datatype (the owner rescores with
+ * them). Undefined when that ranker is not shared, or is turbo codes. Refreshes the codes' fit as the search
  * will (nearest.ts `quantizedOf`), so the thread ranks with the fit the in-thread search would use now.
  */
 export function walkTarget(slot: DenseSlot, k: number, quantization: Schemas['QuantizationSearchParams'] | null | undefined): WalkTarget | undefined {
@@ -64,7 +69,7 @@ export function walkTarget(slot: DenseSlot, k: number, quantization: Schemas['Qu
     const target = originalsTarget(graph);
     return target === undefined ? undefined : { target, quantized: undefined, k };
   }
-  if (!(q instanceof ScalarQuantizedStorage || q instanceof BinaryQuantizedStorage)) return undefined;
+  if (!sharable(q)) return undefined;
   const target = sharedCodesTarget(graph, q);
   return target === undefined ? undefined : { target, quantized: q, k: quantizedTop({ k, quantization }) };
 }
@@ -98,7 +103,7 @@ export function captureWalks(ctx: QueryContext, plan: QueryPlan, presearched: Re
     if (index.graph === undefined) return NONE;
     // The floats, or the leaf's quantized codes (the ones `eligible` found shared); any other ranker stays here.
     const quantized = ranker === undefined || ranker === slot.storage ? undefined : ranker;
-    if (quantized !== undefined && !(quantized instanceof ScalarQuantizedStorage || quantized instanceof BinaryQuantizedStorage)) return NONE;
+    if (quantized !== undefined && !sharable(quantized)) return NONE;
     const target = quantized === undefined ? originalsTarget(index.graph) : sharedCodesTarget(index.graph, quantized);
     if (target === undefined) return NONE;
     // Only a walk for the leaf's own k is the filtered one (the dense beam asks for more, accepting every live

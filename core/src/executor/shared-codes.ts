@@ -5,13 +5,15 @@ import { type U8RowsView, invNorm, u8Ranks } from '../segment/dense-u8-storage.j
 import type { BatchRanker } from '../index/hnsw/batch-ranker.js';
 import type { BinaryCodesView } from '../segment/quantized-binary-storage.js';
 import type { ScalarCodesView } from '../segment/quantized-scalar-storage.js';
-import { binaryRanks, loadBinaryQuery, quantizeQuery, scalarRanks } from '../segment/quantized-codes.js';
+import type { ProductCodesView } from '../segment/quantized-product-storage.js';
+import { binaryRanks, loadBinaryQuery, productRanks, productTable, quantizeQuery, scalarRanks } from '../segment/quantized-codes.js';
+import { BATCH_CAPACITY } from '../distance/wasm-memory.js';
 
 /**
- * Rows other than float32 a search thread can walk a graph with: quantized codes (int8 or binary, in a shared
- * WasmU8Arena; the owner rescores their candidates), or compact originals (uint8 or float16 vectors, exact ranks).
+ * Rows other than float32 a search thread can walk a graph with: quantized codes (int8 or binary in a shared
+ * WasmU8Arena, product bytes in a SharedArrayBuffer; the owner rescores their candidates), or compact originals (uint8 or float16 vectors, exact ranks).
  */
-export type CodesView = ScalarCodesView | BinaryCodesView | U8RowsView | F16RowsView;
+export type CodesView = ScalarCodesView | BinaryCodesView | ProductCodesView | U8RowsView | F16RowsView;
 
 /** What a walk needs of a ranker, plus `stale`: set when a rank read past what this thread was handed. */
 export type CodesReader = Pick<BatchRanker, 'batchIds' | 'batchOut' | 'loadQuery' | 'rankBatch'> & { stale: boolean };
@@ -23,6 +25,7 @@ export type CodesReader = Pick<BatchRanker, 'batchIds' | 'batchOut' | 'loadQuery
  * Undefined when this engine cannot run the kernels.
  */
 export function attachCodes(view: CodesView, slot: number): CodesReader | undefined {
+  if (view.kind === 'product') return productReader(view);
   if (view.kind === 'f16') {
     const arena = WasmF16ArenaReader.attach(view.arena, slot);
     return arena === undefined ? undefined : f16Reader(view, arena);
@@ -30,6 +33,26 @@ export function attachCodes(view: CodesView, slot: number): CodesReader | undefi
   const arena = WasmU8ArenaReader.attach(view.arena, slot);
   if (arena === undefined) return undefined;
   return view.kind === 'scalar' ? scalarReader(view, arena) : view.kind === 'binary' ? binaryReader(view, arena) : u8Reader(view, arena);
+}
+
+/** ProductQuantizedStorage's ranking (JS, no arena): the query's table, then one table sum per row. */
+function productReader(view: ProductCodesView): CodesReader {
+  const table = new Float32Array(view.subspaces * 256);
+  const { codes, subspaces } = view;
+  const reader: CodesReader = {
+    batchIds: new Uint32Array(BATCH_CAPACITY),
+    batchOut: new Float32Array(BATCH_CAPACITY),
+    stale: false,
+    loadQuery(query) {
+      productTable(view, query, table);
+      return -1;
+    },
+    rankBatch(_h, count) {
+      // A row past these codes was written to a larger array this thread has not been handed yet.
+      if (productRanks(table, codes, subspaces, reader.batchIds, 0, count, reader.batchOut)) reader.stale = true;
+    },
+  };
+  return reader;
 }
 
 /** Uint8VectorStorage's SIMD path: the query's integers as bytes, integer sums, then `u8Ranks`. */

@@ -17,6 +17,15 @@ export abstract class BackgroundFit {
   private job: Generator<void, void> | undefined;
   /** Rows below this have codes from the current model (`set` encodes them); Infinity when no fit is under way. */
   encodedTo = Infinity;
+  /**
+   * Changes whenever a search thread's copy of the codes would be stale: a fit starts or ends (the model and every
+   * row change), and (subclasses) the codes move to a larger array.
+   */
+  protected codesEpoch = 0;
+
+  get epoch(): number {
+    return this.codesEpoch;
+  }
 
   protected constructor(
     readonly vectors: DenseVectors,
@@ -82,6 +91,7 @@ export abstract class BackgroundFit {
   private *fitting(): Generator<void, void> {
     const v = this.vectors;
     this.encodedTo = 0;
+    this.codesEpoch++;
     if (v.count === 0) {
       this.fittedAt = -1;
       this.encodedTo = Infinity;
@@ -99,5 +109,6 @@ export abstract class BackgroundFit {
       if ((id & mask) === mask) yield;
     }
     this.encodedTo = Infinity;
+    this.codesEpoch++;
   }
 }

@@ -1,6 +1,7 @@
 import type { BinarySpec } from '../collection/quantization-config.js';
 import type { BitPlanes } from '../distance/wasm-bit-kernels.js';
 import type { DenseVectors } from './vector-storage.js';
+import { tableSum } from './code-table.js';
 
 /*
  * The arithmetic of int8 and binary codes that does not depend on where the codes live: encoding a query (and a
@@ -145,4 +146,56 @@ export function binaryRanks(c: Pick<BinaryCoding, 'planes' | 'dim' | 'distance'>
   } else if (scale !== 1) {
     for (let i = 0; i < count; i++) out[i] = scale * out[i]!;
   }
+}
+
+/** Product quantization's model as a query's table needs it: sub-vectors of `bucket` dims, 256 centroid slots each. */
+export interface ProductCoding {
+  dim: number;
+  distance: DenseVectors['distance'];
+  bucket: number;
+  subspaces: number;
+  /** Centroids fitted per sub-space (256, or fewer on few vectors). */
+  k: number;
+  /** `(s * 256 + j) * bucket`: centroid j of sub-space s. */
+  centroids: Float32Array;
+}
+
+/** The query's distance table (`table[s * 256 + j]`, the metric's partial rank of sub-vector s against centroid j). */
+export function productTable(c: ProductCoding, query: Float32Array, table: Float32Array): void {
+  const { dim, bucket: b, centroids, distance: metric } = c;
+  for (let s = 0; s < c.subspaces; s++) {
+    const from = s * b;
+    const w = Math.min(b, dim - from);
+    for (let j = 0; j < c.k; j++) {
+      const at = (s * 256 + j) * b;
+      let sum = 0;
+      if (metric === 'Cosine' || metric === 'Dot') for (let i = 0; i < w; i++) sum -= query[from + i]! * centroids[at + i]!;
+      else if (metric === 'Euclid') {
+        for (let i = 0; i < w; i++) {
+          const d = query[from + i]! - centroids[at + i]!;
+          sum += d * d;
+        }
+      } else for (let i = 0; i < w; i++) sum += Math.abs(query[from + i]! - centroids[at + i]!);
+      table[s * 256 + j] = sum;
+    }
+  }
+}
+
+/**
+ * `out[r]` = the table sum of row `ids[r]` (or `from + r`), `m` code bytes a row. A row past the codes ranks 0
+ * (the owner's scan meets such ids past the last encoded one, never live); returns whether any was.
+ */
+export function productRanks(table: Float32Array, codes: Uint8Array, m: number, ids: Uint32Array | undefined, from: number, count: number, out: Float32Array): boolean {
+  const rowsHeld = codes.length / m;
+  let past = false;
+  for (let r = 0; r < count; r++) {
+    const id = ids === undefined ? from + r : ids[r]!;
+    if (id >= rowsHeld) {
+      out[r] = 0;
+      past = true;
+      continue;
+    }
+    out[r] = tableSum(table, codes, id * m, m);
+  }
+  return past;
 }

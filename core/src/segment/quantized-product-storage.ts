@@ -2,13 +2,29 @@ import type { ProductSpec } from '../collection/quantization-config.js';
 import { BATCH_CAPACITY } from '../distance/wasm-arena.js';
 import { sampleIndices, seededRandom } from '../query/advanced/sample-random.js';
 import { BackgroundFit } from './background-fit.js';
-import { tableSum } from './code-table.js';
+import { type ProductCoding, productRanks, productTable } from './quantized-codes.js';
+import { newBuffer, sharedThreads } from '../executor/shared-memory.js';
 import { grown, sampleLiveRows } from './quantized-sample.js';
 import type { DenseVectors } from './vector-storage.js';
 import { ByteReader, ByteWriter } from './vector-storage-codec.js';
 
 export const PRODUCT_PARAMS_MAGIC = 0x53515031; // "SQP1"
 const PARAMS_VERSION = 1;
+
+/**
+ * Product codes as a search thread ranks them (executor/shared-codes.ts): the code bytes (shared memory) and the
+ * model, its centroids copied. `epoch` changes when a fit starts or ends and when the codes move to a larger array.
+ */
+export interface ProductCodesView extends ProductCoding {
+  kind: 'product';
+  epoch: number;
+  codes: Uint8Array;
+}
+
+/** Code bytes, in shared memory while search threads are on. */
+function newCodes(n: number): Uint8Array {
+  return new Uint8Array(newBuffer(n, sharedThreads() > 0));
+}
 
 /** Centroids per sub-space: one byte a code. */
 const CENTROIDS = 256;
@@ -51,6 +67,7 @@ export class ProductQuantizedStorage extends BackgroundFit {
   /** Centroids fitted per sub-space: 256, or the sample size when fewer vectors exist. */
   private k = 0;
   private readonly table: Float32Array;
+  private view: ProductCodesView | undefined;
   /** Per sub-space, the centroids laid out for encoding (rebuilt from `centroids` after a fit or a restore). */
   private search: CentroidSearch[] = [];
   batchIds: Uint32Array = new Uint32Array(BATCH_CAPACITY);
@@ -67,7 +84,7 @@ export class ProductQuantizedStorage extends BackgroundFit {
     this.subspaces = Math.ceil(vectors.dim / this.bucket);
     this.centroids = new Float32Array(this.subspaces * CENTROIDS * this.bucket);
     this.table = new Float32Array(this.subspaces * CENTROIDS);
-    this.codes = new Uint8Array(Math.max(16, vectors.capacity) * this.subspaces);
+    this.codes = newCodes(Math.max(16, vectors.capacity) * this.subspaces);
     // Unfitted (a new companion, or a saved image taken before its fit ended): `fitSome` / `refresh` fit it.
     if (fitted === undefined || fitted.at <= 0) return;
     this.centroids.set(fitted.centroids);
@@ -75,7 +92,7 @@ export class ProductQuantizedStorage extends BackgroundFit {
     this.loadSearch();
     this.fittedAt = fitted.at;
     // Rows the saved image holds keep their codes; rows written after it (replayed ops) are encoded by `set`.
-    this.codes = grown(this.codes, fitted.codes.length, (n) => new Uint8Array(n));
+    this.codes = grown(this.codes, fitted.codes.length, newCodes);
     this.codes.set(fitted.codes);
   }
 
@@ -126,7 +143,10 @@ export class ProductQuantizedStorage extends BackgroundFit {
   }
 
   protected ensureRows(rows: number): void {
-    this.codes = grown(this.codes, rows * this.subspaces, (n) => new Uint8Array(n));
+    const codes = grown(this.codes, rows * this.subspaces, newCodes);
+    // A new array: a thread ranking the old one reads the codes it was handed (and retries past their end).
+    if (codes !== this.codes) this.codesEpoch++;
+    this.codes = codes;
   }
 
   /** k-means per sub-space on a seeded sample of the live vectors. */
@@ -169,28 +189,26 @@ export class ProductQuantizedStorage extends BackgroundFit {
 
   /** Builds the query's distance table (see the class comment); returns the QUERY handle (-1). */
   loadQuery(query: Float32Array): number {
-    const dim = this.vectors.dim;
-    const b = this.bucket;
-    const c = this.centroids;
-    const t = this.table;
-    const metric = this.vectors.distance;
-    for (let s = 0; s < this.subspaces; s++) {
-      const from = s * b;
-      const w = Math.min(b, dim - from);
-      for (let j = 0; j < this.k; j++) {
-        const at = (s * CENTROIDS + j) * b;
-        let sum = 0;
-        if (metric === 'Cosine' || metric === 'Dot') for (let i = 0; i < w; i++) sum -= query[from + i]! * c[at + i]!;
-        else if (metric === 'Euclid') {
-          for (let i = 0; i < w; i++) {
-            const d = query[from + i]! - c[at + i]!;
-            sum += d * d;
-          }
-        } else for (let i = 0; i < w; i++) sum += Math.abs(query[from + i]! - c[at + i]!);
-        t[s * CENTROIDS + j] = sum;
-      }
-    }
+    productTable(this.coding(), query, this.table);
     return -1;
+  }
+
+  private coding(): ProductCoding {
+    const { bucket, subspaces, k, centroids } = this;
+    return { dim: this.vectors.dim, distance: this.vectors.distance, bucket, subspaces, k, centroids };
+  }
+
+  /**
+   * The codes as search threads rank them (JS, like here), or undefined when they are not in shared memory (sharing
+   * off when they were made) or not `ready`. The centroids are copied once per epoch (a fit rewrites them in place).
+   */
+  sharedView(): ProductCodesView | undefined {
+    if (!this.ready || !(this.codes.buffer instanceof SharedArrayBuffer)) return undefined;
+    if (this.view?.epoch !== this.codesEpoch) {
+      const c = this.coding();
+      this.view = { ...c, centroids: c.centroids.slice(), kind: 'product', epoch: this.codesEpoch, codes: this.codes };
+    }
+    return this.view;
   }
 
   /** `batchOut[i]` = approximate rank of the loaded query against `batchIds[i]` (h must be the QUERY handle). */
@@ -204,20 +222,8 @@ export class ProductQuantizedStorage extends BackgroundFit {
   }
 
   private rank(ids: Uint32Array | undefined, from: number, count: number): void {
-    const m = this.subspaces;
-    const codes = this.codes;
-    const t = this.table;
-    const out = this.batchOut;
     // Rows past the codes (ids a scan visits beyond the last encoded one are never live) rank as 0 and are dropped.
-    const rowsHeld = codes.length / m;
-    for (let r = 0; r < count; r++) {
-      const id = ids === undefined ? from + r : ids[r]!;
-      if (id >= rowsHeld) {
-        out[r] = 0;
-        continue;
-      }
-      out[r] = tableSum(t, codes, id * m, m);
-    }
+    productRanks(this.table, this.codes, this.subspaces, ids, from, count, this.batchOut);
   }
 }
 
