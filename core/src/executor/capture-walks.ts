@@ -56,9 +56,9 @@ export interface WalkTarget {
 
 /**
  * How `searchNearest` would rank the graph walk of a dense leaf (not `exact`) on `slot`, as a thread can do it: the
- * vectors themselves in a shared arena (float32, float16 or uint8: exact ranks), or, when the slot is quantized (and `quantization.ignore` is not
- * set), int8, binary or product codes in shared memory, whatever the originals' datatype (the owner rescores with
- * them). Undefined when that ranker is not shared, or is turbo codes. Refreshes the codes' fit as the search
+ * vectors themselves in a shared arena (float32, float16 or uint8: exact ranks), or, when the slot is quantized
+ * (and `quantization.ignore` is not set), int8, binary or product codes in shared memory, whatever the originals'
+ * datatype (the owner rescores with them). Undefined when that ranker is not shared, or is turbo codes. Refreshes the codes' fit as the search
  * will (nearest.ts `quantizedOf`), so the thread ranks with the fit the in-thread search would use now.
  */
 export function walkTarget(slot: DenseSlot, k: number, quantization: Schemas['QuantizationSearchParams'] | null | undefined): WalkTarget | undefined {
@@ -189,8 +189,8 @@ interface FilteredLeaf {
 const scanned = new WeakMap<Uint8Array, { k: number; indexed: number }>();
 
 /**
- * Every leaf presearched or a dense nearest search whose walk a thread can rank (`walkTarget`: floats or int8 /
- * binary codes in shared memory; not `exact`), with a filter payload indexes answer whole (`leaves` gets those);
+ * Every leaf presearched or a dense nearest search whose walk a thread can rank (`walkTarget`: its vectors or its
+ * quantized codes in shared memory; not `exact`), with a filter payload indexes answer whole (`leaves` gets those);
  * anything else is not worth a probe.
  */
 function eligible(ctx: QueryContext, level: PlanLevel, presearched: ReadonlyMap<PlanLevel, NearestResult>, leaves: FilteredLeaf[]): boolean {

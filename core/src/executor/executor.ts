@@ -15,9 +15,11 @@ import type { CodesView } from './shared-codes.js';
  *
  * Contract of `searchGraph`:
  * - it walks `target`'s graph for a prepared query (`DenseVectorStorage.prepareQuery`) with a beam of max(ef, k),
- *   accepting every node or, with `filter`, the ids its bits name (walked two hops when it says so), and resolves
- *   to internal ids and Qdrant scores, best first: what `HnswIndex.search` returns for
- *   the same graph;
+ *   ranking with the target's arena or `codes` exactly as the owner's ranker of them does, accepting every node
+ *   or, with `filter`, the ids its bits name (walked two hops when it says so), and resolves to internal ids and
+ *   Qdrant scores, best first: what `HnswIndex.search` returns for the same graph and ranker;
+ * - it resolves to undefined too when the codes the thread holds ended before an id the walk met (they grew since
+ *   it was handed them): the caller walks in-thread;
  * - the walk runs while the owner keeps writing, so it sees the graph at some moment during the call: ids may
  *   have been deleted meanwhile, and points added meanwhile may be missing. The caller re-checks ids against the
  *   live set (see offload-query.ts); ids are always below the graph's capacity and never of another graph;
@@ -45,8 +47,9 @@ export interface SearchExecutor {
 }
 
 /**
- * One graph and what its walks rank with, as a search thread attaches to them: the float arena, or quantized
- * `codes` (then the walk returns the codes' approximate scores, for the owner to rescore). `key` names the pair
+ * One graph and what its walks rank with, as a search thread attaches to them: the float32 arena, or other rows
+ * (`codes`: float16 / uint8 vectors, exact; or quantized codes, whose approximate scores the walk returns for the
+ * owner to rescore). `key` names the pair
  * across calls; `epoch` changes whenever a thread must be handed the graph or the codes again (their arrays grew,
  * the codes were re-fitted).
  */
@@ -93,16 +96,16 @@ export function originalsTarget(index: HnswIndex): SharedSearchTarget | undefine
   return 'sharedView' in vectors ? sharedCodesTarget(index, vectors as unknown as SharedCodes) : undefined;
 }
 
-/** Rows a search thread can rank other than float32: int8 / binary codes, float16 / uint8 originals. */
+/** Rows a search thread can rank other than float32: int8 / binary / product codes, float16 / uint8 vectors. */
 export interface SharedCodes {
   readonly epoch: number;
   sharedView(): CodesView | undefined;
 }
 
 /**
- * `index` walked with `quantized`'s codes on a search thread, or undefined when the graph or the codes are not in
- * shared memory. The originals are not read on the thread (the owner rescores), so their datatype does not matter.
- * The key names the (graph, codes) pair: a rebuilt graph or a new companion is another key.
+ * `index` walked with `quantized`'s rows on a search thread, or undefined when the graph or the rows are not in
+ * shared memory. For quantized codes the originals are not read on the thread (the owner rescores), so their
+ * datatype does not matter. The key names the (graph, rows) pair: a rebuilt graph or a new companion is another key.
  */
 export function sharedCodesTarget(index: HnswIndex, quantized: SharedCodes): SharedSearchTarget | undefined {
   const codes = quantized.sharedView();

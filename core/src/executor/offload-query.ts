@@ -35,9 +35,10 @@ interface Offload {
  * `offloadable`) is walked on a thread, and so is the first walk of each filtered leaf whose filter payload indexes
  * answer (capture-walks.ts: the owner evaluates its accept once into shared bits); the plan then runs here as it
  * always does, taking those answers instead of walking again (`QueryContext.presearched`, `replayWalks`). Walks
- * of int8 or binary codes go too (the thread returns the codes' candidates, the owner rescores them with the
- * originals as in-thread); everything else (exact searches, product and turbo codes, sparse and multivectors, examples, fusion, payloads and vectors of the answer,
- * scores thresholds, offsets) is the in-thread code, so the answer is the in-thread answer.
+ * of float16 / uint8 vectors and of int8, binary or product codes go too (for codes the thread returns their
+ * candidates and the owner rescores them with the originals, as in-thread); everything else (exact searches, turbo
+ * codes, sparse and multivectors, examples, fusion, payloads and vectors of the answer, scores thresholds, offsets)
+ * is the in-thread code, so the answer is the in-thread answer.
  *
  * A thread's walk overlaps the writes this thread keeps applying, so its answer is checked when it comes back:
  * same segment (no compaction in between), same graph, every id still live. Anything else, and any leaf a thread
@@ -98,7 +99,7 @@ export function runSearchThreaded(
 /**
  * Leaves that `searchNearest` would answer with a plain graph walk of the whole graph: a dense `nearest` query
  * (no MMR) with no filter and no excluded examples, not `exact`, ranked by what a thread can rank (`walkTarget`:
- * the floats, or int8 / binary codes, whose limit x oversampling candidates the owner rescores on return), and a
+ * the vectors, or int8 / binary / product codes, whose limit x oversampling candidates the owner rescores), and a
  * graph with nodes and enough stored vectors that the planner would not scan. Vectors not linked into the graph
  * yet are scored exactly here at dispatch (by the same ranker) and merged with the walk, as DenseIndex.search does.
  * Mirrors that planner's choices (nearest.ts): anything it would do differently stays in-thread.
