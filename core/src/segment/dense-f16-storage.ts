@@ -44,6 +44,7 @@ export class Float16VectorStorage extends DenseRows<Uint16Array, WasmF16Arena> {
   private readonly oneId = new Uint32Array(1);
   private readonly oneOut = new Float32Array(1);
   private arenaEpoch = 0;
+  private shared: F16RowsView | undefined;
 
   constructor(dim: number, distance: Distance, initialCapacity = 16, options: DenseVectorStorageOptions = {}) {
     super(dim, distance, (dim + 7) & ~7, Math.max(1, initialCapacity), options.simd);
@@ -85,7 +86,8 @@ export class Float16VectorStorage extends DenseRows<Uint16Array, WasmF16Arena> {
   sharedView(): F16RowsView | undefined {
     const w = this.wasm;
     if (w === undefined || !w.shared) return undefined;
-    return { kind: 'f16', epoch: this.arenaEpoch, arena: w.view(), dim: this.dim, distance: this.distance };
+    if (this.shared?.epoch !== this.arenaEpoch) this.shared = { kind: 'f16', epoch: this.arenaEpoch, arena: w.view(), dim: this.dim, distance: this.distance };
+    return this.shared;
   }
 
   /** Bytes held per slot: two per component (padded to 8 components) and the live flag. */

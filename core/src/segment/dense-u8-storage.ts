@@ -49,6 +49,7 @@ export class Uint8VectorStorage extends DenseRows<Uint8Array, WasmU8Arena> {
   private readonly oneId = new Uint32Array(1);
   private readonly oneOut = new Float32Array(1);
   private arenaEpoch = 0;
+  private shared: U8RowsView | undefined;
 
   constructor(dim: number, distance: Distance, initialCapacity = 16, options: DenseVectorStorageOptions = {}) {
     const cap = Math.max(1, initialCapacity);
@@ -103,7 +104,10 @@ export class Uint8VectorStorage extends DenseRows<Uint8Array, WasmU8Arena> {
   sharedView(): U8RowsView | undefined {
     const w = this.wasm;
     if (w === undefined || !w.shared) return undefined;
-    return { kind: 'u8', epoch: this.arenaEpoch, arena: w.view(), dim: this.dim, distance: this.distance, invNorms: this.invNorms };
+    if (this.shared?.epoch !== this.arenaEpoch) {
+      this.shared = { kind: 'u8', epoch: this.arenaEpoch, arena: w.view(), dim: this.dim, distance: this.distance, invNorms: this.invNorms };
+    }
+    return this.shared;
   }
 
   /** Bytes held per slot: the padded row, the live flag and, for Cosine, the row's inverse norm. */

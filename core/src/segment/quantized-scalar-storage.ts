@@ -58,6 +58,7 @@ export class ScalarQuantizedStorage {
   private fittedAt = -1;
   /** See ScalarCodesView: bumped whenever a thread's copy of the fit or of the row sums would be stale. */
   private codesEpoch = 0;
+  private view: ScalarCodesView | undefined;
   /** The query in code units (Euclid/Manhattan: (q - lo) / alpha; Dot/Cosine: q itself). */
   private readonly qs: Float32Array;
   /** Dot/Cosine: lo * sum(q), the per-query constant of the dot product (SIMD: sum of the query's codes). */
@@ -131,8 +132,12 @@ export class ScalarQuantizedStorage {
   sharedView(): ScalarCodesView | undefined {
     const w = this.wasm;
     if (w === undefined || !w.shared || this.fittedAt < 0) return undefined;
-    const { codesEpoch: epoch, lo, alpha, rowSums } = this;
-    return { kind: 'scalar', epoch, arena: w.view(), dim: this.vectors.dim, distance: this.vectors.distance, lo, alpha, rowSums };
+    // One object per epoch: everything in it changes only with the epoch (a search asks for it every time).
+    if (this.view?.epoch !== this.codesEpoch) {
+      const { codesEpoch: epoch, lo, alpha, rowSums } = this;
+      this.view = { kind: 'scalar', epoch, arena: w.view(), dim: this.vectors.dim, distance: this.vectors.distance, lo, alpha, rowSums };
+    }
+    return this.view;
   }
 
   /** Makes room for `cap` rows (codes and row sums), in place in WebAssembly memory when it can grow. */
