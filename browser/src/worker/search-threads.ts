@@ -169,14 +169,15 @@ export class WebSearchPool implements SearchExecutor {
     if (!this.dispatch.closed) {
       for (const t of this.dispatch.lanes) if (t.alive && (thread === undefined || t.busy + t.plans < thread.busy + thread.plans)) thread = t;
     }
-    if (thread === undefined) return Promise.resolve(false);
+    // Only float32 arenas plan on the threads (a float16 / uint8 graph builds in the engine's worker).
+    const { key, distance, arena, graph } = target;
+    if (thread === undefined || arena === undefined) return Promise.resolve(false);
     const plan = this.nextPlan++;
     thread.plans++;
     if (!thread.planKeys.has(target.key)) {
       if (!this.dispatch.lanes.some((t) => t.planKeys.has(target.key))) this.planned.register(target.index, target.key);
       thread.planKeys.add(target.key);
     }
-    const { key, distance, arena, graph } = target;
     const message: PlanMessage = { plan, key, distance, arena, graph, efConstruct, batch };
     return new Promise((resolve) => {
       this.plans.set(plan, { thread: thread!, resolve });
