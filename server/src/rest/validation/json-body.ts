@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { SextantError } from '@sextant/core';
 
 /**
@@ -14,10 +15,16 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 
 export function parseJsonBody(bytes: Uint8Array): unknown {
   let text: string;
-  try {
-    text = decoder.decode(bytes);
-  } catch {
-    throw formatError('invalid unicode code point: the body is not valid UTF-8');
+  // Query bodies are nearly always ASCII (digits and keys), which is valid UTF-8 that decodes byte for byte: one
+  // native check and a one-byte string copy, about 4x cheaper than the validating decode (which also strips a BOM,
+  // never ASCII, so that path is unchanged).
+  if (isAscii(bytes)) text = (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).toString('latin1');
+  else {
+    try {
+      text = decoder.decode(bytes);
+    } catch {
+      throw formatError('invalid unicode code point: the body is not valid UTF-8');
+    }
   }
   if (text.length === 0) return undefined;
   // The character scan (for the depth limit) is the slow part of a query body, which is mostly digits; when the
