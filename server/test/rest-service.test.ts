@@ -63,6 +63,37 @@ describe('REST service endpoints and transport', () => {
     await fresh.close();
   });
 
+  it('counts each route under its own method and pattern, and no path that matches none', async () => {
+    const fresh = await buildRestApp({ client: { getCollections: async () => ({ collections: [] }) } as never });
+    try {
+      await call(fresh, 'GET', '/cluster');
+      await call(fresh, 'HEAD', '/cluster');
+      await call(fresh, 'POST', '/cluster/recover');
+      await call(fresh, 'POST', '/cluster/recover');
+      await call(fresh, 'GET', '/no/such/path');
+      await call(fresh, 'OPTIONS', '/collections/c/points/query', undefined, { origin: 'http://a.example', 'access-control-request-method': 'POST' });
+      await call(fresh, 'GET', '/collections/c%20d/points/7');
+      const metrics = (await call(fresh, 'GET', '/metrics')).body;
+      for (const line of [
+        'rest_responses_total{method="GET",endpoint="/cluster",status="200"} 1',
+        'rest_responses_total{method="HEAD",endpoint="/cluster",status="200"} 1',
+        'rest_responses_total{method="POST",endpoint="/cluster/recover",status="405"} 2',
+        'rest_responses_fail_total{method="POST",endpoint="/cluster/recover"} 2',
+        'rest_responses_total{method="OPTIONS",endpoint="*",status="204"} 1',
+        'rest_responses_duration_seconds_count{method="GET",endpoint="/collections/:collection_name/points/:id"} 1',
+      ]) {
+        expect(metrics, metrics).toContain(line);
+      }
+      expect(metrics, metrics).not.toContain('/no/such/path');
+      const telemetry = (await call(fresh, 'GET', '/telemetry?details_level=1')).json().result;
+      const responses = telemetry.requests.rest.responses as Record<string, Record<string, { count: number; fail_count: number }>>;
+      expect(responses['POST /cluster/recover']!['405']).toMatchObject({ count: 2, fail_count: 2 });
+      expect(responses['GET /metrics']!['200']!.count).toBe(1);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('publishes its API description and documentation', async () => {
     const spec = (await call(app, 'GET', '/openapi.json')).json() as { paths: Record<string, unknown> };
     expect(Object.keys(spec.paths)).toContain('/collections/{collection_name}/points/search');

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type onResponseHookHandler } from 'fastify';
 import { SextantError, type EmbeddedClient, type Filter } from '@sextant/core';
 import { authenticate, authorize, keysConfigured, OPEN_OPERATIONS, accessOfRequest, type AuthKeys } from './auth.js';
 import { FILTERED_LISTS } from './operation-access.js';
@@ -9,7 +9,7 @@ import { sendError, sendResult } from './envelope.js';
 import { registerHttpExtras } from './http-extras.js';
 import { registerBackPressure } from './back-pressure.js';
 import { IssueLog } from './issues.js';
-import { Metrics } from './metrics.js';
+import { Metrics, type EndpointStats } from './metrics.js';
 import { parseQuery } from './query-params.js';
 import { RAW, type Handler, type RestClient, type RestServices } from './route-context.js';
 import { clusterHandlers } from './routes/cluster.js';
@@ -103,6 +103,10 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
     issues: options.issues ?? new IssueLog(),
   };
 
+  // Before any route is added: each route counts its own responses (404s and bad URLs match none and are not counted).
+  app.addHook('onRoute', (route) => {
+    route.onResponse = [...(route.onResponse === undefined ? [] : [route.onResponse].flat()), endpointCounter(services.metrics, route.url)];
+  });
   registerHttpExtras(app);
   registerBackPressure(app, options.maxInFlight);
   registerBodyParsers(app);
@@ -113,11 +117,6 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
   // Callback-style: these run on every request, and an async hook costs a promise and a microtask turn each.
   app.addHook('onRequest', (request, _reply, done) => {
     (request as RequestWithStart).startedNs = process.hrtime.bigint();
-    done();
-  });
-  app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url;
-    if (route !== undefined) services.metrics.record(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
 
@@ -178,6 +177,22 @@ function onlyReadable(result: unknown, access: ReturnType<typeof accessOfRequest
   if (Array.isArray(out['collections'])) out['collections'] = (out['collections'] as Array<{ name: string }>).filter((c) => readable.has(c.name));
   if (Array.isArray(out['aliases'])) out['aliases'] = (out['aliases'] as Array<{ collection_name: string }>).filter((a) => readable.has(a.collection_name));
   return out;
+}
+
+/**
+ * An `onResponse` hook that counts a route's answers in `/metrics` and `/telemetry`, keyed by method and route pattern.
+ * It holds the route's counters, so a response costs no key string, no map lookup and no `request.routeOptions` (a
+ * getter that builds a dozen-field object each call).
+ */
+function endpointCounter(metrics: Metrics, url: string): onResponseHookHandler {
+  let method = '';
+  let stats: EndpointStats | undefined;
+  return (request, reply, done) => {
+    // A route may serve several methods; the counters of the last one are kept at hand.
+    if (stats === undefined || request.method !== method) stats = metrics.endpoint((method = request.method), url);
+    metrics.recordTo(stats, reply.statusCode, reply.elapsedTime / 1000);
+    done();
+  };
 }
 
 interface RequestWithStart extends FastifyRequest {

@@ -5,7 +5,8 @@
  */
 const BUCKETS_SECONDS = [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1, 5] as const;
 
-interface EndpointStats {
+/** One endpoint's counters; `Metrics.endpoint` hands it out so that a route records without looking itself up. */
+export interface EndpointStats {
   count: number;
   failCount: number;
   totalSeconds: number;
@@ -28,17 +29,27 @@ export class Metrics {
   private readonly endpoints = new Map<string, EndpointStats>();
 
   record(method: string, route: string, status: number, seconds: number): void {
+    this.recordTo(this.endpoint(method, route), status, seconds);
+  }
+
+  /** The counters of `method route`, created (and listed from then on) at the first call. */
+  endpoint(method: string, route: string): EndpointStats {
     const key = `${method} ${route}`;
     let stats = this.endpoints.get(key);
     if (!stats) {
       stats = { count: 0, failCount: 0, totalSeconds: 0, minSeconds: Infinity, maxSeconds: 0, lastResponded: 0, buckets: new Uint32Array(BUCKETS_SECONDS.length), byStatus: new Map() };
       this.endpoints.set(key, stats);
     }
+    return stats;
+  }
+
+  /** One response of the endpoint: no key to build or look up, which `record` does on every call. */
+  recordTo(stats: EndpointStats, status: number, seconds: number): void {
     stats.count++;
     if (status >= 400) stats.failCount++;
     stats.totalSeconds += seconds;
-    stats.minSeconds = Math.min(stats.minSeconds, seconds);
-    stats.maxSeconds = Math.max(stats.maxSeconds, seconds);
+    if (seconds < stats.minSeconds) stats.minSeconds = seconds;
+    if (seconds > stats.maxSeconds) stats.maxSeconds = seconds;
     stats.lastResponded = Date.now();
     for (let i = 0; i < BUCKETS_SECONDS.length; i++) if (seconds <= BUCKETS_SECONDS[i]!) stats.buckets[i]!++;
     stats.byStatus.set(status, (stats.byStatus.get(status) ?? 0) + 1);
