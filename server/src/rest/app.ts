@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type onResponseHookHandler } from 'fastify';
+import Fastify, { type FastifyInstance, type onResponseHookHandler } from 'fastify';
 import { SextantError, type EmbeddedClient, type Filter } from '@sextant/core';
 import { authenticate, authorize, keysConfigured, OPEN_OPERATIONS, accessOfRequest, type AuthKeys } from './auth.js';
 import { FILTERED_LISTS } from './operation-access.js';
@@ -86,7 +86,7 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
     return503OnClosing: true,
     // Long names reach the engine, which refuses them in Qdrant's words; a bad URL still gets Qdrant's envelope.
     routerOptions: { maxParamLength: 2048 },
-    frameworkErrors: (error, _request, reply) => sendError(reply, error, process.hrtime.bigint()),
+    frameworkErrors: (error, _request, reply) => sendError(reply, error),
   });
   const services: RestServices = {
     client: options.client,
@@ -110,15 +110,10 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
   registerHttpExtras(app);
   registerBackPressure(app, options.maxInFlight);
   registerBodyParsers(app);
-  app.setErrorHandler((error, _request, reply) => sendError(reply, error, startOf(reply)));
+  app.setErrorHandler((error, _request, reply) => sendError(reply, error));
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ status: { error: `Not found: ${request.method} ${request.url.split('?')[0]}` }, time: 0 }),
   );
-  // Callback-style: these run on every request, and an async hook costs a promise and a microtask turn each.
-  app.addHook('onRequest', (request, _reply, done) => {
-    (request as RequestWithStart).startedNs = process.hrtime.bigint();
-    done();
-  });
 
   const keys: AuthKeys = { apiKey: options.apiKey, readOnlyApiKey: options.readOnlyApiKey, jwtRbac: options.jwtRbac };
   if (keysConfigured(keys)) {
@@ -142,12 +137,11 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
       config: { operationId: op.id },
       ...(op.multipart ? { bodyLimit: options.snapshotUploadLimit ?? 1024 * 1024 * 1024 } : {}),
       handler: async (request, reply) => {
-        const startedNs = startOf(reply);
         const query = parseQuery(op, request.query as Record<string, unknown>);
         const body = op.body ? validBody(op, request.body) : undefined;
         const result = await handler({ services, client: services.client, params: request.params as Record<string, string>, query, body, request, reply });
         if (result === RAW) return reply;
-        return sendResult(reply, FILTERED_LISTS.has(op.id) ? onlyReadable(result, accessOfRequest(request)) : result, startedNs);
+        return sendResult(reply, FILTERED_LISTS.has(op.id) ? onlyReadable(result, accessOfRequest(request)) : result);
       },
     });
   }
@@ -195,13 +189,6 @@ function endpointCounter(metrics: Metrics, url: string): onResponseHookHandler {
   };
 }
 
-interface RequestWithStart extends FastifyRequest {
-  startedNs?: bigint;
-}
-
-function startOf(reply: FastifyReply): bigint {
-  return (reply.request as RequestWithStart).startedNs ?? process.hrtime.bigint();
-}
 
 /**
  * The JSON body, checked against the operation's schema. Qdrant's spec marks every body optional, but its handlers

@@ -41,7 +41,7 @@ export function registerBackPressure(app: FastifyInstance, maxInFlight = DEFAULT
       state.refused++;
       reply.header('retry-after', '1');
       const error = new SextantError('too_many_requests', `Too many requests: the server is handling ${maxInFlight} requests already; retry later`);
-      sendError(reply, error, process.hrtime.bigint()); // answered here: `done` is not called
+      sendError(reply, error); // answered here: `done` is not called
       return;
     }
     state.inFlight++;

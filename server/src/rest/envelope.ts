@@ -3,19 +3,20 @@ import { SextantError } from '@sextant/core';
 
 /**
  * Qdrant's answer shapes. Success: `{result, status: "ok", time}`; failure: `{status: {error}, time}` with the HTTP
- * status of the error. `time` is seconds spent on the request, as a float.
+ * status of the error. `time` is seconds spent on the request, as a float: fastify's clock for the reply, started
+ * before the first onRequest hook (0 for a request no route took, such as a malformed URL).
  */
-export function elapsedSeconds(startedNs: bigint): number {
-  return Number(process.hrtime.bigint() - startedNs) / 1e9;
+export function elapsedSeconds(reply: FastifyReply): number {
+  return reply.elapsedTime / 1000;
 }
 
-export function sendResult(reply: FastifyReply, result: unknown, startedNs: bigint): FastifyReply {
-  return reply.code(200).send({ result: result === undefined ? null : result, status: 'ok', time: elapsedSeconds(startedNs) });
+export function sendResult(reply: FastifyReply, result: unknown): FastifyReply {
+  return reply.code(200).send({ result: result === undefined ? null : result, status: 'ok', time: elapsedSeconds(reply) });
 }
 
-export function sendError(reply: FastifyReply, error: unknown, startedNs: bigint): FastifyReply {
+export function sendError(reply: FastifyReply, error: unknown): FastifyReply {
   const { status, message } = toHttpError(error);
-  return reply.code(status).send({ status: { error: message }, time: elapsedSeconds(startedNs) });
+  return reply.code(status).send({ status: { error: message }, time: elapsedSeconds(reply) });
 }
 
 /** The HTTP status and message for any thrown value; only a `SextantError` says something to the user. */
