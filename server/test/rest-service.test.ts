@@ -26,6 +26,14 @@ describe('REST service endpoints and transport', () => {
     expect(info.version).toMatch(/^1\.19\./);
   });
 
+  it('reports time as whole nanoseconds in seconds, as Qdrant prints it (0.000136304, not 0.00013630399997532368)', async () => {
+    for (const [method, url] of [['GET', '/cluster'], ['POST', '/cluster/recover'], ['GET', '/issues']] as const) {
+      const time = (await call(app, method, url)).json().time as number;
+      expect(time).toBeGreaterThan(0);
+      expect(Math.round(time * 1e9) / 1e9, `${url}: ${time}`).toBe(time);
+    }
+  });
+
   it('answers health probes in plain text', async () => {
     for (const path of ['/healthz', '/livez', '/readyz']) {
       const response = await call(app, 'GET', path);

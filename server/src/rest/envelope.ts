@@ -7,7 +7,9 @@ import { SextantError } from '@sextant/core';
  * before the first onRequest hook (0 for a request no route took, such as a malformed URL).
  */
 export function elapsedSeconds(reply: FastifyReply): number {
-  return reply.elapsedTime / 1000;
+  // Whole nanoseconds over 1e9, as Qdrant's Duration::as_secs_f64 (0.000136304); milliseconds over 1e3 would print
+  // the clock's binary fraction (0.00013630399997532368).
+  return Math.round(reply.elapsedTime * 1e6) / 1e9;
 }
 
 export function sendResult(reply: FastifyReply, result: unknown): FastifyReply {
