@@ -34,6 +34,21 @@ describe('REST service endpoints and transport', () => {
     }
   });
 
+  it('answers an engine failure, an Error or not, with the 500 envelope', async () => {
+    const failing = await buildRestApp({
+      client: {
+        getCollections: () => Promise.reject('disk gone'), // eslint-disable-line prefer-promise-reject-errors
+        collectionExists: () => Promise.reject(new Error('index torn')),
+      } as never,
+    });
+    try {
+      expect(expectError(await call(failing, 'GET', '/collections'), 500)).toBe('Service internal error: disk gone');
+      expect(expectError(await call(failing, 'GET', '/collections/c/exists'), 500)).toBe('Service internal error: index torn');
+    } finally {
+      await failing.close();
+    }
+  });
+
   it('answers health probes in plain text', async () => {
     for (const path of ['/healthz', '/livez', '/readyz']) {
       const response = await call(app, 'GET', path);
