@@ -86,7 +86,7 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
     return503OnClosing: true,
     // Long names reach the engine, which refuses them in Qdrant's words; a bad URL still gets Qdrant's envelope.
     routerOptions: { maxParamLength: 2048 },
-    frameworkErrors: (error, _request, reply) => sendError(reply, error),
+    frameworkErrors: (error, _request, reply) => sendError(reply, error, performance.now()),
   });
   const services: RestServices = {
     client: options.client,

@@ -4,21 +4,23 @@ import { SextantError } from '@sextant/core';
 /**
  * Qdrant's answer shapes. Success: `{result, status: "ok", time}`; failure: `{status: {error}, time}` with the HTTP
  * status of the error. `time` is seconds spent on the request, as a float: fastify's clock for the reply, started
- * before the first onRequest hook (0 for a request no route took, such as a malformed URL).
+ * before the first onRequest hook, or for a request no route took (a malformed URL), since `startedMs`.
  */
-export function elapsedSeconds(reply: FastifyReply): number {
+export function elapsedSeconds(reply: FastifyReply, startedMs?: number): number {
+  const ms = startedMs === undefined ? reply.elapsedTime : performance.now() - startedMs;
   // Whole nanoseconds over 1e9, as Qdrant's Duration::as_secs_f64 (0.000136304); milliseconds over 1e3 would print
   // the clock's binary fraction (0.00013630399997532368).
-  return Math.round(reply.elapsedTime * 1e6) / 1e9;
+  return Math.round(ms * 1e6) / 1e9;
 }
 
 export function sendResult(reply: FastifyReply, result: unknown): FastifyReply {
   return reply.code(200).send({ result: result === undefined ? null : result, status: 'ok', time: elapsedSeconds(reply) });
 }
 
-export function sendError(reply: FastifyReply, error: unknown): FastifyReply {
+/** `startedMs` (a `performance.now()`) for answers outside a route, whose reply has no clock. */
+export function sendError(reply: FastifyReply, error: unknown, startedMs?: number): FastifyReply {
   const { status, message } = toHttpError(error);
-  return reply.code(status).send({ status: { error: message }, time: elapsedSeconds(reply) });
+  return reply.code(status).send({ status: { error: message }, time: elapsedSeconds(reply, startedMs) });
 }
 
 /** The HTTP status and message for any thrown value; only a `SextantError` says something to the user. */
