@@ -21,7 +21,9 @@ export interface OpenDatabaseOptions {
    * They need shared memory, which browsers give only to cross-origin isolated pages (served with
    * `Cross-Origin-Opener-Policy: same-origin` and `Cross-Origin-Embedder-Policy: require-corp`); elsewhere every
    * search runs in the engine's worker, as with 0. Applies when this tab's worker runs the engine (see `role`).
-   * Filtered, exact, quantized, sparse and multivector searches always run in the engine's worker.
+   * Exact, turbo-quantized, sparse and multivector searches, and filters the planner scans, run in the engine's
+   * worker; graph walks (filtered or not, float32 / float16 / uint8 vectors, int8 / binary / product codes) go to
+   * the search workers when the engine's worker already has work.
    */
   searchThreads?: number | false;
 }
