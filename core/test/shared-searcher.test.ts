@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DenseVectorStorage, HnswIndex, SharedSearcher, shareWithThreads, sharedMemorySupported, sharedSearchTarget } from '../src/index.js';
 import type { SearchRequest, SharedSearchTarget } from '../src/index.js';
+import { acceptOfBits, WalkBitsPool } from '../src/executor/shared-searcher.js';
 import { seededRandom as rng } from '../src/query/advanced/sample-random.js';
 import { sharedCodesTarget } from '../src/executor/executor.js';
 import { ScalarQuantizedStorage } from '../src/segment/quantized-scalar-storage.js';
@@ -148,4 +149,32 @@ describe.runIf(sharedMemorySupported())('SharedSearcher over a shared graph', ()
       }
     });
   }
+
+  it('fills pooled accept bits from the candidates exactly as the accept, and hands them back cleared', () => {
+    const pool = new WalkBitsPool(2);
+    const pick = rng(9);
+    for (let round = 0; round < 20; round++) {
+      // 1. A growing collection (n), a candidate list (sorted, some ids past n), an accept within it.
+      const n = 500 + round * 97;
+      const candidates = Uint32Array.from(Array.from({ length: n + 40 }, (_, id) => id).filter(() => pick() < 0.2));
+      const accepted = new Set(Array.from(candidates).filter(() => pick() < 0.7));
+      const accept = (id: number) => accepted.has(id);
+      const bits = pool.fill(accept, n, candidates);
+      // 2. The thread's accept of the bits is the owner's for every id: candidates below n only.
+      expect(bits.length).toBeGreaterThanOrEqual((n + 31) >>> 5);
+      const read = acceptOfBits({ bits, twoHop: false });
+      for (let id = 0; id < bits.length * 32; id++) expect(read(id)).toBe(id < n && accepted.has(id));
+      // 3. Back in the pool all zeros, and the next fill reuses it (or drops it when the collection outgrew it).
+      pool.release(bits, candidates);
+      expect(bits.every((w) => w === 0)).toBe(true);
+      expect(pool.size).toBe(1);
+      const again = pool.fill(() => false, n, candidates);
+      expect(again).toBe(bits);
+      pool.release(again, candidates);
+    }
+    // 4. No more than `keep` free buffers are held.
+    const held = [0, 1, 2].map(() => pool.fill(() => true, 64, Uint32Array.of(1, 2)));
+    for (const b of held) pool.release(b, Uint32Array.of(1, 2));
+    expect(pool.size).toBe(2);
+  });
 });

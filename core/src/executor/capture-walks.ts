@@ -13,7 +13,7 @@ import type { QueryContext } from '../query/query-context.js';
 import type { PlanLevel, QueryPlan } from '../query/query-plan.js';
 import { type Hit, runPlan } from '../query/run-plan.js';
 import { type SharedSearchTarget, originalsTarget, sharedCodesTarget } from './executor.js';
-import { bitsOfAccept, type WalkFilterBits } from './shared-searcher.js';
+import { type WalkFilterBits, WalkBitsPool } from './shared-searcher.js';
 
 /**
  * A graph walk that a filtered leaf's in-thread search asks of its dense index, taken at dispatch to run on a thread.
@@ -30,11 +30,15 @@ export interface CapturedWalk {
   k: number;
   ef: number;
   filter: WalkFilterBits;
+  /** The filter's candidates, which `filter.bits` were set from (and are cleared by, back in the pool). */
+  candidates: Uint32Array;
   /** The exact pass over ids not linked into the graph yet, at dispatch (see DenseIndex.searchPending). */
   pending: ScoredIds | undefined;
   /** The thread's answer, once back; undefined: walk in-thread. */
   found?: ScoredIds | undefined;
   used?: boolean;
+  /** Its bits went back to the pool. */
+  released?: boolean;
 }
 
 type Search = DenseIndex['search'];
@@ -110,9 +114,9 @@ export function captureWalks(ctx: QueryContext, plan: QueryPlan, presearched: Re
     // point): its accept lies within the filter's candidates, so it is evaluated on those alone.
     const leaf = leaves.find((l) => l.slot === slot && l.k === k && sameRow(l.query, query));
     if (leaf === undefined || !withinMarks(accept, leaf.marks)) return NONE;
-    const filter = { bits: bitsOfAccept(accept, n, leaf.marks, true), twoHop: accept.twoHop === true };
+    const filter = { bits: bitsPool.fill(accept, n, leaf.candidates), twoHop: accept.twoHop === true };
     const pending = index.searchPending(query, k, accept, ranker);
-    walks.push({ slot, target, quantized, codesEpoch: quantized?.epoch ?? 0, query, k, ef, filter, pending });
+    walks.push({ slot, target, quantized, codesEpoch: quantized?.epoch ?? 0, query, k, ef, filter, candidates: leaf.candidates, pending });
     return NONE;
   });
   const hits = runPlan({ ...probe, presearched }, plan);
@@ -134,6 +138,7 @@ export interface Captured {
  * matching, not excluded). Anything else walks in-thread, so a deleted point is never returned.
  */
 export function replayWalks(ctx: QueryContext, walks: CapturedWalk[]): QueryContext {
+  releaseWalks(walks);
   return withSearches(ctx, (slot, index) => (query, k, ef, accept, ranker) => {
     const real = index.search.bind(index);
     const quantized = ranker === undefined || ranker === slot.storage ? undefined : ranker;
@@ -152,6 +157,25 @@ export function replayWalks(ctx: QueryContext, walks: CapturedWalk[]): QueryCont
     }
     return real(query, k, ef, accept, ranker);
   });
+}
+
+/**
+ * Accept bits of filtered walks, shared by every search of this realm (a buffer is as long as the largest segment it
+ * served; see WalkBitsPool).
+ */
+const bitsPool = new WalkBitsPool();
+
+/**
+ * Gives the walks' bits back to the pool: call it once their answers are back (a thread that was sent one has
+ * finished reading it; the answer of a walk whose thread failed or closed meanwhile is never used). Only their
+ * `twoHop` is read after this. A walk whose bits are never released leaves them to the garbage collector.
+ */
+export function releaseWalks(walks: CapturedWalk[]): void {
+  for (const w of walks) {
+    if (w.released === true) continue;
+    w.released = true;
+    bitsPool.release(w.filter.bits, w.candidates);
+  }
 }
 
 /** `ctx` whose dense slots with a graph search through `wrap` (the rest of each slot and index as they are). */
@@ -177,6 +201,8 @@ interface FilteredLeaf {
   /** The walk's k (the quantized search asks for k x oversampling). */
   k: number;
   marks: Uint8Array;
+  /** The same candidates as a list (ascending ids), built once per cached filter plan like the marks. */
+  candidates: Uint32Array;
   walked?: boolean;
 }
 
@@ -208,7 +234,9 @@ function eligible(ctx: QueryContext, level: PlanLevel, presearched: ReadonlyMap<
   const marks = filter?.exact === true ? filter.candidateBits() : undefined;
   const scan = marks === undefined ? undefined : scanned.get(marks);
   if (marks === undefined || (scan !== undefined && scan.k === walk.k && scan.indexed === slot.index.indexedCount)) return false;
-  leaves.push({ slot, query: slot.storage.prepareQuery(q.vector as number[]), k: walk.k, marks });
+  const candidates = filter!.candidates;
+  if (candidates === undefined) return false;
+  leaves.push({ slot, query: slot.storage.prepareQuery(q.vector as number[]), k: walk.k, marks, candidates });
   return true;
 }
 

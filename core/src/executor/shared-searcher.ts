@@ -44,15 +44,53 @@ export function acceptOfBits(filter: WalkFilterBits): AcceptFn {
 }
 
 /**
- * `accept` evaluated once for ids [0, n) that `within` marks (a byte per id, 1: may be accepted; every id accepted
- * must be marked), as bits in a buffer a thread can read (shared when `shared`). The marks are a filter's candidate
- * bytes: the accept is then called on the matches only, not on every id.
+ * Shared bit buffers for the accept sets of filtered walks (`WalkFilterBits`), reused once a walk's answer is back
+ * instead of a new SharedArrayBuffer of n / 8 bytes per filtered search. Set from the filter's candidate list, so
+ * filling and clearing cost the candidates, not every id below n.
+ *
+ * Invariant: a free buffer is all zeros (release clears the words the candidates touched, the only ones fill set).
+ * A buffer longer than a walk needs serves it as well: its bits past n are zero, so those ids are rejected.
  */
-export function bitsOfAccept(accept: (id: number) => boolean, n: number, within: Uint8Array, shared: boolean): Uint32Array {
-  const bits = new Uint32Array(newBuffer(((n + 31) >>> 5) * 4, shared));
-  const end = Math.min(n, within.length);
-  for (let id = 0; id < end; id++) if (within[id] === 1 && accept(id)) bits[id >>> 5]! |= 1 << (id & 31);
-  return bits;
+export class WalkBitsPool {
+  private readonly free: Uint32Array[] = [];
+
+  /** `keep`: free buffers held at most (the filtered walks in flight at once, beyond which the rest are garbage). */
+  constructor(private readonly keep = 64) {}
+
+  /**
+   * `accept` evaluated once on `candidates` below `n` (every id it accepts must be among them: a filter's exact
+   * candidates), as bits a thread can read: a buffer of at least n bits, to be given back with `release`.
+   */
+  fill(accept: (id: number) => boolean, n: number, candidates: Uint32Array): Uint32Array {
+    const words = (n + 31) >>> 5;
+    let bits: Uint32Array | undefined;
+    // A buffer shorter than this walk needs is dropped (the collection grew past it).
+    while (bits === undefined && this.free.length > 0) {
+      const b = this.free.pop()!;
+      if (b.length >= words) bits = b;
+    }
+    bits ??= new Uint32Array(newBuffer(words * 4, true));
+    for (let i = 0; i < candidates.length; i++) {
+      const id = candidates[i]!;
+      if (id < n && accept(id)) bits[id >>> 5]! |= 1 << (id & 31);
+    }
+    return bits;
+  }
+
+  /** `bits` from `fill` with the same `candidates`, once no thread reads it any more: cleared and kept for reuse. */
+  release(bits: Uint32Array, candidates: Uint32Array): void {
+    const end = bits.length * 32;
+    for (let i = 0; i < candidates.length; i++) {
+      const id = candidates[i]!;
+      if (id < end) bits[id >>> 5] = 0;
+    }
+    if (this.free.length < this.keep) this.free.push(bits);
+  }
+
+  /** Free buffers held now. */
+  get size(): number {
+    return this.free.length;
+  }
 }
 
 /** The answer: ids and scores, or `retry` when the walk could not run on this thread's view of the graph. */
