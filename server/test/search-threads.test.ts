@@ -98,6 +98,14 @@ describe('search threads over shared memory', () => {
     expect(threads.walked - walked).toBe(2); // both prefetch leaves went to threads
   });
 
+  it('answers 40 searches of 1,000 points each at once (80,000 numbers back) exactly as in-thread', async () => {
+    const expected = await inThread(() => Promise.all(queries.map((query) => client.query('c', { query, limit: 1_000, with_payload: false }))));
+    const before = threads.walked;
+    const answers = await Promise.all(queries.map((query) => client.query('c', { query, limit: 1_000, with_payload: false })));
+    expect(answers).toEqual(expected);
+    expect(threads.walked - before).toBe(queries.length);
+  });
+
   it('runs in-thread what does not fit in the threads\' query rings, with the same answers', async () => {
     // 2,000 searches at once hold more query rows (2,000 x 96 floats) than two rings of 65,536 floats.
     const expected = await inThread(() => Promise.all(queries.map((query) => client.query('c', { query, limit: 5 }))));
@@ -387,6 +395,33 @@ describe('search threads over shared memory', () => {
       pool.policy = 'always';
     }
   });
+
+  it('settles every search of a thread killed mid-batch with the in-thread answer, then searches on the caller thread', async () => {
+    const db = await openDatabase({ searchThreads: 1 });
+    await db.createCollection('k', { vectors: { size: DIM, distance: 'Cosine' }, hnsw_config: { m: 8, ef_construct: 32, full_scan_threshold: 100 }, optimizers_config: { indexing_threshold: 1 } });
+    await fill(db, 'k', 0, vectors(4, START));
+    await db.engine.resolve('k').whenIndexed();
+    const pool = db.executor as SearchPool;
+    pool.policy = 'always';
+    const counted = counting(pool);
+    const asked = Array.from({ length: 600 }, (_, i) => ({ query: queries[i % queries.length]!, limit: 50, params: { hnsw_ef: 200 } }));
+    db.executor = undefined;
+    const expected = await Promise.all(asked.map((req) => db.query('k', req)));
+    db.executor = counted;
+    // 1. One batch of 600 walks (tens of ms of walking) sent to the one thread, which dies a few ms into it.
+    const inFlight = asked.map((req) => db.query('k', req));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const worker = (pool as unknown as { dispatch: { lanes: { worker: { terminate(): Promise<number> } }[] } }).dispatch.lanes[0]!.worker;
+    void worker.terminate();
+    // 2. Every search settles, those it did not answer with the in-thread walk.
+    expect(await Promise.all(inFlight)).toEqual(expected);
+    expect(counted.walked).toBeLessThan(asked.length);
+    // 3. Later searches run on the caller thread.
+    const walked = counted.walked;
+    expect(await db.query('k', asked[0]!)).toEqual(expected[0]);
+    expect(counted.walked).toBe(walked);
+    await db.close();
+  }, 60_000);
 
   it('answers searches in flight at shutdown, then searches on the caller thread', async () => {
     const db = await openDatabase({ searchThreads: 1 });
