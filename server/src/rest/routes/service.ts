@@ -1,5 +1,6 @@
 import { totalmem } from 'node:os';
 import { RAW, type Handler, type RestServices } from '../route-context.js';
+import { telemetry } from './telemetry.js';
 
 /** The Qdrant version whose API this server speaks; the official clients check major.minor against theirs. */
 export const COMPATIBLE_VERSION = '1.19.0';
@@ -51,25 +52,6 @@ async function collectionSizes(services: RestServices) {
     }
   }
   return sizes;
-}
-
-async function telemetry(services: RestServices, detailsLevel = 0) {
-  const { collections } = await services.client.getCollections();
-  return {
-    id: String(services.peerId),
-    app: {
-      name: 'sextant',
-      version: services.version,
-      startup: services.startedAt.toISOString(),
-      ...(detailsLevel > 0 ? { system: { distribution: process.platform, is_docker: false, ram_size: Math.round(totalmem() / 1024) } } : {}),
-    },
-    collections: {
-      number_of_collections: collections.length,
-      ...(detailsLevel > 0 ? { collections: collections.map(({ name }) => ({ id: name })) } : {}),
-    },
-    cluster: { enabled: false },
-    requests: { rest: { responses: services.metrics.restResponses() }, grpc: { responses: {} } },
-  };
 }
 
 function residentMemoryPercent(): number {
