@@ -147,4 +147,91 @@ describe('every REST answer matches the response schema Qdrant publishes', () =>
     const body = (await call(app, 'GET', '/')).json();
     expect(validate(body), JSON.stringify(validate.errors)).toBe(true);
   });
+
+  it('answers the common writes and reads with bodies, with each payload and vector selector, in the published shape', async () => {
+    const c = `/collections/${COLLECTION}`;
+    const text = [0.1, 0.9, 0.2, 0.5];
+    const sparse = { indices: [1, 10], values: [0.5, 1] };
+    const filter = { must: [{ key: 'city', match: { value: 'Berlin' } }, { key: 'n', range: { gte: 2 } }] };
+    const selectors: Array<Record<string, unknown>> = [];
+    for (const with_payload of [true, false, ['city', 'n'], { exclude: ['about'] }]) {
+      for (const with_vector of [true, false, ['text'], ['bm25', 'image']]) selectors.push({ with_payload, with_vector });
+    }
+    const calls: Array<[string, string, string, unknown]> = [];
+    for (const sel of selectors) {
+      const { with_payload, with_vector } = sel;
+      calls.push(
+        ['get_points', 'POST', `${c}/points`, { ids: [1, 2, 99], ...sel }],
+        ['scroll_points', 'POST', `${c}/points/scroll`, { filter, limit: 3, order_by: { key: 'n', direction: 'desc' }, ...sel }],
+        ['query_points', 'POST', `${c}/points/query`, { query: text, using: 'text', limit: 3, filter, ...sel }],
+        ['search_points', 'POST', `${c}/points/search`, { vector: { name: 'text', vector: text }, limit: 3, with_payload, with_vector }],
+        ['query_points_groups', 'POST', `${c}/points/query/groups`, { query: text, using: 'text', group_by: 'city', limit: 2, group_size: 2, ...sel }],
+      );
+    }
+    calls.push(
+      ['count_points', 'POST', `${c}/points/count`, { filter, exact: true }],
+      ['count_points', 'POST', `${c}/points/count`, { filter, exact: false }],
+      ['count_points', 'POST', `${c}/points/count`, {}],
+      ['facet', 'POST', `${c}/facet`, { key: 'city', exact: true }],
+      ['facet', 'POST', `${c}/facet`, { key: 'n', filter, limit: 3, exact: false }],
+      ['query_points', 'POST', `${c}/points/query`, { query: sparse, using: 'bm25', limit: 3 }],
+      ['query_points', 'POST', `${c}/points/query`, {
+        prefetch: [{ query: text, using: 'text', limit: 10 }, { query: sparse, using: 'bm25', limit: 10 }],
+        query: { fusion: 'rrf' }, limit: 4, with_payload: true,
+      }],
+      ['query_points', 'POST', `${c}/points/query`, { query: { recommend: { positive: [1, 2], negative: [3] } }, using: 'image', limit: 3 }],
+      ['query_points', 'POST', `${c}/points/query`, { query: { order_by: 'n' }, limit: 3 }],
+      ['query_points', 'POST', `${c}/points/query`, { query: 5, using: 'text', limit: 3, score_threshold: 0.1 }],
+      ['query_batch_points', 'POST', `${c}/points/query/batch`, { searches: [{ query: text, using: 'text', limit: 2 }, { query: sparse, using: 'bm25', limit: 2 }] }],
+      ['search_matrix_pairs', 'POST', `${c}/points/search/matrix/pairs`, { sample: 10, limit: 2, using: 'text' }],
+      ['search_matrix_offsets', 'POST', `${c}/points/search/matrix/offsets`, { sample: 10, limit: 2, using: 'text', filter }],
+      ['search_batch_points', 'POST', `${c}/points/search/batch`, { searches: [{ vector: { name: 'text', vector: text }, limit: 2 }] }],
+      ['search_point_groups', 'POST', `${c}/points/search/groups`, { vector: { name: 'text', vector: text }, group_by: 'city', limit: 2, group_size: 2 }],
+      ['recommend_points', 'POST', `${c}/points/recommend`, { positive: [1, 2], using: 'text', limit: 3 }],
+      ['recommend_batch_points', 'POST', `${c}/points/recommend/batch`, { searches: [{ positive: [1], using: 'image', limit: 2 }] }],
+      ['recommend_point_groups', 'POST', `${c}/points/recommend/groups`, { positive: [1], using: 'text', group_by: 'city', limit: 2, group_size: 2 }],
+      ['discover_points', 'POST', `${c}/points/discover`, { target: 4, context: [{ positive: 1, negative: 2 }], using: 'text', limit: 3 }],
+      ['discover_batch_points', 'POST', `${c}/points/discover/batch`, { searches: [{ target: 4, context: [{ positive: 1, negative: 2 }], using: 'text', limit: 3 }] }],
+      ['upsert_points', 'PUT', `${c}/points?wait=true`, { points: [{ id: 100, vector: { text, image: [1, 2, 3], bm25: sparse }, payload: { city: 'Rome' } }] }],
+      ['upsert_points', 'PUT', `${c}/points?wait=false`, { batch: { ids: [101], vectors: { text: [text], image: [[1, 0, 0]] } } }],
+      ['update_vectors', 'PUT', `${c}/points/vectors?wait=true`, { points: [{ id: 100, vector: { image: [3, 2, 1] } }] }],
+      ['delete_vectors', 'POST', `${c}/points/vectors/delete?wait=true`, { points: [100], vector: ['bm25'] }],
+      ['set_payload', 'POST', `${c}/points/payload?wait=true`, { payload: { tag: 'x' }, points: [100] }],
+      ['overwrite_payload', 'PUT', `${c}/points/payload?wait=true`, { payload: { city: 'Oslo' }, filter: { must: [{ has_id: [100] }] } }],
+      ['delete_payload', 'POST', `${c}/points/payload/delete?wait=true`, { keys: ['city'], points: [100] }],
+      ['clear_payload', 'POST', `${c}/points/payload/clear?wait=true`, { points: [101] }],
+      ['batch_update', 'POST', `${c}/points/batch?wait=true`, { operations: [
+        { upsert: { points: [{ id: 102, vector: { text }, payload: { n: 1 } }] } },
+        { set_payload: { payload: { n: 2 }, points: [102] } },
+        { delete: { points: [101] } },
+      ] }],
+      ['delete_points', 'POST', `${c}/points/delete?wait=true`, { points: [100, 102] }],
+      ['create_field_index', 'PUT', `${c}/index?wait=true`, { field_name: 'tag', field_schema: { type: 'keyword', is_tenant: true } }],
+      ['delete_field_index', 'DELETE', `${c}/index/tag?wait=true`, undefined],
+      ['update_collection', 'PATCH', c, { optimizers_config: { indexing_threshold: 10000 } }],
+      ['update_aliases', 'POST', '/collections/aliases', { actions: [{ rename_alias: { old_alias_name: 'current', new_alias_name: 'latest' } }] }],
+      ['create_vector_name', 'PUT', `${c}/vectors/extra?wait=true`, { dense: { size: 2, distance: 'Euclid' } }],
+      ['delete_vector_name', 'DELETE', `${c}/vectors/extra?wait=true`, undefined],
+      ['update_quotas', 'PUT', '/quotas', { enabled: false }],
+      ['clear_issues', 'DELETE', '/issues', undefined],
+      ['create_collection', 'PUT', '/collections/scratch', { vectors: { size: 2, distance: 'Manhattan', datatype: 'float16' }, sparse_vectors: { s: {} } }],
+      ['create_snapshot', 'POST', '/collections/scratch/snapshots?wait=true', undefined],
+      ['create_full_snapshot', 'POST', '/snapshots?wait=true', undefined],
+      ['create_shard_snapshot', 'POST', '/collections/scratch/shards/0/snapshots?wait=true', undefined],
+      ['delete_collection', 'DELETE', '/collections/scratch', undefined],
+    );
+    const byId = new Map(specOperations().map((op) => [op.id, op]));
+    const failures: string[] = [];
+    for (const [id, method, url, body] of calls) {
+      const op = byId.get(id)!;
+      expect(op.method, id).toBe(method);
+      const response = await call(app, method, url, body);
+      if (response.statusCode !== 200) failures.push(`${id} ${url}: status ${response.statusCode} ${response.body.slice(0, 300)}`);
+      else {
+        const problem = mismatch(op, `${url} ${JSON.stringify(body)?.slice(0, 120)}`, response.body);
+        if (problem) failures.push(problem);
+      }
+    }
+    expect(failures).toEqual([]);
+  });
 });
