@@ -141,6 +141,23 @@ describe('every REST answer matches the response schema Qdrant publishes', () =>
     expect(two.collections.collections).toEqual([{ id: COLLECTION }]);
   });
 
+  it('anonymizes telemetry as Qdrant does: names hashed (stably), large counts cut to five leading digits', async () => {
+    const get = async (query: string) => (await call(app, 'GET', `/telemetry?${query}`)).json().result;
+    const plain = await get('details_level=2');
+    const hidden = await get('details_level=2&anonymize=true');
+    const [{ id }] = hidden.collections.collections;
+    expect(id).toMatch(/^\d+$/);
+    expect(hidden.collections.snapshots).toEqual([{ id }]);
+    expect((await get('details_level=3&anonymize=true')).collections.collections).toEqual([{ id }]);
+    const ram = plain.app.system.ram_size as number;
+    const coarse = hidden.app.system.ram_size as number;
+    expect(coarse).toBeLessThanOrEqual(ram);
+    expect(ram - coarse).toBeLessThan(10 ** (Math.round(Math.log10(ram)) - 4));
+    expect(coarse % 10 ** (Math.round(Math.log10(ram)) - 4)).toBe(0);
+    expect(hidden.id).toBe(plain.id);
+    expect((await get('details_level=1&anonymize=true')).collections.collections[0].vectors).toBe(120);
+  });
+
   it('answers GET / with the version information Qdrant publishes', async () => {
     const schema = (qdrantSpec().paths['/']!['get']!.responses['200']!.content!['application/json']!.schema);
     const validate = specValidator(schema);

@@ -16,7 +16,7 @@ export const serviceHandlers: Record<string, Handler> = {
   healthz: async ({ reply }) => text(reply, 'healthz check passed'),
   livez: async ({ reply }) => text(reply, 'healthz check passed'),
   readyz: async ({ reply }) => text(reply, 'all shards are ready'),
-  telemetry: async ({ services, query }) => telemetry(services, query['details_level'] as number | undefined),
+  telemetry: async ({ services, query }) => telemetry(services, query['details_level'] as number | undefined, query['anonymize'] === true),
   metrics: async ({ services, reply }) => {
     const sizes = await collectionSizes(services);
     reply.code(200).header('content-type', 'text/plain; version=0.0.4').send(services.metrics.render(services.version, sizes));

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, endianness, release, totalmem, type } from 'node:os';
 import type { RestServices } from '../route-context.js';
@@ -12,23 +13,27 @@ import type { RestServices } from '../route-context.js';
  * Fields this engine does not measure (jemalloc memory, hardware counters, shard internals) are left out, which the
  * schema allows, rather than filled with numbers that would mean nothing.
  */
-export async function telemetry(services: RestServices, detailsLevel = 0) {
+export async function telemetry(services: RestServices, detailsLevel = 0, anonymize = false) {
   const { collections } = await services.client.getCollections();
   const names = collections.map(({ name }) => name);
+  // Anonymized as Qdrant does: collection names become decimal 64-bit hashes (stable, so entries still correlate),
+  // and large counts keep only their five leading digits; the peer id, versions and request keys stay readable.
+  const id = anonymize ? hashName : (name: string) => name;
+  const count = anonymize ? roundCount : (n: number) => n;
   return {
     id: String(services.peerId),
     app: {
       name: 'sextant',
       version: services.version,
-      ...(detailsLevel >= 1 ? { features: FEATURES, system: runningEnvironment() } : {}),
+      ...(detailsLevel >= 1 ? { features: FEATURES, system: runningEnvironment(count) } : {}),
       startup: services.startedAt.toISOString(),
     },
     collections: {
       number_of_collections: names.length,
       ...(detailsLevel >= 2
-        ? { collections: names.map((id) => ({ id })), snapshots: names.map((id) => ({ id })) }
+        ? { collections: names.map((name) => ({ id: id(name) })), snapshots: names.map((name) => ({ id: id(name) })) }
         : detailsLevel === 1
-          ? { collections: await aggregated(services, names), snapshots: [] }
+          ? { collections: (await aggregated(services, names)).map((entry) => ({ ...entry, vectors: count(entry.vectors) })), snapshots: [] }
           : {}),
     },
     cluster: { enabled: false },
@@ -68,10 +73,28 @@ function denseNames(vectors: unknown): string[] {
   return Object.keys(vectors as object);
 }
 
+/** A name as Qdrant's anonymized telemetry prints it: a 64-bit hash in decimal. */
+function hashName(name: string): string {
+  return createHash('sha256').update(name).digest().readBigUInt64BE(0).toString();
+}
+
+/** Qdrant's anonymized count: above 10^4.5 only the five leading digits are kept (123456789 -> 123450000). */
+function roundCount(n: number): number {
+  const log10 = Math.round(Math.log10(n));
+  if (!(log10 > 4)) return n;
+  const coeff = 10 ** (log10 - 4);
+  return Math.floor(n / coeff) * coeff;
+}
+
 let environment: Record<string, unknown> | undefined;
 
+function runningEnvironment(count: (n: number) => number): Record<string, unknown> {
+  const machine = readEnvironment();
+  return { ...machine, ram_size: count(machine['ram_size'] as number) };
+}
+
 /** What Node can tell of the machine, read once: none of it changes while the process runs. */
-function runningEnvironment(): Record<string, unknown> {
+function readEnvironment(): Record<string, unknown> {
   if (environment) return environment;
   const os = osRelease();
   const constrained = process.constrainedMemory();
