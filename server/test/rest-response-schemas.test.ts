@@ -158,6 +158,22 @@ describe('every REST answer matches the response schema Qdrant publishes', () =>
     expect((await get('details_level=1&anonymize=true')).collections.collections[0].vectors).toBe(120);
   });
 
+  it('prints the node metrics Qdrant documents: recovery mode, cluster flag, per-endpoint avg/min/max durations', async () => {
+    await call(app, 'GET', '/cluster');
+    const text = (await call(app, 'GET', '/metrics')).body;
+    expect(text).toMatch(/^app_status_recovery_mode 0$/m);
+    expect(text).toMatch(/^cluster_enabled 0$/m);
+    expect(text).toMatch(/^collections_total 1$/m);
+    const gauge = (name: string) => Number(new RegExp(String.raw`^rest_responses_${name}_duration_seconds\{method="GET",endpoint="/cluster"\} (\S+)$`, 'm').exec(text)?.[1]);
+    const [avg, min, max] = [gauge('avg'), gauge('min'), gauge('max')];
+    expect(min).toBeGreaterThan(0);
+    expect(min).toBeLessThanOrEqual(avg);
+    expect(avg).toBeLessThanOrEqual(max);
+    // Every family is declared once, with HELP and TYPE, before its samples.
+    const families = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => m[1]);
+    expect(new Set(families).size).toBe(families.length);
+  });
+
   it('answers GET / with the version information Qdrant publishes', async () => {
     const schema = (qdrantSpec().paths['/']!['get']!.responses['200']!.content!['application/json']!.schema);
     const validate = specValidator(schema);

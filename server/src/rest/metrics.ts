@@ -82,6 +82,11 @@ export class Metrics {
     const family = (name: string, type: string, help: string) => lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
     family('app_info', 'gauge', 'information about the sextant server');
     lines.push(`app_info{name="sextant",version="${version}"} 1`);
+    // Gauges Qdrant always prints; this server has no recovery mode and runs standalone.
+    family('app_status_recovery_mode', 'gauge', 'whether the server was started in recovery mode');
+    lines.push('app_status_recovery_mode 0');
+    family('cluster_enabled', 'gauge', 'is cluster support enabled');
+    lines.push('cluster_enabled 0');
     family('collections_total', 'gauge', 'number of collections');
     lines.push(`collections_total ${collections.length}`);
     family('collection_points', 'gauge', 'approximate number of points in the collection');
@@ -94,6 +99,14 @@ export class Metrics {
     }
     family('rest_responses_fail_total', 'counter', 'total number of failed responses per endpoint');
     for (const [key, stats] of this.endpoints) lines.push(`rest_responses_fail_total{${labels(key)}} ${stats.failCount}`);
+    for (const [name, help, read] of [
+      ['avg', 'average', (stats: EndpointStats) => stats.totalSeconds / stats.count],
+      ['min', 'minimum', (stats: EndpointStats) => stats.minSeconds],
+      ['max', 'maximum', (stats: EndpointStats) => stats.maxSeconds],
+    ] as const) {
+      family(`rest_responses_${name}_duration_seconds`, 'gauge', `${help} response duration in REST API`);
+      for (const [key, stats] of this.endpoints) if (stats.count > 0) lines.push(`rest_responses_${name}_duration_seconds{${labels(key)}} ${read(stats)}`);
+    }
     family('rest_responses_duration_seconds', 'histogram', 'response duration per endpoint');
     for (const [key, stats] of this.endpoints) {
       BUCKETS_SECONDS.forEach((le, i) => lines.push(`rest_responses_duration_seconds_bucket{${labels(key)},le="${le}"} ${stats.buckets[i]}`));
