@@ -48,20 +48,20 @@ const FEATURES = { debug: false, service_debug_feature: false, recovery_mode: fa
 async function aggregated(services: RestServices, names: string[]) {
   const out = [];
   for (const name of names) {
-    let info;
     try {
-      info = await services.client.getCollection(name);
-    } catch {
-      continue; // Deleted between the listing and now.
+      const info = await services.client.getCollection(name);
+      const params = info.config.params as { vectors?: unknown; sparse_vectors?: Record<string, unknown> };
+      const vectorNames = [...denseNames(params.vectors), ...Object.keys(params.sparse_vectors ?? {})];
+      let vectors = 0;
+      for (const vectorName of vectorNames) {
+        const filter = { must: [{ has_vector: vectorName }] };
+        vectors += vectorName === '' ? (info.points_count ?? 0) : (await services.client.count(name, { filter, exact: true })).count;
+      }
+      out.push({ vectors, optimizers_status: info.optimizer_status, params: info.config.params });
+    } catch (error) {
+      // Deleted between the listing and now: it has nothing to report. Any other failure is the engine's to raise.
+      if ((error as { status?: number }).status !== 404) throw error;
     }
-    const params = info.config.params as { vectors?: unknown; sparse_vectors?: Record<string, unknown> };
-    const vectorNames = [...denseNames(params.vectors), ...Object.keys(params.sparse_vectors ?? {})];
-    let vectors = 0;
-    for (const vectorName of vectorNames) {
-      const filter = vectorName === '' ? undefined : { must: [{ has_vector: vectorName }] };
-      vectors += vectorName === '' ? (info.points_count ?? 0) : (await services.client.count(name, { filter, exact: true })).count;
-    }
-    out.push({ vectors, optimizers_status: info.optimizer_status, params: info.config.params });
   }
   return out;
 }
