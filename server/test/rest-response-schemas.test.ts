@@ -174,6 +174,21 @@ describe('every REST answer matches the response schema Qdrant publishes', () =>
     expect(new Set(families).size).toBe(families.length);
   });
 
+  it('reports request durations per endpoint and status, each status with its own statistics', async () => {
+    await call(app, 'GET', '/collections/nope/points/1');
+    await call(app, 'GET', `/collections/${COLLECTION}/points/1`);
+    const telemetry = (await call(app, 'GET', '/telemetry')).json().result;
+    const byStatus = telemetry.requests.rest.responses['GET /collections/:collection_name/points/:id'];
+    for (const [status, stats] of Object.entries(byStatus as Record<string, Record<string, number>>)) {
+      expect(stats['count'], status).toBeGreaterThan(0);
+      // Before, every status showed the endpoint's totals: avg x count did not give the status's own total.
+      expect(Math.abs(stats['avg_duration_micros']! * stats['count']! - stats['total_duration_micros']!), status).toBeLessThanOrEqual(1);
+      expect(stats['min_duration_micros']!).toBeLessThanOrEqual(stats['max_duration_micros']!);
+    }
+    expect(byStatus['404']).toMatchObject({ count: 1, fail_count: 1 });
+    expect(byStatus['200'].fail_count).toBe(0);
+  });
+
   it('answers GET / with the version information Qdrant publishes', async () => {
     const schema = (qdrantSpec().paths['/']!['get']!.responses['200']!.content!['application/json']!.schema);
     const validate = specValidator(schema);

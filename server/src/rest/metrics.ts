@@ -16,7 +16,16 @@ export interface EndpointStats {
   lastResponded: number;
   /** Cumulative counts per bucket of BUCKETS_SECONDS; the +Inf bucket is `count`. */
   buckets: Uint32Array;
-  byStatus: Map<number, number>;
+  /** Per status, its own durations: telemetry reports each (endpoint, status) pair apart, as Qdrant does. */
+  byStatus: Map<number, StatusStats>;
+}
+
+export interface StatusStats {
+  count: number;
+  totalSeconds: number;
+  minSeconds: number;
+  maxSeconds: number;
+  lastResponded: number;
 }
 
 export interface CollectionSize {
@@ -50,9 +59,17 @@ export class Metrics {
     stats.totalSeconds += seconds;
     if (seconds < stats.minSeconds) stats.minSeconds = seconds;
     if (seconds > stats.maxSeconds) stats.maxSeconds = seconds;
-    stats.lastResponded = Date.now();
+    const now = Date.now();
+    stats.lastResponded = now;
     for (let i = 0; i < BUCKETS_SECONDS.length; i++) if (seconds <= BUCKETS_SECONDS[i]!) stats.buckets[i]!++;
-    stats.byStatus.set(status, (stats.byStatus.get(status) ?? 0) + 1);
+    // An object per status seen (a handful per endpoint), none per response.
+    let perStatus = stats.byStatus.get(status);
+    if (!perStatus) stats.byStatus.set(status, (perStatus = { count: 0, totalSeconds: 0, minSeconds: Infinity, maxSeconds: 0, lastResponded: 0 }));
+    perStatus.count++;
+    perStatus.totalSeconds += seconds;
+    if (seconds < perStatus.minSeconds) perStatus.minSeconds = seconds;
+    if (seconds > perStatus.maxSeconds) perStatus.maxSeconds = seconds;
+    perStatus.lastResponded = now;
   }
 
   /** Qdrant's `WebApiTelemetry.responses`: endpoint → status → duration statistics. */
@@ -60,15 +77,15 @@ export class Metrics {
     const out: Record<string, Record<string, Record<string, unknown>>> = {};
     for (const [key, stats] of this.endpoints) {
       const perStatus: Record<string, Record<string, unknown>> = {};
-      for (const [status, count] of stats.byStatus) {
+      for (const [status, one] of stats.byStatus) {
         perStatus[String(status)] = {
-          count,
-          fail_count: status >= 400 ? count : 0,
-          avg_duration_micros: (stats.totalSeconds / stats.count) * 1e6,
-          min_duration_micros: stats.minSeconds * 1e6,
-          max_duration_micros: stats.maxSeconds * 1e6,
-          total_duration_micros: Math.round(stats.totalSeconds * 1e6),
-          last_responded: new Date(stats.lastResponded).toISOString(),
+          count: one.count,
+          fail_count: status >= 400 ? one.count : 0,
+          avg_duration_micros: (one.totalSeconds / one.count) * 1e6,
+          min_duration_micros: one.minSeconds * 1e6,
+          max_duration_micros: one.maxSeconds * 1e6,
+          total_duration_micros: Math.round(one.totalSeconds * 1e6),
+          last_responded: new Date(one.lastResponded).toISOString(),
         };
       }
       out[key] = perStatus;
@@ -95,7 +112,7 @@ export class Metrics {
     for (const c of collections) lines.push(`collection_vectors{collection="${escape(c.name)}"} ${c.vectors}`);
     family('rest_responses_total', 'counter', 'total number of responses per endpoint and status');
     for (const [key, stats] of this.endpoints) {
-      for (const [status, count] of stats.byStatus) lines.push(`rest_responses_total{${labels(key)},status="${status}"} ${count}`);
+      for (const [status, one] of stats.byStatus) lines.push(`rest_responses_total{${labels(key)},status="${status}"} ${one.count}`);
     }
     family('rest_responses_fail_total', 'counter', 'total number of failed responses per endpoint');
     for (const [key, stats] of this.endpoints) lines.push(`rest_responses_fail_total{${labels(key)}} ${stats.failCount}`);
