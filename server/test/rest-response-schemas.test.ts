@@ -129,6 +129,8 @@ describe('every REST answer matches the response schema Qdrant publishes', () =>
     const zero = await level(0);
     expect(zero.app).not.toHaveProperty('system');
     expect(zero.collections).toEqual({ number_of_collections: 1 });
+    expect(zero.cluster).toEqual({ enabled: false, resharding_enabled: false });
+    expect((await level(3)).cluster).toEqual({ enabled: false, resharding_enabled: false });
     const one = await level(1);
     expect(typeof one.app.system.cpu_flags).toBe('string');
     expect(one.app.system.cpu_flags).toMatch(/^(?:[a-z0-9]+(?:,[a-z0-9]+)*)?$/);

@@ -36,7 +36,8 @@ export async function telemetry(services: RestServices, detailsLevel = 0, anonym
           ? { collections: (await aggregated(services, names)).map((entry) => ({ ...entry, vectors: count(entry.vectors) })), snapshots: [] }
           : {}),
     },
-    cluster: { enabled: false },
+    // Standalone, as a Qdrant node with clustering off reports it at every level: no status, peers or metadata.
+    cluster: { enabled: false, resharding_enabled: false },
     requests: { rest: { responses: services.metrics.restResponses() }, grpc: { responses: {} } },
   };
 }
