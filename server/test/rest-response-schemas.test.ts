@@ -158,6 +158,9 @@ describe('every REST answer matches the response schema Qdrant publishes', () =>
     expect(coarse % 10 ** (Math.round(Math.log10(ram)) - 4)).toBe(0);
     expect(hidden.id).toBe(plain.id);
     expect((await get('details_level=1&anonymize=true')).collections.collections[0].vectors).toBe(120);
+    const metrics = (await call(app, 'GET', '/metrics?anonymize=true')).body;
+    expect(metrics).toContain(`collection_points{collection="${id}"} 40`);
+    expect(metrics).not.toContain(`"${COLLECTION}"`);
   });
 
   it('prints the node metrics Qdrant documents: recovery mode, cluster flag, per-endpoint avg/min/max durations', async () => {

@@ -1,6 +1,6 @@
 import { totalmem } from 'node:os';
 import { RAW, type Handler, type RestServices } from '../route-context.js';
-import { telemetry } from './telemetry.js';
+import { hashName, telemetry } from './telemetry.js';
 
 /** The Qdrant version whose API this server speaks; the official clients check major.minor against theirs. */
 export const COMPATIBLE_VERSION = '1.19.0';
@@ -17,8 +17,10 @@ export const serviceHandlers: Record<string, Handler> = {
   livez: async ({ reply }) => text(reply, 'healthz check passed'),
   readyz: async ({ reply }) => text(reply, 'all shards are ready'),
   telemetry: async ({ services, query }) => telemetry(services, query['details_level'] as number | undefined, query['anonymize'] === true),
-  metrics: async ({ services, reply }) => {
+  metrics: async ({ services, reply, query }) => {
     const sizes = await collectionSizes(services);
+    // Anonymized as /telemetry is: collection labels become the same hashes, so the two still correlate.
+    if (query['anonymize'] === true) for (const size of sizes) size.name = hashName(size.name);
     reply.code(200).header('content-type', 'text/plain; version=0.0.4').send(services.metrics.render(services.version, sizes));
     return RAW;
   },

@@ -75,7 +75,7 @@ function denseNames(vectors: unknown): string[] {
 }
 
 /** A name as Qdrant's anonymized telemetry prints it: a 64-bit hash in decimal. */
-function hashName(name: string): string {
+export function hashName(name: string): string {
   return createHash('sha256').update(name).digest().readBigUInt64BE(0).toString();
 }
 
