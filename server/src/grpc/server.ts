@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import type { SextantClient } from '@sextant/core';
 import { Collections, Points, Qdrant, Snapshots, StorageRead, health } from '@sextant/proto';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
+import type { ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { SnapshotService } from '../rest/snapshots/snapshot-service.js';
 import { DirectorySnapshotStore, MemorySnapshotStore } from '../rest/snapshots/snapshot-store.js';
 import type { ApiKeys, ValueExistsCheck } from './auth.js';
@@ -13,6 +14,7 @@ import { pointsHandlers, pointsReadOnly } from './points-service.js';
 import { serviceDefinition } from './service-definition.js';
 import { snapshotsHandlers, snapshotsReadOnly } from './snapshots-service.js';
 import type { SnapshotProvider } from './snapshots-service.js';
+import { UnaryFastPath } from './unary-fast-path.js';
 import { implement } from './unary.js';
 import { unimplementedService } from './unimplemented.js';
 
@@ -56,6 +58,8 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   const guarded = (readOnly: ReadonlySet<string>) => ({ keys, readOnly, valueExists, limit });
   const maxBytes = options.maxMessageBytes ?? 64 * 1024 * 1024;
   const gzip = gzipResponses();
+  // Unary rpcs are answered on node:http2 directly (unary-fast-path.ts); grpc-js keeps everything else.
+  const fast = new UnaryFastPath({ maxReceiveBytes: maxBytes, maxSendBytes: maxBytes });
   const server = new Server({
     'grpc.max_receive_message_length': maxBytes,
     'grpc.max_send_message_length': maxBytes,
@@ -71,9 +75,13 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
       options.snapshotsDir === undefined ? new MemorySnapshotStore() : new DirectorySnapshotStore(options.snapshotsDir),
     );
   const always = new Set(['HealthCheck', 'Check']);
+  const add = (definition: ServiceDefinition, implementation: UntypedServiceImplementation) => {
+    server.addService(definition, implementation);
+    fast.add(definition, implementation);
+  };
 
-  server.addService(serviceDefinition(Qdrant), implement(Qdrant, qdrantHandlers(), { keys, readOnly: always, open: always }));
-  server.addService(
+  add(serviceDefinition(Qdrant), implement(Qdrant, qdrantHandlers(), { keys, readOnly: always, open: always }));
+  add(
     serviceDefinition(health.Health),
     implement(health.Health, healthHandlers(new Set([Qdrant.typeName, Collections.typeName, Points.typeName, Snapshots.typeName])), {
       keys,
@@ -81,10 +89,10 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
       open: always,
     }),
   );
-  server.addService(serviceDefinition(Collections), implement(Collections, collectionsHandlers(options.client), guarded(collectionsReadOnly)));
-  server.addService(serviceDefinition(Points), implement(Points, pointsHandlers(options.client), guarded(pointsReadOnly)));
-  server.addService(serviceDefinition(Snapshots), implement(Snapshots, snapshotsHandlers(snapshots), guarded(snapshotsReadOnly)));
-  server.addService(
+  add(serviceDefinition(Collections), implement(Collections, collectionsHandlers(options.client), guarded(collectionsReadOnly)));
+  add(serviceDefinition(Points), implement(Points, pointsHandlers(options.client), guarded(pointsReadOnly)));
+  add(serviceDefinition(Snapshots), implement(Snapshots, snapshotsHandlers(snapshots), guarded(snapshotsReadOnly)));
+  add(
     serviceDefinition(StorageRead),
     unimplementedService(StorageRead, 'StorageRead is internal to Qdrant (raw shard files); Sextant stores data differently'),
   );
@@ -95,6 +103,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     server.bindAsync(address, options.credentials ?? ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound)));
   });
   gzip.attach(server);
+  fast.attach(server);
   // Node's HTTP/2 server keeps net.Server's Nagle default and grpc-js turns it off only client-side: with many
   // calls multiplexed on one connection, a reply written while an earlier one is unacknowledged would wait for
   // the client's delayed ACK. gRPC's C core and Go servers set TCP_NODELAY on every connection; so do we.
