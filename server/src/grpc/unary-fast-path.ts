@@ -80,7 +80,8 @@ export class UnaryFastPath {
           for (const listener of others) listener.call(http2, stream, headers, ...rest);
           return;
         }
-        stream.once('error', ignore);
+        // Each of these events fires at most once per stream: `on` spares `once`'s wrapper and removal.
+        stream.on('error', ignore);
         // grpc-js's idle-timeout bookkeeping counts open streams per session.
         opened?.call(server, stream);
         new FastCall(this, route, stream, headers);
@@ -169,7 +170,7 @@ class FastCall {
     readonly headers: IncomingHttpHeaders,
   ) {
     this.gzipReplies = listsGzip(headers['grpc-accept-encoding']);
-    stream.once('close', () => this.onClose());
+    stream.on('close', () => this.onClose());
     stream.on('data', (chunk: Buffer) => this.onData(chunk));
     stream.on('end', () => this.onEnd());
     const timeout = headers['grpc-timeout'];
@@ -317,7 +318,7 @@ class FastCall {
     // ends from the write's callback: the same frames, one more turn. A failed write destroys the stream, so the
     // INTERNAL status grpc-js would then try to send could not arrive either.)
     this.finish();
-    this.stream.once('wantTrailers', () => this.stream.sendTrailers({ 'grpc-status': Status.OK, 'grpc-message': 'OK' }));
+    this.stream.on('wantTrailers', () => this.stream.sendTrailers({ 'grpc-status': Status.OK, 'grpc-message': 'OK' }));
     this.stream.end(framed);
   }
 
@@ -327,7 +328,7 @@ class FastCall {
     const extra = status.metadata?.toHttp2Headers();
     const message = encodeURI(status.details);
     if (this.headersSent) {
-      this.stream.once('wantTrailers', () => this.stream.sendTrailers({ 'grpc-status': status.code, 'grpc-message': message, ...extra }));
+      this.stream.on('wantTrailers', () => this.stream.sendTrailers({ 'grpc-status': status.code, 'grpc-message': message, ...extra }));
       this.stream.end();
     } else {
       // Trailers-only: the status rides on the response headers.
