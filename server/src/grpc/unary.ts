@@ -8,7 +8,7 @@ import { authenticateCall, authorizeCall } from './auth.js';
 import type { ApiKeys, ValueExistsCheck } from './auth.js';
 import type { InFlightLimit } from './back-pressure.js';
 import { requirementOfCall } from './call-access.js';
-import { scoredReplyEncoder } from './convert/scored-encoding.js';
+import { pointReplyEncoder } from './convert/scored-encoding.js';
 import { UndecodableRequest } from './service-definition.js';
 import { GrpcStatusError, toServiceError } from './status.js';
 
@@ -54,7 +54,7 @@ export function implement<M extends GenServiceMethods>(
     const write = !options.readOnly.has(method.name);
     const open = options.open?.has(method.name) ?? false;
     const secured = Boolean(options.keys.apiKey || options.keys.readOnlyApiKey);
-    const encode = scoredReplyEncoder(method.output);
+    const encode = pointReplyEncoder(method.output);
     implementation[method.localName] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
       const started = performance.now();
       const limit = open ? undefined : options.limit;
@@ -108,7 +108,7 @@ export function implement<M extends GenServiceMethods>(
         if (!open && secured) authorizeCall(context.access, requirementOfCall(service.typeName, method.name, write, request));
         if (handler === undefined) throw new GrpcStatusError(Status.UNIMPLEMENTED, `${method.name} is not implemented`);
         const init = await handler(request, context);
-        // Search-like replies of plain points go out as bytes (service-definition.ts passes them through).
+        // Point-list replies go out as bytes (service-definition.ts passes them through).
         const encoded = encode?.(init, (performance.now() - started) / 1000);
         if (encoded !== undefined) return encoded;
         const response = create(method.output, init as MessageInitShape<DescMessage>) as Record<string, unknown>;
