@@ -20,7 +20,7 @@ export function serviceDefinition(service: GenService<GenServiceMethods>): Servi
       responseStream: method.methodKind === 'server_streaming' || method.methodKind === 'bidi_streaming',
       requestSerialize: (value) => asBuffer(toBinary(method.input, value as MessageShape<DescMessage>)),
       requestDeserialize: (bytes: Buffer) => decodeOrMark(method.input, bytes),
-      // A Buffer is a reply the handler wrapper encoded already (convert/scored-encoding.ts).
+      // A Buffer is a reply the handler wrapper encoded already (convert/point-reply-encoding.ts).
       responseSerialize: (value) => (Buffer.isBuffer(value) ? value : asBuffer(toBinary(method.output, value as MessageShape<DescMessage>))),
       responseDeserialize: (bytes: Buffer) => fromBinary(method.output, bytes),
       originalName: method.name,

@@ -8,7 +8,7 @@ import { authenticateCall, authorizeCall } from './auth.js';
 import type { ApiKeys, ValueExistsCheck } from './auth.js';
 import type { InFlightLimit } from './back-pressure.js';
 import { requirementOfCall } from './call-access.js';
-import { pointReplyEncoder } from './convert/scored-encoding.js';
+import { pointReplyEncoder } from './convert/point-reply-encoding.js';
 import { UndecodableRequest } from './service-definition.js';
 import { GrpcStatusError, toServiceError } from './status.js';
 

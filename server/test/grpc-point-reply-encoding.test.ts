@@ -16,7 +16,7 @@ import {
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { jsonToStruct } from '../src/grpc/convert/json-value.js';
-import { pointReplyEncoder } from '../src/grpc/convert/scored-encoding.js';
+import { pointReplyEncoder } from '../src/grpc/convert/point-reply-encoding.js';
 
 const FLAT = [QueryResponseSchema, SearchResponseSchema, RecommendResponseSchema, DiscoverResponseSchema];
 const BATCHED = [QueryBatchResponseSchema, SearchBatchResponseSchema, RecommendBatchResponseSchema, DiscoverBatchResponseSchema];
@@ -81,7 +81,7 @@ const point = fc.record({
 const time = fc.oneof(fc.double({ min: 0, max: 10, noNaN: true }), fc.constantFrom(0, -0, 1e-9));
 const initTime = fc.option(fc.oneof(fc.double({ noNaN: true }), fc.constantFrom(0, -0)), { nil: undefined });
 
-describe('scored reply encoding', () => {
+describe('point reply encoding', () => {
   it('writes the same bytes as create + toBinary for search replies of plain points', () => {
     fc.assert(
       fc.property(fc.constantFrom(...FLAT), fc.array(point, { maxLength: 30 }), initTime, time, (schema, result, t0, t) => {

@@ -6,7 +6,7 @@ import type { DescMessage } from '@bufbuild/protobuf';
  * carry an id, a payload, a score and a version (no vectors, order value or shard key). `create` + `toBinary` cost
  * ~35 µs for ten plain points (a message object per point, id and payload value, then a reflective walk); this ~4.
  *
- * The bytes are exactly protobuf-es's (server/test/grpc-scored-encoding.test.ts checks them against `toBinary` on
+ * The bytes are exactly protobuf-es's (server/test/grpc-point-reply-encoding.test.ts checks them against `toBinary` on
  * random replies): fields in number order, map entries in `Object.keys` order with key and value always written,
  * implicit-presence scalars skipped at zero (`Object.is(x, 0)` for floats, so -0 is written), oneof cases always
  * written, floats rounded to float32 little-endian, negative int64 as ten-byte varints. Anything else (vectors, an
