@@ -46,8 +46,9 @@ export interface RunningGrpcServer {
 /**
  * Qdrant's gRPC API (qdrant.Qdrant, Collections, Points, Snapshots, StorageRead and grpc.health.v1) on
  * @grpc/grpc-js: 59 rpcs, StorageRead's seven answering UNIMPLEMENTED as they are internal to Qdrant.
- * gzip-compressed requests are accepted (grpc-js inflates them); responses of 1 KiB or more are gzipped for
- * clients that list gzip in `grpc-accept-encoding`, which grpc-js cannot do alone (see gzip-responses.ts).
+ * gzip-compressed requests are accepted; responses of 1 KiB or more are gzipped for clients that list gzip in
+ * `grpc-accept-encoding`, which grpc-js cannot do alone (see gzip-responses.ts). Unary calls, all of Qdrant's API,
+ * are answered by unary-fast-path.ts on grpc-js's HTTP/2 servers; grpc-js answers the rest and keeps the sessions.
  */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
   const keys: ApiKeys = { apiKey: options.apiKey, readOnlyApiKey: options.readOnlyApiKey, jwtRbac: options.jwtRbac };

@@ -382,10 +382,18 @@ function requestMetadata(headers: IncomingHttpHeaders): Metadata {
   return metadata;
 }
 
+// A client sends the same grpc-accept-encoding on every call: the last verdict is kept for the next.
+let lastAccepted: string | undefined;
+let lastListsGzip = false;
+
 function listsGzip(accepted: string | string[] | undefined): boolean {
   if (accepted === undefined) return false;
   const list = Array.isArray(accepted) ? accepted.join(',') : accepted;
-  return list.split(',').some((name) => name.trim() === 'gzip');
+  if (list !== lastAccepted) {
+    lastListsGzip = list.split(',').some((name) => name.trim() === 'gzip');
+    lastAccepted = list;
+  }
+  return lastListsGzip;
 }
 
 /** gRPC's length-prefixed message: flag byte, big-endian uint32 length, bytes. */
