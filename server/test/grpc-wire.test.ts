@@ -69,13 +69,19 @@ const count = (collectionName: string) => toBinary(CountPointsSchema, create(Cou
 
 describe('gRPC on the wire', () => {
   let h: Harness;
+  // Counts on 'gated' wait for the test to open the gate.
+  let openGate = () => {};
+  let gate = Promise.resolve();
   beforeAll(async () => {
     // A small message limit, so the size checks are cheap to reach; a collection whose count never answers.
     const engine = await (await import('@sextant/core')).createEmbeddedClient();
     const client = new Proxy(engine, {
       get: (target, key, receiver) =>
         key === 'count'
-          ? (name: string, request: unknown) => (name === 'stuck' ? new Promise(() => {}) : target.count(name, request as never))
+          ? (name: string, request: unknown) =>
+              name === 'stuck' ? new Promise(() => {})
+              : name === 'gated' ? gate.then(() => ({ count: 0 }))
+              : target.count(name, request as never)
           : Reflect.get(target, key, receiver),
     }) as SextantClient;
     h = await startHarness({ client, maxMessageBytes: 4096 });
@@ -160,6 +166,29 @@ describe('gRPC on the wire', () => {
     expect(await wire(h.server.port, HEALTH, [frame(new Uint8Array())], { 'grpc-timeout': 'soon' })).toEqual(
       trailersOnly(13, 'Invalid grpc-timeout value "soon"'),
     );
+  });
+
+  it('keeps a call a client cancelled counted until its work ends, and serves on', async () => {
+    gate = new Promise((resolve) => (openGate = resolve));
+    // (The deadline test's call on 'stuck' never ends and keeps its slot.)
+    const before = h.server.inFlight;
+    // 1. a call whose engine work waits, cancelled by the client once the server holds it
+    const session = connect(`http://127.0.0.1:${h.server.port}`);
+    const stream = session.request({ ':method': 'POST', ':path': COUNT, 'content-type': 'application/grpc', te: 'trailers' });
+    stream.on('error', () => {});
+    stream.end(frame(count('gated')));
+    await expect.poll(() => h.server.inFlight).toBe(before + 1);
+    const closed = new Promise((resolve) => stream.on('close', resolve));
+    stream.close(0x8); // NGHTTP2_CANCEL
+    await closed;
+    session.close();
+    // 2. the server answers other calls meanwhile; the cancelled one still holds its slot (back-pressure.ts)
+    const other = await wire(h.server.port, COUNT, [frame(count('docs'))]);
+    expect(other.trailers).toEqual(OK_TRAILERS);
+    expect(h.server.inFlight).toBe(before + 1);
+    // 3. when its work ends, the slot is free
+    openGate();
+    await expect.poll(() => h.server.inFlight).toBe(before);
   });
 
   it('leaves unknown paths and other content types to grpc-js', async () => {
