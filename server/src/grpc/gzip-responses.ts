@@ -115,7 +115,7 @@ function findBase(call: ServerInterceptingCallInterface): BaseCall | undefined {
 }
 
 /** gRPC's length-prefixed message: flag byte, big-endian uint32 length, bytes. */
-function frame(bytes: Buffer, compressed: boolean): Buffer {
+export function frame(bytes: Buffer, compressed: boolean): Buffer {
   const out = Buffer.allocUnsafe(bytes.length + 5);
   out.writeUInt8(compressed ? 1 : 0, 0);
   out.writeUInt32BE(bytes.length, 1);

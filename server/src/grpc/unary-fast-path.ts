@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import { gunzip, gzip, inflate } from 'node:zlib';
 import { Metadata, status as Status } from '@grpc/grpc-js';
 import type { MethodDefinition, Server, ServiceDefinition, UntypedServiceImplementation, handleUnaryCall } from '@grpc/grpc-js';
-import { boundHttp2Servers } from './gzip-responses.js';
+import { boundHttp2Servers, frame } from './gzip-responses.js';
 
 /**
  * Unary calls answered straight on node:http2 instead of through grpc-js's server call machinery. Per call grpc-js
@@ -394,13 +394,4 @@ function listsGzip(accepted: string | string[] | undefined): boolean {
     lastAccepted = list;
   }
   return lastListsGzip;
-}
-
-/** gRPC's length-prefixed message: flag byte, big-endian uint32 length, bytes. */
-function frame(bytes: Buffer, compressed: boolean): Buffer {
-  const out = Buffer.allocUnsafe(bytes.length + 5);
-  out.writeUInt8(compressed ? 1 : 0, 0);
-  out.writeUInt32BE(bytes.length, 1);
-  bytes.copy(out, 5);
-  return out;
 }
