@@ -19,7 +19,8 @@ interface Wire {
   body: Buffer;
 }
 
-async function wire(port: number, path: string, frames: Buffer[], headers: Record<string, string> = {}): Promise<Wire> {
+/** `paced`: each piece is written 5 ms after the last, so each arrives as its own DATA frame. */
+async function wire(port: number, path: string, frames: Buffer[], headers: Record<string, string> = {}, paced = false): Promise<Wire> {
   const session = connect(`http://127.0.0.1:${port}`);
   try {
     return await new Promise<Wire>((resolve, reject) => {
@@ -32,8 +33,13 @@ async function wire(port: number, path: string, frames: Buffer[], headers: Recor
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => resolve({ headers: plain(got), trailers: trailers && plain(trailers), body: Buffer.concat(chunks) }));
       stream.on('error', reject);
-      for (const frame of frames) stream.write(frame);
-      stream.end();
+      void (async () => {
+        for (const frame of frames) {
+          stream.write(frame);
+          if (paced) await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        stream.end();
+      })();
     });
   } finally {
     session.close();
@@ -112,6 +118,17 @@ describe('gRPC on the wire', () => {
     for (const [encoding, bytes] of [['gzip', gzipSync(count('docs'))], ['deflate', deflateSync(count('docs'))], ['identity', Buffer.from(count('docs'))]] as const) {
       const reply = await wire(h.server.port, COUNT, [frame(bytes, 1)], { 'grpc-encoding': encoding });
       expect(reply.trailers, encoding).toEqual(OK_TRAILERS);
+      expect(fromBinary(CountResponseSchema, reply.body.subarray(5)).result?.count).toBe(60n);
+    }
+  });
+
+  it('reads a message split anywhere across DATA frames, its 5-byte prefix included', async () => {
+    const whole = frame(count('docs'));
+    for (const cuts of [[1], [2, 3], [4, 5, 6], [5, whole.length - 1]]) {
+      const bounds = [0, ...cuts, whole.length];
+      const pieces = bounds.slice(1).map((end, i) => whole.subarray(bounds[i], end));
+      const reply = await wire(h.server.port, COUNT, pieces, {}, true);
+      expect(reply.trailers, String(cuts)).toEqual(OK_TRAILERS);
       expect(fromBinary(CountResponseSchema, reply.body.subarray(5)).result?.count).toBe(60n);
     }
   });

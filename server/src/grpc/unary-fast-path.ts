@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import { kMaxLength } from 'node:buffer';
 import { gunzip, gzip, inflate } from 'node:zlib';
 import { Metadata, status as Status } from '@grpc/grpc-js';
 import type { MethodDefinition, Server, ServiceDefinition, UntypedServiceImplementation, handleUnaryCall } from '@grpc/grpc-js';
@@ -22,6 +23,7 @@ import { boundHttp2Servers, frame } from './gzip-responses.js';
  * goes on to grpc-js's own listener.
  */
 export interface UnaryFastPathOptions {
+  /** Largest message accepted / sent, bytes; -1 means no limit, as in grpc-js's options. */
   maxReceiveBytes: number;
   maxSendBytes: number;
   /** Smallest serialized reply gzipped for clients that accept gzip (gzip-responses.ts's floor). */
@@ -208,7 +210,8 @@ class FastCall {
           this.expected = this.prefix.readUInt32BE(1);
           this.prefix = undefined;
         }
-        if (this.expected > this.owner.options.maxReceiveBytes) {
+        const max = this.owner.options.maxReceiveBytes;
+        if (max !== -1 && this.expected > max) {
           this.sendStatus({ code: Status.RESOURCE_EXHAUSTED, details: `Received message larger than max (${this.expected} vs ${this.owner.options.maxReceiveBytes})` });
           return;
         }
@@ -250,7 +253,7 @@ class FastCall {
       return;
     }
     const max = this.owner.options.maxReceiveBytes;
-    (encoding === 'gzip' ? gunzip : inflate)(body, { maxOutputLength: Math.max(1, max) }, (error, inflated) => {
+    (encoding === 'gzip' ? gunzip : inflate)(body, { maxOutputLength: max === -1 ? kMaxLength : Math.max(1, max) }, (error, inflated) => {
       if (error === null) this.run(inflated);
       else if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
         this.sendStatus({ code: Status.RESOURCE_EXHAUSTED, details: `Received message that decompresses to a size larger than ${max}` });
@@ -310,7 +313,7 @@ class FastCall {
   private sendFrame(framed: Buffer): void {
     if (this.isDone()) return;
     const max = this.owner.options.maxSendBytes;
-    if (framed.length - 5 > max) {
+    if (max !== -1 && framed.length - 5 > max) {
       this.sendStatus({ code: Status.RESOURCE_EXHAUSTED, details: `Sent message larger than max (${framed.length} vs. ${max})` });
       return;
     }
