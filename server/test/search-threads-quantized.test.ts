@@ -2,9 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EmbeddedClient, SearchExecutor } from '@sextant/core';
+import type { EmbeddedClient } from '@sextant/core';
 import { openDatabase } from '../src/open-database.js';
 import type { SearchPool } from '../src/search/search-pool.js';
+import { counting, fillRows, seededRows } from './support/thread-fixtures.js';
 
 // Quantized walks on the search threads (issue 9): int8 and binary codes in shared memory, walked by real threads,
 // rescored by the owner. Every answer is compared with the same request answered in-thread (executor detached).
@@ -12,41 +13,8 @@ import type { SearchPool } from '../src/search/search-pool.js';
 const DIM = 96;
 const START = 3_000;
 
-/** Seeded clustered vectors: mulberry32 around 20 centres, so graphs and answers repeat run to run. */
-function vectors(seed: number, count: number): number[][] {
-  let s = seed >>> 0;
-  const rand = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const centres = Array.from({ length: 20 }, () => Array.from({ length: DIM }, () => rand() * 2 - 1));
-  return Array.from({ length: count }, (_, i) => centres[i % 20]!.map((c) => c + (rand() - 0.5) * 0.6));
-}
-
-async function fill(client: EmbeddedClient, name: string, from: number, rows: number[][]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 500) {
-    const points = rows.slice(i, i + 500).map((vector, j) => ({ id: from + i + j, vector, payload: { g: (from + i + j) % 10 } }));
-    await client.upsert(name, { wait: true, points });
-  }
-}
-
-/** The executor, counting the walks that a thread answered (undefined answers fall back in-thread). */
-function counting(executor: SearchExecutor): SearchExecutor & { walked: number } {
-  const counted = {
-    walked: 0,
-    threads: executor.threads,
-    close: () => executor.close(),
-    offloadNow: () => executor.offloadNow?.() ?? true,
-    searchGraph: async (...args: Parameters<SearchExecutor['searchGraph']>) => {
-      const found = await executor.searchGraph(...args);
-      if (found !== undefined) counted.walked++;
-      return found;
-    },
-  };
-  return counted;
-}
+const vectors = (seed: number, count: number) => seededRows(seed, count, DIM);
+const fill = (client: EmbeddedClient, name: string, from: number, rows: number[][]) => fillRows(client, name, from, rows, (id) => ({ g: id % 10 }));
 
 const HNSW = { m: 8, ef_construct: 48, full_scan_threshold: 10 };
 const queries = vectors(7, 24);

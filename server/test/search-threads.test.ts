@@ -2,9 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EmbeddedClient, SearchExecutor } from '@sextant/core';
+import type { EmbeddedClient } from '@sextant/core';
 import { openDatabase } from '../src/open-database.js';
 import type { SearchPool } from '../src/search/search-pool.js';
+import { counting, fillRows, seededRows } from './support/thread-fixtures.js';
 import { startServer, type RunningServer } from '../src/server.js';
 
 // Searches on worker threads over shared memory (issue 9): real threads, real shared arenas and graphs. The arena
@@ -12,42 +13,8 @@ import { startServer, type RunningServer } from '../src/server.js';
 const DIM = 96;
 const START = 3_000;
 
-/** Seeded clustered vectors: mulberry32 around 20 centres, so graphs and answers repeat run to run. */
-function vectors(seed: number, count: number): number[][] {
-  let s = seed >>> 0;
-  const rand = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const centres = Array.from({ length: 20 }, () => Array.from({ length: DIM }, () => rand() * 2 - 1));
-  return Array.from({ length: count }, (_, i) => centres[i % 20]!.map((c) => c + (rand() - 0.5) * 0.6));
-}
-
-async function fill(client: EmbeddedClient, name: string, from: number, rows: number[][]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 500) {
-    const points = rows.slice(i, i + 500).map((vector, j) => ({ id: from + i + j, vector }));
-    await client.upsert(name, { wait: true, points });
-  }
-}
-
-/** The executor, counting the walks that a thread answered (undefined answers fall back in-thread). */
-function counting(executor: SearchExecutor): SearchExecutor & { walked: number; pool: SearchPool } {
-  const counted = {
-    walked: 0,
-    pool: executor as SearchPool,
-    threads: executor.threads,
-    close: () => executor.close(),
-    offloadNow: () => executor.offloadNow?.() ?? true,
-    searchGraph: async (...args: Parameters<SearchExecutor['searchGraph']>) => {
-      const found = await executor.searchGraph(...args);
-      if (found !== undefined) counted.walked++;
-      return found;
-    },
-  };
-  return counted;
-}
+const vectors = (seed: number, count: number) => seededRows(seed, count, DIM);
+const fill = (client: EmbeddedClient, name: string, from: number, rows: number[][]) => fillRows(client, name, from, rows);
 
 describe('search threads over shared memory', () => {
   let client: EmbeddedClient;
