@@ -40,8 +40,6 @@ interface Thread extends DispatchLane {
   worker: Worker;
   /** Requests of the current task, sent as one message at its end. */
   outbox: SearchRequest[];
-  /** Build batch shares sent to this worker and not answered yet. */
-  plans: number;
   /** Graphs this worker planned for, so it drops its walkers of them once they are garbage-collected. */
   planKeys: Set<number>;
 }
@@ -165,10 +163,7 @@ export class WebSearchPool implements SearchExecutor {
    * memory: the message carries handles, not copies.
    */
   planLinks(target: SharedSearchTarget, batch: LinkBatch, efConstruct: number): Promise<boolean> {
-    let thread: Thread | undefined;
-    if (!this.dispatch.closed) {
-      for (const t of this.dispatch.lanes) if (t.alive && (thread === undefined || t.busy + t.plans < thread.busy + thread.plans)) thread = t;
-    }
+    const thread = this.dispatch.pickPlanner();
     // Only float32 arenas plan on the threads (a float16 / uint8 graph builds in the engine's worker).
     const { key, distance, arena, graph } = target;
     if (thread === undefined || arena === undefined) return Promise.resolve(false);

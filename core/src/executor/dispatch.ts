@@ -14,6 +14,8 @@ export interface DispatchLane {
   alive: boolean;
   /** Searches queued in this turn, sent together by `LaneTransport.send` at its end. */
   queued: number;
+  /** Index-build shares sent to this lane and not answered yet (the platform counts them). */
+  plans: number;
 }
 
 /** What a platform does for the dispatch: only the moving of messages, never bookkeeping. */
@@ -121,6 +123,17 @@ export class SearchDispatch<L extends DispatchLane> {
     if (this.closing) return undefined;
     let best: L | undefined;
     for (const l of this.lanes) if (l.alive && (best === undefined || l.busy < best.busy)) best = l;
+    return best;
+  }
+
+  /**
+   * The live lane with the least work of both kinds (searches and build shares in flight), for a build share: the
+   * shares of one batch spread over the lanes. Undefined when none is left.
+   */
+  pickPlanner(): L | undefined {
+    if (this.closing) return undefined;
+    let best: L | undefined;
+    for (const l of this.lanes) if (l.alive && (best === undefined || l.busy + l.plans < best.busy + best.plans)) best = l;
     return best;
   }
 

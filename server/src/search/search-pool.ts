@@ -57,8 +57,6 @@ interface Thread extends DispatchLane {
   ring: Float32Array;
   starts: number[];
   head: number;
-  /** Build batch shares sent to this thread and not answered yet. */
-  plans: number;
 }
 
 /**
@@ -156,11 +154,7 @@ export class SearchPool implements SearchExecutor {
    * contract). The batch's arrays are shared memory, so the message carries handles, not copies.
    */
   planLinks(target: SharedSearchTarget, batch: LinkBatch, efConstruct: number): Promise<boolean> {
-    // The thread with the least work of both kinds: the shares of one batch go to different threads.
-    let thread: Thread | undefined;
-    if (!this.dispatch.closed) {
-      for (const t of this.dispatch.lanes) if (t.alive && (thread === undefined || t.busy + t.plans < thread.busy + thread.plans)) thread = t;
-    }
+    const thread = this.dispatch.pickPlanner();
     const { key, distance, arena, graph } = target;
     if (thread === undefined || arena === undefined) return Promise.resolve(false);
     const plan = this.nextPlan++;
