@@ -357,6 +357,17 @@ describe('search threads over shared memory', () => {
         await new Promise((resolve) => setImmediate(resolve));
       }
       expect(threads.walked - before).toBe(0);
+      // 5. Filtered searches (collection 'f' above: payload indexes answer the filter whole) stay on the event loop
+      // under this policy, even eight at once: a filtered hop costs the owner more than the walk it saves
+      // (SearchExecutor.offloadFiltered). Under 'always' the same searches hop (the filtered test above).
+      const filtered = queries.slice(0, 8).map((query) => ({ query, limit: 10, filter: { must: [{ key: 'g', match: { value: 3 } }] } }));
+      const expectedFiltered = await inThread(() => Promise.all(filtered.map((req) => client.query('f', req))));
+      before = threads.walked;
+      expect(await Promise.all(filtered.map((req) => client.query('f', req)))).toEqual(expectedFiltered);
+      expect(threads.walked - before).toBe(0);
+      pool.policy = 'always';
+      expect(await Promise.all(filtered.map((req) => client.query('f', req)))).toEqual(expectedFiltered);
+      expect(threads.walked - before).toBe(8);
     } finally {
       pool.ownerLoad = undefined;
       pool.policy = 'always';

@@ -207,6 +207,10 @@ export class WebSearchPool implements SearchExecutor {
     return this.dispatch.offloadNow();
   }
 
+  offloadFiltered(): boolean {
+    return this.dispatch.offloadFiltered();
+  }
+
   close(): Promise<void> {
     for (const id of [...this.plans.keys()]) this.settlePlan(id, false);
     return this.dispatch.close();

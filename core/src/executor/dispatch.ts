@@ -118,6 +118,11 @@ export class SearchDispatch<L extends DispatchLane> {
     return false;
   }
 
+  /** Whether filtered walks hop too (SearchExecutor.offloadFiltered): only under the `always` policy. */
+  offloadFiltered(): boolean {
+    return !this.closing && this.policy === 'always';
+  }
+
   /** The live lane with the fewest searches in flight, or undefined when none is left. */
   pick(): L | undefined {
     if (this.closing) return undefined;

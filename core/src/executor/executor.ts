@@ -36,6 +36,15 @@ export interface SearchExecutor {
    */
   offloadNow?(): boolean;
   /**
+   * Whether filtered walks (and walks of queries that exclude ids) hop too: the owner then plans the search, evaluates
+   * the accept into shared bits and replays the plan with the threads' answers (capture-walks.ts). That costs the
+   * owner a probe run of the plan besides the walk it saves, which measured as a loss at every selectivity under
+   * concurrent load (20k x 128, 16 in-process clients on 2 cores, threads on against off: 50% 8,100-9,700 vs
+   * 15,000-15,700 q/s, 20% 3,400-3,900 vs 7,000-8,200, 10% level, 2% 19,400-21,300 vs 23,900-28,900), so only the
+   * `always` policy does it. Absent: no.
+   */
+  offloadFiltered?(): boolean;
+  /**
    * Optional: plans the links of `batch.ids[from..to)` on a thread for a batch-parallel index build (see
    * index/hnsw/plan-links.ts and build-planner.ts, which the thread runs): the thread walks `target`'s graph read
    * only and fills its blocks of `batch.out`, then this resolves true. False when it could not (no thread, closed,

@@ -32,8 +32,9 @@ interface Offload {
 /**
  * points/query with the nearest-neighbour walks on the executor's threads (when it says a thread should take them
  * now, `SearchExecutor.offloadNow`): the request is planned here; every leaf that is an unfiltered HNSW walk (see
- * `offloadable`) is walked on a thread, and so is the first walk of each filtered leaf whose filter payload indexes
- * answer (capture-walks.ts: the owner evaluates its accept once into shared bits); the plan then runs here as it
+ * `offloadable`) is walked on a thread, and, when `SearchExecutor.offloadFiltered` says so, the first walk of each
+ * filtered leaf whose filter payload indexes answer (capture-walks.ts: the owner evaluates its accept once into
+ * shared bits); the plan then runs here as it
  * always does, taking those answers instead of walking again (`QueryContext.presearched`, `replayWalks`). Walks
  * of float16 / uint8 vectors and of int8, binary or product codes go too (for codes the thread returns their
  * candidates and the owner rescores them with the originals, as in-thread); everything else (exact searches, turbo
@@ -56,8 +57,9 @@ export async function runQueryThreaded(
   // An idle owner answers a lone search sooner itself than through a thread (two hops and a batch turn).
   if (executor.offloadNow?.() === false) return toScoredPoints(ctx, runPlan(ctx, plan), req.with_payload, req.with_vector);
   const leaves = offloadable(ctx, plan);
-  // The filtered leaves' walks (every leaf's when the plan excludes ids); the unfiltered leaves go on their own.
-  const captured = captureWalks(ctx, plan, new Map(leaves.map((l) => [l.level, SKIPPED])));
+  // The filtered leaves' walks (every leaf's when the plan excludes ids), when the executor says they hop
+  // (`offloadFiltered`); the unfiltered leaves go on their own.
+  const captured = executor.offloadFiltered?.() === true ? captureWalks(ctx, plan, new Map(leaves.map((l) => [l.level, SKIPPED]))) : undefined;
   if (captured?.hits !== undefined) return toScoredPoints(ctx, captured.hits, req.with_payload, req.with_vector);
   const walks = captured?.walks ?? [];
   if (leaves.length === 0 && walks.length === 0) return toScoredPoints(ctx, runPlan(ctx, plan), req.with_payload, req.with_vector);

@@ -192,6 +192,10 @@ export class SearchPool implements SearchExecutor {
     return this.dispatch.offloadNow();
   }
 
+  offloadFiltered(): boolean {
+    return this.dispatch.offloadFiltered();
+  }
+
   private answer(thread: Thread, replies: number[]): void {
     for (let i = 0; i < replies.length; ) {
       const id = replies[i]!;

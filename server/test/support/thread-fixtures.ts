@@ -36,6 +36,7 @@ export function counting(executor: SearchExecutor): SearchExecutor & { walked: n
     threads: executor.threads,
     close: () => executor.close(),
     offloadNow: () => executor.offloadNow?.() ?? true,
+    offloadFiltered: () => executor.offloadFiltered?.() ?? false,
     searchGraph: async (...args: Parameters<SearchExecutor['searchGraph']>) => {
       const found = await executor.searchGraph(...args);
       if (found !== undefined) counted.walked++;
