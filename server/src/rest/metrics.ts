@@ -5,27 +5,33 @@
  */
 const BUCKETS_SECONDS = [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1, 5] as const;
 
-/** One endpoint's counters; `Metrics.endpoint` hands it out so that a route records without looking itself up. */
-export interface EndpointStats {
-  count: number;
-  failCount: number;
-  totalSeconds: number;
-  minSeconds: number;
-  maxSeconds: number;
-  /** Epoch ms; a Date is made only when telemetry is read, not on every response. */
-  lastResponded: number;
-  /** Cumulative counts per bucket of BUCKETS_SECONDS; the +Inf bucket is `count`. */
-  buckets: Uint32Array;
-  /** Per status, its own durations: telemetry reports each (endpoint, status) pair apart, as Qdrant does. */
-  byStatus: Map<number, StatusStats>;
-}
-
+/** Durations of the responses counted: an endpoint's in all, and per status (telemetry reports each apart, as Qdrant does). */
 export interface StatusStats {
   count: number;
   totalSeconds: number;
   minSeconds: number;
   maxSeconds: number;
   lastResponded: number;
+}
+
+/** One endpoint's counters; `Metrics.endpoint` hands it out so that a route records without looking itself up. */
+export interface EndpointStats extends StatusStats {
+  failCount: number;
+  /** Cumulative counts per bucket of BUCKETS_SECONDS; the +Inf bucket is `count`. */
+  buckets: Uint32Array;
+  byStatus: Map<number, StatusStats>;
+}
+
+function noDurations(): StatusStats {
+  return { count: 0, totalSeconds: 0, minSeconds: Infinity, maxSeconds: 0, lastResponded: 0 };
+}
+
+function addDuration(d: StatusStats, seconds: number, now: number): void {
+  d.count++;
+  d.totalSeconds += seconds;
+  if (seconds < d.minSeconds) d.minSeconds = seconds;
+  if (seconds > d.maxSeconds) d.maxSeconds = seconds;
+  d.lastResponded = now;
 }
 
 export interface CollectionSize {
@@ -37,39 +43,27 @@ export interface CollectionSize {
 export class Metrics {
   private readonly endpoints = new Map<string, EndpointStats>();
 
-  record(method: string, route: string, status: number, seconds: number): void {
-    this.recordTo(this.endpoint(method, route), status, seconds);
-  }
-
   /** The counters of `method route`, created (and listed from then on) at the first call. */
   endpoint(method: string, route: string): EndpointStats {
     const key = `${method} ${route}`;
     let stats = this.endpoints.get(key);
     if (!stats) {
-      stats = { count: 0, failCount: 0, totalSeconds: 0, minSeconds: Infinity, maxSeconds: 0, lastResponded: 0, buckets: new Uint32Array(BUCKETS_SECONDS.length), byStatus: new Map() };
+      stats = { ...noDurations(), failCount: 0, buckets: new Uint32Array(BUCKETS_SECONDS.length), byStatus: new Map() };
       this.endpoints.set(key, stats);
     }
     return stats;
   }
 
-  /** One response of the endpoint: no key to build or look up, which `record` does on every call. */
+  /** One response of the endpoint (its counters from `endpoint`, taken once per route): no key built per response. */
   recordTo(stats: EndpointStats, status: number, seconds: number): void {
-    stats.count++;
-    if (status >= 400) stats.failCount++;
-    stats.totalSeconds += seconds;
-    if (seconds < stats.minSeconds) stats.minSeconds = seconds;
-    if (seconds > stats.maxSeconds) stats.maxSeconds = seconds;
     const now = Date.now();
-    stats.lastResponded = now;
+    addDuration(stats, seconds, now);
+    if (status >= 400) stats.failCount++;
     for (let i = 0; i < BUCKETS_SECONDS.length; i++) if (seconds <= BUCKETS_SECONDS[i]!) stats.buckets[i]!++;
     // An object per status seen (a handful per endpoint), none per response.
     let perStatus = stats.byStatus.get(status);
-    if (!perStatus) stats.byStatus.set(status, (perStatus = { count: 0, totalSeconds: 0, minSeconds: Infinity, maxSeconds: 0, lastResponded: 0 }));
-    perStatus.count++;
-    perStatus.totalSeconds += seconds;
-    if (seconds < perStatus.minSeconds) perStatus.minSeconds = seconds;
-    if (seconds > perStatus.maxSeconds) perStatus.maxSeconds = seconds;
-    perStatus.lastResponded = now;
+    if (!perStatus) stats.byStatus.set(status, (perStatus = noDurations()));
+    addDuration(perStatus, seconds, now);
   }
 
   /** Qdrant's `WebApiTelemetry.responses`: endpoint → status → duration statistics. */
