@@ -102,17 +102,20 @@ async function measure(): Promise<SectionResult[]> {
     log(`--- ${inProcess.join(', ')} on the ${datasets[0]}-d dataset`);
     results.push(...(await runSection({ sections: inProcess, command: node, args: [script('run.js'), ...runArgs, `--sections=${inProcess.join(',')}`, `--datasets=${datasets[0]}`, '--peers='], timeoutMs: 45 * MINUTE }, log)));
   }
-  const others: { section: string; file: string; timeoutMs: number }[] = [
+  const others: { section: string; file: string; timeoutMs: number; args?: string[]; env?: Record<string, string> }[] = [
     { section: 'server', file: script('server-load-run.js'), timeoutMs: 20 * MINUTE },
+    // The same load at 768 dimensions (a common sentence-embedding width), where a search costs several times the
+    // transport's share: 16 clients, threads on, REST against its floor and in-process.
+    { section: 'server', file: script('server-load-run.js'), timeoutMs: 10 * MINUTE, args: ['--clients=16', '--threads=on', '--transports=rest,http-floor,grpc-raw'], env: { SEXTANT_LOAD_DIM: '768' } },
     { section: 'browser', file: join(root, 'browser', 'scripts', 'bench-chromium.mjs'), timeoutMs: 30 * MINUTE },
     { section: 'sync', file: script('sync-bench.js'), timeoutMs: 30 * MINUTE },
     { section: 'flush', file: script('incremental-flush.js'), timeoutMs: 15 * MINUTE },
   ];
-  for (const { section, file, timeoutMs } of others) {
+  for (const { section, file, timeoutMs, args = [], env } of others) {
     if (!sections.includes(section)) continue;
-    log(`--- ${section}`);
+    log(`--- ${section}${env === undefined ? '' : ` (${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')})`}`);
     const absent = missing(file, section);
-    results.push(...(absent ? [absent] : await runSection({ sections: [section], command: node, args: [file, '--json', ...quickArg], timeoutMs }, log)));
+    results.push(...(absent ? [absent] : await runSection({ sections: [section], command: node, args: [file, '--json', ...quickArg, ...args], timeoutMs, ...(env === undefined ? {} : { env }) }, log)));
   }
   const when = new Date().toISOString();
   return mergeSections(results).map((s) => ({ ...s, when }));

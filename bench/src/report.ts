@@ -192,12 +192,13 @@ export function describeServerRow(row: Row): [string, string] {
   if (typeof row['path'] !== 'string' || typeof row['qps'] !== 'number') return describeRow(row);
   const clients = typeof row['concurrency'] === 'number' ? `, ${row['concurrency']} client${row['concurrency'] === 1 ? '' : 's'}` : '';
   const threads = typeof row['threads'] === 'string' ? `, search threads ${row['threads']}` : '';
+  const size = typeof row['n'] === 'number' && typeof row['dim'] === 'number' ? `${row['n'] / 1000}k x ${row['dim']}, ` : '';
   const parts = [`${rate(row['qps'])} q/s`];
   if (typeof row['p50Ms'] === 'number') parts.push(`p50 ${value('p50Ms', row['p50Ms'])}`);
   if (typeof row['p99Ms'] === 'number') parts.push(`p99 ${value('p99Ms', row['p99Ms'])}`);
   if (typeof row['overhead'] === 'number') parts.push(`${(row['overhead'] * 100).toFixed(0)}% below in-process`);
   if (typeof row['errors'] === 'number' && row['errors'] > 0) parts.push(`${row['errors']} errors`);
-  return [`${row['path']}${clients}${threads}`, parts.join(', ')];
+  return [`${size}${row['path']}${clients}${threads}`, parts.join(', ')];
 }
 
 const SEXTANT_ONLY: { section: string; title: string }[] = [

@@ -9,6 +9,7 @@ import { DEFAULT_SERVER_LOAD, formatServerLoad, runServerLoad, type ServerLoadOp
  *
  *   --json                  print the table on stderr and, as stdout's last line, `{ "section": "server", "rows": [...] }`
  *   --quick                 2 s rows after a 0.5 s warm-up, 16 clients only (for development)
+ *   --clients=1,16          concurrent clients of each row (SEXTANT_LOAD_CLIENTS; default 1 and 16)
  *   --threads=off,on        which search-thread modes to measure (SEXTANT_LOAD_THREADS; `always`: threads on,
  *                           every walk hops, the policy before the owner kept lone searches)
  *   --transports=rest,http-floor,grpc,grpc-raw   (empty: in-process rows only; http-floor: server-load-floor.ts)
@@ -29,6 +30,7 @@ const options: ServerLoadOptions = {
   ...DEFAULT_SERVER_LOAD,
   durationMs: Math.max(1, seconds) * 1000,
   ...(quick ? { warmupMs: 500, concurrencies: [16] } : {}),
+  ...(value('clients', 'SEXTANT_LOAD_CLIENTS') !== undefined ? { concurrencies: value('clients', 'SEXTANT_LOAD_CLIENTS')!.split(',').map(Number) } : {}),
   threadModes: (value('threads', 'SEXTANT_LOAD_THREADS') ?? 'off,on').split(',') as ThreadMode[],
   searchThreads: Number(process.env['SEXTANT_SEARCH_THREADS'] ?? 0),
   ...(process.env['SEXTANT_LOAD_FILTER'] ? { filterEvery: Number(process.env['SEXTANT_LOAD_FILTER']) } : {}),

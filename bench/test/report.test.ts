@@ -78,6 +78,8 @@ describe('server load rows', () => {
     expect(describeServerRow(row)).toEqual(['rest, 16 clients, search threads off', '1500 q/s, p50 9.87 ms, p99 21.2 ms, 23% below in-process']);
     expect(describeServerRow({ path: 'in-process', concurrency: 1, qps: 5000, p50Ms: 0.2, p99Ms: 0.5, errors: 3 })).toEqual(['in-process, 1 client', '5000 q/s, p50 0.20 ms, p99 0.50 ms, 3 errors']);
     expect(describeServerRow({ metric: 'x', value: 2, unit: 'ms' })).toEqual(['x', '2 ms']);
+    // Rows of a run at another size say which (the section holds the 128- and 768-dimension runs together).
+    expect(describeServerRow({ ...row, n: 20000, dim: 768 })[0]).toBe('20k x 768, rest, 16 clients, search threads off');
   });
 });
 
