@@ -73,8 +73,10 @@ function removePath(obj: PayloadObject, path: string[]): void {
 }
 
 /**
- * `with_vector`: true / false / list of names. A collection whose only vector is the unnamed one answers with the
- * bare vector (`number[]`, or `number[][]` for a multivector); otherwise with an object by name, as Qdrant does.
+ * `with_vector`: true / false / list of names. As Qdrant does (VectorStructInternal from NamedVectors), a point whose
+ * selected vectors are just the unnamed one answers with the bare vector (`number[]`, or `number[][]` for a
+ * multivector), even when the collection also has sparse vectors; otherwise with an object by name, `{}` when the
+ * point has none of them.
  */
 export function vectorSelector(
   segment: LocalSegment,
@@ -91,9 +93,12 @@ export function vectorSelector(
   } else throw errors.validation('with_vector: expected a boolean or a list of vector names');
   return (id) => {
     const vectors = segment.readVectors(id);
-    if (unnamedOnly) return (vectors[''] as Schemas['VectorStructOutput'] | undefined) ?? null;
+    const unnamed = vectors[''];
+    if (unnamedOnly && unnamed !== undefined) return unnamed as Schemas['VectorStructOutput'];
     const out: Record<string, unknown> = {};
-    for (const name of names) if (name in vectors) out[name] = vectors[name];
+    let count = 0;
+    for (const name of names) if (name in vectors) (out[name] = vectors[name]), count++;
+    if (count === 1 && unnamed !== undefined && '' in out) return unnamed as Schemas['VectorStructOutput'];
     return out as Schemas['VectorStructOutput'];
   };
 }
