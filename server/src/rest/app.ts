@@ -26,6 +26,7 @@ import { bodyError } from './validation/body-errors.js';
 import { registerSyncRoutes } from '../sync/sync-routes.js';
 import { specValidator } from './validation/ajv-instance.js';
 import { parseJsonBody } from './validation/json-body.js';
+import { renameFieldAliases } from './validation/field-aliases.js';
 
 export interface RestAppOptions {
   /** The engine; an `EmbeddedClient` from `@sextant/core` or anything with the same methods. */
@@ -220,6 +221,7 @@ function validBody(op: Operation, raw: unknown): unknown {
   if (Buffer.isBuffer(body)) body = parseJsonBody(body);
   if (body === undefined || body === null) body = {};
   const validate = specValidator(op.body!);
+  renameFieldAliases(body);
   if (!validate(body)) throw bodyError(validate.errors ?? []);
   return body;
 }
