@@ -55,14 +55,11 @@ function refElement(cond: Record<string, any>, v: Json): boolean {
 function refCondition(c: Record<string, any>, payload: Record<string, Json>, id: PointId, nested: boolean): boolean {
   if ('key' in c) {
     const values = refValues(payload, c.key);
-    if (values.length === 0) return false;
-    if (c.values_count) {
-      const b = c.values_count;
-      return values.some((v) => {
-        const n = v === null ? 0 : Array.isArray(v) ? v.length : 1;
-        return (b.gt == null || n > b.gt) && (b.lt == null || n < b.lt) && (b.gte == null || n >= b.gte) && (b.lte == null || n <= b.lte);
-      });
-    }
+    const countOk = (n: number, b: Record<string, number | undefined>) =>
+      (b.gt == null || n > b.gt) && (b.lt == null || n < b.lt) && (b.gte == null || n >= b.gte) && (b.lte == null || n <= b.lte);
+    // a key with no value holds zero values
+    if (values.length === 0) return c.values_count ? countOk(0, c.values_count) : false;
+    if (c.values_count) return values.some((v) => countOk(v === null ? 0 : Array.isArray(v) ? v.length : 1, c.values_count));
     return values.some((v) => (Array.isArray(v) ? v.some((e) => refElement(c, e)) : refElement(c, v)));
   }
   if ('is_empty' in c) return refValues(payload, c.is_empty.key).every((v) => v === null || (Array.isArray(v) && v.length === 0));

@@ -5,7 +5,7 @@ import { asGeoPoint, inBoundingBox, inPolygon, inRadius } from './geo.js';
 
 /**
  * One field condition against the values found at its key, exactly as Qdrant's condition checker does it:
- * - no value at the key: only `is_empty: true` / `is_null: false` match;
+ * - no value at the key: only `is_empty: true`, `is_null: false` and `values_count` bounds that admit 0 match;
  * - otherwise the condition matches if ANY value matches; a value that is an array matches if any element matches
  *   (one level only: an array inside an array matches nothing but `except`);
  * - the predicates of one field condition are OR-ed (`match` || `range` || geo ... ); `values_count`, `is_empty`
@@ -26,7 +26,10 @@ export function compileFieldCheck(cond: Schemas['FieldCondition'], tokenizer: To
   const c = cond as Record<string, unknown>;
   const isEmpty = c['is_empty'] as boolean | null | undefined;
   const isNull = c['is_null'] as boolean | null | undefined;
-  const onEmpty = isEmpty != null ? isEmpty : isNull != null ? !isNull : false;
+  const counts = c['values_count'] as Bounds | null | undefined;
+  // A key with no value holds zero values, which `values_count` bounds may accept (Qdrant's check_empty forwards to
+  // ValuesCount::check_empty since qdrant/qdrant#9586: `{lt: 1}`, `{lte: 0}` and `{gte: 0}` match a missing key).
+  const onEmpty = (isEmpty != null ? isEmpty : isNull != null ? !isNull : false) || (counts != null && countCheck(counts, []));
 
   const parts: ((v: unknown) => boolean)[] = [];
   if (c['match'] != null) parts.push(matchCheck(c['match'] as Record<string, unknown>));
@@ -37,7 +40,6 @@ export function compileFieldCheck(cond: Schemas['FieldCondition'], tokenizer: To
   if (radius) parts.push(geoCheck((lon, lat) => inRadius(radius, lon, lat)));
   const polygon = c['geo_polygon'] as Schemas['GeoPolygon'] | null | undefined;
   if (polygon) parts.push(geoCheck((lon, lat) => inPolygon(polygon, lon, lat)));
-  const counts = c['values_count'] as Bounds | null | undefined;
   if (counts) parts.push((v) => countCheck(counts, v));
   if (isEmpty != null) parts.push((v) => emptyCheck(isEmpty, v));
   if (isNull != null) parts.push((v) => nullCheck(isNull, v));
