@@ -4,6 +4,7 @@ import { putOwn } from '../segment/json-path.js';
 import { errors } from '../client/errors.js';
 import type { LocalSegment } from '../collection/local-segment.js';
 import type { PayloadObject } from '../collection/operations.js';
+import { float32Json } from './float32-json.js';
 
 export type PayloadSelector = (payload: PayloadObject | undefined) => PayloadObject | null;
 export type VectorSelector = (id: number) => Schemas['VectorStructOutput'] | null;
@@ -94,11 +95,18 @@ export function vectorSelector(
   return (id) => {
     const vectors = segment.readVectors(id);
     const unnamed = vectors[''];
-    if (unnamedOnly && unnamed !== undefined) return unnamed as Schemas['VectorStructOutput'];
+    if (unnamedOnly && unnamed !== undefined) return printable(unnamed) as Schemas['VectorStructOutput'];
     const out: Record<string, unknown> = {};
     let count = 0;
-    for (const name of names) if (name in vectors) (out[name] = vectors[name]), count++;
-    if (count === 1 && unnamed !== undefined && '' in out) return unnamed as Schemas['VectorStructOutput'];
+    for (const name of names) if (name in vectors) (out[name] = printable(vectors[name])), count++;
+    if (count === 1 && unnamed !== undefined && '' in out) return out[''] as Schemas['VectorStructOutput'];
     return out as Schemas['VectorStructOutput'];
   };
+}
+
+/** A stored vector (dense, multi or sparse) whose float32 numbers print in JSON as Qdrant prints them. */
+function printable(vector: unknown): unknown {
+  if (Array.isArray(vector)) return vector.length > 0 && Array.isArray(vector[0]) ? vector.map((row: number[]) => float32Json(row)) : float32Json(vector as number[]);
+  const sparse = vector as { indices: number[]; values: number[] };
+  return { indices: sparse.indices, values: float32Json(sparse.values) };
 }
