@@ -19,7 +19,8 @@ export function checkCollectionName(name: unknown): asserts name is string {
   if (typeof name !== 'string' || name.length === 0 || name.length > 255) {
     throw errors.validation(`collection_name: value ${JSON.stringify(name)} invalid, length must be from 1 to 255`);
   }
-  const bad = /[<>:"/\\|?*\0]/.exec(name);
+  // Control characters too, as the REST layer refuses them in a collection's URL (path-params.ts).
+  const bad = /[<>:"/\\|?*\u0000-\u001f\u007f]/u.exec(name);
   if (bad !== null) {
     throw errors.validation(`collection_name: value ${name} invalid, collection name cannot contain "${bad[0]}" char`);
   }

@@ -27,6 +27,7 @@ import { registerSyncRoutes } from '../sync/sync-routes.js';
 import { specValidator } from './validation/ajv-instance.js';
 import { parseJsonBody } from './validation/json-body.js';
 import { renameFieldAliases } from './validation/field-aliases.js';
+import { checkCollectionPath } from './validation/path-params.js';
 
 export interface RestAppOptions {
   /** The engine; an `EmbeddedClient` from `@sextant/core` or anything with the same methods. */
@@ -141,6 +142,7 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
       // An async handler returning the (thenable) reply cost two more microtask turns per request, and, when the
       // answer is gzipped, stream end-of-life listeners on the response to learn that it had been sent.
       handler: (request, reply) => {
+        checkCollectionPath(request.params as Record<string, string>);
         const query = parseQuery(op, request.query as Record<string, unknown>);
         const body = op.body ? validBody(op, request.body) : undefined;
         handler({ services, client: services.client, params: request.params as Record<string, string>, query, body, request, reply }).then(

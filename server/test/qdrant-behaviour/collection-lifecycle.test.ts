@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basicCollection, ok, startServer, type Server } from './h3-setup.js';
 
-// Existence checks, metadata merges and Euclid scores, as Qdrant answers them (its test_collection_exists.py,
-// test_collection_metadata.py, test_euclid_dist.py).
+// Existence checks, collection names in URLs, metadata merges and Euclid scores, as Qdrant answers them (its
+// test_collection_exists.py, test_collection_metadata.py, test_euclid_dist.py).
 describe('collection existence, metadata and euclid scores as Qdrant answers them', () => {
   let s: Server;
   beforeAll(async () => {
@@ -14,6 +14,17 @@ describe('collection existence, metadata and euclid scores as Qdrant answers the
   it('exists is true for a collection and false for an unknown name', async () => {
     expect(await ok(s, 'GET', '/collections/c/exists')).toEqual({ exists: true });
     expect(await ok(s, 'GET', '/collections/wrong/exists')).toEqual({ exists: false });
+  });
+
+  it('an empty name or one with control characters is a 422 with an error, before any lookup', async () => {
+    for (const name of ['', '\t', '\n', '\r', 'name\twith\ttabs']) {
+      const res = await s.call('GET', `/collections/${encodeURIComponent(name)}/exists`);
+      expect(res.status, JSON.stringify(name)).toBe(422);
+      expect(res.body.status.error).toContain('Validation error in path parameters');
+    }
+    // the same names cannot be created either
+    expect((await s.call('PUT', `/collections/${encodeURIComponent('a\tb')}`, { vectors: { size: 2, distance: 'Dot' } })).status).toBe(422);
+    expect((await s.call('GET', `/collections/${encodeURIComponent('a:b')}`)).status).toBe(422);
   });
 
   it('metadata patches merge by key, a later value winning', async () => {
