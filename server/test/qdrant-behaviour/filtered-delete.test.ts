@@ -23,7 +23,8 @@ describe('filtered delete as Qdrant applies it', () => {
   afterAll(() => s.close());
 
   it('five deletes by keyword leave nothing to query', async () => {
-    expect((await ok(s, 'GET', '/collections/big')).status).toBe('green');
+    // indexing runs in the background past the threshold: wait for green, as Qdrant's test does
+    await expect.poll(async () => (await ok(s, 'GET', '/collections/big')).status, { timeout: 20_000, interval: 50 }).toBe('green');
     for (let k = 0; k < 5; k++) {
       await ok(s, 'POST', '/collections/big/points/delete?wait=true', { filter: { must: [{ key: 'a', match: { value: `keyword_${k}` } }] } });
       expect((await ok(s, 'POST', '/collections/big/points/count', { exact: true })).count).toBe(N - (N / 5) * (k + 1));
