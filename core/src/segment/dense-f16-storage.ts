@@ -122,7 +122,8 @@ export class Float16VectorStorage extends DenseRows<Uint16Array, WasmF16Arena> {
 
   /** The query as stored vectors are: normalized for Cosine, then every component rounded to a half. */
   prepareQuery(vector: ArrayLike<number>): Float32Array {
-    const q = Float32Array.from(vector as ArrayLike<number>);
+    const q = new Float32Array(vector.length);
+    q.set(vector); // a native copy, where `Float32Array.from` goes through the iterator
     // A stored row used as the query (recommend by id, lookup_from) keeps its halves, as in `set`.
     if (this.distance === 'Cosine' && !isStoredUnitF16(q)) normalizeInPlace(q, 0, this.dim);
     const t = f16Table();

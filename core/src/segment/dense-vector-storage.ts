@@ -110,7 +110,9 @@ export class DenseVectorStorage extends DenseRows<Float32Array, WasmArena> {
 
   /** A fresh Float32Array copy of a query, normalized for Cosine, ready for `score` / HNSW search. */
   prepareQuery(vector: ArrayLike<number>): Float32Array {
-    const q = Float32Array.from(vector as ArrayLike<number>);
+    // `set` copies a plain array natively; `Float32Array.from` walks it through the iterator protocol.
+    const q = new Float32Array(vector.length);
+    q.set(vector);
     if (this.distance === 'Cosine') normalizeInPlace(q, 0, this.dim);
     return q;
   }

@@ -199,7 +199,9 @@ export class MultiVectorStorage {
     const out: Float32Array[] = [];
     const t = this.datatype === 'float16' ? f16Table() : undefined;
     for (let r = 0; r < vectors.length; r++) {
-      const q = Float32Array.from(vectors[r]!);
+      const row = vectors[r]!;
+      const q = new Float32Array(row.length);
+      q.set(row); // a native copy, where `Float32Array.from` goes through the iterator
       if (this.datatype === 'uint8') {
         for (let i = 0; i < this.dim; i++) q[i] = toU8(q[i]!);
       } else if (this.distance === 'Cosine') normalizeInPlace(q, 0, this.dim);
