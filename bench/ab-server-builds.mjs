@@ -1,7 +1,10 @@
 /**
- * A/B of two server builds under the gRPC load of server-load-run (20k x 128, 16 clients, search threads on):
+ * A/B of two server builds under the gRPC or REST load of server-load-run (20k x 128, 16 clients, search threads on):
  *
  *   node bench/ab-server-builds.mjs <base index.js> <new index.js> [rounds=5] [seconds=2] [transports=grpc-raw,grpc]
+ *
+ * `rest` loads the HTTP port with wrk (SEXTANT_LOAD_REST=autocannon for autocannon); SEXTANT_LOAD_DIM sets the
+ * dimensions (e.g. 768).
  *
  * Both servers run in this one process (each with its own engine, data and search threads; the one not under load
  * sits idle), and the load windows alternate base/new, new/base round by round, so a shared machine's drift hits
@@ -21,7 +24,8 @@ const [basePath, newPath, roundsArg, secondsArg, transportsArg] = process.argv.s
 if (basePath === undefined || newPath === undefined) throw new Error('usage: node bench/ab-server-builds.mjs <base index.js> <new index.js> [rounds] [seconds] [transports]');
 const rounds = Number(roundsArg ?? 5), seconds = Number(secondsArg ?? 2);
 const transports = (transportsArg ?? 'grpc-raw,grpc').split(',');
-const n = 20000, dim = 128;
+const n = 20000, dim = Number(process.env['SEXTANT_LOAD_DIM'] ?? 128);
+const restGenerator = process.env['SEXTANT_LOAD_REST'] ?? 'wrk';
 const data = clustered('load', n, dim, 1000, 42);
 const variants = {};
 for (const [name, path] of [['base', basePath], ['new', newPath]]) {
@@ -54,7 +58,7 @@ for (let r = 0; r < rounds; r++) {
     for (const transport of transports) {
       v.served = 0;
       const cpu = process.cpuUsage();
-      const res = await runClient({ transport, port: v.server.grpcPort, collection: 'load', concurrency: 16, warmupMs: 500, durationMs: seconds * 1000, limit: 10, data: { n, dim, queryCount: 1000, seed: 42 } });
+      const res = await runClient({ transport, port: transport === 'rest' ? v.server.httpPort : v.server.grpcPort, ...(transport === 'rest' ? { generator: restGenerator } : {}), collection: 'load', concurrency: 16, warmupMs: 500, durationMs: seconds * 1000, limit: 10, data: { n, dim, queryCount: 1000, seed: 42 } });
       const used = process.cpuUsage(cpu);
       const row = { qps: Math.round(res.qps), serverUs: Math.round((used.user + used.system) / v.served), clientUs: Math.round(res.cpuUsPerQuery), errors: res.errors };
       (results[`${transport} ${name}`] ??= []).push(row);
