@@ -178,8 +178,23 @@ export function orderByOf(raw: unknown): Schemas['OrderBy'] {
 function exampleSource(ctx: QueryContext, using: string, lookupFrom: Schemas['LookupLocation'] | null | undefined): ExampleSource {
   if (lookupFrom === undefined || lookupFrom === null) return { ctx, vectorName: using, local: true };
   if (typeof lookupFrom.collection !== 'string') throw errors.validation('lookup_from.collection: expected a collection name');
-  const other = ctx.lookup(lookupFrom.collection);
+  const other = lookupCollection(ctx, lookupFrom.collection);
   return { ctx: other, vectorName: lookupFrom.vector ?? using, local: other.segment === ctx.segment };
+}
+
+/**
+ * `lookup_from`'s collection. Qdrant reports a missing one from the vector lookup, in other words than a missing
+ * path collection: "Not found: Collection NAME not found" (no backticks), still 404.
+ */
+function lookupCollection(ctx: QueryContext, name: string): QueryContext {
+  try {
+    return ctx.lookup(name);
+  } catch (error) {
+    if (error instanceof SextantError && error.code === 'collection_not_found') {
+      throw new SextantError('collection_not_found', `Not found: Collection ${name} not found`);
+    }
+    throw error;
+  }
 }
 
 /**
