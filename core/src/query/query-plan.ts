@@ -53,6 +53,9 @@ export function planQuery(ctx: QueryContext, req: Schemas['QueryRequest'], defau
   // A random sample has no stable order to page through: Qdrant ignores the offset of a root sample.
   const offset = query?.kind === 'sample' && prefetch.length === 0 ? 0 : rawOffset;
   if (offset === 0) root.limit = limit;
+  // A sample over prefetches draws from their candidates: Qdrant widens each by the offset, so a later page still
+  // has points to draw (prefetch limit 1, offset 1 samples from two candidates, not from one then skips it).
+  if (query?.kind === 'sample' && offset > 0) for (const level of root.prefetch) level.limit += offset;
   return { root, offset, exclude };
 }
 
