@@ -273,8 +273,7 @@ export class EmbeddedClient implements SextantClient {
     return runMatrixOffsets(this.readCtx(name, args, 'matrix'), args ?? {});
   }
   async searchPointGroups(name: string, args: Args<'searchPointGroups'>[1]): Result<'searchPointGroups'> {
-    const ctx = this.readCtx(name, args, 'groups');
-    return runQueryGroups(ctx, searchGroupsAsQuery(args, ctx.specs)) as Awaited<Result<'searchPointGroups'>>;
+    return runQueryGroups(this.readCtx(name, args, 'groups'), searchGroupsAsQuery(args)) as Awaited<Result<'searchPointGroups'>>;
   }
   async recommend(name: string, args: Args<'recommend'>[1]): Result<'recommend'> {
     return runQuery(this.readCtx(name, args, 'query'), recommendAsQuery(args));

@@ -95,7 +95,7 @@ export function runSearchThreaded(
   req: LegacySearch,
 ): Promise<Schemas['ScoredPoint'][]> {
   if (req.vector === undefined || req.vector === null) throw errors.validation('vector: field required');
-  return runQueryThreaded(executor, ctx, current, searchAsQuery(req, ctx.specs));
+  return runQueryThreaded(executor, ctx, current, searchAsQuery(req));
 }
 
 /**

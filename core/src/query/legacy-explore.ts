@@ -45,8 +45,8 @@ function groupsFields(req: Record<string, unknown>): GroupsFields {
   return out as GroupsFields;
 }
 
-export function searchGroupsAsQuery(req: Legacy<'SearchGroupsRequest'>, specs?: Parameters<typeof searchAsQuery>[1]): Schemas['QueryGroupsRequest'] {
-  const { offset: _o, ...query } = searchAsQuery(req as unknown as LegacySearch, specs);
+export function searchGroupsAsQuery(req: Legacy<'SearchGroupsRequest'>): Schemas['QueryGroupsRequest'] {
+  const { offset: _o, ...query } = searchAsQuery(req as unknown as LegacySearch);
   return { ...query, ...groupsFields(req as Record<string, unknown>), limit: req.limit ?? undefined } as Schemas['QueryGroupsRequest'];
 }
 

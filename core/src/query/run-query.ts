@@ -25,12 +25,8 @@ export function toScoredPoints(ctx: QueryContext, hits: Hit[], withPayload: unkn
   });
 }
 
-/**
- * The 1.18 search as the query it is: nearest to `vector` (an array, `{name, vector}` or a named sparse vector).
- * With the collection's `specs`, one flat vector aimed at a multivector is widened to a one-row multivector, as
- * Qdrant's legacy search does (the Query API itself refuses the flat form).
- */
-export function searchAsQuery(req: LegacySearch, specs?: QueryContext['specs']): Schemas['QueryRequest'] {
+/** The 1.18 search as the query it is: nearest to `vector` (an array, `{name, vector}` or a named sparse vector). */
+export function searchAsQuery(req: LegacySearch): Schemas['QueryRequest'] {
   const raw = req.vector as unknown;
   let using = '';
   let vector: unknown = raw;
@@ -38,7 +34,6 @@ export function searchAsQuery(req: LegacySearch, specs?: QueryContext['specs']):
     using = String(raw.name);
     vector = raw.vector;
   }
-  if (specs?.get(using)?.kind === 'multi' && Array.isArray(vector) && vector.length > 0 && typeof vector[0] === 'number') vector = [vector];
   return {
     query: vector as Schemas['QueryInterface'],
     using,
@@ -54,5 +49,5 @@ export function searchAsQuery(req: LegacySearch, specs?: QueryContext['specs']):
 
 export function runSearch(ctx: QueryContext, req: LegacySearch): Schemas['ScoredPoint'][] {
   if (req.vector === undefined || req.vector === null) throw errors.validation('vector: field required');
-  return runQuery(ctx, searchAsQuery(req, ctx.specs));
+  return runQuery(ctx, searchAsQuery(req));
 }
