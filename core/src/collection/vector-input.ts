@@ -13,7 +13,8 @@ export function parseVectorStruct(value: unknown, specs: Map<string, VectorSpec>
   if (value === null || value === undefined) return {};
   if (typeof value !== 'object') throw errors.validation(`${path}: expected a vector or an object of named vectors`);
   const out: NamedVectors = {};
-  for (const [name, v] of Object.entries(value as Record<string, unknown>)) out[name] = checkVector(specs, name, v, `${path}.${name}`);
+  // Qdrant's validator writes a map key as `?` in the path: points[0].vector.?.values
+  for (const [name, v] of Object.entries(value as Record<string, unknown>)) out[name] = checkVector(specs, name, v, `${path}.?`);
   return out;
 }
 
@@ -62,14 +63,14 @@ function checkSparse(value: unknown, path: string): SparseValue {
   }
   const { indices, values } = value as { indices: unknown; values: unknown };
   if (!Array.isArray(indices) || !Array.isArray(values)) throw errors.validation(`${path}: indices and values must be arrays`);
-  if (indices.length !== values.length) throw errors.validation(`${path}: must be the same length as indices`);
+  if (indices.length !== values.length) throw errors.validation(`${path}.values: Validation error: must be the same length as indices [{}]`);
   const seen = new Set<number>();
   for (let i = 0; i < indices.length; i++) {
     const index = indices[i];
     if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index > 0xffffffff) {
       throw errors.validation(`${path}.indices[${i}]: expected an unsigned 32-bit integer`);
     }
-    if (seen.has(index)) throw errors.validation(`${path}.indices: must be unique`);
+    if (seen.has(index)) throw errors.validation(`${path}.indices: Validation error: must be unique [{}]`);
     seen.add(index);
     if (typeof values[i] !== 'number' || !Number.isFinite(values[i])) throw errors.validation(`${path}.values[${i}]: expected a finite number`);
   }
