@@ -20,7 +20,7 @@ export function formulaRescore(ctx: QueryContext, parsed: ParsedFormula, sources
   const conditions = parsed.conditions.map((c) => bindFilter(segment, { must: [c] })!);
   const score = formulaScorer<number>(parsed, {
     prefetchScore: (index, id) => scoreMaps[index]?.get(id),
-    payloadValues: (key, id) => payloadValuesAt(segment.payloads.get(id) as Record<string, unknown> | undefined, key),
+    payloadValues: (key, id) => indexedOnly(segment.indexes.get(key)?.type, payloadValuesAt(segment.payloads.get(id) as Record<string, unknown> | undefined, key)),
     condition: (index, id) => conditions[index]!.matches(id),
   });
   const out: Hit[] = [];
@@ -34,4 +34,23 @@ export function formulaRescore(ctx: QueryContext, parsed: ParsedFormula, sources
     }
   }
   return out.sort(byScoreDescThenId).slice(0, limit);
+}
+
+/**
+ * Qdrant reads a formula variable from the key's payload index when there is one (any but a text index), and an
+ * index holds only values of its type: a null or a string under a float index is no value, so the formula's default
+ * applies instead of a type error. Reading the payload and keeping what the index would hold gives the same values.
+ */
+function indexedOnly(type: string | undefined, values: unknown[]): unknown[] {
+  if (type === undefined || type === 'text') return values;
+  const keep = (v: unknown): boolean => {
+    switch (type) {
+      case 'integer': return typeof v === 'number' && Number.isInteger(v);
+      case 'float': return typeof v === 'number';
+      case 'bool': return typeof v === 'boolean';
+      case 'geo': return v !== null && typeof v === 'object' && !Array.isArray(v);
+      default: return typeof v === 'string'; // keyword, uuid, datetime
+    }
+  };
+  return values.flatMap((v) => (Array.isArray(v) ? v : [v])).filter(keep);
 }
