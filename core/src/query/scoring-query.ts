@@ -107,6 +107,8 @@ export function resolveQuery(
     if (naive === undefined || ![naive.a, naive.b, naive.c].every((x) => typeof x === 'number' && Number.isFinite(x))) {
       throw errors.validation('query.relevance_feedback.strategy: expected {naive: {a, b, c}}');
     }
+    // Qdrant's validator: at least one feedback element (its message, 422 like any validator failure)
+    if (f.feedback.length === 0) throw errors.validation('[query.relevance_feedback.feedback: feedback elements must be non-empty]');
     const feedback = f.feedback.map((item, i) => {
       if (typeof item?.score !== 'number' || !Number.isFinite(item.score)) throw errors.validation(`query.relevance_feedback.feedback[${i}].score: expected a number`);
       return { example: example(item.example, `query.relevance_feedback.feedback[${i}].example`), score: item.score };
