@@ -12,11 +12,15 @@ export function bodyError(errors: readonly ErrorObject[], where = 'JSON body'): 
   const path = displayPath(error.instancePath);
   const limit = (error.params as { limit?: number }).limit;
   if (isValidatorKeyword(error)) {
+    // A float field's bounds print as Rust's serde_json prints an f64: -1.0, 0.0 (an integer field's as integers).
+    const float = (error.parentSchema as { type?: unknown } | undefined)?.type === 'number';
+    const shown = (v: unknown) => (float && typeof v === 'number' && Number.isInteger(v) ? v.toFixed(1) : String(v));
+    const value = float ? shown((error as { data?: unknown }).data) : valueAt(error);
     const message =
       error.keyword === 'minimum'
-        ? `value ${valueAt(error)} invalid, must be ${limit} or larger`
+        ? `value ${value} invalid, must be ${shown(limit)} or larger`
         : error.keyword === 'maximum'
-          ? `value ${valueAt(error)} invalid, must be ${limit} or smaller`
+          ? `value ${value} invalid, must be ${shown(limit)} or smaller`
           : (error.message ?? 'invalid');
     return new SextantError('validation', `Validation error in ${where}: [${path || 'body'}: ${message}]`);
   }
@@ -24,7 +28,8 @@ export function bodyError(errors: readonly ErrorObject[], where = 'JSON body'): 
 }
 
 function isValidatorKeyword(error: ErrorObject): boolean {
-  if (error.keyword === 'minimum') return (error.params as { limit: number }).limit !== 0;
+  // minimum 0 on an integer is the unsigned type itself (a parse error); on a float it is a validator's range
+  if (error.keyword === 'minimum') return (error.params as { limit: number }).limit !== 0 || (error.parentSchema as { type?: unknown } | undefined)?.type === 'number';
   return ['maximum', 'minItems', 'maxItems', 'minLength', 'maxLength'].includes(error.keyword);
 }
 
