@@ -183,7 +183,7 @@ describe('every REST answer matches the response schema Qdrant publishes', () =>
     await call(app, 'GET', '/collections/nope/points/1');
     await call(app, 'GET', `/collections/${COLLECTION}/points/1`);
     const telemetry = (await call(app, 'GET', '/telemetry')).json().result;
-    const byStatus = telemetry.requests.rest.responses['GET /collections/:collection_name/points/:id'];
+    const byStatus = telemetry.requests.rest.responses['GET /collections/{name}/points/{id}'];
     for (const [status, stats] of Object.entries(byStatus as Record<string, Record<string, number>>)) {
       expect(stats['count'], status).toBeGreaterThan(0);
       // Before, every status showed the endpoint's totals: avg x count did not give the status's own total.

@@ -104,7 +104,7 @@ describe('REST service endpoints and transport', () => {
         'rest_responses_total{method="POST",endpoint="/cluster/recover",status="405"} 2',
         'rest_responses_fail_total{method="POST",endpoint="/cluster/recover"} 2',
         'rest_responses_total{method="OPTIONS",endpoint="*",status="204"} 1',
-        'rest_responses_duration_seconds_count{method="GET",endpoint="/collections/:collection_name/points/:id"} 1',
+        'rest_responses_duration_seconds_count{method="GET",endpoint="/collections/{name}/points/{id}"} 1',
       ]) {
         expect(metrics, metrics).toContain(line);
       }

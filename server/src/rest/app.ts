@@ -107,7 +107,7 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
 
   // Before any route is added: each route counts its own responses (404s and bad URLs match none and are not counted).
   app.addHook('onRoute', (route) => {
-    route.onResponse = [...(route.onResponse === undefined ? [] : [route.onResponse].flat()), endpointCounter(services.metrics, route.url)];
+    route.onResponse = [...(route.onResponse === undefined ? [] : [route.onResponse].flat()), endpointCounter(services.metrics, actixPattern(route.url))];
   });
   registerHttpExtras(app);
   registerBackPressure(app, options.maxInFlight);
@@ -195,6 +195,14 @@ function onlyReadable(result: unknown, access: ReturnType<typeof accessOfRequest
   if (Array.isArray(out['collections'])) out['collections'] = (out['collections'] as Array<{ name: string }>).filter((c) => readable.has(c.name));
   if (Array.isArray(out['aliases'])) out['aliases'] = (out['aliases'] as Array<{ collection_name: string }>).filter((a) => readable.has(a.collection_name));
   return out;
+}
+
+/**
+ * A route pattern as Qdrant's actix routes spell it in telemetry and metrics keys: `/collections/{name}/points/{id}`
+ * for fastify's `/collections/:collection_name/points/:id` (dashboards and Qdrant's tests key on these strings).
+ */
+function actixPattern(url: string): string {
+  return url.replace(/:collection_name\b/g, '{name}').replace(/:([A-Za-z_]\w*)/g, '{$1}');
 }
 
 /**
