@@ -217,16 +217,18 @@ describe('snapshot recovery sources', () => {
       pathToFileURL(join(root, 'nowhere', 'missing.snapshot')).href,
     ]) {
       const response = await recover(location);
-      expect(response.statusCode, `${location}: ${response.body}`).toBe(403);
+      // Qdrant's status and words for a path outside the folder, whether or not a file is there
+      expect(response.statusCode, `${location}: ${response.body}`).toBe(400);
+      expect(response.json().status.error).toBe('Bad request: Snapshot file path must be inside the snapshots directory');
       expect(response.body).not.toContain('secret');
     }
-    // Inside the folder: a real snapshot of this server recovers; a missing one is a 404.
+    // Inside the folder: a real snapshot of this server recovers; a missing one is Qdrant's 400 "does not exist".
     const created = (await app.inject({ method: 'POST', url: '/collections/docs/snapshots?wait=true', headers: { 'api-key': FULL } })).json().result;
     expect(await dataChecksum(client)).toBe(before);
     expect((await recover(pathToFileURL(join(root, 'snapshots', 'docs', created.name)).href)).statusCode).toBe(200);
     // A legitimate recovery rewrites the collection (Cosine vectors are normalized again): the new reference.
     before = await dataChecksum(client);
-    expect((await recover(pathToFileURL(join(root, 'snapshots', 'docs', 'missing.snapshot')).href)).statusCode).toBe(404);
+    expect((await recover(pathToFileURL(join(root, 'snapshots', 'docs', 'missing.snapshot')).href)).statusCode).toBe(400);
     expect(await dataChecksum(client)).toBe(before);
   });
 

@@ -29,13 +29,15 @@ function forbidden(message: string): SextantError {
 }
 
 export async function readLocalSnapshot(url: URL, snapshotsDir: string | undefined): Promise<Uint8Array> {
-  if (snapshotsDir === undefined) throw forbidden('this server keeps snapshots in memory and reads no snapshot files');
+  // Qdrant checks the URI first, then the folder; both answer 400 in its words.
   let path: string;
   try {
     path = fileURLToPath(url);
   } catch {
     throw errors.badRequest('Invalid snapshot URI, file path must be absolute or on localhost');
   }
+  if (snapshotsDir === undefined) throw forbidden('this server keeps snapshots in memory and reads no snapshot files');
+  const outside = () => errors.badRequest('Snapshot file path must be inside the snapshots directory');
   let real: string;
   let root: string;
   try {
@@ -43,10 +45,10 @@ export async function readLocalSnapshot(url: URL, snapshotsDir: string | undefin
     real = await realpath(path);
   } catch {
     // Existence is only reported inside the folder; outside it, a missing file and a present one look alike.
-    if (!inside(snapshotsDir, path)) throw forbidden('snapshot files are read only from the snapshots folder');
-    throw new SextantError('snapshot_not_found', `Not found: Snapshot file ${url.href} does not exist`);
+    if (!inside(snapshotsDir, path)) throw outside();
+    throw errors.badRequest(`Snapshot file ${JSON.stringify(path)} does not exist`);
   }
-  if (!inside(root, real)) throw forbidden('snapshot files are read only from the snapshots folder');
+  if (!inside(root, real)) throw outside();
   return readFile(real);
 }
 
