@@ -4,13 +4,13 @@ import { multipartFile } from '../snapshots/multipart.js';
 import { LOCAL_SHARD_ID } from '../snapshots/snapshot-service.js';
 
 /**
- * Collection, full and shard snapshots (the `snapshots` tag). With `wait=false` a create or recover runs in the
- * background and the answer is 202 `accepted`, as in Qdrant; a background failure is logged, never dropped.
+ * Collection, full and shard snapshots (the `snapshots` tag). With `wait=false` a create, recover or delete runs in
+ * the background and the answer is 202 `accepted`, as in Qdrant; a background failure is logged, never dropped.
  */
 export const snapshotHandlers: Record<string, Handler> = {
   list_snapshots: ({ services, params }) => services.snapshots.list(params['collection_name']!),
   create_snapshot: (ctx) => maybeBackground(ctx, () => ctx.services.snapshots.createCollectionSnapshot(ctx.params['collection_name']!)),
-  delete_snapshot: ({ services, params }) => services.snapshots.delete(params['collection_name']!, params['snapshot_name']!),
+  delete_snapshot: (ctx) => maybeBackground(ctx, () => ctx.services.snapshots.delete(ctx.params['collection_name']!, ctx.params['snapshot_name']!)),
   get_snapshot: async ({ services, params, reply }) =>
     download(reply, params['snapshot_name']!, await services.snapshots.read(params['collection_name']!, params['snapshot_name']!)),
   recover_from_snapshot: (ctx) =>
@@ -27,15 +27,15 @@ export const snapshotHandlers: Record<string, Handler> = {
 
   list_full_snapshots: ({ services }) => services.snapshots.list(undefined),
   create_full_snapshot: (ctx) => maybeBackground(ctx, () => ctx.services.snapshots.createFullSnapshot()),
-  delete_full_snapshot: ({ services, params }) => services.snapshots.delete(undefined, params['snapshot_name']!),
+  delete_full_snapshot: (ctx) => maybeBackground(ctx, () => ctx.services.snapshots.delete(undefined, ctx.params['snapshot_name']!)),
   get_full_snapshot: async ({ services, params, reply }) =>
     download(reply, params['snapshot_name']!, await services.snapshots.read(undefined, params['snapshot_name']!)),
 
   list_shard_snapshots: async ({ services, params }) => services.snapshots.list(params['collection_name']!, shard(params)),
   create_shard_snapshot: (ctx) =>
     maybeBackground(ctx, () => ctx.services.snapshots.createCollectionSnapshot(ctx.params['collection_name']!, shard(ctx.params))),
-  delete_shard_snapshot: async ({ services, params }) =>
-    services.snapshots.delete(params['collection_name']!, params['snapshot_name']!, shard(params)),
+  delete_shard_snapshot: (ctx) =>
+    maybeBackground(ctx, () => ctx.services.snapshots.delete(ctx.params['collection_name']!, ctx.params['snapshot_name']!, shard(ctx.params))),
   get_shard_snapshot: async ({ services, params, reply }) =>
     download(reply, params['snapshot_name']!, await services.snapshots.read(params['collection_name']!, params['snapshot_name']!, shard(params))),
   stream_shard_snapshot: async ({ services, params, reply }) => {

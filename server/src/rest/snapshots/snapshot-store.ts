@@ -70,7 +70,14 @@ export class DirectorySnapshotStore implements SnapshotStore {
     const out = [];
     for (const entry of entries) {
       if (!entry.isFile() || !entry.name.endsWith('.snapshot')) continue;
-      const info = await stat(join(this.root, scope, entry.name));
+      let info;
+      try {
+        info = await stat(join(this.root, scope, entry.name));
+      } catch (error) {
+        // Deleted between readdir and stat (a delete with wait=false runs in the background): not listed.
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw error;
+      }
       out.push({ name: entry.name, size: info.size, modified: info.mtime });
     }
     return out;
