@@ -175,8 +175,9 @@ function scopeOf(collection: string, shard: number | undefined): string {
 }
 
 /** Names become file names: nothing that could leave the snapshot folder. */
+/** A name that could leave the snapshots folder names no snapshot: 404, as Qdrant answers a traversal attempt. */
 function checkName(name: string): void {
-  if (!/^[\w.-]+$/.test(name) || name.startsWith('.')) throw errors.badRequest(`Invalid name: ${name}`);
+  if (!/^[\w.-]+$/.test(name) || name.startsWith('.')) throw new SextantError('snapshot_not_found', `Not found: Snapshot ${name} not found`);
 }
 
 function stamp(date: Date): string {
