@@ -11,14 +11,15 @@ export interface Server {
   close(): Promise<void>;
 }
 
-export async function startServer(): Promise<Server> {
-  const app = await buildRestApp({ client: await createEmbeddedClient() });
+export async function startServer(options: Omit<Parameters<typeof buildRestApp>[0], 'client'> = {}): Promise<Server> {
+  const app = await buildRestApp({ client: await createEmbeddedClient(), ...options });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   const http = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(url + path, {
       method,
       ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
     });
+    if (!(response.headers.get('content-type') ?? '').match(/json|text/)) return { status: response.status, body: new Uint8Array(await response.arrayBuffer()) };
     const text = await response.text();
     let parsed: unknown = text;
     try { parsed = JSON.parse(text); } catch { /* not JSON: keep the text */ }
