@@ -43,13 +43,16 @@ export const snapshotHandlers: Record<string, Handler> = {
     const name = `${params['collection_name']}-shard-${LOCAL_SHARD_ID}.snapshot`;
     return download(reply, name, await services.snapshots.streamShardSnapshot(params['collection_name']!));
   },
-  recover_shard_from_snapshot: (ctx) =>
-    maybeBackground(ctx, async () => {
-      shard(ctx.params);
+  recover_shard_from_snapshot: async (ctx) => {
+    // A shard is recovered into an existing collection: Qdrant answers 404 for a missing one before reading anything.
+    shard(ctx.params);
+    await ctx.client.getCollection(ctx.params['collection_name']!);
+    return maybeBackground(ctx, async () => {
       const { location, checksum, api_key } = ctx.body as { location: string; checksum?: string; api_key?: string };
       const bytes = await ctx.services.snapshots.fetchLocation(location, api_key);
       return ctx.services.snapshots.recoverCollection(ctx.params['collection_name']!, bytes, checksum);
-    }),
+    });
+  },
   recover_shard_from_uploaded_snapshot: (ctx) => {
     shard(ctx.params);
     const bytes = multipartFile(ctx.request.body, ctx.request.headers['content-type']);
