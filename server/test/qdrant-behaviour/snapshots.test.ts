@@ -127,4 +127,37 @@ describe('snapshots', () => {
       expect(raw.status).toBe(404);
     }
   });
+
+  it('runs the same lifecycle on shard 0, recovery by URL included', async () => {
+    const base = `/collections/${C}/shards/0/snapshots`;
+    expect(await list(base)).toEqual([]);
+    const created = await ok(s.http('POST', `${base}?wait=true`));
+    expect((await list(base)).map((x) => [x.name, x.checksum])).toEqual([[created.name, created.checksum]]);
+    const bytes = (await s.http('GET', `${base}/${created.name}`)).body as Uint8Array;
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(created.checksum);
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(join(dir, 'served'), { recursive: true });
+    await writeFile(join(dir, 'served', 'shard.tar'), bytes);
+    await ok(s.http('DELETE', `${base}/${created.name}?wait=true`));
+    expect(await list(base)).toEqual([]);
+    const location = `${filesUrl}/shard.tar`;
+    expect((await s.http('PUT', `${base}/recover`, { location, checksum: '3'.repeat(64), wait: 'true' })).status).toBe(400);
+    await ok(s.http('PUT', `${base}/recover`, { location, checksum: created.checksum, wait: 'true' }));
+
+    expect((await s.http('POST', `${base}?wait=false`)).status).toBe(202);
+    let name = '';
+    await eventually(async () => { const l = await list(base); name = l[0]?.name ?? ''; return l.length === 1; });
+    expect((await s.http('DELETE', `${base}/${name}?wait=false`)).status).toBe(202);
+    await eventually(async () => (await list(base)).length === 0);
+  });
+
+  it('shard recovery: 404 for a missing collection before the location is read, 400 for unusable locations', async () => {
+    expect((await s.http('PUT', '/collections/somethingthatdoesnotexist/shards/0/snapshots/recover', { location: 'whatever' })).status).toBe(404);
+    expect((await s.http('PUT', `/collections/${C}/shards/0/snapshots/recover`, { location: 'file:///whatever.snapshot' })).status).toBe(400);
+    // a loopback snapshot URL where nothing listens: the download fails, a 400
+    expect((await s.http('PUT', `/collections/${C}/shards/0/snapshots/recover`, { location: 'http://localhost:9/snapshots/whatever.snapshot' })).status).toBe(400);
+    for (const name of ['%2Fetc%2Fpasswd', '..%2F..%2F..%2F..%2F..%2F..%2F..%2F..%2F..%2Fetc%2Fpasswd']) {
+      expect((await s.http('GET', `/collections/${C}/shards/0/snapshots/${name}`)).status).toBe(404);
+    }
+  });
 });
