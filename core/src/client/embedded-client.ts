@@ -21,6 +21,8 @@ import { checkCollectionName, checkIndexRequest } from './validate-args.js';
 import { runQueryGroups } from '../query/query-groups.js';
 import { runMatrixOffsets, runMatrixPairs } from '../query/run-matrix.js';
 import { discoverAsQuery, recommendAsQuery, recommendGroupsAsQuery, searchGroupsAsQuery } from '../query/legacy-explore.js';
+import { planFilterLazy } from '../filter/plan-filter.js';
+import type { Filter } from './sextant-client.js';
 
 type Args<M extends keyof SextantClient> = Parameters<SextantClient[M]>;
 type Result<M extends keyof SextantClient> = ReturnType<SextantClient[M]>;
@@ -120,7 +122,7 @@ export class EmbeddedClient implements SextantClient {
 
   async delete(name: string, args: Args<'delete'>[1]): Result<'delete'> {
     const { wait, ordering: _o, timeout: _t, ...selector } = args;
-    return this.write1(name, wait, (b) => b.deletePoints(selector), args);
+    return this.write1(name, wait, (b) => b.deletePoints(selector), args, this.selectorCost(name, selector));
   }
 
   async updateVectors(name: string, args: Args<'updateVectors'>[1]): Result<'updateVectors'> {
@@ -128,24 +130,24 @@ export class EmbeddedClient implements SextantClient {
   }
 
   async deleteVectors(name: string, args: Args<'deleteVectors'>[1]): Result<'deleteVectors'> {
-    return this.write1(name, args.wait, (b) => b.deleteVectors(args, args.vector), args);
+    return this.write1(name, args.wait, (b) => b.deleteVectors(args, args.vector), args, this.selectorCost(name, args));
   }
 
   async setPayload(name: string, args: Args<'setPayload'>[1]): Result<'setPayload'> {
-    return this.write1(name, args.wait, (b) => b.setPayload(args, false), args);
+    return this.write1(name, args.wait, (b) => b.setPayload(args, false), args, this.selectorCost(name, args));
   }
 
   async overwritePayload(name: string, args: Args<'overwritePayload'>[1]): Result<'overwritePayload'> {
-    return this.write1(name, args.wait, (b) => b.setPayload(args, true), args);
+    return this.write1(name, args.wait, (b) => b.setPayload(args, true), args, this.selectorCost(name, args));
   }
 
   async deletePayload(name: string, args: Args<'deletePayload'>[1]): Result<'deletePayload'> {
-    return this.write1(name, args.wait, (b) => b.deletePayload(args), args);
+    return this.write1(name, args.wait, (b) => b.deletePayload(args), args, this.selectorCost(name, args));
   }
 
   async clearPayload(name: string, args: Args<'clearPayload'>[1]): Result<'clearPayload'> {
     const { wait, ordering: _o, timeout: _t, ...selector } = args;
-    return this.write1(name, wait, (b) => b.clearPayload(selector), args);
+    return this.write1(name, wait, (b) => b.clearPayload(selector), args, this.selectorCost(name, selector));
   }
 
   async batchUpdate(name: string, args: Args<'batchUpdate'>[1]): Result<'batchUpdate'> {
@@ -319,6 +321,20 @@ export class EmbeddedClient implements SextantClient {
     });
   }
 
+  /**
+   * What a write by selector costs against `write_rate_limit`, as Qdrant prices it: the ids it names, or the
+   * expected number of points its filter matches (half the collection for a condition no index can estimate).
+   */
+  private selectorCost(name: string, selector: { points?: unknown; filter?: unknown }): () => number {
+    return () => {
+      if (Array.isArray(selector.points)) return selector.points.length;
+      const filter = (selector.points !== null && typeof selector.points === 'object' ? (selector.points as { filter?: unknown }).filter : selector.filter) as Filter | undefined;
+      if (filter === undefined || filter === null) return 1;
+      const segment = this.engine.resolve(name).segment;
+      return planFilterLazy(filter, segment, segment.indexes, segment.ids.liveCount).estimate.exp;
+    };
+  }
+
   /** A read's collection, after strict mode's checks of the request. */
   private readCtx(name: string, args: unknown, kind: ReadKind): QueryContext {
     checkRead(this.engine.resolve(name), args, kind, (args as { timeout?: number } | undefined)?.timeout);
@@ -330,7 +346,7 @@ export class EmbeddedClient implements SextantClient {
     wait: boolean | undefined,
     make: (b: OpBuilder) => Operation,
     args?: { timeout?: number },
-    cost = 1,
+    cost: number | (() => number) = 1,
   ): Promise<Schemas['UpdateResult']> {
     const c = this.engine.resolve(name);
     checkWrite(c, args?.timeout, cost);

@@ -253,11 +253,11 @@ export function checkWriteFilter(c: Collection, filter: unknown): void {
 }
 
 /** Per-write checks: timeout, rate, and for point writes the batch size, sizes of vectors and storage caps. */
-export function checkWrite(c: Collection, timeout: number | undefined, cost: number): void {
+export function checkWrite(c: Collection, timeout: number | undefined, cost: number | (() => number)): void {
   const s = strictConfig(c);
   if (s === undefined) return;
   checkLimit(timeout, s.max_timeout, 'timeout');
-  takeTokens(c, 'write', Math.max(1, cost));
+  takeTokens(c, 'write', cost);
 }
 
 export function checkPointWrites(c: Collection, points: readonly Pick<PointWrite, 'id' | 'vectors'>[], kind: 'upsert' | 'update'): void {
@@ -345,10 +345,12 @@ interface Bucket {
 }
 const buckets = new WeakMap<Collection, { read?: Bucket; write?: Bucket }>();
 
-function takeTokens(c: Collection, kind: 'read' | 'write', cost: number): void {
+/** `cost` may be a function: a filtered write's estimate is worked out only when a rate limit is set. */
+function takeTokens(c: Collection, kind: 'read' | 'write', price: number | (() => number)): void {
   const s = strictConfig(c)!;
   const limit = kind === 'read' ? s.read_rate_limit : s.write_rate_limit;
   if (typeof limit !== 'number') return;
+  const cost = Math.max(1, typeof price === 'function' ? price() : price);
   const now = c.now();
   const mine = buckets.get(c) ?? {};
   buckets.set(c, mine);
