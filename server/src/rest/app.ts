@@ -232,9 +232,18 @@ function validBody(op: Operation, raw: unknown): unknown {
   if (body === undefined || body === null) body = {};
   const validate = specValidator(op.body!);
   renameFieldAliases(body);
-  if (!validate(body)) throw bodyError(validate.errors ?? []);
+  if (!validate(body)) throw bodyError(validate.errors ?? [], 'JSON body', VALIDATOR_PATHS[op.id]);
   return body;
 }
+
+/**
+ * Qdrant's query request nests its fields in a flattened `internal` struct, and its validator names them by that
+ * path: `[internal.limit: value 0 invalid, ...]`, `[searches[0].internal.limit: ...]` in a batch.
+ */
+const VALIDATOR_PATHS: Record<string, (path: string) => string> = {
+  query_points: (path) => `internal.${path}`,
+  query_batch_points: (path) => path.replace(/^(searches\[\d+\])\./, '$1.internal.'),
+};
 
 /**
  * JSON is parsed here rather than by fastify so that malformed JSON gets Qdrant's 400 envelope, under Qdrant's

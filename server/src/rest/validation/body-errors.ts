@@ -7,7 +7,7 @@ import { SextantError } from '@sextant/core';
  * parsed value (a number below its minimum: 422 "Validation error in JSON body: [...]"). A `minimum: 0` in the spec
  * is the unsigned type itself, so breaking it is a parse error, not a validation one.
  */
-export function bodyError(errors: readonly ErrorObject[], where = 'JSON body'): SextantError {
+export function bodyError(errors: readonly ErrorObject[], where = 'JSON body', validatorPath?: (path: string) => string): SextantError {
   const error = mostSpecific(errors);
   const path = displayPath(error.instancePath);
   const limit = (error.params as { limit?: number }).limit;
@@ -22,7 +22,8 @@ export function bodyError(errors: readonly ErrorObject[], where = 'JSON body'): 
         : error.keyword === 'maximum'
           ? `value ${value} invalid, must be ${shown(limit)} or smaller`
           : (error.message ?? 'invalid');
-    return new SextantError('validation', `Validation error in ${where}: [${path || 'body'}: ${message}]`);
+    const field = validatorPath ? validatorPath(path) : path;
+    return new SextantError('validation', `Validation error in ${where}: [${field || 'body'}: ${message}]`);
   }
   return new SextantError('bad_request', `Format error in ${where}: ${path ? `${path}: ` : ''}${describe(error)}`);
 }
