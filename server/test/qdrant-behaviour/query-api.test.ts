@@ -39,7 +39,10 @@ describe('query API semantics', () => {
     expect(r.body.status.error).toBe("Bad request: Can't use score_threshold with an order_by query.");
     r = await s.http('POST', `/collections/${C}/points/query`, { query: { recommend: { positive: [1] } }, limit: 0 });
     expect(r.status).toBe(422);
-    expect(r.body.status.error).toMatch(/^Validation error in JSON body: \[.*limit: value 0 invalid, must be 1 or larger\]$/);
+    expect(r.body.status.error).toBe('Validation error in JSON body: [internal.limit: value 0 invalid, must be 1 or larger]');
+    r = await s.http('POST', `/collections/${C}/points/query/batch`, { searches: [{ query: q }, { query: q, limit: 0 }] });
+    expect(r.status).toBe(422);
+    expect(r.body.status.error).toBe('Validation error in JSON body: [searches[1].internal.limit: value 0 invalid, must be 1 or larger]');
   });
 
   it('search, a plain vector query and a nearest query answer the same points and scores', async () => {

@@ -26,7 +26,7 @@ describe('relevance feedback and malformed filters', () => {
     expect(r.body.status.error).toContain('feedback elements must be non-empty');
     r = await query({ query: { relevance_feedback: { target, feedback: [{ example: 1, score: 0.85 }], strategy: naive(0.12, -1.0, 0.99) } } });
     expect(r.status).toBe(422);
-    expect(r.body.status.error).toMatch(/^Validation error in JSON body: \[.*query\.relevance_feedback\.strategy\.naive\.b: value -1(\.0)? invalid, must be 0(\.0)? or larger\]$/);
+    expect(r.body.status.error).toBe('Validation error in JSON body: [internal.query.relevance_feedback.strategy.naive.b: value -1.0 invalid, must be 0.0 or larger]');
   });
 
   it('one feedback vector with a = 1 changes nothing: the answer is the nearest query', async () => {
