@@ -143,8 +143,10 @@ function recommendQuery(
   if (spec.kind === 'sparse') vector = averageSparseVector(positive as SparseValue[], negative as SparseValue[]);
   else if (spec.kind === 'multi') vector = averageMultiVector(positive as number[][][], negative as number[][][]);
   else {
-    // Qdrant preprocesses examples before averaging: Cosine ones are normalised first.
-    const prep = (v: VectorValue) => (spec.distance === 'Cosine' ? normalized(v as number[]) : (v as number[]));
+    // Qdrant preprocesses examples before averaging: Cosine ones are normalised first. A raw example is read as
+    // float32s, as Qdrant parses vectors and as stored examples already are, so a raw vector averages exactly as the
+    // id of a point holding it does (a JSON answer prints 0.15 for the float32 nearest 0.15).
+    const prep = (v: VectorValue) => (spec.distance === 'Cosine' ? normalized(v as number[]) : Float32Array.from(v as number[]));
     vector = Array.from(averageVector(positive.map(prep), negative.map(prep)));
   }
   return { kind: 'nearest', using, vector };
