@@ -13,7 +13,7 @@ export type { HnswParams, ScoredIds } from './index/hnsw/hnsw-index.js';
 export { exactSearch } from './index/hnsw/exact-search.js';
 export { shareWithThreads, sharedThreads, sharedMemorySupported, MAX_SEARCH_THREADS } from './executor/shared-memory.js';
 export { sharedSearchTarget } from './executor/executor.js';
-export type { SearchExecutor, SharedSearchTarget } from './executor/executor.js';
+export type { SearchExecutor, SharedScanTarget, SharedSearchTarget } from './executor/executor.js';
 export { SharedSearcher } from './executor/shared-searcher.js';
 export { SharedLinkPlanner } from './executor/build-planner.js';
 export type { PlanRequest } from './executor/build-planner.js';

@@ -3,7 +3,8 @@ import { DenseVectorStorage, HnswIndex, SharedSearcher, shareWithThreads, shared
 import type { SearchRequest, SharedSearchTarget } from '../src/index.js';
 import { acceptOfBits, WalkBitsPool } from '../src/executor/shared-searcher.js';
 import { seededRandom as rng } from '../src/query/advanced/sample-random.js';
-import { sharedCodesTarget } from '../src/executor/executor.js';
+import { scanTarget, sharedCodesTarget } from '../src/executor/executor.js';
+import { exactSearch } from '../src/index/hnsw/exact-search.js';
 import { ScalarQuantizedStorage } from '../src/segment/quantized-scalar-storage.js';
 import { BinaryQuantizedStorage } from '../src/segment/quantized-binary-storage.js';
 
@@ -149,6 +150,40 @@ describe.runIf(sharedMemorySupported())('SharedSearcher over a shared graph', ()
       }
     });
   }
+
+  it('scans rows exactly as exactSearch (ids, scores, ties by lower id), with the live rows as bits', () => {
+    // 1. Shared rows (WebAssembly memory from the start), a quarter of them copies of others: many equal ranks.
+    for (const distance of ['Cosine', 'Euclid', 'Dot'] as const) {
+      const storage = new DenseVectorStorage(DIM, distance, 4096);
+      const rows = Array.from({ length: 3000 }, row);
+      for (let id = 0; id < 3000; id++) storage.set(id, id % 4 === 3 ? rows[id - 3]! : rows[id]!);
+      const target = scanTarget(storage)!;
+      expect(target).toBeDefined();
+      const searcher = new SharedSearcher(1);
+      let id = 0;
+      const scan = (query: Float32Array, k: number, limit: number, live?: Uint32Array) => {
+        const req: SearchRequest = { id: ++id, key: target.key, distance, query, k, ef: 0, limit };
+        if (id === 1) req.arena = target.arena;
+        if (live !== undefined) req.filter = { bits: live, twoHop: false };
+        const reply = searcher.search(req);
+        if (!('ids' in reply)) throw new Error(reply.reason);
+        return { ids: Array.from(reply.ids), scores: Array.from(reply.scores) };
+      };
+      const plain = (r: { ids: Uint32Array; scores: Float32Array }) => ({ ids: Array.from(r.ids), scores: Array.from(r.scores) });
+      const queries = [...Array.from({ length: 6 }, () => storage.prepareQuery(row())), storage.prepareQuery(rows[8]!)];
+      for (const q of queries) {
+        for (const k of [1, 10, 300]) expect(scan(q, k, 3000)).toEqual(plain(exactSearch(storage, q, k, () => true)));
+      }
+      // 2. Deletions: the owner's live rows as bits; rows past the limit (written after the dispatch) are not ranked.
+      for (let d = 0; d < 3000; d += 7) storage.delete(d);
+      const live = new Uint32Array(Math.ceil(3000 / 32));
+      for (let d = 0; d < 3000; d++) if (storage.has(d)) live[d >>> 5]! |= 1 << (d & 31);
+      for (const q of queries) {
+        expect(scan(q, 25, 3000, live)).toEqual(plain(exactSearch(storage, q, 25, () => true)));
+        expect(scan(q, 25, 1000, live)).toEqual(plain(exactSearch(storage, q, 25, (i) => i < 1000)));
+      }
+    }
+  });
 
   it('fills pooled accept bits from the candidates exactly as the accept, and hands them back cleared', () => {
     const pool = new WalkBitsPool(2);

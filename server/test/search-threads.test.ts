@@ -84,14 +84,17 @@ describe('search threads over shared memory', () => {
     expect(walked).toBeLessThan(2_000);
   });
 
-  it('keeps exact searches (asked for, or a filter the planner scans) and unfiltered by-id queries in-thread, with the same answers', async () => {
+  it('walks none of: exact searches (asked for, or a filter the planner scans) and unfiltered by-id queries, with the same answers', async () => {
     const before = threads.walked;
+    const scanned = threads.scanned;
     const filtered = { query: queries[3]!, limit: 5, filter: { must: [{ has_id: [1, 2, 3, 50, 60] }] } };
     const exact = { query: queries[4]!, limit: 5, params: { exact: true } };
     // A by-id query excludes its own point: without a filter its accept would have to be evaluated on every id.
     const byId = { query: 17, limit: 5 };
     for (const req of [filtered, exact, byId]) expect(await client.query('c', req)).toEqual(await inThread(() => client.query('c', req)));
     expect(threads.walked).toBe(before);
+    // The unfiltered exact search is scanned on a thread (search-threads-exact.test.ts); the others stay in-thread.
+    expect(threads.scanned - scanned).toBe(1);
   });
 
   it('walks filtered searches on the threads with the accept set the owner evaluated, exactly as in-thread, under concurrent writes too', async () => {

@@ -1,5 +1,5 @@
 import type { ScoredIds } from '../index/hnsw/hnsw-index.js';
-import type { SharedSearchTarget } from './executor.js';
+import type { SharedScanTarget, SharedSearchTarget } from './executor.js';
 
 /**
  * One search thread as the dispatch sees it. The platform's own lane type extends this with its transport (a
@@ -148,12 +148,12 @@ export class SearchDispatch<L extends DispatchLane> {
    * codes), or undefined. Marks the lane as told, so the caller must
    * send what it lacks ahead of (or with) the search.
    */
-  attach(lane: L, target: SharedSearchTarget): 'new' | 'grown' | undefined {
+  attach(lane: L, target: SharedSearchTarget | SharedScanTarget): 'new' | 'grown' | undefined {
     if (!this.registered.has(target.key)) {
       this.registered.add(target.key);
       // Either going ends the pair (forgetting twice is harmless).
       this.gone.register(target.index, target.key);
-      if (target.ranker !== undefined) this.gone.register(target.ranker, target.key);
+      if ('ranker' in target && target.ranker !== undefined) this.gone.register(target.ranker, target.key);
     }
     const epoch = lane.known.get(target.key);
     if (epoch === target.epoch) return undefined;

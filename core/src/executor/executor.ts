@@ -4,6 +4,7 @@ import type { HnswIndex, ScoredIds } from '../index/hnsw/hnsw-index.js';
 import type { SharedGraphView } from '../index/hnsw/hnsw-graph.js';
 import type { LinkBatch } from '../index/hnsw/plan-links.js';
 import { DenseVectorStorage } from '../segment/dense-vector-storage.js';
+import { ColdDenseStorage } from '../segment/dense-cold-storage.js';
 import type { WalkFilterBits } from './shared-searcher.js';
 import type { CodesView } from './shared-codes.js';
 
@@ -30,6 +31,16 @@ export interface SearchExecutor {
   /** Threads the searches spread over. */
   readonly threads: number;
   searchGraph(target: SharedSearchTarget, query: Float32Array, k: number, ef: number, filter?: WalkFilterBits): Promise<ScoredIds | undefined>;
+  /**
+   * Optional: an exact scan on a thread. Ranks the rows `0 .. limit` of `target` (only those set in `live`, when given)
+   * against a prepared query with the kernel the owner's storage ranks them with, and resolves to the best `k` as
+   * internal ids and Qdrant scores, best first, equal ranks by lower id: `exactSearch(storage, query, k, accept)`'s
+   * answer for an accept that holds exactly for those rows (index/hnsw/exact-search.ts `scanRows`, which the thread
+   * runs). `limit` must count only rows written before the call (ids are never reused before a compaction, so their
+   * rows do not change under the scan). Undefined when the thread could not (no thread, closed, the rows it holds
+   * ended before `limit`): the caller scans in-thread. The caller re-checks the answer's ids against the live set.
+   */
+  scanRows?(target: SharedScanTarget, query: Float32Array, k: number, limit: number, live?: WalkFilterBits): Promise<ScoredIds | undefined>;
   /**
    * Whether the search asked now should go to a thread at all (see dispatch.ts's `OffloadPolicy`); false: the caller
    * answers it in-thread, now. Absent: always try a thread.
@@ -74,7 +85,54 @@ export interface SharedSearchTarget {
   ranker?: object;
 }
 
+/**
+ * The rows of one dense storage as a search thread scans them (no graph): the float32 arena, or float16 / uint8 rows
+ * (`codes`). `index` is the storage itself (the key lives while it does); `epoch` changes when a thread must be handed
+ * the rows again (float16 / uint8 arenas and norms that grew; a float32 arena in another memory).
+ */
+export interface SharedScanTarget {
+  key: number;
+  index: object;
+  distance: Distance;
+  arena?: WasmArenaView;
+  codes?: CodesView;
+  epoch: number;
+}
+
 const keys = new WeakMap<HnswIndex, number>();
+const scanKeys = new WeakMap<object, number>();
+const memories = new WeakMap<object, number>();
+let nextMemory = 1;
+
+/**
+ * `storage`'s rows as a search thread can scan them, or undefined when they are not in shared memory (an arena still
+ * small enough for JS arrays, sharing off when it was made, cold rows on disk, another kind of storage).
+ */
+export function scanTarget(storage: object): SharedScanTarget | undefined {
+  let arena: WasmArenaView | undefined;
+  let codes: CodesView | undefined;
+  let epoch: number;
+  // Originals on disk stay in-thread: their arena comes and goes with the warm / cold states.
+  if (storage instanceof ColdDenseStorage) return undefined;
+  if (storage instanceof DenseVectorStorage) {
+    arena = storage.sharedView();
+    if (arena === undefined) return undefined;
+    // The arena grows in place; only a move to another memory (after a failed grow) needs a new attach.
+    const memory = arena.memory as object;
+    epoch = memories.get(memory) ?? 0;
+    if (epoch === 0) memories.set(memory, (epoch = nextMemory++));
+  } else if ('sharedView' in storage && 'idLimit' in storage) {
+    codes = (storage as unknown as SharedCodes).sharedView();
+    if (codes === undefined || (codes.kind !== 'f16' && codes.kind !== 'u8')) return undefined;
+    epoch = codes.epoch;
+  } else {
+    return undefined;
+  }
+  let key = scanKeys.get(storage);
+  if (key === undefined) scanKeys.set(storage, (key = nextKey++));
+  return { key, index: storage, distance: (storage as { distance: Distance }).distance, arena, codes, epoch };
+}
+
 const codeKeys = new WeakMap<HnswIndex, WeakMap<object, number>>();
 let nextKey = 1;
 

@@ -2,13 +2,14 @@ import type { Schemas } from '../client/sextant-client.js';
 import { errors } from '../client/errors.js';
 import type { DenseSlot } from '../collection/local-segment.js';
 import type { ScoredIds } from '../index/hnsw/hnsw-index.js';
-import { fullScanPoints, type NearestResult, rescoreQuantized } from '../query/nearest.js';
+import { fullScanPoints, type NearestResult, quantizedOf, rescoreQuantized } from '../query/nearest.js';
 import type { QueryContext } from '../query/query-context.js';
 import { planQuery, type PlanLevel, type QueryPlan } from '../query/query-plan.js';
 import { runPlan } from '../query/run-plan.js';
 import { runQuery, searchAsQuery, toScoredPoints, type LegacySearch } from '../query/run-query.js';
 import { captureWalks, replayWalks, type SharedQuantized, walkTarget, withoutIds } from './capture-walks.js';
 import type { SearchExecutor, SharedSearchTarget } from './executor.js';
+import { type ScanLeaf, scanLeaf, scanResult } from './offload-scan.js';
 
 /** What a probe run reads for a leaf offloaded on its own (its answer is not needed then). */
 const SKIPPED: NearestResult = { ids: new Uint32Array(0), scores: new Float32Array(0), path: 'hnsw' };
@@ -37,7 +38,9 @@ interface Offload {
  * shared bits); the plan then runs here as it
  * always does, taking those answers instead of walking again (`QueryContext.presearched`, `replayWalks`). Walks
  * of float16 / uint8 vectors and of int8, binary or product codes go too (for codes the thread returns their
- * candidates and the owner rescores them with the originals, as in-thread); everything else (exact searches, turbo
+ * candidates and the owner rescores them with the originals, as in-thread), and so do unfiltered exact scans of
+ * float32, float16 and uint8 rows (`exact: true`, collections below `full_scan_threshold` or not indexed yet; see
+ * offload-scan.ts) when the executor has `scanRows`; everything else (filtered or quantized scans, turbo
  * codes, sparse and multivectors, examples, fusion, payloads and vectors of the answer, scores thresholds, offsets)
  * is the in-thread code, so the answer is the in-thread answer.
  *
@@ -56,16 +59,20 @@ export async function runQueryThreaded(
   const plan = planQuery(ctx, req);
   // An idle owner answers a lone search sooner itself than through a thread (two hops and a batch turn).
   if (executor.offloadNow?.() === false) return toScoredPoints(ctx, runPlan(ctx, plan), req.with_payload, req.with_vector);
-  const leaves = offloadable(ctx, plan);
+  const scans: ScanLeaf[] | undefined = executor.scanRows === undefined ? undefined : [];
+  const leaves = offloadable(ctx, plan, scans);
+  const scanned = scans ?? [];
   // The filtered leaves' walks (every leaf's when the plan excludes ids), when the executor says they hop
   // (`offloadFiltered`); the unfiltered leaves go on their own.
-  const captured = executor.offloadFiltered?.() === true ? captureWalks(ctx, plan, new Map(leaves.map((l) => [l.level, SKIPPED]))) : undefined;
+  const alone = [...leaves, ...scanned].map((l): [PlanLevel, NearestResult] => [l.level, SKIPPED]);
+  const captured = executor.offloadFiltered?.() === true ? captureWalks(ctx, plan, new Map(alone)) : undefined;
   if (captured?.hits !== undefined) return toScoredPoints(ctx, captured.hits, req.with_payload, req.with_vector);
   const walks = captured?.walks ?? [];
-  if (leaves.length === 0 && walks.length === 0) return toScoredPoints(ctx, runPlan(ctx, plan), req.with_payload, req.with_vector);
+  if (leaves.length === 0 && walks.length === 0 && scanned.length === 0) return toScoredPoints(ctx, runPlan(ctx, plan), req.with_payload, req.with_vector);
   const found = await Promise.all([
     ...leaves.map((l) => executor.searchGraph(l.target, l.query, l.k, l.ef)),
     ...walks.map((w) => executor.searchGraph(w.target, w.query, w.k, w.ef, w.filter)),
+    ...scanned.map((s) => executor.scanRows!(s.target, s.query, s.k, s.limit, s.live)),
   ]);
   const now = current();
   // A compaction renumbered the points (or the collection was replaced): the plan's internal ids are stale.
@@ -81,6 +88,11 @@ export async function runQueryThreaded(
     // The codes' candidates are rescored here with the originals, exactly as the in-thread quantized search does.
     if (q === undefined) presearched.set(leaf.level, { ...r, path: 'hnsw' });
     else presearched.set(leaf.level, rescoreQuantized(leaf.slot, { k: q.limit, quantization: q.params?.quantization }, leaf.query, { ...r, path: 'hnsw' }));
+  }
+  for (let i = 0; i < scanned.length; i++) {
+    const got = found[leaves.length + walks.length + i];
+    const r = got === undefined ? undefined : scanResult(now, scanned[i]!, got);
+    if (r !== undefined) presearched.set(scanned[i]!.level, r);
   }
   for (let i = 0; i < walks.length; i++) walks[i]!.found = found[leaves.length + i];
   const run: QueryContext = walks.length === 0 ? { ...now, presearched } : replayWalks({ ...now, presearched }, walks);
@@ -106,7 +118,7 @@ export function runSearchThreaded(
  * yet are scored exactly here at dispatch (by the same ranker) and merged with the walk, as DenseIndex.search does.
  * Mirrors that planner's choices (nearest.ts): anything it would do differently stays in-thread.
  */
-function offloadable(ctx: QueryContext, plan: QueryPlan): Offload[] {
+function offloadable(ctx: QueryContext, plan: QueryPlan, scans: ScanLeaf[] | undefined): Offload[] {
   if (plan.exclude.size > 0) return [];
   const out: Offload[] = [];
   const visit = (level: PlanLevel): void => {
@@ -116,23 +128,28 @@ function offloadable(ctx: QueryContext, plan: QueryPlan): Offload[] {
     if (q === undefined || q.kind !== 'nearest' || q.mmr !== undefined) return;
     if (level.filter !== undefined && level.filter !== null) return;
     const params = level.params ?? {};
-    if (params.exact === true) return;
     const hnswEf = params.hnsw_ef;
     if (hnswEf !== undefined && hnswEf !== null && (!Number.isInteger(hnswEf) || hnswEf < 0)) return; // the in-thread 400
     const slot = ctx.segment.slots.get(q.using);
     if (slot === undefined || slot.kind !== 'dense' || !Array.isArray(q.vector)) return;
     const spec = slot.spec;
     const index = slot.index;
-    if (index.graph === undefined || index.indexedCount === 0) return;
-    if (slot.storage.count < fullScanPoints(slot)) return;
+    // indexed_only with as many pending vectors as a full scan: the in-thread search walks (or scans) the graph alone.
+    const graphOnly = params.indexed_only === true && index.pendingCount >= fullScanPoints(slot);
+    // The planner's unfiltered scan (nearest.ts useExact): asked for, nothing linked (no graph yet), or few vectors.
+    if (params.exact === true || index.graph === undefined || index.indexedCount === 0 || slot.storage.count < fullScanPoints(slot)) {
+      // `exact: true` skips quantization; otherwise a quantized slot scans its codes first (that stays in-thread).
+      const quantized = params.exact !== true && params.quantization?.ignore !== true && quantizedOf(slot) !== undefined;
+      const leaf = scans === undefined ? undefined : scanLeaf(ctx, level, q.using, slot, q.vector as number[], quantized, graphOnly);
+      if (leaf !== undefined) scans?.push(leaf);
+      return;
+    }
     const walk = walkTarget(slot, level.limit, params.quantization);
     if (walk === undefined) return;
     const { target, k } = walk;
     const codes = walk.quantized;
     const query = slot.storage.prepareQuery(q.vector as number[]);
     const ids = ctx.segment.ids;
-    // indexed_only with as many pending vectors as a full scan: the in-thread search walks the graph alone.
-    const graphOnly = params.indexed_only === true && index.pendingCount >= fullScanPoints(slot);
     const pending = graphOnly ? undefined : index.searchPending(query, k, (id) => ids.isLive(id), codes);
     // The beam as searchNearest sets it: max(ef, limit), then at least the candidates a quantized walk keeps.
     const ef = Math.max(hnswEf ?? spec.hnsw.ef_construct, level.limit, k);

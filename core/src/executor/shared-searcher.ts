@@ -2,6 +2,7 @@ import type { Distance } from '../distance/distance.js';
 import { WasmArenaReader, type WasmArenaView } from '../distance/wasm-arena.js';
 import { HnswGraph, type SharedGraphView } from '../index/hnsw/hnsw-graph.js';
 import { type ScoredIds, walkGraph } from '../index/hnsw/hnsw-index.js';
+import { scanRows } from '../index/hnsw/exact-search.js';
 import type { AcceptFn } from '../index/hnsw/search-layer.js';
 import { newBuffer } from './shared-memory.js';
 import { type CodesReader, type CodesView, attachCodes } from './shared-codes.js';
@@ -9,6 +10,8 @@ import { type CodesReader, type CodesView, attachCodes } from './shared-codes.js
 /**
  * A search request as it crosses to a search thread. `arena` / `graph` / `codes` come along when the thread lacks
  * them: a walk ranks with the float arena, or with quantized `codes` when the target has them (no arena then).
+ * With `limit`, the request is an exact scan of the rows below it instead of a walk (a `SharedScanTarget`: no graph,
+ * `ef` unused), and `filter`, when present, holds the rows to rank (the owner's live rows at dispatch).
  */
 export interface SearchRequest {
   id: number;
@@ -22,6 +25,8 @@ export interface SearchRequest {
   ef: number;
   /** A filtered walk: the ids it may return (see `WalkFilterBits`); absent, every node. */
   filter?: WalkFilterBits;
+  /** An exact scan of rows `0 .. limit` (see executor.ts `SearchExecutor.scanRows`) instead of a walk. */
+  limit?: number;
 }
 
 /**
@@ -98,7 +103,8 @@ export type SearchReply = { id: number; ids: Uint32Array; scores: Float32Array }
 
 interface Attached {
   reader: WasmArenaReader | CodesReader;
-  graph: HnswGraph;
+  /** Absent for a scan target's rows (they are scanned, never walked). */
+  graph: HnswGraph | undefined;
   /** The epoch of the codes `reader` ranks (quantized targets). */
   codes?: number;
 }
@@ -129,14 +135,22 @@ export class SharedSearcher {
   search(req: SearchRequest): SearchReply {
     let a = this.attached.get(req.key);
     if (a === undefined) {
-      if (req.graph === undefined || (req.arena === undefined && req.codes === undefined)) return { id: req.id, retry: true, reason: 'unknown graph' };
+      const scan = req.limit !== undefined;
+      if ((!scan && req.graph === undefined) || (req.arena === undefined && req.codes === undefined)) return { id: req.id, retry: true, reason: 'unknown graph' };
       const reader = req.codes !== undefined ? attachCodes(req.codes, this.slot) : WasmArenaReader.attach(req.arena!, this.slot);
       if (reader === undefined) return { id: req.id, retry: true, reason: 'no kernels' };
       // The walker's own ranks (inserts) are never asked here: only the distance of its graph matters.
-      a = { reader, graph: HnswGraph.attach(req.graph, { distance: req.distance }), codes: req.codes?.epoch };
+      const graph = req.graph === undefined ? undefined : HnswGraph.attach(req.graph, { distance: req.distance });
+      a = { reader, graph, codes: req.codes?.epoch };
       this.attached.set(req.key, a);
     } else {
-      if (req.graph !== undefined && req.graph.epoch !== a.graph.epoch) a.graph.rebind(req.graph);
+      if (req.arena !== undefined && req.limit !== undefined && a.codes === undefined) {
+        // A scan target's float arena in another memory (see executor.ts `scanTarget`'s epoch): rank from that one.
+        const reader = WasmArenaReader.attach(req.arena, this.slot);
+        if (reader === undefined) return { id: req.id, retry: true, reason: 'no kernels' };
+        a.reader = reader;
+      }
+      if (req.graph !== undefined && a.graph !== undefined && req.graph.epoch !== a.graph.epoch) a.graph.rebind(req.graph);
       if (req.codes !== undefined && req.codes.epoch !== a.codes) {
         const reader = attachCodes(req.codes, this.slot);
         if (reader === undefined) return { id: req.id, retry: true, reason: 'no kernels' };
@@ -146,13 +160,14 @@ export class SharedSearcher {
     }
     const stale = 'stale' in a.reader ? a.reader : undefined;
     if (stale !== undefined) stale.stale = false;
-    const found = this.walk(a, req);
+    const found = req.limit !== undefined ? scanRows(a.reader, req.distance, req.query, req.k, req.limit, req.filter?.bits) : this.walk(a, req);
     if (stale?.stale === true) return { id: req.id, retry: true, reason: 'codes grown' };
     return found === undefined ? { id: req.id, retry: true, reason: 'entry moving' } : { id: req.id, ...found };
   }
 
   private walk(a: Attached, req: SearchRequest): ScoredIds | undefined {
     const g = a.graph;
+    if (g === undefined) return undefined;
     const entry = g.entry;
     if (entry < 0 || req.k <= 0) return { ids: new Uint32Array(0), scores: new Float32Array(0) };
     // The entry may be newer than this set (inserted after a growth this thread has not been told of yet), or be

@@ -16,20 +16,22 @@ import {
   type ScoredIds,
   type SearchExecutor,
   type SearchRequest,
+  type SharedScanTarget,
   type SharedSearchTarget,
   type WalkFilterBits,
 } from '@sextant/core';
 
 /**
  * Tells a thread of a graph before its first search of it, and again when its arrays or its codes were replaced:
- * the float arena, or the quantized codes a walk of this key ranks with.
+ * the float arena, or the quantized codes a walk of this key ranks with. A scan target's rows come the same way,
+ * without a graph.
  */
 export interface AttachMessage {
   attach: number;
   distance: SearchRequest['distance'];
   arena: SearchRequest['arena'];
   codes: SearchRequest['codes'];
-  graph: NonNullable<SearchRequest['graph']>;
+  graph: SearchRequest['graph'];
 }
 
 /** The accept set of a filtered walk (core's WalkFilterBits), sent ahead of the batch that asks for walk `filter`. */
@@ -46,8 +48,8 @@ export interface PlanMessage extends PlanRequest {
 }
 
 const RING_FLOATS = 1 << 16;
-/** Numbers per request in a batch: id, key, k, ef, ring offset, dimensions. */
-const REQUEST_FIELDS = 6;
+/** Numbers per request in a batch: id, key, k, ef, ring offset, dimensions, row limit (-1: a walk, else a scan). */
+const REQUEST_FIELDS = 7;
 
 interface Thread extends DispatchLane {
   worker: Worker;
@@ -130,6 +132,15 @@ export class SearchPool implements SearchExecutor {
   }
 
   searchGraph(target: SharedSearchTarget, query: Float32Array, k: number, ef: number, filter?: WalkFilterBits): Promise<ScoredIds | undefined> {
+    return this.ask(target, query, k, ef, -1, filter);
+  }
+
+  /** An exact scan of the rows below `limit` (SearchExecutor's contract); `live` travels as a walk's accept bits do. */
+  scanRows(target: SharedScanTarget, query: Float32Array, k: number, limit: number, live?: WalkFilterBits): Promise<ScoredIds | undefined> {
+    return this.ask(target, query, k, 0, limit, live);
+  }
+
+  private ask(target: SharedSearchTarget | SharedScanTarget, query: Float32Array, k: number, ef: number, limit: number, filter: WalkFilterBits | undefined): Promise<ScoredIds | undefined> {
     const thread = this.dispatch.pick();
     if (thread === undefined) return Promise.resolve(undefined);
     const offset = place(thread, query.length);
@@ -139,13 +150,14 @@ export class SearchPool implements SearchExecutor {
     thread.head = offset + query.length;
     if (this.dispatch.attach(thread, target) !== undefined) {
       // Posted now, so it is there before the batch that leaves at the end of the turn.
-      const attach: AttachMessage = { attach: target.key, distance: target.distance, arena: target.arena, codes: target.codes, graph: target.graph };
+      const graph = 'graph' in target ? target.graph : undefined;
+      const attach: AttachMessage = { attach: target.key, distance: target.distance, arena: target.arena, codes: target.codes, graph };
       thread.worker.postMessage(attach);
     }
     return this.dispatch.enqueue(thread, (id) => {
       // The bits are shared memory, so this message carries a handle, not a copy; it arrives before the batch.
       if (filter !== undefined) thread.worker.postMessage({ filter: id, bits: filter.bits, twoHop: filter.twoHop } satisfies FilterMessage);
-      thread.outbox.push(id, target.key, k, ef, offset, query.length);
+      thread.outbox.push(id, target.key, k, ef, offset, query.length, limit);
     });
   }
 

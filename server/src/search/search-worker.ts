@@ -2,6 +2,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { SharedLinkPlanner, SharedSearcher, type SearchReply, type SearchRequest } from '@sextant/core';
 import type { AttachMessage, FilterMessage, PlanMessage } from './search-pool.js';
 
+/** search-pool.ts's REQUEST_FIELDS (this entry imports only its types, so the pool module never loads here). */
+const REQUEST_FIELDS = 7;
+
 /**
  * A search thread (see search-pool.ts for the wire format): walks shared HNSW graphs for the main thread. It is told
  * of a graph (`attach`: arena or quantized codes, graph arrays, distance) before its first search of it and after it grew; searches
@@ -42,7 +45,7 @@ port.on('message', (message: number[] | AttachMessage | FilterMessage | PlanMess
     return;
   }
   const out: number[] = [];
-  for (let i = 0; i < message.length; i += 6) {
+  for (let i = 0; i < message.length; i += REQUEST_FIELDS) {
     const key = message[i + 1]!;
     const offset = message[i + 4]!;
     const request: SearchRequest = {
@@ -53,6 +56,8 @@ port.on('message', (message: number[] | AttachMessage | FilterMessage | PlanMess
       k: message[i + 2]!,
       ef: message[i + 3]!,
     };
+    const limit = message[i + 6]!;
+    if (limit >= 0) request.limit = limit;
     const filter = filters.get(request.id);
     if (filter !== undefined) {
       request.filter = filter;

@@ -1,4 +1,4 @@
-import type { EmbeddedClient, SearchExecutor } from '@sextant/core';
+import type { EmbeddedClient, ScoredIds, SearchExecutor } from '@sextant/core';
 import type { SearchPool } from '../../src/search/search-pool.js';
 
 /**
@@ -28,10 +28,13 @@ export async function fillRows(client: EmbeddedClient, name: string, from: numbe
   }
 }
 
-/** The executor, counting the walks that a thread answered (undefined answers fall back in-thread). */
-export function counting(executor: SearchExecutor): SearchExecutor & { walked: number; pool: SearchPool } {
+/** The executor, counting the walks and the exact scans that a thread answered (undefined answers fall back in-thread). */
+export function counting(executor: SearchExecutor): SearchExecutor & { walked: number; scanned: number; lastScan: ScoredIds | undefined; pool: SearchPool } {
   const counted = {
     walked: 0,
+    scanned: 0,
+    /** The last answer a thread's scan gave (internal ids), to check that the owner kept it. */
+    lastScan: undefined as ScoredIds | undefined,
     pool: executor as SearchPool,
     threads: executor.threads,
     close: () => executor.close(),
@@ -40,6 +43,12 @@ export function counting(executor: SearchExecutor): SearchExecutor & { walked: n
     searchGraph: async (...args: Parameters<SearchExecutor['searchGraph']>) => {
       const found = await executor.searchGraph(...args);
       if (found !== undefined) counted.walked++;
+      return found;
+    },
+    scanRows: async (...args: Parameters<NonNullable<SearchExecutor['scanRows']>>) => {
+      const found = await executor.scanRows!(...args);
+      if (found !== undefined) counted.scanned++;
+      counted.lastScan = found;
       return found;
     },
   };

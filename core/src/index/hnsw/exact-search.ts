@@ -68,3 +68,62 @@ export function exactSearch(
   }
   return drainBest(heap, vectors);
 }
+
+/** Reused between row scans (one at a time per thread: nothing here awaits). */
+let rowHeap = new TypedHeap(64);
+
+/**
+ * Exact top-k over the rows `0 .. limit` of a ranker (those whose bit is set in `live`, 32 ids a word, low bit first,
+ * when given; else every row), best first with Qdrant scores: a search thread's form of the owner's exact scan, which
+ * cannot call `has` (the live flags are not shared). The same answer as `exactSearch(vectors, query, k, accept)` for an
+ * `accept` that holds exactly for the set rows: the same kernel ranks each row, and the kept set under the same
+ * total order (rank, then lower id) does not depend on how the rows were batched; ties leave best first by id
+ * (`drainBest`). Rows past the ranker's memory are the caller's concern: `limit` must be rows written before the call.
+ */
+export function scanRows(
+  ranker: Pick<BatchRanker, 'batchIds' | 'batchOut' | 'loadQuery' | 'rankBatch'>,
+  distance: BatchRanker['distance'],
+  query: Float32Array,
+  k: number,
+  limit: number,
+  live?: Uint32Array,
+): ScoredIds {
+  if (k <= 0 || limit <= 0) return { ids: new Uint32Array(0), scores: new Float32Array(0) };
+  if (rowHeap.keys.length < k + 1) rowHeap = new TypedHeap(k + 1);
+  const top = rowHeap;
+  top.clear();
+  const h = ranker.loadQuery(query);
+  const end = live === undefined ? limit : Math.min(limit, live.length * 32);
+  let worst = Infinity; // rank of the worst kept once k are kept
+  let worstId = 0;
+  for (let from = 0; from < end; from += BATCH_CAPACITY) {
+    const stop = Math.min(end, from + BATCH_CAPACITY);
+    const batch = ranker.batchIds;
+    let n = 0;
+    if (live === undefined) {
+      for (let id = from; id < stop; id++) batch[n++] = id;
+    } else {
+      for (let id = from; id < stop; id++) if (((live[id >>> 5]! >>> (id & 31)) & 1) === 1) batch[n++] = id;
+    }
+    if (n === 0) continue;
+    ranker.rankBatch(h, n);
+    const out = ranker.batchOut;
+    for (let i = 0; i < n; i++) {
+      const d = out[i]!;
+      if (d > worst) continue;
+      const id = batch[i]!;
+      if (top.size < k) {
+        top.push(-d, id);
+        if (top.size === k) {
+          worst = -top.topKey();
+          worstId = top.topId();
+        }
+      } else if (d < worst || id < worstId) {
+        top.replaceTop(-d, id);
+        worst = -top.topKey();
+        worstId = top.topId();
+      }
+    }
+  }
+  return drainBest(top, { distance });
+}
