@@ -148,6 +148,25 @@ describe('search workers in a cross-origin isolated page (Chromium)', () => {
     await page.context().close();
   }, 120_000);
 
+  it('scans on the search workers (below full_scan_threshold, and exact: true) exactly as the engine worker does', async () => {
+    const page = await harness.newPage();
+    const threaded = await run<{ indexed: number; answers: [number, number][][] }>(page, 'scans', 'scan-on', 2, 'c', COUNT, DIM, 12);
+    // No graph yet (default indexing_threshold): every search is a scan. Of each group of 12 sent together the engine's
+    // worker answers the first itself (a few more when the page's messages arrive over several tasks); the rest go
+    // to the workers.
+    expect(threaded.indexed).toBe(0);
+    const scanned = (await run<{ offloaded: number }>(page, 'threads', 'scan-on')).offloaded;
+    expect(scanned).toBeGreaterThanOrEqual(12);
+    expect(scanned).toBeLessThanOrEqual(22);
+    const inWorker = await run<{ answers: unknown[] }>(page, 'scans', 'scan-off', 0, 'c', COUNT, DIM, 12);
+    expect(await run(page, 'threads', 'scan-off')).toMatchObject({ searchThreads: 0, offloaded: 0 });
+    expect(threaded.answers).toEqual(inWorker.answers);
+    // Deleted points (every id ending in 3) are never answered.
+    expect(threaded.answers.flat().some(([id]) => id % 10 === 3)).toBe(false);
+    expect(threaded.answers.every((points, i) => points.length === (i < 12 ? 10 : 25))).toBe(true);
+    await page.context().close();
+  }, 120_000);
+
   it('refuses a bad searchThreads with a 400', async () => {
     const page = await harness.newPage();
     for (const value of [-1, 1.5, 'two', true]) {

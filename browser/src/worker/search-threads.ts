@@ -12,6 +12,7 @@ import {
   type SearchExecutor,
   type SearchReply,
   type SearchRequest,
+  type SharedScanTarget,
   type SharedSearchTarget,
   type WalkFilterBits,
 } from '@sextant/core';
@@ -22,7 +23,10 @@ export interface ThreadReport {
   isolated: boolean;
   /** Search workers running; 0: every search runs in the engine's worker. */
   searchThreads: number;
-  /** Graph walks the search workers answered since the engine opened (walks they handed back are not counted). */
+  /**
+   * Graph walks and exact scans the search workers answered since the engine opened (those they handed back are not
+   * counted).
+   */
   offloaded: number;
   /**
    * Shares of index-build batches the search workers planned since the engine opened (core's build-batches.ts: past
@@ -153,6 +157,19 @@ export class WebSearchPool implements SearchExecutor {
       // Quantized walks: the codes (their arena, fit and row sums) again whenever the pair's epoch moved.
       if (lacks !== undefined && target.codes !== undefined) request.codes = target.codes;
       if (filter !== undefined) request.filter = filter; // its bits are shared memory: the clone is a handle
+      thread.outbox.push(request);
+    });
+  }
+
+  /** An exact scan of the rows below `limit` (SearchExecutor's contract): the rows again whenever their epoch moved. */
+  scanRows(target: SharedScanTarget, query: Float32Array, k: number, limit: number, live?: WalkFilterBits): Promise<ScoredIds | undefined> {
+    const thread = this.dispatch.pick();
+    if (thread === undefined) return Promise.resolve(undefined);
+    const lacks = this.dispatch.attach(thread, target);
+    return this.dispatch.enqueue(thread, (id) => {
+      const request: SearchRequest = { id, key: target.key, distance: target.distance, query, k, ef: 0, limit };
+      if (lacks !== undefined) (request.arena = target.arena), (request.codes = target.codes);
+      if (live !== undefined) request.filter = live; // shared memory: the clone is a handle
       thread.outbox.push(request);
     });
   }

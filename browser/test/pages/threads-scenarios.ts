@@ -138,6 +138,26 @@ export async function recall(name: string, collection: string, dim: number, coun
 }
 
 /**
+ * A collection of `count` seeded points with the default thresholds (below full_scan_threshold, no graph built), a
+ * tenth of them deleted, then the ids and scores of `n` queries sent together, and of `n` more with `exact: true`,
+ * also sent together: every one of them an exact scan (on the search workers, but the first of each group).
+ */
+export async function scans(name: string, searchThreads: number, collection: string, count: number, dim: number, n: number) {
+  const client = await db(name, searchThreads);
+  await client.createCollection(collection, { vectors: { size: dim, distance: 'Dot' } });
+  const rows = vectors(1, count, dim);
+  for (let at = 0; at < count; at += 500) {
+    await client.upsert(collection, { wait: true, points: rows.slice(at, at + 500).map((vector, j) => ({ id: at + j, vector })) });
+  }
+  await client.delete(collection, { wait: true, points: Array.from({ length: count / 10 }, (_, i) => i * 10 + 3) });
+  const qs = queries(n, dim);
+  const plain = await Promise.all(qs.map((query) => client.query(collection, { query, limit: 10 })));
+  const exact = await Promise.all(qs.map((query) => client.query(collection, { query, limit: 25, params: { exact: true } })));
+  const indexed = (await client.getCollection(collection)).indexed_vectors_count;
+  return { indexed, answers: [...plain, ...exact].map((r) => r.points.map((p) => [p.id, p.score])) };
+}
+
+/**
  * Searches while another stream of calls writes: fresh points (so the arena and graph grow under the walks) and
  * deletions, each acknowledged before the next. Every answer is checked: no point deleted before the search was
  * sent, every id one that was written. Returns what was checked.

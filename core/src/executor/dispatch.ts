@@ -88,7 +88,7 @@ export class SearchDispatch<L extends DispatchLane> {
     return this.closing;
   }
 
-  /** Walks the lanes answered (walks they handed back are not counted). */
+  /** Walks and scans the lanes answered (those they handed back are not counted). */
   get offloaded(): number {
     return this.answered;
   }
