@@ -64,8 +64,8 @@ export async function runQueryThreaded(
   const scanned = scans ?? [];
   // The filtered leaves' walks (every leaf's when the plan excludes ids), when the executor says they hop
   // (`offloadFiltered`); the unfiltered leaves go on their own.
-  const alone = [...leaves, ...scanned].map((l): [PlanLevel, NearestResult] => [l.level, SKIPPED]);
-  const captured = executor.offloadFiltered?.() === true ? captureWalks(ctx, plan, new Map(alone)) : undefined;
+  const alone = (): Map<PlanLevel, NearestResult> => new Map([...leaves, ...scanned].map((l) => [l.level, SKIPPED]));
+  const captured = executor.offloadFiltered?.() === true ? captureWalks(ctx, plan, alone()) : undefined;
   if (captured?.hits !== undefined) return toScoredPoints(ctx, captured.hits, req.with_payload, req.with_vector);
   const walks = captured?.walks ?? [];
   if (leaves.length === 0 && walks.length === 0 && scanned.length === 0) return toScoredPoints(ctx, runPlan(ctx, plan), req.with_payload, req.with_vector);
@@ -116,7 +116,9 @@ export function runSearchThreaded(
  * the vectors, or int8 / binary / product codes, whose limit x oversampling candidates the owner rescores), and a
  * graph with nodes and enough stored vectors that the planner would not scan. Vectors not linked into the graph
  * yet are scored exactly here at dispatch (by the same ranker) and merged with the walk, as DenseIndex.search does.
- * Mirrors that planner's choices (nearest.ts): anything it would do differently stays in-thread.
+ * Mirrors that planner's choices (nearest.ts): anything it would do differently stays in-thread. Leaves the planner
+ * answers with an unfiltered exact scan go into `scans` instead, when a thread can scan them (offload-scan.ts);
+ * `scans` undefined: the executor cannot, and they stay in-thread.
  */
 function offloadable(ctx: QueryContext, plan: QueryPlan, scans: ScanLeaf[] | undefined): Offload[] {
   if (plan.exclude.size > 0) return [];
