@@ -1,6 +1,6 @@
 import type { Schemas } from '../client/sextant-client.js';
 import { cloneJson } from '../storage/utf8.js';
-import { putOwn } from '../segment/json-path.js';
+import { parseJsonPath, putOwn, type JsonPath, type PathItem } from '../segment/json-path.js';
 import { errors } from '../client/errors.js';
 import type { LocalSegment } from '../collection/local-segment.js';
 import type { PayloadObject } from '../collection/operations.js';
@@ -10,8 +10,8 @@ export type PayloadSelector = (payload: PayloadObject | undefined) => PayloadObj
 export type VectorSelector = (id: number) => Schemas['VectorStructOutput'] | null;
 
 /**
- * `with_payload`: true / false / list of keys / `{include}` / `{exclude}`. Keys may be dotted paths; an included
- * path keeps the objects along it. A point without payload reads as `{}` when payload is asked for, as in Qdrant.
+ * `with_payload`: true / false / list of keys / `{include}` / `{exclude}`. Keys are Qdrant key paths (`a.b`,
+ * `a[].b`). A point without payload reads as `{}` when payload is asked for, as in Qdrant.
  */
 export function payloadSelector(spec: unknown, fallback: boolean): PayloadSelector {
   const value = spec ?? fallback;
@@ -21,12 +21,8 @@ export function payloadSelector(spec: unknown, fallback: boolean): PayloadSelect
   if (typeof value === 'object' && value !== null) {
     if ('include' in value) return include(asList((value as { include: unknown }).include));
     if ('exclude' in value) {
-      const paths = asList((value as { exclude: unknown }).exclude).map((k) => k.split('.'));
-      return (p) => {
-        const out = p === undefined ? {} : cloneJson(p);
-        for (const path of paths) removePath(out, path);
-        return out;
-      };
+      const patterns = asList((value as { exclude: unknown }).exclude).map(parseJsonPath);
+      return (p) => (p === undefined ? {} : filterPayload(p, (path) => !patterns.some((pattern) => isPrefix(pattern, path))));
     }
   }
   throw errors.validation('with_payload: expected a boolean, a list of keys, or {include} / {exclude}');
@@ -39,38 +35,64 @@ function asList(value: unknown): string[] {
 }
 
 function include(keys: string[]): PayloadSelector {
-  const paths = asList(keys).map((k) => k.split('.'));
-  return (p) => {
-    const out: PayloadObject = {};
-    if (p === undefined) return out;
-    for (const path of paths) copyPath(p, out, path);
-    return out;
-  };
+  const patterns = asList(keys).map(parseJsonPath);
+  return (p) => (p === undefined ? {} : filterPayload(p, (path) => patterns.some((pattern) => compatible(pattern, path))));
 }
 
-/** Own keys only: `constructor` or `__proto__` name payload keys, never what every object inherits. */
-function copyPath(from: PayloadObject, to: PayloadObject, path: string[]): void {
-  const [head, ...rest] = path;
-  if (head === undefined || !Object.hasOwn(from, head)) return;
-  const value = from[head];
-  if (rest.length === 0) {
-    putOwn(to, head, cloneJson(value));
-    return;
+/**
+ * Qdrant's payload selection (json_path `value_filter`): walk the payload keeping each value whose path passes
+ * `keep`, where an array's elements are addressed as `[]` (so `a[0]` in a selector never names an element) and a
+ * kept scalar is kept whole. `include` keeps a path that is a prefix of a pattern or has one as prefix (so an object
+ * on the way is kept even when nothing under it matches, as `{}`); `exclude` drops a path that has a pattern as
+ * prefix.
+ */
+function filterPayload(payload: PayloadObject, keep: (path: JsonPath) => boolean): PayloadObject {
+  const rest: PathItem[] = [];
+  const out: PayloadObject = {};
+  for (const key of Object.keys(payload)) {
+    const path = { first: key, rest };
+    if (keep(path)) putOwn(out, key, filterValue(payload[key], path, rest, keep));
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
-  if (!Object.hasOwn(to, head)) putOwn(to, head, {});
-  copyPath(value as PayloadObject, to[head] as PayloadObject, rest);
+  return out;
 }
 
-function removePath(obj: PayloadObject, path: string[]): void {
-  const [head, ...rest] = path;
-  if (head === undefined) return;
-  if (rest.length === 0) {
-    delete obj[head];
-    return;
+function filterValue(value: unknown, path: JsonPath, rest: PathItem[], keep: (path: JsonPath) => boolean): unknown {
+  if (Array.isArray(value)) {
+    const kept: unknown[] = [];
+    rest.push(WILDCARD);
+    for (const element of value) if (keep(path)) kept.push(filterValue(element, path, rest, keep));
+    rest.pop();
+    return kept;
   }
-  const child = obj[head];
-  if (child !== null && typeof child === 'object' && !Array.isArray(child)) removePath(child as PayloadObject, rest);
+  if (value === null || typeof value !== 'object') return value;
+  const kept: PayloadObject = {};
+  for (const key of Object.keys(value)) {
+    rest.push({ key });
+    if (keep(path)) putOwn(kept, key, filterValue((value as PayloadObject)[key], path, rest, keep));
+    rest.pop();
+  }
+  return kept;
+}
+
+const WILDCARD: PathItem = { wildcard: true };
+
+function sameItem(a: PathItem, b: PathItem): boolean {
+  if ('key' in a) return 'key' in b && a.key === b.key;
+  if ('index' in a) return 'index' in b && a.index === b.index;
+  return 'wildcard' in b;
+}
+
+/** One path is a prefix of the other. */
+function compatible(a: JsonPath, b: JsonPath): boolean {
+  if (a.first !== b.first) return false;
+  const n = Math.min(a.rest.length, b.rest.length);
+  for (let i = 0; i < n; i++) if (!sameItem(a.rest[i]!, b.rest[i]!)) return false;
+  return true;
+}
+
+/** `prefix` is `path` or a prefix of it. */
+function isPrefix(prefix: JsonPath, path: JsonPath): boolean {
+  return prefix.rest.length <= path.rest.length && compatible(prefix, path);
 }
 
 /**

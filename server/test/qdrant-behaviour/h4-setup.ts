@@ -1,0 +1,152 @@
+import type { FastifyInstance } from 'fastify';
+import { createEmbeddedClient } from '@sextant/core';
+import { buildRestApp } from '../../src/rest/app.js';
+
+// Shared by the qdrant-behaviour suites of this helper: a real server on a loopback port, raw HTTP through fetch
+// (so status codes and bodies are checked exactly as a client sees them), and the small collections that Qdrant's
+// own REST integration tests set up, rebuilt here as data (points, vectors, payloads), not as code.
+
+export interface Reply {
+  status: number;
+  body: any;
+}
+
+export interface Server {
+  url: string;
+  app: FastifyInstance;
+  call(method: string, path: string, body?: unknown): Promise<Reply>;
+  /** A call that must succeed: returns `result`, throws with the body otherwise. */
+  ok(method: string, path: string, body?: unknown): Promise<any>;
+  close(): Promise<void>;
+}
+
+export async function startServer(): Promise<Server> {
+  const app = await buildRestApp({ client: await createEmbeddedClient() });
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  const call = async (method: string, path: string, body?: unknown): Promise<Reply> => {
+    const res = await fetch(url + path, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON: keep the text so the assertion shows it
+    }
+    return { status: res.status, body: parsed };
+  };
+  const ok = async (method: string, path: string, body?: unknown) => {
+    const reply = await call(method, path, body);
+    if (reply.status !== 200) throw new Error(`${method} ${path} -> ${reply.status} ${JSON.stringify(reply.body)}`);
+    return reply.body.result;
+  };
+  return { url, app, call, ok, close: () => app.close() };
+}
+
+/** Drops the collection if present and creates it with `config`. */
+export async function recreate(server: Server, name: string, config: unknown): Promise<void> {
+  await server.call('DELETE', `/collections/${name}`);
+  await server.ok('PUT', `/collections/${name}`, config);
+}
+
+export async function upsert(server: Server, name: string, points: unknown[]): Promise<void> {
+  await server.ok('PUT', `/collections/${name}/points?wait=true`, { points });
+}
+
+/**
+ * The everyday test collection: ten points, 4-d Dot vectors plus a sparse vector, payloads with a keyword that is a
+ * string for some points and an array for others, a float, null, empty arrays, and points without payload.
+ */
+export async function basicCollection(server: Server, name: string): Promise<void> {
+  await recreate(server, name, { vectors: { size: 4, distance: 'Dot' }, sparse_vectors: { 'sparse-text': {} } });
+  await upsert(server, name, [
+    { id: 1, vector: [0.05, 0.61, 0.76, 0.74], payload: { city: 'Berlin', price: 10.0 } },
+    { id: 2, vector: [0.19, 0.81, 0.75, 0.11], payload: { city: ['Berlin', 'London'], price: 11.0 } },
+    { id: 3, vector: [0.36, 0.55, 0.47, 0.94], payload: { city: ['Berlin', 'Moscow'], price: 9.5 } },
+    { id: 4, vector: [0.18, 0.01, 0.85, 0.8], payload: { city: ['London', 'Moscow'], price: 9 } },
+    { id: 5, vector: [0.24, 0.18, 0.22, 0.44], payload: { count: 0 } },
+    { id: 6, vector: [0.35, 0.08, 0.11, 0.44] },
+    { id: 7, vector: [0.25, 0.98, 0.14, 0.43], payload: { city: null, price: null } },
+    { id: 8, vector: [0.79, 0.53, 0.72, 0.15], payload: { city: [], price: [] } },
+    { id: 9, vector: { 'sparse-text': { indices: [66, 12], values: [0.5, 0.5] } } },
+    { id: 10, vector: { 'sparse-text': { indices: [1, 2, 3], values: [0.1, 0.2, 0.3] } }, payload: { city: [], price: [] } },
+  ]);
+}
+
+const city = (name: string, population: number, lon: number, lat: number, sightseeing: string[]) => ({
+  name,
+  population,
+  location: { lon, lat },
+  sightseeing,
+});
+
+/** The Germany payload of the nested collection, whole, for payload-selector checks. */
+export const germany = {
+  name: 'Germany',
+  capital: 'Berlin',
+  cities: [
+    city('Berlin', 3.7, 13.76116, 52.33826, ['Brandenburg Gate', 'Reichstag']),
+    city('Munich', 1.5, 11.57549, 48.13743, ['Marienplatz', 'Olympiapark']),
+    city('Hamburg', 1.8, 9.99368, 53.55108, ['Reeperbahn', 'Elbphilharmonie']),
+  ],
+};
+
+/** Six points whose payload is a country object holding an array of city objects; point 6 has no payload. */
+export async function nestedCollection(server: Server, name: string): Promise<void> {
+  await recreate(server, name, { vectors: { size: 4, distance: 'Dot' } });
+  await upsert(server, name, [
+    { id: 1, vector: [0.05, 0.61, 0.76, 0.74], payload: { country: germany } },
+    {
+      id: 2,
+      vector: [0.19, 0.81, 0.75, 0.11],
+      payload: {
+        country: {
+          name: 'England',
+          capital: 'London',
+          cities: [
+            city('London', 8.9, -0.12755, 51.50722, ['Big Ben', 'London Eye', 'Buckingham Palace']),
+            city('Manchester', 2.5, -2.23743, 53.48095, ['Manchester United', 'Manchester City']),
+            city('Liverpool', 0.5, -2.97794, 53.41058, ['Anfield', 'Albert Dock']),
+          ],
+        },
+      },
+    },
+    {
+      id: 3,
+      vector: [0.36, 0.55, 0.47, 0.94],
+      payload: {
+        country: {
+          name: 'France',
+          capital: 'Paris',
+          cities: [
+            city('Paris', 2.2, 2.35222, 48.85661, ['Eiffel Tower', 'Louvre', 'Notre Dame', 'Arc de Triomphe']),
+            city('Marseille', 0.9, 5.36978, 43.29648, ['Vieux Port', 'Notre Dame de la Garde']),
+            city('Lyon', 0.5, 4.83565, 45.76404, ['Place Bellecour', 'Fourvière Basilica']),
+          ],
+        },
+      },
+    },
+    {
+      id: 4,
+      vector: [0.18, 0.01, 0.85, 0.8],
+      payload: {
+        country: {
+          name: 'Japan',
+          capital: 'Tokyo',
+          cities: [
+            city('Tokyo', 9.3, 139.69171, 35.6895, ['Tokyo Tower', 'Tokyo Skytree']),
+            city('Osaka', 2.7, 135.50217, 34.69374, ['Osaka Castle', 'Universal Studios Japan']),
+            city('Kyoto', 1.5, 135.76803, 35.01163, ['Kiyomizu-dera', 'Fushimi Inari-taisha']),
+          ],
+        },
+      },
+    },
+    { id: 5, vector: [0.24, 0.18, 0.22, 0.44], payload: { country: { name: 'Nauru', cities: [{ name: null }] } } },
+    { id: 6, vector: [0.35, 0.08, 0.11, 0.44] },
+  ]);
+}
+
+export const ids = (points: Array<{ id: unknown }>) => points.map((p) => p.id);
