@@ -1,5 +1,5 @@
 import type { Schemas } from '../client/sextant-client.js';
-import { errors } from '../client/errors.js';
+import { errors, SextantError } from '../client/errors.js';
 import { payloadValuesAt } from './advanced/formula-eval.js';
 import { DEFAULT_GROUP_SIZE, DEFAULT_GROUPS_LIMIT, groupHits, groupIdToPointId, toGroupsResult, type GroupId } from './advanced/groups.js';
 import { type QueryContext, shaper, toRecord } from './query-context.js';
@@ -48,8 +48,19 @@ function lookupFn(ctx: QueryContext, withLookup: GroupsRequest['with_lookup']): 
   if (withLookup === undefined || withLookup === null) return undefined;
   const spec = typeof withLookup === 'string' ? { collection: withLookup } : withLookup;
   if (typeof spec.collection !== 'string') throw errors.validation('with_lookup.collection: expected a collection name');
-  const other = ctx.lookup(spec.collection);
-  const shape = shaper(other, spec.with_payload ?? true, spec.with_vectors ?? false, true);
+  let other: QueryContext;
+  try {
+    other = ctx.lookup(spec.collection);
+  } catch (error) {
+    // Qdrant's group lookup words its 404 apart from the usual one
+    if (error instanceof SextantError && error.code === 'collection_not_found') {
+      throw new SextantError('collection_not_found', `Not found: Collection ${spec.collection} not found`);
+    }
+    throw error;
+  }
+  // `with_vector` is Qdrant's alias of `with_vectors` here
+  const withVectors = spec.with_vectors ?? (spec as { with_vector?: typeof spec.with_vectors }).with_vector ?? false;
+  const shape = shaper(other, spec.with_payload ?? true, withVectors, true);
   return (groupId) => {
     const key = groupIdToPointId(groupId);
     if (key === undefined) return undefined;
