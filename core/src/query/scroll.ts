@@ -46,6 +46,11 @@ function orderedScroll(
   filter: ReturnType<typeof bindFilter>,
 ): Schemas['ScrollResult'] {
   const orderBy = (typeof req.order_by === 'string' ? { key: req.order_by } : req.order_by!) as Schemas['OrderBy'];
+  if (req.offset !== undefined && req.offset !== null) {
+    throw errors.wrongInput(
+      "Cannot use an `offset` when using `order_by`. The alternative for paging is to use `order_by.start_from` and a filter to exclude the IDs that you've already seen for the `order_by.start_from` value",
+    );
+  }
   const direction = orderBy.direction ?? 'asc';
   if (direction !== 'asc' && direction !== 'desc') throw errors.validation('order_by.direction: expected asc or desc');
   const indexes = ctx.segment.indexes;
