@@ -211,7 +211,8 @@ export class EmbeddedClient implements SextantClient {
   async retrieve(name: string, args: Args<'retrieve'>[1]): Result<'retrieve'> {
     const ctx = queryContext(this.engine.resolve(name));
     if (!Array.isArray(args.ids)) throw errors.validation('ids: expected a list of point ids');
-    const shape = shaper(ctx, args.with_payload, args.with_vector, true);
+    // `with_vectors` is Qdrant's alias of `with_vector` on retrieve and scroll
+    const shape = shaper(ctx, args.with_payload, args.with_vector ?? (args as { with_vectors?: Schemas['WithVector'] }).with_vectors, true);
     const seen = new Set<number>();
     const out: Schemas['Record'][] = [];
     for (const raw of args.ids) {

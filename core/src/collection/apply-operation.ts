@@ -1,6 +1,6 @@
 import type { LocalSegment } from './local-segment.js';
 import { cloneJson } from '../storage/utf8.js';
-import type { Operation, PayloadObject } from './operations.js';
+import type { NamedVectors, Operation, PayloadObject } from './operations.js';
 import type { PointKey } from '../segment/id-tracker.js';
 
 /**
@@ -35,7 +35,7 @@ export function applyOperation(segment: LocalSegment, op: Operation, seq: number
       }
       break;
     case 'update_vectors':
-      for (const point of op.points) {
+      for (const point of mergeById(op.points)) {
         const id = target(point.id);
         if (id === undefined) continue;
         const vectors = { ...segment.readVectors(id), ...point.vectors };
@@ -102,4 +102,20 @@ function forPayload(
     if (hasIndexes) segment.indexes.update(id, before, segment.payloads.get(id), segment);
     segment.ids.setVersion(id, seq);
   }
+}
+
+/**
+ * Entries of one update_vectors that name the same point, merged in order (a later entry's vector wins): once the
+ * first is applied the point carries this op's version, so a second entry would be skipped as already applied.
+ * Qdrant applies them all (its issue 3376).
+ */
+function mergeById(points: { id: PointKey; vectors: NamedVectors }[]): { id: PointKey; vectors: NamedVectors }[] {
+  if (points.length < 2) return points;
+  const byId = new Map<PointKey, { id: PointKey; vectors: NamedVectors }>();
+  for (const point of points) {
+    const seen = byId.get(point.id);
+    if (seen === undefined) byId.set(point.id, { id: point.id, vectors: { ...point.vectors } });
+    else Object.assign(seen.vectors, point.vectors);
+  }
+  return byId.size === points.length ? points : [...byId.values()];
 }

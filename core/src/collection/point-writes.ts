@@ -52,7 +52,7 @@ export function parseVectorUpdates(
   if (!Array.isArray(points)) throw errors.validation('points: expected an array');
   return points.map((p, i) => {
     const vectors = parseVectorStruct(p.vector, specs, `points[${i}].vector`);
-    if (Object.keys(vectors).length === 0) throw errors.validation(`points[${i}].vector: must specify vectors to update for point`);
+    if (Object.keys(vectors).length === 0) throw errors.validation(`[points[${i}].vector: must specify vectors to update for point]`);
     return { id: parsePointId(p.id), vectors };
   });
 }

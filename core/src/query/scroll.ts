@@ -11,7 +11,7 @@ import { type QueryContext, pageArgs, shaper, toRecord } from './query-context.j
  */
 export function runScroll(ctx: QueryContext, req: Schemas['ScrollRequest']): Schemas['ScrollResult'] {
   const { limit } = pageArgs(req.limit, 0);
-  const shape = shaper(ctx, req.with_payload, req.with_vector, true);
+  const shape = shaper(ctx, req.with_payload, req.with_vector ?? (req as { with_vectors?: Schemas['WithVector'] }).with_vectors, true);
   const filter = bindFilter(ctx.segment, req.filter);
   const ids = ctx.segment.ids;
   if (req.order_by !== undefined && req.order_by !== null) return orderedScroll(ctx, req, limit, shape, filter);
