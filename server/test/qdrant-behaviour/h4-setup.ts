@@ -150,3 +150,35 @@ export async function nestedCollection(server: Server, name: string): Promise<vo
 }
 
 export const ids = (points: Array<{ id: unknown }>) => points.map((p) => p.id);
+
+/**
+ * Named vectors `image` (4-d) and `text` (8-d, the image vector twice) plus sparse `sparse-image` / `sparse-text`:
+ * points 1-6 carry the dense pair, 7 and 8 only the sparse pair.
+ */
+export async function multivecCollection(server: Server, name: string, distance?: string): Promise<void> {
+  await recreate(server, name, {
+    vectors: { image: { size: 4, distance: distance ?? 'Dot' }, text: { size: 8, distance: distance ?? 'Cosine' } },
+    sparse_vectors: { 'sparse-image': {}, 'sparse-text': {} },
+  });
+  const images = [
+    [0.05, 0.61, 0.76, 0.74],
+    [0.19, 0.81, 0.75, 0.11],
+    [0.36, 0.55, 0.47, 0.94],
+    [0.18, 0.01, 0.85, 0.8],
+    [0.24, 0.18, 0.22, 0.44],
+    [0.35, 0.08, 0.11, 0.44],
+  ];
+  const payloads: unknown[] = [{ city: 'Berlin' }, { city: ['Berlin', 'London'] }, { city: ['Berlin', 'Moscow'] }, { city: ['London', 'Moscow'] }, { count: 0 }, undefined];
+  await upsert(server, name, [
+    ...images.map((image, i) => ({ id: i + 1, vector: { image, text: [...image, ...image] }, ...(payloads[i] ? { payload: payloads[i] } : {}) })),
+    {
+      id: 7,
+      vector: { 'sparse-image': { indices: [1, 2, 4, 8], values: [1.5, 1.5, 1.5, 1.5] }, 'sparse-text': { indices: [66, 12], values: [0.5, 0.5] } },
+    },
+    {
+      id: 8,
+      vector: { 'sparse-image': { indices: [2, 8], values: [2.5, 2.5] }, 'sparse-text': { indices: [1, 2, 3], values: [0.1, 0.2, 0.3] } },
+      payload: { count: 0 },
+    },
+  ]);
+}
