@@ -155,8 +155,11 @@ describe('multivector datatypes', () => {
       const n = Math.hypot(...q) * Math.hypot(...p);
       return n === 0 ? 0 : d / n;
     };
-    const maxSim = (query: number[][], rows: number[][], cosine: boolean) =>
-      query.reduce((t, q) => t + rows.reduce((b, p) => (cosine ? Math.max(b, sim(q, p, true)) : Math.min(b, sim(q, p, false))), cosine ? -Infinity : Infinity), 0);
+    // Euclid sums the squared nearest distances and roots the sum once, as Qdrant does
+    const maxSim = (query: number[][], rows: number[][], cosine: boolean) => {
+      const best = query.map((q) => rows.reduce((b, p) => (cosine ? Math.max(b, sim(q, p, true)) : Math.min(b, sim(q, p, false))), cosine ? -Infinity : Infinity));
+      return cosine ? best.reduce((t, b) => t + b, 0) : Math.sqrt(best.reduce((t, b) => t + b * b, 0));
+    };
     const [p7] = await client.retrieve('m', { ids: [7], with_vector: true });
     const v7 = p7!.vector as Record<string, number[][]>;
     const asF32 = (rows: number[][]) => rows.map((row) => row.map(Math.fround));

@@ -112,6 +112,8 @@ describe('MultiVectorStorage', () => {
       return x.reduce((s, v, i) => s + v * y[i]!, 0);
     };
     const better = distance === 'Cosine' || distance === 'Dot' ? Math.max : Math.min;
+    // Euclid as Qdrant: the squared nearest distances are summed and the sum rooted once
+    if (distance === 'Euclid') return Math.sqrt(q.reduce((s, qv) => s + better(...p.map((pv) => sim(qv, pv))) ** 2, 0));
     return q.reduce((s, qv) => s + better(...p.map((pv) => sim(qv, pv))), 0);
   }
 

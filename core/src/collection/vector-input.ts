@@ -30,11 +30,20 @@ export function checkVector(specs: Map<string, VectorSpec>, name: string, value:
     throw errors.wrongInput(`Conversion between sparse and regular vectors failed`);
   }
   if (spec.kind === 'multi') {
-    if (value.length === 0) throw errors.validation(`${path}: multivector must not be empty`);
+    // As Qdrant: `[]` parses as an empty dense vector (a dimension error), a plain vector is a one-row multivector,
+    // and empty or ragged rows fail its validation (422) before any dimension is compared with the collection's.
+    if (value.length === 0 || !Array.isArray(value[0])) {
+      checkDense(value, spec, path);
+      return [value as number[]];
+    }
+    const where = `${name === '' ? path : path.endsWith(`.${name}`) ? path.slice(0, -name.length) + '?' : path}.data`;
+    const width = (value[0] as unknown[]).length;
     for (const row of value) {
       if (!Array.isArray(row)) throw errors.wrongInput(`Conversion between multi and regular vectors failed`);
-      checkDense(row, spec, path);
+      if (row.length === 0) throw errors.validation(`[${where}: all vectors must be non-empty]`);
+      if (row.length !== width) throw errors.validation(`[${where}: all vectors must have the same dimension, found vector with dimension ${row.length}]`);
     }
+    for (const row of value) checkDense(row as unknown[], spec, path);
     return value as number[][];
   }
   if (value.length > 0 && Array.isArray(value[0])) throw errors.wrongInput(`Conversion between multi and regular vectors failed`);

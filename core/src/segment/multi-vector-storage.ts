@@ -28,7 +28,8 @@ type Rows = Float32Array | Uint16Array | Uint8Array;
  *
  * max_sim = sum over query rows of the best score against the point's rows. For Cosine/Dot "best" is the highest
  * similarity; for Euclid/Manhattan it is the smallest distance, so the sum is a distance (lower is better), in
- * line with how single vectors of those metrics are reported.
+ * line with how single vectors of those metrics are reported. Euclid, as in Qdrant, sums the squared distances
+ * and reports the root of that sum (Qdrant's inner Euclid score is the squared distance, rooted once at the end).
  *
  * Datatypes as for single vectors (see DenseVectorStorage and its float16 / uint8 twins): float16 rows are
  * normalized (Cosine) then rounded to halves, 2 bytes a component; uint8 rows are cast (Qdrant's `as u8`), 1 byte
@@ -225,6 +226,8 @@ export class MultiVectorStorage {
     }
     // uint8 Cosine rows are not unit vectors: divide each dot product by both norms (0 for a zero vector).
     const byNorms = this.datatype === 'uint8' && this.distance === 'Cosine';
+    // Euclid as Qdrant: its inner score is the squared distance, summed over query rows, then square-rooted once
+    const squared = this.distance === 'Euclid';
     let total = 0;
     for (const q of query) {
       let best = this.higher ? -Infinity : Infinity;
@@ -238,9 +241,9 @@ export class MultiVectorStorage {
         }
         if (this.higher ? s > best : s < best) best = s;
       }
-      total += best;
+      total += squared ? best * best : best;
     }
-    return total;
+    return squared ? Math.sqrt(total) : total;
   }
 
   encode(): Uint8Array {

@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { recreate, startServer, upsert, type Server } from './h4-setup.js';
+
+// Qdrant's multivectors (max_sim) over REST: stored and returned as written, a single dense vector accepted as a
+// one-row multivector on upsert and search, Qdrant's errors for empty or ragged input, and Euclid max_sim scores.
+const C = 'multi_vector';
+const row1 = [0.05, 0.61, 0.76, 0.74];
+const row2 = [0.19, 0.81, 0.75, 0.11];
+const row3 = [0.36, 0.55, 0.47, 0.94];
+
+describe('multivectors behave as in Qdrant', () => {
+  let s: Server;
+  const put = (points: unknown[]) => s.call('PUT', `/collections/${C}/points?wait=true`, { points });
+  const multi = async (id: number) => (await s.ok('GET', `/collections/${C}/points/${id}`)).vector['my-multivec'];
+
+  beforeAll(async () => {
+    s = await startServer();
+  });
+  beforeEach(() => recreate(s, C, { vectors: { 'my-multivec': { size: 4, distance: 'Dot', multivector_config: { comparator: 'max_sim' } } } }));
+  afterAll(() => s.close());
+
+  it('rows come back exactly as written, by scroll and by id; a deleted point is gone', async () => {
+    await upsert(s, C, [row1, row2, row3].map((row, i) => ({ id: i + 1, vector: { 'my-multivec': [row, row, row] } })));
+    const page = await s.ok('POST', `/collections/${C}/points/scroll`, { limit: 10, with_vector: true });
+    expect(page.points).toHaveLength(3);
+    expect(page.points[0].id).toBe(1);
+    expect(page.points[0].vector['my-multivec']).toEqual([row1, row1, row1]);
+    expect(await multi(2)).toEqual([row2, row2, row2]);
+    await s.ok('POST', `/collections/${C}/points/delete?wait=true`, { points: [2] });
+    expect((await s.call('GET', `/collections/${C}/points/2`)).status).toBe(404);
+  });
+
+  it('empty, empty-row and ragged multivectors are refused with Qdrant\'s messages', async () => {
+    let reply = await put([{ id: 1, vector: { 'my-multivec': [] } }]);
+    expect(reply.status).toBe(400);
+    expect(reply.body.status.error).toContain('Wrong input: Vector dimension error: expected dim: 4, got 0');
+    for (const rows of [[[]], [row1, []]]) {
+      reply = await put([{ id: 1, vector: { 'my-multivec': rows } }]);
+      expect(reply.status).toBe(422);
+      expect(reply.body.status.error).toContain('Validation error in JSON body: [points[0].vector.?.data: all vectors must be non-empty]');
+    }
+    reply = await put([{ id: 1, vector: { 'my-multivec': [row1, [0.05, 0.61, 0.76]] } }]);
+    expect(reply.status).toBe(422);
+    expect(reply.body.status.error).toContain(
+      'Validation error in JSON body: [points[0].vector.?.data: all vectors must have the same dimension, found vector with dimension 3',
+    );
+  });
+
+  it('a plain vector is taken as a one-row multivector on upsert and on the legacy search', async () => {
+    await upsert(s, C, [{ id: 1, vector: { 'my-multivec': [row1, row1, row1] } }, { id: 2, vector: { 'my-multivec': row2 } }]);
+    expect(await multi(1)).toEqual([row1, row1, row1]);
+    expect(await multi(2)).toEqual([row2]);
+    const search = (vector: number[]) => s.call('POST', `/collections/${C}/points/search`, { vector: { name: 'my-multivec', vector }, limit: 3 });
+    const bad = await search([0.05, 0.61, 0.76]);
+    expect(bad.status).toBe(400);
+    expect(bad.body.status.error).toContain('Wrong input: Vector dimension error: expected dim: 4, got 3');
+    await s.ok('POST', `/collections/${C}/points/delete?wait=true`, { points: [1, 2] });
+    expect((await search(row1)).body.result).toEqual([]);
+    await upsert(s, C, [row1, row2, row3].map((row, i) => ({ id: i + 1, vector: { 'my-multivec': [row, row, row] } })));
+    expect((await search(row1)).body.result).toHaveLength(3);
+  });
+
+  it('Euclid max_sim: the score is the root of the summed squared distances to each query row\'s nearest row', async () => {
+    await recreate(s, C, { vectors: { 'my-multivec': { size: 3, distance: 'Euclid', multivector_config: { comparator: 'max_sim' } } } });
+    await upsert(s, C, [
+      { id: 1, vector: { 'my-multivec': [[1, 2, 3], [3, 3, 3], [4, 5, 6]] } },
+      { id: 2, vector: { 'my-multivec': [[3, 3, 3], [4, 2, 1]] } },
+    ]);
+    expect(await multi(1)).toEqual([[1, 2, 3], [3, 3, 3], [4, 5, 6]]);
+    expect(await multi(2)).toEqual([[3, 3, 3], [4, 2, 1]]);
+    const res = await s.ok('POST', `/collections/${C}/points/query`, { query: [[1, 2, 3], [3, 3, 3], [4, 5, 6]], using: 'my-multivec', limit: 10 });
+    // Qdrant prints 4.358899 (sqrt(5 + 0 + 14), its float32 score printed short); Sextant's score is the float64
+    expect(res.points.map((p: any) => p.id)).toEqual([1, 2]);
+    expect(res.points[0].score).toBe(0);
+    expect(res.points[1].score).toBeCloseTo(4.358899, 6);
+  });
+});
