@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { recreate, startServer, upsert, type Server } from './h4-setup.js';
+import { ids, recreate, startServer, upsert, type Server } from './h4-setup.js';
 
 // Qdrant's multivectors (max_sim) over REST: stored and returned as written, a single dense vector accepted as a
 // one-row multivector on upsert and search, Qdrant's errors for empty or ragged input, and Euclid max_sim scores.
@@ -73,5 +73,37 @@ describe('multivectors behave as in Qdrant', () => {
     expect(res.points.map((p: any) => p.id)).toEqual([1, 2]);
     expect(res.points[0].score).toBe(0);
     expect(res.points[1].score).toBeCloseTo(4.358899, 6);
+  });
+
+  it('uint8 multivectors keep the integer part of each component, capped at 255', async () => {
+    await recreate(s, C, { vectors: { 'my-multivec': { size: 4, distance: 'Dot', datatype: 'uint8', multivector_config: { comparator: 'max_sim' } } } });
+    await upsert(s, C, [
+      { id: 1, vector: { 'my-multivec': [[1.05, 1.61, 1.76, 1.74], [2.05, 2.61, 2.76, 2.74], [3.05, 3.61, 3.76, 3.74]] } },
+      { id: 2, vector: { 'my-multivec': [[3.19, 3.81, 3.75, 3.11], [2.19, 2.81, 2.75, 2.11], [1.19, 1.81, 1.75, 1.11]] } },
+    ]);
+    const page = await s.ok('POST', `/collections/${C}/points/scroll`, { limit: 10, with_vector: true });
+    expect(page.points[0].vector['my-multivec']).toEqual([[1, 1, 1, 1], [2, 2, 2, 2], [3, 3, 3, 3]]);
+    expect(await multi(2)).toEqual([[3, 3, 3, 3], [2, 2, 2, 2], [1, 1, 1, 1]]);
+    await upsert(s, C, [{ id: 1, vector: { 'my-multivec': [[256.19, 1.81, 2.75, 3.11]] } }]);
+    expect(await multi(1)).toEqual([[255, 1, 2, 3]]);
+  });
+
+  it('an unnamed multivector: bare rows in and out, the same validation, a plain vector as one row', async () => {
+    await recreate(s, C, { vectors: { size: 4, distance: 'Dot', multivector_config: { comparator: 'max_sim' } } });
+    const bare = async (id: number) => (await s.ok('GET', `/collections/${C}/points/${id}`)).vector;
+    await upsert(s, C, [{ id: 1, vector: [row1, row1, row1] }, { id: 2, vector: row2 }]);
+    expect(await bare(1)).toEqual([row1, row1, row1]);
+    expect(await bare(2)).toEqual([row2]);
+    let reply = await put([{ id: 3, vector: [] }]);
+    expect(reply.body.status.error).toContain('Wrong input');
+    for (const vector of [[[]], [row1, []], [row1, [0.05, 0.61, 0.76]]]) {
+      reply = await put([{ id: 3, vector }]);
+      expect(reply.status).toBe(422);
+      expect(reply.body.status.error).toContain('Validation error');
+    }
+    const bad = await s.call('POST', `/collections/${C}/points/search`, { vector: [0.05, 0.61, 0.76], limit: 3 });
+    expect(bad.body.status.error).toContain('Wrong input: Vector dimension error: expected dim: 4, got 3');
+    const ok = await s.call('POST', `/collections/${C}/points/search`, { vector: row1, limit: 3 });
+    expect(ids(ok.body.result)).toHaveLength(2);
   });
 });
