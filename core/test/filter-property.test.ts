@@ -63,7 +63,7 @@ function refCondition(c: Record<string, any>, payload: Record<string, Json>, id:
     return values.some((v) => (Array.isArray(v) ? v.some((e) => refElement(c, e)) : refElement(c, v)));
   }
   if ('is_empty' in c) return refValues(payload, c.is_empty.key).every((v) => v === null || (Array.isArray(v) && v.length === 0));
-  if ('is_null' in c) return refValues(payload, c.is_null.key).some((v) => v === null);
+  if ('is_null' in c) return refValues(payload, c.is_null.key).some((v) => v === null || (Array.isArray(v) && v.includes(null)));
   if ('has_id' in c) return !nested && c.has_id.includes(id);
   if ('nested' in c) {
     return refValues(payload, c.nested.key + '[]').some(

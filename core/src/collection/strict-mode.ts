@@ -230,6 +230,8 @@ function indexTypesFor(cond: JsonMap): string[] {
   if (match) {
     if ('text' in match || 'text_any' in match || 'phrase' in match) return ['text'];
     const values = 'value' in match ? [match['value']] : Array.isArray(match['any']) ? match['any'] : Array.isArray(match['except']) ? match['except'] : [];
+    // An empty `any` / `except` says nothing of the field's type: any index that serves a match will do (Qdrant)
+    if (values.length === 0) return ['integer', 'keyword', 'uuid'];
     const v = values[0];
     if (typeof v === 'boolean') return ['bool'];
     if (typeof v === 'number') return ['integer'];

@@ -113,8 +113,9 @@ function compileCondition(cond: Condition, env: Env): Pred {
   }
   if (isObject(c['is_null'])) {
     const path = parseJsonPath((c['is_null'] as { key: string }).key);
-    // Null: some value IS null; `[null]` is an array, not null; a missing key is not null.
-    return (ctx) => getValues(ctx.payload(), path).some((v) => v === null);
+    // Null: some value is null or an array holding a null (as the field condition `is_null: true` reads it, and
+    // Qdrant since its issue 10096); a missing key is not null.
+    return (ctx) => getValues(ctx.payload(), path).some((v) => v === null || (Array.isArray(v) && v.includes(null)));
   }
   if (Array.isArray(c['has_id'])) {
     const ids = new Set<number>();
