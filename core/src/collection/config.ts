@@ -245,7 +245,7 @@ export function isVectorParams(value: unknown): value is Schemas['VectorParams']
 
 function checkVectorParams(p: Schemas['VectorParams'], path: string): void {
   if (!Number.isInteger(p.size) || p.size < 1 || p.size > 65536) {
-    throw errors.validation(`${path}.size: value ${p.size} invalid, must be from 1 to 65536`);
+    throw errors.validation(`[${path}.size: value ${p.size} invalid, must be from 1 to 65536]`);
   }
   if (!DISTANCES.includes(p.distance)) {
     throw errors.validation(`${path}.distance: unknown variant \`${String(p.distance)}\`, expected one of \`Cosine\`, \`Euclid\`, \`Dot\`, \`Manhattan\``);

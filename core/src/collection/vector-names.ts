@@ -28,7 +28,7 @@ export function createVectorOp(config: CollectionConfig, name: string, body: unk
   if (raw.dense !== undefined && raw.dense !== null) {
     const d = raw.dense;
     if (!Number.isInteger(d.size) || d.size < 1 || d.size > 65536) {
-      throw errors.validation(`dense.size: value ${String(d.size)} invalid, must be from 1 to 65536`);
+      throw errors.validation(`[dense.size: value ${String(d.size)} invalid, must be from 1 to 65536]`);
     }
     if (!DISTANCES.includes(d.distance)) {
       throw errors.validation(`dense.distance: unknown variant \`${String(d.distance)}\`, expected one of \`Cosine\`, \`Euclid\`, \`Dot\`, \`Manhattan\``);
