@@ -127,6 +127,10 @@ export function buildCollectionConfig(args: CreateArgs): CollectionConfig {
   };
   if (args.sharding_method !== undefined && args.sharding_method !== null) params.sharding_method = args.sharding_method;
   if (args.sparse_vectors !== undefined && args.sparse_vectors !== null) params.sparse_vectors = args.sparse_vectors;
+  if (args.payload !== undefined && args.payload !== null) {
+    checkNotPinned(args.payload.memory, 'payload.memory', 'payload');
+    params.payload = args.payload;
+  }
   return {
     params,
     hnsw_config: hnsw,
@@ -198,7 +202,10 @@ export function patchCollectionConfig(config: CollectionConfig, patch: Schemas['
   if (patch.optimizers_config) {
     next.optimizer_config = { ...next.optimizer_config, ...stripNulls(patch.optimizers_config) } as Schemas['OptimizersConfig'];
   }
-  if (patch.params) next.params = { ...next.params, ...stripNulls(patch.params) } as Schemas['CollectionParams'];
+  if (patch.params) {
+    checkNotPinned((patch.params.payload as { memory?: unknown } | null | undefined)?.memory, 'params.payload.memory', 'payload');
+    next.params = { ...next.params, ...stripNulls(patch.params) } as Schemas['CollectionParams'];
+  }
   if (patch.quantization_config !== undefined) {
     if (patch.quantization_config !== 'Disabled') checkQuantization(patch.quantization_config, 'quantization_config');
     next.quantization_config = patch.quantization_config === 'Disabled' ? null : (patch.quantization_config as never);
@@ -213,6 +220,7 @@ export function patchCollectionConfig(config: CollectionConfig, patch: Schemas['
       const target = name === '' && isVectorParams(current) ? current : isVectorParams(current) ? undefined : current?.[name];
       if (target === undefined) throw errors.vectorNameNotFound(name);
       const { hnsw_config, quantization_config, ...rest } = stripNulls(diff ?? {}) as Schemas['VectorParamsDiff'];
+      checkNotPinned((rest as { memory?: unknown }).memory, `vectors.${name}.memory`, 'dense vector');
       Object.assign(target, rest);
       if (hnsw_config) target.hnsw_config = { ...(target.hnsw_config ?? {}), ...stripNulls(hnsw_config) };
       // As Qdrant: `Disabled` drops the vector's own config (the collection's applies again); another replaces it.
@@ -253,6 +261,12 @@ function checkVectorParams(p: Schemas['VectorParams'], path: string): void {
   if (p.hnsw_config) checkHnsw({ ...defaultHnsw(), ...stripNulls(p.hnsw_config) } as HnswConfig, `${path}.hnsw_config`);
   checkDatatype(p.datatype, `${path}.datatype`);
   checkQuantization(p.quantization_config, `${path}.quantization_config`);
+  checkNotPinned((p as { memory?: unknown }).memory, `${path}.memory`, 'dense vector');
+}
+
+/** Qdrant has no heap variant of dense vector or payload storage: `pinned` there is a 422, as in Qdrant. */
+function checkNotPinned(memory: unknown, path: string, what: string): void {
+  if (memory === 'pinned') throw errors.validation(`[${path}: \`pinned\` is not supported for ${what} storage]`);
 }
 
 function checkHnsw(h: HnswConfig, path: string): void {
