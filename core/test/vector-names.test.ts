@@ -58,7 +58,7 @@ describe('named vector add and delete on an existing collection', () => {
     await client.createVectorName('c', 'text', { dense: { size: 4, distance: 'Dot' } });
     await client.updateVectors('c', { points: [{ id: 3, vector: { text: [1, 1, 1, 1] } }] });
     const expected = await client.retrieve('c', { ids: [1, 2, 3], with_vector: true });
-    expect(expected.map((r) => r.vector)).toEqual([{ extra: [0.6, 0.8] }, {}, { text: [1, 1, 1, 1] }]);
+    expect(expected.map((r) => r.vector)).toEqual([{ extra: [Math.fround(0.6), Math.fround(0.8)] }, {}, { text: [1, 1, 1, 1] }]);
 
     // 2. Reopen replaying the log over the flushed segment (which still holds the old 4-less 'text').
     const replayed = await createEmbeddedClient({ storage });

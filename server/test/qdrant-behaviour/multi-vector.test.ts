@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ids, recreate, startServer, upsert, type Server } from './h4-setup.js';
+import { asF32, ids, recreate, startServer, upsert, type Server } from './h4-setup.js';
 
 // Qdrant's multivectors (max_sim) over REST: stored and returned as written, a single dense vector accepted as a
 // one-row multivector on upsert and search, Qdrant's errors for empty or ragged input, and Euclid max_sim scores.
@@ -11,7 +11,7 @@ const row3 = [0.36, 0.55, 0.47, 0.94];
 describe('multivectors behave as in Qdrant', () => {
   let s: Server;
   const put = (points: unknown[]) => s.call('PUT', `/collections/${C}/points?wait=true`, { points });
-  const multi = async (id: number) => (await s.ok('GET', `/collections/${C}/points/${id}`)).vector['my-multivec'];
+  const multi = async (id: number) => asF32((await s.ok('GET', `/collections/${C}/points/${id}`)).vector['my-multivec']);
 
   beforeAll(async () => {
     s = await startServer();
@@ -24,8 +24,8 @@ describe('multivectors behave as in Qdrant', () => {
     const page = await s.ok('POST', `/collections/${C}/points/scroll`, { limit: 10, with_vector: true });
     expect(page.points).toHaveLength(3);
     expect(page.points[0].id).toBe(1);
-    expect(page.points[0].vector['my-multivec']).toEqual([row1, row1, row1]);
-    expect(await multi(2)).toEqual([row2, row2, row2]);
+    expect(asF32(page.points[0].vector['my-multivec'])).toEqual(asF32([row1, row1, row1]));
+    expect(await multi(2)).toEqual(asF32([row2, row2, row2]));
     await s.ok('POST', `/collections/${C}/points/delete?wait=true`, { points: [2] });
     expect((await s.call('GET', `/collections/${C}/points/2`)).status).toBe(404);
   });
@@ -48,8 +48,8 @@ describe('multivectors behave as in Qdrant', () => {
 
   it('a plain vector is taken as a one-row multivector on upsert and on the legacy search', async () => {
     await upsert(s, C, [{ id: 1, vector: { 'my-multivec': [row1, row1, row1] } }, { id: 2, vector: { 'my-multivec': row2 } }]);
-    expect(await multi(1)).toEqual([row1, row1, row1]);
-    expect(await multi(2)).toEqual([row2]);
+    expect(await multi(1)).toEqual(asF32([row1, row1, row1]));
+    expect(await multi(2)).toEqual(asF32([row2]));
     const search = (vector: number[]) => s.call('POST', `/collections/${C}/points/search`, { vector: { name: 'my-multivec', vector }, limit: 3 });
     const bad = await search([0.05, 0.61, 0.76]);
     expect(bad.status).toBe(400);
@@ -66,8 +66,8 @@ describe('multivectors behave as in Qdrant', () => {
       { id: 1, vector: { 'my-multivec': [[1, 2, 3], [3, 3, 3], [4, 5, 6]] } },
       { id: 2, vector: { 'my-multivec': [[3, 3, 3], [4, 2, 1]] } },
     ]);
-    expect(await multi(1)).toEqual([[1, 2, 3], [3, 3, 3], [4, 5, 6]]);
-    expect(await multi(2)).toEqual([[3, 3, 3], [4, 2, 1]]);
+    expect(await multi(1)).toEqual(asF32([[1, 2, 3], [3, 3, 3], [4, 5, 6]]));
+    expect(await multi(2)).toEqual(asF32([[3, 3, 3], [4, 2, 1]]));
     const res = await s.ok('POST', `/collections/${C}/points/query`, { query: [[1, 2, 3], [3, 3, 3], [4, 5, 6]], using: 'my-multivec', limit: 10 });
     // Qdrant prints 4.358899 (sqrt(5 + 0 + 14), its float32 score printed short); Sextant's score is the float64
     expect(res.points.map((p: any) => p.id)).toEqual([1, 2]);
@@ -83,17 +83,17 @@ describe('multivectors behave as in Qdrant', () => {
     ]);
     const page = await s.ok('POST', `/collections/${C}/points/scroll`, { limit: 10, with_vector: true });
     expect(page.points[0].vector['my-multivec']).toEqual([[1, 1, 1, 1], [2, 2, 2, 2], [3, 3, 3, 3]]);
-    expect(await multi(2)).toEqual([[3, 3, 3, 3], [2, 2, 2, 2], [1, 1, 1, 1]]);
+    expect(await multi(2)).toEqual(asF32([[3, 3, 3, 3], [2, 2, 2, 2], [1, 1, 1, 1]]));
     await upsert(s, C, [{ id: 1, vector: { 'my-multivec': [[256.19, 1.81, 2.75, 3.11]] } }]);
-    expect(await multi(1)).toEqual([[255, 1, 2, 3]]);
+    expect(await multi(1)).toEqual(asF32([[255, 1, 2, 3]]));
   });
 
   it('an unnamed multivector: bare rows in and out, the same validation, a plain vector as one row', async () => {
     await recreate(s, C, { vectors: { size: 4, distance: 'Dot', multivector_config: { comparator: 'max_sim' } } });
-    const bare = async (id: number) => (await s.ok('GET', `/collections/${C}/points/${id}`)).vector;
+    const bare = async (id: number) => asF32((await s.ok('GET', `/collections/${C}/points/${id}`)).vector);
     await upsert(s, C, [{ id: 1, vector: [row1, row1, row1] }, { id: 2, vector: row2 }]);
-    expect(await bare(1)).toEqual([row1, row1, row1]);
-    expect(await bare(2)).toEqual([row2]);
+    expect(await bare(1)).toEqual(asF32([row1, row1, row1]));
+    expect(await bare(2)).toEqual(asF32([row2]));
     let reply = await put([{ id: 3, vector: [] }]);
     expect(reply.body.status.error).toContain('Wrong input');
     for (const vector of [[[]], [row1, []], [row1, [0.05, 0.61, 0.76]]]) {

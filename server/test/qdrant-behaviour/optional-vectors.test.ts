@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { multivecCollection, startServer, type Server } from './h4-setup.js';
+import { asF32, multivecCollection, startServer, type Server } from './h4-setup.js';
 
 // Qdrant's optional named vectors: a point may carry any subset of the collection's vectors (none included),
 // vectors are deleted per point and name, updated per name without touching the others (several updates of one
@@ -9,7 +9,7 @@ const C = 'optional_vectors';
 
 describe('optional vectors behave as in Qdrant', () => {
   let s: Server;
-  const vector = async (id: number) => (await s.ok('GET', `/collections/${C}/points/${id}`)).vector;
+  const vector = async (id: number) => asF32((await s.ok('GET', `/collections/${C}/points/${id}`)).vector) as Record<string, number[]>;
   const deleteVectors = (body: unknown) => s.ok('POST', `/collections/${C}/points/vectors/delete?wait=true`, body);
   const updateVectors = (points: unknown[]) => s.call('PUT', `/collections/${C}/points/vectors?wait=true`, { points });
   const close = (a: number[], b: number[]) => a.length === b.length && a.every((x, i) => Math.abs(x - b[i]!) <= 1e-5);
@@ -99,12 +99,12 @@ describe('optional vectors behave as in Qdrant', () => {
     await s.ok('PUT', `/collections/${C}/points?wait=true`, {
       points: [{ id: 1000, vector: { text: [0.1, 0.3, 0.2, 0.9, 0.9, 0.1, 0.4, 0.9], image: [0.8, 0.6, 0.3, 0.0] } }],
     });
-    expect(await vector(1000)).toEqual({ text: [0.1, 0.3, 0.2, 0.9, 0.9, 0.1, 0.4, 0.9], image: [0.8, 0.6, 0.3, 0.0] });
+    expect(await vector(1000)).toEqual(asF32({ text: [0.1, 0.3, 0.2, 0.9, 0.9, 0.1, 0.4, 0.9], image: [0.8, 0.6, 0.3, 0.0] }));
     await updateVectors([
       { id: 1000, vector: { text: [0.8, 0.8, 0.9, 0.2, 0.7, 0.5, 0.2, 0.6] } },
       { id: 1000, vector: { image: [0.3, 0.6, 0.4, 0.4] } },
     ]);
-    expect(await vector(1000)).toEqual({ text: [0.8, 0.8, 0.9, 0.2, 0.7, 0.5, 0.2, 0.6], image: [0.3, 0.6, 0.4, 0.4] });
+    expect(await vector(1000)).toEqual(asF32({ text: [0.8, 0.8, 0.9, 0.2, 0.7, 0.5, 0.2, 0.6], image: [0.3, 0.6, 0.4, 0.4] }));
     await updateVectors([
       { id: 1000, vector: { text: [0.2, 0.0, 0.1, 0.3, 0.1, 0.0, 0.0, 0.5] } },
       { id: 1000, vector: { image: [0.7, 0.5, 0.0, 0.5], text: [0.9, 0.2, 0.5, 0.6, 0.4, 0.1, 0.6, 0.7] } },
@@ -114,7 +114,7 @@ describe('optional vectors behave as in Qdrant', () => {
       { id: 1000, vector: { image: [0.9, 0.9, 0.7, 0.5] } },
       { id: 1000, vector: { image: [0.4, 0.5, 0.6, 0.2] } },
     ]);
-    expect(await vector(1000)).toEqual({ text: [0.9, 0.2, 0.5, 0.6, 0.4, 0.1, 0.6, 0.7], image: [0.4, 0.5, 0.6, 0.2] });
+    expect(await vector(1000)).toEqual(asF32({ text: [0.9, 0.2, 0.5, 0.6, 0.4, 0.1, 0.6, 0.7], image: [0.4, 0.5, 0.6, 0.2] }));
   });
 
   it('an update with no vector is 422 with Qdrant\'s validation text', async () => {
