@@ -228,10 +228,5 @@ function resolveExample(
   if (input !== null && typeof input === 'object' && !Array.isArray(input) && ('text' in input || 'image' in input || 'object' in input)) {
     throw errors.badRequest('inference (Document, Image, InferenceObject) is not supported by Sextant; send vectors');
   }
-  // Qdrant reads one flat vector given for a multivector as a multivector of that one row (its legacy search,
-  // recommend and discover rely on it); an empty one then fails the dimension check, a 400.
-  if (ctx.specs.get(using)?.kind === 'multi' && Array.isArray(input) && (input.length === 0 || typeof input[0] === 'number')) {
-    return checkVector(ctx.specs, using, [input], what);
-  }
   return checkVector(ctx.specs, using, input, what);
 }

@@ -132,11 +132,3 @@ function printable(vector: unknown): unknown {
   const sparse = vector as { indices: number[]; values: number[] };
   return { indices: sparse.indices, values: float32Json(sparse.values) };
 }
-
-/** `x` (whose decimal exponent is `e`) rounded to `digits` significant digits, as the nearest double. */
-function roundToDigits(x: number, e: number, digits: number): number {
-  const k = digits - 1 - e;
-  if (k >= 0 && k <= 22) return Math.round(x * POW10[k]!) / POW10[k]!;
-  if (k < 0 && k >= -22) return Math.round(x / POW10[-k]!) * POW10[-k]!;
-  return Number(x.toPrecision(digits)); // magnitudes past 1e±22: the slow exact path
-}
