@@ -18,7 +18,9 @@ async function embeddedOutcomes(): Promise<Outcome[]> {
       });
     }
   }
-  return JSON.parse(JSON.stringify(outcomes)) as Outcome[];
+  // The page's answers crossed the worker boundary by structured clone, which leaves vectors plain arrays of their
+  // float32 values (the engine's arrays print those as Qdrant's short decimals in JSON): clone the same way first.
+  return JSON.parse(JSON.stringify(structuredClone(outcomes))) as Outcome[];
 }
 
 describe('browser client conformance (Chromium vs embedded)', () => {
