@@ -3,6 +3,7 @@ import { BATCH_CAPACITY } from '../../distance/wasm-arena.js';
 import type { ScoredIds } from './hnsw-index.js';
 import { drainBest } from './scan-ids.js';
 import { TypedHeap } from './typed-heap.js';
+import { BestOfBatches } from './best-of-batches.js';
 
 /**
  * Brute-force top-k over the live vectors of `vectors` (or only over `candidates`, e.g. a filter's matches from
@@ -70,7 +71,7 @@ export function exactSearch(
 }
 
 /** Reused between row scans (one at a time per thread: nothing here awaits). */
-let rowHeap = new TypedHeap(64);
+const rowSelection = new BestOfBatches();
 
 /**
  * Exact top-k over the rows `0 .. limit` of a ranker (those whose bit is set in `live`, 32 ids a word, low bit first,
@@ -89,13 +90,9 @@ export function scanRows(
   live?: Uint32Array,
 ): ScoredIds {
   if (k <= 0 || limit <= 0) return { ids: new Uint32Array(0), scores: new Float32Array(0) };
-  if (rowHeap.keys.length < k + 1) rowHeap = new TypedHeap(k + 1);
-  const top = rowHeap;
-  top.clear();
+  const top = rowSelection.start(k);
   const h = ranker.loadQuery(query);
   const end = live === undefined ? limit : Math.min(limit, live.length * 32);
-  let worst = Infinity; // rank of the worst kept once k are kept
-  let worstId = 0;
   for (let from = 0; from < end; from += BATCH_CAPACITY) {
     const stop = Math.min(end, from + BATCH_CAPACITY);
     const batch = ranker.batchIds;
@@ -107,23 +104,7 @@ export function scanRows(
     }
     if (n === 0) continue;
     ranker.rankBatch(h, n);
-    const out = ranker.batchOut;
-    for (let i = 0; i < n; i++) {
-      const d = out[i]!;
-      if (d > worst) continue;
-      const id = batch[i]!;
-      if (top.size < k) {
-        top.push(-d, id);
-        if (top.size === k) {
-          worst = -top.topKey();
-          worstId = top.topId();
-        }
-      } else if (d < worst || id < worstId) {
-        top.replaceTop(-d, id);
-        worst = -top.topKey();
-        worstId = top.topId();
-      }
-    }
+    rowSelection.take(batch, ranker.batchOut, n);
   }
   return drainBest(top, { distance });
 }

@@ -2,10 +2,11 @@ import type { BatchRanker } from './batch-ranker.js';
 import { rankToScore } from '../../distance/distance.js';
 import { BATCH_CAPACITY } from '../../distance/wasm-arena.js';
 import type { ScoredIds } from './hnsw-index.js';
-import { TypedHeap } from './typed-heap.js';
+import { BestOfBatches } from './best-of-batches.js';
+import type { TypedHeap } from './typed-heap.js';
 
 /** Reused between scans (one scan at a time per thread: nothing here awaits). */
-let heap = new TypedHeap(64);
+const selection = new BestOfBatches();
 
 /**
  * Exact top-k over a list of ids, best first with Qdrant scores: the planner's scan of a filter's candidates.
@@ -18,12 +19,8 @@ let heap = new TypedHeap(64);
  */
 export function scanIds(vectors: BatchRanker, query: Float32Array, k: number, ids: Uint32Array, checked: boolean, accept?: (id: number) => boolean): ScoredIds {
   if (k <= 0 || ids.length === 0) return { ids: new Uint32Array(0), scores: new Float32Array(0) };
-  if (heap.keys.length < k + 1) heap = new TypedHeap(k + 1);
-  const top = heap;
-  top.clear();
+  const top = selection.start(k);
   const h = vectors.loadQuery(query);
-  let worst = Infinity; // rank of the worst kept once k are kept
-  let worstId = 0;
   for (let from = 0; from < ids.length; from += BATCH_CAPACITY) {
     const end = Math.min(ids.length, from + BATCH_CAPACITY);
     const batch = vectors.batchIds;
@@ -39,23 +36,7 @@ export function scanIds(vectors: BatchRanker, query: Float32Array, k: number, id
     }
     if (n === 0) continue;
     vectors.rankBatch(h, n);
-    const out = vectors.batchOut;
-    for (let i = 0; i < n; i++) {
-      const d = out[i]!;
-      if (d > worst) continue;
-      const id = batch[i]!;
-      if (top.size < k) {
-        top.push(-d, id);
-        if (top.size === k) {
-          worst = -top.topKey();
-          worstId = top.topId();
-        }
-      } else if (d < worst || id < worstId) {
-        top.replaceTop(-d, id);
-        worst = -top.topKey();
-        worstId = top.topId();
-      }
-    }
+    selection.take(batch, vectors.batchOut, n);
   }
   return drainBest(top, vectors);
 }
