@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { basicCollection, ok, startServer, type Server } from './h3-setup.js';
+import { startServer, type Server } from './live-server.js';
+import { basicCollection } from './qdrant-collections.js';
 
 // points/batch applies its operations in order, as Qdrant does (its test_batch_update.py): later operations see the
 // earlier ones' effects, on the same point or on others.
@@ -11,9 +12,9 @@ describe('batch updates as Qdrant applies them', () => {
   beforeEach(() => basicCollection(s, 'c'));
   afterAll(() => s.close());
 
-  const batch = (operations: object[], wait = true) => ok(s, 'POST', `/collections/c/points/batch${wait ? '?wait=true' : ''}`, { operations });
+  const batch = (operations: object[], wait = true) => s.ok('POST', `/collections/c/points/batch${wait ? '?wait=true' : ''}`, { operations });
   const read = async (ids: number[], withVector: boolean) => {
-    const points: Array<{ id: number; payload: unknown; vector?: unknown }> = await ok(s, 'POST', '/collections/c/points', { ids, with_vector: withVector, with_payload: true });
+    const points: Array<{ id: number; payload: unknown; vector?: unknown }> = await s.ok('POST', '/collections/c/points', { ids, with_vector: withVector, with_payload: true });
     return points.sort((a, b) => a.id - b.id).map((p) => ({ id: p.id, payload: p.payload, vector: p.vector ?? null }));
   };
   const f32 = (v: number[]) => v.map(Math.fround);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type Server } from './h3-setup.js';
+import { startServer, type Server } from './live-server.js';
 
 // A standalone node refuses cluster changes with 405 naming standalone mode, as Qdrant does (its test_cluster.py,
 // qdrant/qdrant#9421: not a 500).

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '@sextant/core';
-import { basicCollection, ids, ok, startServer, type Server } from './h3-setup.js';
+import { startServer, type Server } from './live-server.js';
+import { basicCollection } from './qdrant-collections.js';
+import { ids } from './result-values.js';
 
 // Discovery and context queries through points/query, as Qdrant scores them (its test_discover.py): context alone
 // scores the summed loss (never above 0); discover adds the target's similarity squashed into (0, 1) to an integer
@@ -14,7 +16,7 @@ describe('discover and context queries as Qdrant scores them', () => {
   const pairs = () => [{ positive: example(), negative: example() }, { positive: example(), negative: example() }];
   const idsUsed = (context: Array<{ positive: unknown; negative: unknown }>, target?: unknown) =>
     new Set([...context.flatMap((p) => [p.positive, p.negative]), target].filter((e) => typeof e === 'number')).size;
-  const query = async (body: object) => (await ok(s, 'POST', '/collections/c/points/query', { limit: 8, ...body })).points;
+  const query = async (body: object) => (await s.ok('POST', '/collections/c/points/query', { limit: 8, ...body })).points;
   const frac = (x: number) => x - Math.floor(x);
 
   beforeAll(async () => {
@@ -80,13 +82,13 @@ describe('discover and context queries as Qdrant scores them', () => {
   it('a batch answers as the same queries one by one', async () => {
     const searches = Array.from({ length: 10 }, () => ({ query: { discover: { target: example(), context: pairs() } }, limit: 8 }));
     const singles = [];
-    for (const search of searches) singles.push(await ok(s, 'POST', '/collections/c/points/query', search));
-    expect(await ok(s, 'POST', '/collections/c/points/query/batch', { searches })).toEqual(singles);
+    for (const search of searches) singles.push(await s.ok('POST', '/collections/c/points/query', search));
+    expect(await s.ok('POST', '/collections/c/points/query/batch', { searches })).toEqual(singles);
   });
 
   it('context ids looked up in another collection\'s named vector equal the same vectors given inline', async () => {
-    await ok(s, 'PUT', '/collections/lookup', { vectors: { other: { size: 4, distance: 'Dot' } } });
-    await ok(s, 'PUT', '/collections/lookup/points?wait=true', {
+    await s.ok('PUT', '/collections/lookup', { vectors: { other: { size: 4, distance: 'Dot' } } });
+    await s.ok('PUT', '/collections/lookup/points?wait=true', {
       points: [{ id: 1, vector: { other: [1, 0, 0, 0] } }, { id: 2, vector: { other: [0, 0, 0, 2] } }],
     });
     const target = [0.2, 0.1, 0.9, 0.7];

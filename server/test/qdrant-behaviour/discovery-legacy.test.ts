@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '@sextant/core';
-import { basicCollection, ids, ok, startServer, type Server } from './h3-setup.js';
+import { startServer, type Server } from './live-server.js';
+import { basicCollection } from './qdrant-collections.js';
+import { ids } from './result-values.js';
 
 // The pre-Query-API discover endpoints (points/discover and points/discover/batch) score as Qdrant's do (its
 // test_discovery.py): same facts as the query form, answered as a bare list of scored points.
@@ -12,7 +14,7 @@ describe('points/discover as Qdrant scores it', () => {
   const pairs = () => [{ positive: example(), negative: example() }, { positive: example(), negative: example() }];
   const idsUsed = (context: Array<{ positive: unknown; negative: unknown }>, target?: unknown) =>
     new Set([...context.flatMap((p) => [p.positive, p.negative]), target].filter((e) => typeof e === 'number')).size;
-  const discover = (body: object) => ok(s, 'POST', '/collections/c/points/discover', { limit: 8, ...body });
+  const discover = (body: object) => s.ok('POST', '/collections/c/points/discover', { limit: 8, ...body });
   const frac = (x: number) => x - Math.floor(x);
 
   beforeAll(async () => {
@@ -32,7 +34,7 @@ describe('points/discover as Qdrant scores it', () => {
 
   it('a target alone ranks as the search does, with other scores; a null offset is accepted', async () => {
     const target = vector();
-    const searched = await ok(s, 'POST', '/collections/c/points/search', { vector: target, limit: 8 });
+    const searched = await s.ok('POST', '/collections/c/points/search', { vector: target, limit: 8 });
     const discovered = await discover({ target, offset: null });
     expect(discovered).toHaveLength(8);
     expect(ids(discovered)).toEqual(ids(searched));
@@ -57,13 +59,13 @@ describe('points/discover as Qdrant scores it', () => {
   it('the batch endpoint answers as the same requests one by one', async () => {
     const searches = Array.from({ length: 10 }, () => ({ target: example(), context: pairs(), limit: 8 }));
     const singles = [];
-    for (const search of searches) singles.push(await ok(s, 'POST', '/collections/c/points/discover', search));
-    expect(await ok(s, 'POST', '/collections/c/points/discover/batch', { searches })).toEqual(singles);
+    for (const search of searches) singles.push(await s.ok('POST', '/collections/c/points/discover', search));
+    expect(await s.ok('POST', '/collections/c/points/discover/batch', { searches })).toEqual(singles);
   });
 
   it('ids looked up in another collection equal the same vectors inline', async () => {
-    await ok(s, 'PUT', '/collections/lookup', { vectors: { other: { size: 4, distance: 'Dot' } } });
-    await ok(s, 'PUT', '/collections/lookup/points?wait=true', { points: [{ id: 1, vector: { other: [1, 0, 0, 0] } }, { id: 2, vector: { other: [0, 0, 0, 2] } }] });
+    await s.ok('PUT', '/collections/lookup', { vectors: { other: { size: 4, distance: 'Dot' } } });
+    await s.ok('PUT', '/collections/lookup/points?wait=true', { points: [{ id: 1, vector: { other: [1, 0, 0, 0] } }, { id: 2, vector: { other: [0, 0, 0, 2] } }] });
     const target = [0.2, 0.1, 0.9, 0.7];
     const byId = await discover({ target, context: [{ positive: 1, negative: 2 }], limit: 10, lookup_from: { collection: 'lookup', vector: 'other' } });
     const byVector = await discover({ target, context: [{ positive: [1, 0, 0, 0], negative: [0, 0, 0, 2] }], limit: 10 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basicCollection, startServer, type Server } from './h3-setup.js';
+import { startServer, type Server } from './live-server.js';
+import { basicCollection } from './qdrant-collections.js';
 
 // The distance matrix over a sample that covers the whole collection, as Qdrant answers it (its
 // test_distance_matrix.py): rows by id, each row's neighbours best first. Scores are compared to 6 decimals: Qdrant

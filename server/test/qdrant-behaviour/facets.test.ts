@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basicCollection, ok, startServer, type Server } from './h3-setup.js';
+import { startServer, type Server } from './live-server.js';
+import { basicCollection } from './qdrant-collections.js';
 
 // Facet counts over keyword, integer, uuid and bool indexes, as Qdrant answers them (its test_facets.py): hits sorted
 // by count, then by value; a point with an array counts once per distinct value.
@@ -18,16 +19,16 @@ describe('facets as Qdrant answers them', () => {
       [106, 2, '7cb46fb3-e348-4762-93ad-7fb983d2b85e', false],
       [107, 0, 'a64a8051-3ee7-4881-8bc6-691d25c70d54', true],
     ];
-    await ok(s, 'PUT', '/collections/c/points?wait=true', {
+    await s.ok('PUT', '/collections/c/points?wait=true', {
       points: extra.map(([id, integer, uuid, boolean]) => ({ id, vector: {}, payload: { integer, uuid, boolean } })),
     });
     for (const [field_name, field_schema] of [['city', 'keyword'], ['integer', 'integer'], ['uuid', 'uuid'], ['boolean', 'bool']]) {
-      await ok(s, 'PUT', '/collections/c/index?wait=true', { field_name, field_schema });
+      await s.ok('PUT', '/collections/c/index?wait=true', { field_name, field_schema });
     }
   });
   afterAll(() => s.close());
 
-  const facet = (key: string) => ok(s, 'POST', '/collections/c/facet', { key });
+  const facet = (key: string) => s.ok('POST', '/collections/c/facet', { key });
 
   it('counts keyword values, ties in value order', async () => {
     expect(await facet('city')).toEqual({ hits: [{ value: 'Berlin', count: 3 }, { value: 'London', count: 2 }, { value: 'Moscow', count: 2 }] });

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basicCollection, ids, startServer, type Server } from './h3-setup.js';
+import { startServer, type Server } from './live-server.js';
+import { basicCollection } from './qdrant-collections.js';
+import { ids } from './result-values.js';
 
 // match.any and a condition with only a key, as Qdrant answers them (its test_filter.py).
 describe('filter basics as Qdrant answers them', () => {

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ids, multipayloadCollection, ok, startServer, type Server } from './h3-setup.js';
+import { startServer, type Server } from './live-server.js';
+import { multipayloadCollection } from './qdrant-collections.js';
+import { ids } from './result-values.js';
 
 // min_should and is_empty over an indexed field no point has, as Qdrant answers them (its test_filter_min_should.py
 // and test_filter_is_empty.py).
@@ -15,7 +17,7 @@ describe('min_should and is_empty as Qdrant answers them', () => {
     min_count: 2,
   };
   const search = (filter: object, limit: number) =>
-    ok(s, 'POST', '/collections/m/points/search', { vector: q, with_payload: ['city', 'color', 'count', 'price'], limit, filter });
+    s.ok('POST', '/collections/m/points/search', { vector: q, with_payload: ['city', 'color', 'count', 'price'], limit, filter });
 
   beforeAll(async () => {
     s = await startServer();
@@ -24,7 +26,7 @@ describe('min_should and is_empty as Qdrant answers them', () => {
   afterAll(() => s.close());
 
   it('no point can match two has_id conditions over disjoint ids', async () => {
-    const res = await ok(s, 'POST', '/collections/m/points/query', {
+    const res = await s.ok('POST', '/collections/m/points/query', {
       filter: { min_should: { conditions: [{ has_id: [1, 2] }, { has_id: [4, 5, 6] }, { has_id: [7, 8, 9, 10] }], min_count: 2 } },
       limit: 100,
     });
@@ -46,12 +48,12 @@ describe('min_should and is_empty as Qdrant answers them', () => {
   });
 
   it('is_empty on an indexed keyword field that no point has matches every point', async () => {
-    await ok(s, 'PUT', '/collections/e', { vectors: { size: 3, distance: 'Dot' } });
-    await ok(s, 'PUT', '/collections/e/index?wait=true', { field_name: 'a', field_schema: 'keyword' });
-    await ok(s, 'PUT', '/collections/e/points?wait=true', {
+    await s.ok('PUT', '/collections/e', { vectors: { size: 3, distance: 'Dot' } });
+    await s.ok('PUT', '/collections/e/index?wait=true', { field_name: 'a', field_schema: 'keyword' });
+    await s.ok('PUT', '/collections/e/points?wait=true', {
       points: [{ id: 1, vector: [0.05, 0.61, 0.76] }, { id: 2, vector: [0.19, 0.81, 0.75] }, { id: 3, vector: [0.36, 0.55, 0.47] }],
     });
-    const res = await ok(s, 'POST', '/collections/e/points/query', { filter: { must: [{ is_empty: { key: 'a' } }] }, query: [0.1, 0.1, 0.1], limit: 2 });
+    const res = await s.ok('POST', '/collections/e/points/query', { filter: { must: [{ is_empty: { key: 'a' } }] }, query: [0.1, 0.1, 0.1], limit: 2 });
     expect(res.points).toHaveLength(2);
   });
 });
