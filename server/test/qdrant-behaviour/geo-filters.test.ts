@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basicCollection, ids, recreate, startServer, upsert, type Server } from './h4-setup.js';
+import { startServer, type Server } from './live-server.js';
+import { basicCollection, recreate, upsert } from './qdrant-collections.js';
+import { ids } from './result-values.js';
 
 // Qdrant's geo_polygon filter: points inside the exterior ring and outside every interior ring match, interiors
 // are optional, a polygon may span the sign change and the whole globe, an unclosed or too short ring is refused,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basicCollection, startServer, upsert, type Server } from './h4-setup.js';
+import { startServer, type Server } from './live-server.js';
+import { basicCollection, upsert } from './qdrant-collections.js';
 
 // Qdrant's grouped queries (/points/query/groups): groups by a payload key, each value of an array payload making
 // its own group, only strings and integers as group ids (floats, objects, nested arrays, empty and null make

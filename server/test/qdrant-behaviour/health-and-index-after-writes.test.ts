@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recreate, startServer, type Server } from './h4-setup.js';
+import { startServer, type Server } from './live-server.js';
+import { recreate } from './qdrant-collections.js';
 
 // Two small Qdrant facts: the Kubernetes probes answer Qdrant's texts, and a keyword index created with wait=true
 // right after an unawaited upsert covers every point (Qdrant's issue 9373). (`init_from`, which Qdrant's

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recreate, startServer, upsert, type Server } from './h4-setup.js';
+import { startServer, type Server } from './live-server.js';
+import { recreate, upsert } from './qdrant-collections.js';
 
 // Qdrant's Manhattan distance (a distance: nearest first, score_threshold an upper bound) and the vector size
 // limit of a collection (1 to 65536; 65537 is a 422 with Qdrant's validator text).

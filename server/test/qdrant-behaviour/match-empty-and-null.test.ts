@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recreate, startServer, upsert, type Server } from './h4-setup.js';
+import { startServer, type Server } from './live-server.js';
+import { recreate, upsert } from './qdrant-collections.js';
 
 // Qdrant's edge cases of match and is_null, the same with and without payload indexes: `any: []` matches nothing
 // (so must_not of it matches everything, and strict mode accepts it on an indexed field), `except: []` matches every

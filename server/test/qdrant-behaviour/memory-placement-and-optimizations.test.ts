@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { basicCollection, recreate, startServer, type Server } from './h4-setup.js';
+import { startServer, type Server } from './live-server.js';
+import { basicCollection, recreate } from './qdrant-collections.js';
 
 // Qdrant's `memory` placement parameters (vectors, HNSW, quantization, sparse index, payload, field indexes) are
 // echoed back in the collection info, absent when not given, mutable by PATCH, and `pinned` is refused (422) where

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { asF32, ids, recreate, startServer, upsert, type Server } from './h4-setup.js';
+import { startServer, type Server } from './live-server.js';
+import { recreate, upsert } from './qdrant-collections.js';
+import { asF32, ids } from './result-values.js';
 
 // Qdrant's multivectors (max_sim) over REST: stored and returned as written, a single dense vector accepted as a
 // one-row multivector on upsert and search, Qdrant's errors for empty or ragged input, and Euclid max_sim scores.

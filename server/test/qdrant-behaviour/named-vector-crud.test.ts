@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recreate, startServer, upsert, type Server } from './h4-setup.js';
+import { startServer, type Server } from './live-server.js';
+import { recreate, upsert } from './qdrant-collections.js';
 
 // Qdrant's named-vector management (PUT / DELETE /collections/{c}/vectors/{name}): a vector deleted and created
 // again with another size leaves the other vectors readable, points carry the new vector once written, and sizes

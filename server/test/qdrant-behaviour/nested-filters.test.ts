@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nestedCollection, recreate, startServer, upsert, type Server } from './h4-setup.js';
+import { startServer, type Server } from './live-server.js';
+import { nestedCollection, recreate, upsert } from './qdrant-collections.js';
 
 // Qdrant's `nested` filter condition: the inner filter must hold for one element of the array (not for the point
 // as a whole), `[]` is implied on the key, must_not inside applies per element, is_null / values_count / geo work

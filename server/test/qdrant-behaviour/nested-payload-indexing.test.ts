@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nestedCollection, startServer, type Server } from './h4-setup.js';
+import { startServer, type Server } from './live-server.js';
+import { nestedCollection } from './qdrant-collections.js';
 
 // Qdrant's indexes on nested paths: `a.b` and `a.b[].c` index like any key, payload_schema counts the points that
 // hold a value there, and filters read nested paths with or without an index; a plain `a.b.c` does not step into

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { asF32, multivecCollection, startServer, type Server } from './h4-setup.js';
+import { startServer, type Server } from './live-server.js';
+import { multivecCollection } from './qdrant-collections.js';
+import { asF32 } from './result-values.js';
 
 // Qdrant's optional named vectors: a point may carry any subset of the collection's vectors (none included),
 // vectors are deleted per point and name, updated per name without touching the others (several updates of one

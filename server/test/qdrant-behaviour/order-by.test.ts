@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '@sextant/core';
-import { basicCollection, startServer, upsert, type Server } from './h4-setup.js';
+import { startServer, type Server } from './live-server.js';
+import { basicCollection, upsert } from './qdrant-collections.js';
 
 // Qdrant's scroll with order_by: ordered by an indexed payload key (integer, float, datetime), no next_page_offset,
 // pagination by start_from plus excluding the ids already seen at the last value, a point with several values

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { basicCollection, ids, startServer, type Server } from './h4-setup.js';
+import { startServer, type Server } from './live-server.js';
+import { basicCollection } from './qdrant-collections.js';
+import { ids } from './result-values.js';
 
 // Qdrant's payload indexes over REST: creating and deleting one shows in `payload_schema` with its data type and
 // the number of points it holds; datetime ranges accept RFC 3339 and its common relaxations but refuse other

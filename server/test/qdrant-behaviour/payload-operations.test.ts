@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { basicCollection, recreate, startServer, upsert, type Server } from './h4-setup.js';
+import { startServer, type Server } from './live-server.js';
+import { basicCollection, recreate, upsert } from './qdrant-collections.js';
 
 // Qdrant's payload operations over REST: set (POST) merges, overwrite (PUT) replaces, clear and delete by ids or by
 // filter, and set with `key` writes inside a nested object (dotted paths, array indexes, `[]` for every element,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { germany, nestedCollection, startServer, type Server } from './h4-setup.js';
+import { startServer, type Server } from './live-server.js';
+import { germany, nestedCollection } from './qdrant-collections.js';
 
 // Qdrant's payload selectors on scroll: false leaves `payload` out of the point, true gives it whole, `include`
 // keeps the listed paths (nested keys, whole arrays, a key inside every array element) and `exclude` drops them.

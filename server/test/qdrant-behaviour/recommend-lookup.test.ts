@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basicCollection, recreate, startServer, upsert, type Server } from './h4-setup.js';
+import { startServer, type Server } from './live-server.js';
+import { basicCollection, recreate, upsert } from './qdrant-collections.js';
 
 // Qdrant's recommend with lookup_from: example ids are read from another collection's named vector (integer and
 // UUID ids), alone or in a batch beside a local one; a size mismatch or unknown vector name is 400, an unknown
