@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basicCollection, ok, startServer, type Server } from './h5-setup.js';
+import { startServer, type Server } from './live-server.js';
+import { basicCollection } from './qdrant-collections.js';
 
 // The universal /points/query endpoint as Qdrant's REST tests pin it: what it refuses and with which words, and that
 // each older endpoint (search, scroll, recommend, discover) equals its query form, whether asked at the root or as a
@@ -10,7 +11,7 @@ const ids = (points: Array<{ id: unknown }>) => points.map((p) => p.id);
 
 describe('query API semantics', () => {
   let s: Server;
-  const query = (body: unknown) => ok(s.http('POST', `/collections/${C}/points/query`, body)).then((r) => r.points as any[]);
+  const query = (body: unknown) => s.ok('POST', `/collections/${C}/points/query`, body).then((r) => r.points as any[]);
   /** A query asked directly and as a rescoring of an unlimited-enough prefetch answers the same points. */
   const rootAndRescored = async (q: unknown, extra: Record<string, unknown> = {}) => {
     const root = await query({ query: q, ...extra });
@@ -23,30 +24,30 @@ describe('query API semantics', () => {
   beforeAll(async () => {
     s = await startServer();
     await basicCollection(s, C);
-    await ok(s.http('PUT', `/collections/${C}/index?wait=true`, { field_name: 'price', field_schema: 'float' }));
+    await s.ok('PUT', `/collections/${C}/index?wait=true`, { field_name: 'price', field_schema: 'float' });
   });
   afterAll(() => s.close());
 
   it('refuses prefetches or a score_threshold without a query, and a threshold on order_by, in Qdrant words', async () => {
-    let r = await s.http('POST', `/collections/${C}/points/query`, { prefetch: [{ query: { recommend: { positive: [1] } } }] });
+    let r = await s.call('POST', `/collections/${C}/points/query`, { prefetch: [{ query: { recommend: { positive: [1] } } }] });
     expect(r.status).toBe(400);
     expect(r.body.status.error).toBe("Bad request: A query is needed to merge the prefetches. Can't have prefetches without defining a query.");
-    r = await s.http('POST', `/collections/${C}/points/query`, { score_threshold: 10 });
+    r = await s.call('POST', `/collections/${C}/points/query`, { score_threshold: 10 });
     expect(r.status).toBe(400);
     expect(r.body.status.error).toBe("Bad request: A query is needed to use the score_threshold. Can't have score_threshold without defining a query.");
-    r = await s.http('POST', `/collections/${C}/points/query`, { score_threshold: 10, query: { order_by: { key: 'price' } } });
+    r = await s.call('POST', `/collections/${C}/points/query`, { score_threshold: 10, query: { order_by: { key: 'price' } } });
     expect(r.status).toBe(400);
     expect(r.body.status.error).toBe("Bad request: Can't use score_threshold with an order_by query.");
-    r = await s.http('POST', `/collections/${C}/points/query`, { query: { recommend: { positive: [1] } }, limit: 0 });
+    r = await s.call('POST', `/collections/${C}/points/query`, { query: { recommend: { positive: [1] } }, limit: 0 });
     expect(r.status).toBe(422);
     expect(r.body.status.error).toBe('Validation error in JSON body: [internal.limit: value 0 invalid, must be 1 or larger]');
-    r = await s.http('POST', `/collections/${C}/points/query/batch`, { searches: [{ query: q }, { query: q, limit: 0 }] });
+    r = await s.call('POST', `/collections/${C}/points/query/batch`, { searches: [{ query: q }, { query: q, limit: 0 }] });
     expect(r.status).toBe(422);
     expect(r.body.status.error).toBe('Validation error in JSON body: [searches[1].internal.limit: value 0 invalid, must be 1 or larger]');
   });
 
   it('search, a plain vector query and a nearest query answer the same points and scores', async () => {
-    const search = await ok(s.http('POST', `/collections/${C}/points/search`, { vector: q, limit: 10 }));
+    const search = await s.ok('POST', `/collections/${C}/points/search`, { vector: q, limit: 10 });
     expect(ids(search)).toEqual([3, 1, 4, 8, 2, 7, 5, 6]);
     expect(await rootAndRescored(q)).toEqual(search);
     expect(await rootAndRescored({ nearest: q })).toEqual(search);
@@ -55,7 +56,7 @@ describe('query API semantics', () => {
   it('takes a limit of u64::MAX without failing', async () => {
     const huge = '18446744073709551615';
     const raw = (path: string, body: string) =>
-      ok(s.http('POST', `/collections/${C}/points/${path}`, body)).then((r) => (Array.isArray(r) ? r : r.points));
+      s.ok('POST', `/collections/${C}/points/${path}`, body).then((r) => (Array.isArray(r) ? r : r.points));
     const search = await raw('search', `{"vector":[0.1,0.2,0.3,0.4],"limit":${huge}}`);
     expect(search).toHaveLength(8);
     expect(await raw('query', `{"query":[0.1,0.2,0.3,0.4],"limit":${huge}}`)).toEqual(search);
@@ -63,35 +64,35 @@ describe('query API semantics', () => {
   });
 
   it('a query without a query scrolls: same ids and payloads in id order, offset counts points', async () => {
-    const scroll = (await ok(s.http('POST', `/collections/${C}/points/scroll`, {}))).points;
+    const scroll = (await s.ok('POST', `/collections/${C}/points/scroll`, {})).points;
     const all = await query({ with_payload: true });
     expect(ids(all)).toEqual(ids(scroll));
     expect(all.map((p) => p.payload)).toEqual(scroll.map((p: any) => p.payload));
-    const fromTwo = (await ok(s.http('POST', `/collections/${C}/points/scroll`, { offset: 2 }))).points;
+    const fromTwo = (await s.ok('POST', `/collections/${C}/points/scroll`, { offset: 2 })).points;
     const skipOne = await query({ with_payload: true, offset: 1 });
     expect(ids(skipOne)).toEqual(ids(fromTwo).slice(0, skipOne.length));
     expect(ids(skipOne)[0]).toBe(2);
   });
 
   it('recommend (average and best_score) equals the recommend query', async () => {
-    const avg = await ok(s.http('POST', `/collections/${C}/points/recommend`, { positive: [1, 2, 3, 4], negative: [3], limit: 10 }));
+    const avg = await s.ok('POST', `/collections/${C}/points/recommend`, { positive: [1, 2, 3, 4], negative: [3], limit: 10 });
     expect(avg.length).toBeGreaterThan(0);
     expect(await rootAndRescored({ recommend: { positive: [1, 2, 3, 4], negative: [3] } })).toEqual(avg);
-    const best = await ok(s.http('POST', `/collections/${C}/points/recommend`, { positive: [1, 2, 3, 4], negative: [3], limit: 10, strategy: 'best_score' }));
+    const best = await s.ok('POST', `/collections/${C}/points/recommend`, { positive: [1, 2, 3, 4], negative: [3], limit: 10, strategy: 'best_score' });
     expect(await query({ query: { recommend: { positive: [1, 2, 3, 4], negative: [3], strategy: 'best_score' } } })).toEqual(best);
   });
 
   it('discover and context equal their query forms', async () => {
-    const discover = await ok(s.http('POST', `/collections/${C}/points/discover`, { target: 2, context: [{ positive: 3, negative: 4 }], limit: 10 }));
+    const discover = await s.ok('POST', `/collections/${C}/points/discover`, { target: 2, context: [{ positive: 3, negative: 4 }], limit: 10 });
     expect(discover.length).toBeGreaterThan(0);
     expect(await rootAndRescored({ discover: { target: 2, context: [{ positive: 3, negative: 4 }] } })).toEqual(discover);
-    const context = await ok(s.http('POST', `/collections/${C}/points/discover`, { context: [{ positive: 2, negative: 4 }], limit: 100 }));
+    const context = await s.ok('POST', `/collections/${C}/points/discover`, { context: [{ positive: 2, negative: 4 }], limit: 100 });
     const asQuery = await query({ query: { context: [{ positive: 2, negative: 4 }] }, limit: 100 });
     expect(new Set(ids(asQuery))).toEqual(new Set(ids(context)));
   });
 
   it('an order_by query equals scrolling by the same key', async () => {
-    const scroll = (await ok(s.http('POST', `/collections/${C}/points/scroll`, { order_by: 'price' }))).points;
+    const scroll = (await s.ok('POST', `/collections/${C}/points/scroll`, { order_by: 'price' })).points;
     const ordered = await rootAndRescored({ order_by: 'price' }, { with_payload: true });
     expect(ids(ordered)).toEqual(ids(scroll));
     expect(ids(ordered)).toEqual([4, 3, 1, 2]);
@@ -111,8 +112,8 @@ describe('query API semantics', () => {
 
   it('rrf scores 1/(2 + rank) summed over the prefetches; dbsf sums scores normalised over mean +- 3 sd', async () => {
     const q2 = [0.5, 0.6, 0.7, 0.8];
-    const a = await ok(s.http('POST', `/collections/${C}/points/search`, { vector: q, limit: 10 }));
-    const b = await ok(s.http('POST', `/collections/${C}/points/search`, { vector: q2, limit: 10 }));
+    const a = await s.ok('POST', `/collections/${C}/points/search`, { vector: q, limit: 10 });
+    const b = await s.ok('POST', `/collections/${C}/points/search`, { vector: q2, limit: 10 });
     const rrf = new Map<unknown, number>();
     for (const list of [a, b]) list.forEach((p: any, rank: number) => rrf.set(p.id, (rrf.get(p.id) ?? 0) + 1 / (2 + rank)));
     const gotRrf = await query({ prefetch: [{ query: q }, { query: q2 }], query: { fusion: 'rrf' } });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fullCollection, ok, startServer, type Server } from './h5-setup.js';
+import { resultOf, startServer, type Server } from './live-server.js';
+import { fullCollection } from './qdrant-collections.js';
 
 // The query API over a collection of several named dense, multi and sparse vectors, as Qdrant's REST tests pin it:
 // every legacy endpoint (search, recommend, discover, their batch and group forms) equals its query form, lookups
@@ -24,8 +25,8 @@ const uuidFilters: unknown[] = (() => {
 
 describe('query API over named vectors', () => {
   let s: Server;
-  const post = (path: string, body: unknown) => s.http('POST', `/collections/${C}/points/${path}`, body);
-  const query = (body: unknown) => ok(post('query', body)).then((r) => r.points as any[]);
+  const post = (path: string, body: unknown) => s.call('POST', `/collections/${C}/points/${path}`, body);
+  const query = (body: unknown) => resultOf(post('query', body)).then((r) => r.points as any[]);
   const rootAndRescored = async (q: unknown, using: string, extra: Record<string, unknown> = {}) => {
     const root = await query({ query: q, using, ...extra });
     const { limit: _unused, ...rest } = extra;
@@ -33,20 +34,20 @@ describe('query API over named vectors', () => {
     return root;
   };
   const makeLookup = async (a: number[], b: number[]) => {
-    await s.http('DELETE', `/collections/${LOOKUP}`);
-    await ok(s.http('PUT', `/collections/${LOOKUP}`, { vectors: { other: { size: 4, distance: 'Dot' } } }));
-    await ok(s.http('PUT', `/collections/${LOOKUP}/points?wait=true`, { points: [{ id: 1, vector: { other: a } }, { id: 2, vector: { other: b } }] }));
+    await s.call('DELETE', `/collections/${LOOKUP}`);
+    await s.ok('PUT', `/collections/${LOOKUP}`, { vectors: { other: { size: 4, distance: 'Dot' } } });
+    await s.ok('PUT', `/collections/${LOOKUP}/points?wait=true`, { points: [{ id: 1, vector: { other: a } }, { id: 2, vector: { other: b } }] });
   };
 
   beforeAll(async () => {
     s = await startServer();
     await fullCollection(s, C);
-    await ok(s.http('PUT', `/collections/${C}/index?wait=true`, { field_name: 'city', field_schema: 'keyword' }));
-    await ok(s.http('PUT', `/collections/${C}/index?wait=true`, { field_name: 'count', field_schema: 'integer' }));
+    await s.ok('PUT', `/collections/${C}/index?wait=true`, { field_name: 'city', field_schema: 'keyword' });
+    await s.ok('PUT', `/collections/${C}/index?wait=true`, { field_name: 'count', field_schema: 'integer' });
     for (const [uuid, id] of [[U1, 1], [U2, 2], [U3, 3]] as const) {
-      await ok(s.http('POST', `/collections/${C}/points/payload?wait=true`, { payload: { uuid }, points: [id] }));
+      await s.ok('POST', `/collections/${C}/points/payload?wait=true`, { payload: { uuid }, points: [id] });
     }
-    await ok(s.http('PUT', `/collections/${C}/index?wait=true`, { field_name: 'uuid', field_schema: 'uuid' }));
+    await s.ok('PUT', `/collections/${C}/index?wait=true`, { field_name: 'uuid', field_schema: 'uuid' });
   });
   afterAll(() => s.close());
 
@@ -63,7 +64,7 @@ describe('query API over named vectors', () => {
       ...uuidFilters,
     ];
     for (const filter of filters) {
-      const search = await ok(post('search', { vector: { name: 'dense-image', vector: q }, filter, limit: 10 }));
+      const search = await resultOf(post('search', { vector: { name: 'dense-image', vector: q }, filter, limit: 10 }));
       expect(await rootAndRescored(q, 'dense-image', { filter })).toEqual(search);
       expect(await rootAndRescored({ nearest: q }, 'dense-image', { filter })).toEqual(search);
     }
@@ -80,7 +81,7 @@ describe('query API over named vectors', () => {
 
   it('a query without a query scrolls, with and without a filter', async () => {
     for (const filter of [undefined, berlin]) {
-      const scroll = (await ok(post('scroll', { filter }))).points;
+      const scroll = (await resultOf(post('scroll', { filter }))).points;
       const all = await query({ with_payload: true, filter });
       expect(ids(all)).toEqual(ids(scroll));
       expect(all.map((p) => p.payload)).toEqual(scroll.map((p: any) => p.payload));
@@ -89,14 +90,14 @@ describe('query API over named vectors', () => {
 
   it('recommend (average, best_score), discover and context equal their query forms', async () => {
     for (const filter of [undefined, ...uuidFilters]) {
-      const rec = await ok(post('recommend', { positive: [1, 2, 3, 4], negative: [3], limit: 10, using: 'dense-image', filter }));
+      const rec = await resultOf(post('recommend', { positive: [1, 2, 3, 4], negative: [3], limit: 10, using: 'dense-image', filter }));
       expect(await rootAndRescored({ recommend: { positive: [1, 2, 3, 4], negative: [3] } }, 'dense-image', { filter })).toEqual(rec);
-      const disc = await ok(post('discover', { target: 2, context: [{ positive: 3, negative: 4 }], limit: 10, using: 'dense-image', filter }));
+      const disc = await resultOf(post('discover', { target: 2, context: [{ positive: 3, negative: 4 }], limit: 10, using: 'dense-image', filter }));
       expect(await rootAndRescored({ discover: { target: 2, context: [{ positive: 3, negative: 4 }] } }, 'dense-image', { filter })).toEqual(disc);
     }
-    const best = await ok(post('recommend', { positive: [1, 2, 3, 4], negative: [3], limit: 10, strategy: 'best_score', using: 'dense-image' }));
+    const best = await resultOf(post('recommend', { positive: [1, 2, 3, 4], negative: [3], limit: 10, strategy: 'best_score', using: 'dense-image' }));
     expect(await query({ query: { recommend: { positive: [1, 2, 3, 4], negative: [3], strategy: 'best_score' } }, using: 'dense-image' })).toEqual(best);
-    const context = await ok(post('discover', { context: [{ positive: 2, negative: 4 }], limit: 100, using: 'dense-image' }));
+    const context = await resultOf(post('discover', { context: [{ positive: 2, negative: 4 }], limit: 100, using: 'dense-image' }));
     const asQuery = await query({ query: { context: [{ positive: 2, negative: 4 }] }, limit: 100, using: 'dense-image' });
     expect(new Set(ids(asQuery))).toEqual(new Set(ids(context)));
   });
@@ -121,7 +122,7 @@ describe('query API over named vectors', () => {
   it('recommend with lookup_from equals the query form, and looked-up ids equal the raw vectors', async () => {
     await makeLookup([1, 0, 0, 0], [0, 0, 0, 2]);
     const lookup_from = { collection: LOOKUP, vector: 'other' };
-    const rec = await ok(post('recommend', { positive: [1], negative: [2], limit: 10, using: 'dense-image', lookup_from }));
+    const rec = await resultOf(post('recommend', { positive: [1], negative: [2], limit: 10, using: 'dense-image', lookup_from }));
     expect(rec.length).toBeGreaterThan(0);
     expect(await query({ query: { recommend: { positive: [1], negative: [2] } }, limit: 10, using: 'dense-image', lookup_from })).toEqual(rec);
     const byId = await query({ prefetch: [{ query: { recommend: { positive: [1], negative: [2] } }, using: 'dense-image', lookup_from }], query: { fusion: 'rrf' } });
@@ -130,7 +131,7 @@ describe('query API over named vectors', () => {
   });
 
   it('order_by over an integer index equals scrolling by it', async () => {
-    const scroll = (await ok(post('scroll', { order_by: 'count' }))).points;
+    const scroll = (await resultOf(post('scroll', { order_by: 'count' }))).points;
     const ordered = await rootAndRescored({ order_by: 'count' }, 'dense-image', { with_payload: true });
     expect(ids(ordered)).toEqual([5, 6, 8]);
     expect(ids(ordered)).toEqual(ids(scroll));
@@ -146,7 +147,7 @@ describe('query API over named vectors', () => {
     ];
     const expected = new Map<unknown, number>();
     for (const vector of searches) {
-      const list = await ok(post('search', { vector, filter: berlin, limit: 10 }));
+      const list = await resultOf(post('search', { vector, filter: berlin, limit: 10 }));
       list.forEach((p: any, rank: number) => expected.set(p.id, (expected.get(p.id) ?? 0) + 1 / (2 + rank)));
     }
     const prefetches = [
@@ -172,13 +173,13 @@ describe('query API over named vectors', () => {
   });
 
   it('groups by a multi-valued keyword: each value is a group, a point may sit in several', async () => {
-    const { groups } = await ok(post('query/groups', {
+    const { groups } = await resultOf(post('query/groups', {
       prefetch: [], limit: 3, query: [-1.9, 1.1, -1.1, 1.1], using: 'dense-image', with_payload: true, group_by: 'city', group_size: 2,
     }));
     expect(groups.map((g: any) => [g.id, ids(g.hits)])).toEqual([['Berlin', [1, 3]], ['Moscow', [3, 4]], ['London', [2, 4]]]);
     expect(groups[0].hits[1].payload.city).toEqual(['Berlin', 'Moscow']);
 
-    const discover = await ok(post('query/groups', {
+    const discover = await resultOf(post('query/groups', {
       prefetch: [], limit: 2, query: { discover: { target: 5, context: [{ positive: 3, negative: 4 }] } },
       using: 'dense-image', with_payload: true, group_by: 'city', group_size: 2,
     }));
@@ -188,9 +189,9 @@ describe('query API over named vectors', () => {
   it('recommend groups equal query groups, for both strategies and with lookup_from', async () => {
     for (const strategy of ['best_score', 'average_vector']) {
       const body = { limit: 10, using: 'dense-image', with_payload: true, group_by: 'city', group_size: 2 };
-      const rec = await ok(post('recommend/groups', { positive: [1, 2, 3, 4], negative: [3], strategy, ...body }));
+      const rec = await resultOf(post('recommend/groups', { positive: [1, 2, 3, 4], negative: [3], strategy, ...body }));
       // an unknown top-level field (here `strategy` on a query) is ignored, as serde does in Qdrant
-      const viaQuery = await ok(post('query/groups', { query: { recommend: { positive: [1, 2, 3, 4], negative: [3] } }, strategy, ...body }));
+      const viaQuery = await resultOf(post('query/groups', { query: { recommend: { positive: [1, 2, 3, 4], negative: [3] } }, strategy, ...body }));
       // ids 1-4 are examples, so left out: only 5 and 6 remain, and neither has a city, so no group forms
       expect(viaQuery).toEqual({ groups: [] });
       expect(rec).toEqual({ groups: [] });
@@ -198,15 +199,15 @@ describe('query API over named vectors', () => {
     await makeLookup([10, 10, 10, 10], [20, 0, 0, 0]);
     const lookup_from = { collection: LOOKUP, vector: 'other' };
     const body = { limit: 10, using: 'dense-image', group_by: 'city', group_size: 2 };
-    const rec = await ok(post('recommend/groups', { positive: [1], negative: [2], lookup_from, ...body }));
+    const rec = await resultOf(post('recommend/groups', { positive: [1], negative: [2], lookup_from, ...body }));
     // ids looked up in another collection are not examples of this one: 1 and 2 may come back
     expect(rec.groups.length).toBeGreaterThan(0);
-    expect(await ok(post('query/groups', { query: { recommend: { positive: [1], negative: [2] } }, lookup_from, ...body }))).toEqual(rec);
-    const byId = await ok(post('query/groups', {
+    expect(await resultOf(post('query/groups', { query: { recommend: { positive: [1], negative: [2] } }, lookup_from, ...body }))).toEqual(rec);
+    const byId = await resultOf(post('query/groups', {
       prefetch: [{ query: { recommend: { positive: [1], negative: [2] } }, using: 'dense-image', lookup_from }],
       group_by: 'city', group_size: 2, query: { fusion: 'rrf' },
     }));
-    const byVector = await ok(post('query/groups', {
+    const byVector = await resultOf(post('query/groups', {
       prefetch: [{ query: { recommend: { positive: [[10, 10, 10, 10]], negative: [[20, 0, 0, 0]] } }, using: 'dense-image' }],
       group_by: 'city', group_size: 2, query: { fusion: 'rrf' },
     }));
@@ -214,10 +215,10 @@ describe('query API over named vectors', () => {
   });
 
   it.each(['asc', 'desc'])('order_by groups of one equal the first of each value in an ordered scroll (%s)', async (direction) => {
-    const scroll = (await ok(post('scroll', { order_by: { key: 'count', direction }, limit: 50 }))).points;
+    const scroll = (await resultOf(post('scroll', { order_by: { key: 'count', direction }, limit: 50 }))).points;
     const seen = new Set();
     const firsts = scroll.filter((p: any) => !seen.has(p.payload.count) && seen.add(p.payload.count));
-    const { groups } = await ok(post('query/groups', {
+    const { groups } = await resultOf(post('query/groups', {
       query: { order_by: { key: 'count', direction } }, limit: 10, using: 'dense-image', with_payload: true, group_by: 'count', group_size: 1,
     }));
     const hits = groups.flatMap((g: any) => g.hits);
@@ -240,29 +241,29 @@ describe('query API over named vectors', () => {
   it('search, recommend and discover batches equal query batches', async () => {
     for (const filter of [undefined, ...uuidFilters]) {
       const common = { using: 'dense-image', with_payload: true, filter };
-      const searches = await ok(post('search/batch', { searches: [
+      const searches = await resultOf(post('search/batch', { searches: [
         { limit: 3, vector: { vector: [-1.9, 1.1, -1.1, 1.1], name: 'dense-image' }, with_payload: true, filter },
         { limit: 3, vector: { vector: [0.19, 0.83, 0.75, -0.11], name: 'dense-image' }, with_payload: true, filter },
       ] }));
-      const queries = await ok(post('query/batch', { searches: [
+      const queries = await resultOf(post('query/batch', { searches: [
         { limit: 3, query: [-1.9, 1.1, -1.1, 1.1], ...common },
         { limit: 3, query: [0.19, 0.83, 0.75, -0.11], ...common },
       ] }));
       expect(queries.map((r: any) => r.points)).toEqual(searches);
-      const recs = await ok(post('recommend/batch', { searches: [
+      const recs = await resultOf(post('recommend/batch', { searches: [
         { positive: [1, 2, 3, 4], negative: [3], limit: 10, ...common },
         { positive: [3, 4], negative: [4], limit: 10, ...common },
       ] }));
-      const recQueries = await ok(post('query/batch', { searches: [
+      const recQueries = await resultOf(post('query/batch', { searches: [
         { limit: 10, query: { recommend: { positive: [1, 2, 3, 4], negative: [3] } }, ...common },
         { limit: 10, query: { recommend: { positive: [3, 4], negative: [4] } }, ...common },
       ] }));
       expect(recQueries.map((r: any) => r.points)).toEqual(recs);
-      const discs = await ok(post('discover/batch', { searches: [
+      const discs = await resultOf(post('discover/batch', { searches: [
         { target: 2, context: [{ positive: 3, negative: 4 }], limit: 10, ...common },
         { target: 4, context: [{ positive: 1, negative: 2 }], limit: 10, ...common },
       ] }));
-      const discQueries = await ok(post('query/batch', { searches: [
+      const discQueries = await resultOf(post('query/batch', { searches: [
         { limit: 10, query: { discover: { target: 2, context: [{ positive: 3, negative: 4 }] } }, ...common },
         { limit: 10, query: { discover: { target: 4, context: [{ positive: 1, negative: 2 }] } }, ...common },
       ] }));
@@ -271,7 +272,7 @@ describe('query API over named vectors', () => {
   });
 
   it('a query by the id of a point lacking the vector is an error, not a crash', async () => {
-    await ok(post('query', { query: 7, using: 'sparse-text' }));
+    await resultOf(post('query', { query: 7, using: 'sparse-text' }));
     for (const body of [{ query: 8, using: 'sparse-text' }, { query: 8 }]) {
       const r = await post('query', body);
       expect(r.status).toBeGreaterThanOrEqual(400);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basicCollection, ok, startServer, type Server } from './h5-setup.js';
+import { resultOf, startServer, type Server } from './live-server.js';
+import { basicCollection } from './qdrant-collections.js';
 
 // The legacy recommend endpoint as Qdrant's REST tests pin it: average_vector is the default, batches equal single
 // calls, examples are left out of the answer, best_score runs on negatives alone, and errors for empty examples and
@@ -9,7 +10,7 @@ const ids = (points: Array<{ id: unknown }>) => points.map((p) => p.id);
 
 describe('recommend', () => {
   let s: Server;
-  const recommend = (body: unknown) => s.http('POST', `/collections/${C}/points/recommend`, body);
+  const recommend = (body: unknown) => s.call('POST', `/collections/${C}/points/recommend`, body);
 
   beforeAll(async () => {
     s = await startServer();
@@ -19,10 +20,10 @@ describe('recommend', () => {
 
   it('defaults to average_vector and leaves the four examples out of the eight dense points', async () => {
     const params = { positive: [1, 2], negative: [3, 4], params: { exact: true }, limit: 10 };
-    const byDefault = await ok(recommend(params));
+    const byDefault = await resultOf(recommend(params));
     expect(byDefault).toHaveLength(4);
     expect(ids(byDefault).sort()).toEqual([5, 6, 7, 8]);
-    expect(await ok(recommend({ ...params, strategy: 'average_vector' }))).toEqual(byDefault);
+    expect(await resultOf(recommend({ ...params, strategy: 'average_vector' }))).toEqual(byDefault);
   });
 
   it('a batch answers exactly what each single call answers', async () => {
@@ -34,17 +35,17 @@ describe('recommend', () => {
       { positive: [2, 3], negative: [4, 5], params: { exact: true }, strategy: 'best_score', limit: 1 },
       { positive: [8], negative: [], params: { exact: true }, strategy: 'average_vector', limit: 1 },
     ];
-    const batch = await ok(s.http('POST', `/collections/${C}/points/recommend/batch`, { searches: list }));
+    const batch = await s.ok('POST', `/collections/${C}/points/recommend/batch`, { searches: list });
     expect(batch).toHaveLength(list.length);
     for (let i = 0; i < list.length; i++) {
-      const single = await ok(recommend(list[i]));
+      const single = await resultOf(recommend(list[i]));
       expect(single).toHaveLength(1);
       expect(batch[i]).toEqual(single);
     }
   });
 
   it('refuses no positives (any strategy) with 400, and best_score with no examples at all', async () => {
-    await ok(recommend({ positive: [1, 2], limit: 2 }));
+    await resultOf(recommend({ positive: [1, 2], limit: 2 }));
     for (const strategy of [undefined, 'average_vector', 'best_score']) {
       const r = await recommend({ positive: [], ...(strategy ? { strategy } : {}), limit: 2 });
       expect(r.status).toBe(400);
@@ -53,26 +54,26 @@ describe('recommend', () => {
   });
 
   it('best_score with only negatives ranks every point by how far it is, all scores below zero', async () => {
-    const points = await ok(recommend({ negative: [1, 2], strategy: 'best_score', limit: 5 }));
+    const points = await resultOf(recommend({ negative: [1, 2], strategy: 'best_score', limit: 5 }));
     expect(points).toHaveLength(5);
     for (const p of points) expect(p.score).toBeLessThan(0);
   });
 
   it('best_score with one positive orders like a search for its vector without it', async () => {
-    const reco = await ok(recommend({ positive: [1], strategy: 'best_score', limit: 4, params: { exact: true } }));
-    const [one] = await ok(s.http('POST', `/collections/${C}/points`, { ids: [1], with_vector: true }));
-    const search = await ok(s.http('POST', `/collections/${C}/points/search`, {
+    const reco = await resultOf(recommend({ positive: [1], strategy: 'best_score', limit: 4, params: { exact: true } }));
+    const [one] = await s.ok('POST', `/collections/${C}/points`, { ids: [1], with_vector: true });
+    const search = await s.ok('POST', `/collections/${C}/points/search`, {
       vector: one.vector, filter: { must_not: [{ has_id: [1] }] }, limit: 4, params: { exact: true },
-    }));
+    });
     expect(reco).toHaveLength(4);
     expect(ids(reco)).toEqual(ids(search));
   });
 
   it('raw vectors recommend as their ids do once the ids are filtered out', async () => {
-    const points = await ok(s.http('POST', `/collections/${C}/points`, { ids: [1, 2, 3, 4, 5, 6, 7, 8], with_vector: true }));
-    const byIds = await ok(recommend({ positive: ids(points.slice(0, 2)), negative: ids(points.slice(2, 4)), limit: 8 }));
+    const points = await s.ok('POST', `/collections/${C}/points`, { ids: [1, 2, 3, 4, 5, 6, 7, 8], with_vector: true });
+    const byIds = await resultOf(recommend({ positive: ids(points.slice(0, 2)), negative: ids(points.slice(2, 4)), limit: 8 }));
     expect(byIds).toHaveLength(4);
-    const byVectors = await ok(recommend({
+    const byVectors = await resultOf(recommend({
       positive: points.slice(0, 2).map((p: any) => p.vector), negative: points.slice(2, 4).map((p: any) => p.vector), limit: 8,
       filter: { must_not: [{ has_id: ids(points.slice(0, 4)) }] },
     }));
@@ -86,7 +87,7 @@ describe('recommend', () => {
     let r = await recommend(body);
     expect(r.status).toBe(404);
     expect(r.body.status.error).toContain(missing);
-    r = await s.http('POST', `/collections/${C}/points/recommend/batch`, { searches: [body] });
+    r = await s.call('POST', `/collections/${C}/points/recommend/batch`, { searches: [body] });
     expect(r.status).toBe(404);
     expect(r.body.status.error).toContain(missing);
   });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basicCollection, ok, startServer, type Server } from './h5-setup.js';
+import { resultOf, startServer, type Server } from './live-server.js';
+import { basicCollection } from './qdrant-collections.js';
 
 // The relevance_feedback query and malformed filters, as Qdrant's REST tests pin them: a missing example id is a
 // 404 naming it, empty feedback and a negative coefficient are refused in Qdrant's words, feedback with a = 1 and
@@ -10,7 +11,7 @@ const naive = (a: number, b: number, c: number) => ({ naive: { a, b, c } });
 
 describe('relevance feedback and malformed filters', () => {
   let s: Server;
-  const query = (body: unknown) => s.http('POST', `/collections/${C}/points/query`, body);
+  const query = (body: unknown) => s.call('POST', `/collections/${C}/points/query`, body);
   beforeAll(async () => {
     s = await startServer();
     await basicCollection(s, C);
@@ -30,11 +31,11 @@ describe('relevance feedback and malformed filters', () => {
   });
 
   it('one feedback vector with a = 1 changes nothing: the answer is the nearest query', async () => {
-    const feedback = await ok(query({
+    const feedback = await resultOf(query({
       query: { relevance_feedback: { target, feedback: [{ example: [0.42, 0.42, 0.42, 0.42], score: 0.85 }], strategy: naive(1.0, 100.0, 100.0) } }, limit: 3,
     }));
     expect(feedback.points).toHaveLength(3);
-    expect(feedback).toEqual(await ok(query({ query: { nearest: target }, limit: 3 })));
+    expect(feedback).toEqual(await resultOf(query({ query: { nearest: target }, limit: 3 })));
   });
 
   it('an unknown condition key in a filter is a 4xx', async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basicCollection, startServer, ok, type Server } from './h5-setup.js';
+import { startServer, type Server } from './live-server.js';
+import { basicCollection } from './qdrant-collections.js';
 
 // /metrics and /telemetry as Qdrant's REST test pins them: Prometheus text with app_info and collections_total,
 // per-endpoint response counters keyed as actix spells the route ("PUT /collections/{name}/points"), collections
@@ -14,7 +15,7 @@ describe('metrics and telemetry', () => {
   afterAll(() => s.close());
 
   it('serves Prometheus metrics with app_info and collections_total', async () => {
-    const r = await s.http('GET', '/metrics');
+    const r = await s.call('GET', '/metrics');
     expect(r.status).toBe(200);
     // Sextant names itself in app_info (name="sextant"), where Qdrant's test expects name="qdrant"
     expect(r.body).toMatch(/# HELP app_info information about /);
@@ -25,7 +26,7 @@ describe('metrics and telemetry', () => {
   });
 
   it.each([undefined, 0, 1, 2, 3, 10])('telemetry at details_level %s counts the upsert and shows its level of keys', async (level) => {
-    const result = await ok(s.http('GET', `/telemetry${level === undefined ? '' : `?details_level=${level}`}`));
+    const result = await s.ok('GET', `/telemetry${level === undefined ? '' : `?details_level=${level}`}`);
     expect(result.collections.number_of_collections).toBeGreaterThanOrEqual(1);
     const endpoint = result.requests.rest.responses['PUT /collections/{name}/points'];
     expect(endpoint['200'].count).toBeGreaterThan(0);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ok, startServer, type Server } from './h5-setup.js';
+import { startServer, type Server } from './live-server.js';
 
 // The idf modifier of a sparse vector, as Qdrant's REST test pins it: with idf a rare query word outweighs several
 // common ones; patching the modifier to none at once ranks by the raw dot product again.
@@ -40,20 +40,20 @@ describe('sparse idf modifier', () => {
   let s: Server;
   beforeAll(async () => {
     s = await startServer();
-    await ok(s.http('PUT', `/collections/${C}`, { sparse_vectors: { text: { modifier: 'idf' } } }));
-    await ok(s.http('PUT', `/collections/${C}/points?wait=true`, {
+    await s.ok('PUT', `/collections/${C}`, { sparse_vectors: { text: { modifier: 'idf' } } });
+    await s.ok('PUT', `/collections/${C}/points?wait=true`, {
       points: TEXTS.map((text, id) => ({ id, vector: { text: sparse(words(text)) }, payload: { text } })),
-    }));
+    });
   });
   afterAll(() => s.close());
 
   it('ranks the text with the rare words first, until the modifier is patched to none', async () => {
     const query = { query: sparse(['i', 'is', 'not', 'television', 'channel']), using: 'text', limit: 2 };
-    let points = (await ok(s.http('POST', `/collections/${C}/points/query`, query))).points;
+    let points = (await s.ok('POST', `/collections/${C}/points/query`, query)).points;
     expect(points).toHaveLength(2);
     expect(points[0].id).toBe(3);
-    await ok(s.http('PATCH', `/collections/${C}`, { sparse_vectors: { text: { modifier: 'none' } } }));
-    points = (await ok(s.http('POST', `/collections/${C}/points/query`, query))).points;
+    await s.ok('PATCH', `/collections/${C}`, { sparse_vectors: { text: { modifier: 'none' } } });
+    points = (await s.ok('POST', `/collections/${C}/points/query`, query)).points;
     expect(points).toHaveLength(2);
     expect(points[0].id).not.toBe(3);
     expect(points[0].score).toBeCloseTo(3, 5); // three plain matches beat two rare ones

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { basicCollection, ok, startServer, type Server } from './h5-setup.js';
+import { startServer, type Server } from './live-server.js';
+import { basicCollection } from './qdrant-collections.js';
 
 // Strict mode as Qdrant's REST tests pin it: the config PATCHes in whole or in part and reads back; each limit
 // passes at its bound and fails one past it, with an error that names what was limited.
@@ -8,8 +9,8 @@ const V = [0.2, 0.1, 0.9, 0.7];
 
 describe('strict mode', () => {
   let s: Server;
-  const strict = (config: object) => ok(s.http('PATCH', `/collections/${C}`, { strict_mode_config: config }));
-  const config = async () => (await ok(s.http('GET', `/collections/${C}`))).config.strict_mode_config;
+  const strict = (config: object) => s.ok('PATCH', `/collections/${C}`, { strict_mode_config: config });
+  const config = async () => (await s.ok('GET', `/collections/${C}`)).config.strict_mode_config;
   /** The request passes now, and after `tighten` fails with an error containing `word`. */
   const limits = async (request: () => Promise<{ status: number; body: any }>, allow: object, tighten: object, word: string) => {
     expect((await request()).status).toBe(200);
@@ -41,7 +42,7 @@ describe('strict mode', () => {
     expect(await config()).toMatchObject({ enabled: true, max_query_limit: 10, search_max_oversampling: 1.5 });
   });
 
-  const search = (body: object = {}, query = '') => () => s.http('POST', `/collections/${C}/points/search${query}`, { vector: V, limit: 4, ...body });
+  const search = (body: object = {}, query = '') => () => s.call('POST', `/collections/${C}/points/search${query}`, { vector: V, limit: 4, ...body });
 
   it('limits the query limit', () => limits(search(), { max_query_limit: 4 }, { max_query_limit: 3 }, 'limit'));
   it('limits the timeout beyond max_timeout', async () => {
@@ -55,15 +56,15 @@ describe('strict mode', () => {
   it('limits filtering on unindexed fields when reading, until the field is indexed', async () => {
     const filtered = search({ limit: 3, filter: { must: [{ key: 'city', match: { value: 'Berlin' } }] } });
     await limits(filtered, { unindexed_filtering_retrieve: true }, { unindexed_filtering_retrieve: false }, 'city');
-    await ok(s.http('PUT', `/collections/${C}/index?wait=true`, { field_name: 'city', field_schema: 'keyword' }));
+    await s.ok('PUT', `/collections/${C}/index?wait=true`, { field_name: 'city', field_schema: 'keyword' });
     expect((await filtered()).status).toBe(200);
   });
   it('limits filtering on unindexed fields when updating, until the field is indexed', async () => {
-    const del = () => s.http('POST', `/collections/${C}/points/delete?wait=true`, { filter: { must: [{ key: 'city', match: { value: 'Berlin' } }] } });
+    const del = () => s.call('POST', `/collections/${C}/points/delete?wait=true`, { filter: { must: [{ key: 'city', match: { value: 'Berlin' } }] } });
     expect((await del()).status).toBe(200);
     await basicCollection(s, C);
     await limits(del, { unindexed_filtering_update: true }, { unindexed_filtering_update: false }, 'city');
-    await ok(s.http('PUT', `/collections/${C}/index?wait=true`, { field_name: 'city', field_schema: 'keyword' }));
+    await s.ok('PUT', `/collections/${C}/index?wait=true`, { field_name: 'city', field_schema: 'keyword' });
     expect((await del()).status).toBe(200);
   });
   it('limits hnsw_ef', () => limits(search({ params: { hnsw_ef: 5 } }), { search_max_hnsw_ef: 5 }, { search_max_hnsw_ef: 4 }, 'hnsw_ef'));
@@ -73,12 +74,12 @@ describe('strict mode', () => {
 
   const batch = { ids: [1, 2, 3, 4, 5, 6], payloads: [{}, {}, {}, {}, {}, {}], vectors: Array.from({ length: 6 }, () => [1, 2, 3, 5]) };
   it('limits the upsert batch size', () =>
-    limits(() => s.http('PUT', `/collections/${C}/points`, { batch }), { upsert_max_batchsize: 6 }, { enabled: true, upsert_max_batchsize: 5 }, 'upsert'));
+    limits(() => s.call('PUT', `/collections/${C}/points`, { batch }), { upsert_max_batchsize: 6 }, { enabled: true, upsert_max_batchsize: 5 }, 'upsert'));
   it('limits the upsert batch size inside a batch of operations', () =>
-    limits(() => s.http('POST', `/collections/${C}/points/batch`, { operations: [{ upsert: { batch } }] }), { upsert_max_batchsize: 6 }, { enabled: true, upsert_max_batchsize: 5 }, 'upsert'));
+    limits(() => s.call('POST', `/collections/${C}/points/batch`, { operations: [{ upsert: { batch } }] }), { upsert_max_batchsize: 6 }, { enabled: true, upsert_max_batchsize: 5 }, 'upsert'));
   it('limits the update-vectors batch size', () =>
     limits(
-      () => s.http('PUT', `/collections/${C}/points/vectors`, { points: [1, 2, 3, 4].map((id) => ({ id, vector: [1, 2, 3, 5] })) }),
+      () => s.call('PUT', `/collections/${C}/points/vectors`, { points: [1, 2, 3, 4].map((id) => ({ id, vector: [1, 2, 3, 5] })) }),
       { upsert_max_batchsize: 4 }, { enabled: true, upsert_max_batchsize: 3 }, 'update limit'));
 
   /** Upserts of the same 5-point batch until the storage limit bites (Qdrant checks the size it last measured). */
@@ -96,17 +97,17 @@ describe('strict mode', () => {
   const points = (ids: number[]) => ({ ids, payloads: ids.map(() => ({})), vectors: ids.map(() => [1, 2, 3, 5]) });
   it('limits the vector storage size, for upserts and batches of operations', async () => {
     await strict({ enabled: true, max_collection_vector_size_bytes: 240 });
-    await fillsUp((ids) => s.http('PUT', `/collections/${C}/points?wait=true`, { batch: points(ids) }), 'Max vector storage size');
+    await fillsUp((ids) => s.call('PUT', `/collections/${C}/points?wait=true`, { batch: points(ids) }), 'Max vector storage size');
     await basicCollection(s, C);
     await strict({ enabled: true, max_collection_vector_size_bytes: 240 });
-    await fillsUp((ids) => s.http('POST', `/collections/${C}/points/batch?wait=true`, { operations: [{ upsert: { batch: points(ids) } }] }), 'Max vector storage size');
+    await fillsUp((ids) => s.call('POST', `/collections/${C}/points/batch?wait=true`, { operations: [{ upsert: { batch: points(ids) } }] }), 'Max vector storage size');
   });
 
   it('limits the length of a sparse vector', async () => {
-    await s.http('DELETE', `/collections/${C}`);
-    await ok(s.http('PUT', `/collections/${C}`, { sparse_vectors: { 'sparse-vector': {} } }));
+    await s.call('DELETE', `/collections/${C}`);
+    await s.ok('PUT', `/collections/${C}`, { sparse_vectors: { 'sparse-vector': {} } });
     await strict({ enabled: true, sparse_config: { 'sparse-vector': { max_length: 4 } } });
-    const upsert = (n: number) => s.http('PUT', `/collections/${C}/points?wait=true`, {
+    const upsert = (n: number) => s.call('PUT', `/collections/${C}/points?wait=true`, {
       points: [{ id: n, vector: { 'sparse-vector': { indices: Array.from({ length: n }, (_, i) => i + 1), values: Array.from({ length: n }, (_, i) => i / 10) } } }],
     });
     expect((await upsert(4)).status).toBe(200);
@@ -116,21 +117,21 @@ describe('strict mode', () => {
   });
 
   it('limits the rows of a multivector, in points and batch form, until strict mode is off', async () => {
-    await s.http('DELETE', `/collections/${C}`);
-    await ok(s.http('PUT', `/collections/${C}`, { vectors: { 'dense-multi': { size: 4, distance: 'Dot', multivector_config: { comparator: 'max_sim' } } } }));
+    await s.call('DELETE', `/collections/${C}`);
+    await s.ok('PUT', `/collections/${C}`, { vectors: { 'dense-multi': { size: 4, distance: 'Dot', multivector_config: { comparator: 'max_sim' } } } });
     await strict({ enabled: true, multivector_config: { 'dense-multi': { max_vectors: 5 } } });
     const rows = (n: number) => Array.from({ length: n }, (_, i) => [i + 1.05, i + 1.61, i + 1.76, i + 1.74]);
-    await ok(s.http('PUT', `/collections/${C}/points?wait=true`, { points: [{ id: 1, vector: { 'dense-multi': rows(3) } }] }));
+    await s.ok('PUT', `/collections/${C}/points?wait=true`, { points: [{ id: 1, vector: { 'dense-multi': rows(3) } }] });
     const message = "Multivector 'dense-multi' has a limit of 5 vectors, but 6 were provided!";
-    let r = await s.http('PUT', `/collections/${C}/points?wait=true`, { points: [{ id: 1, vector: { 'dense-multi': rows(6) } }] });
+    let r = await s.call('PUT', `/collections/${C}/points?wait=true`, { points: [{ id: 1, vector: { 'dense-multi': rows(6) } }] });
     expect(r.status).toBeGreaterThanOrEqual(400);
     expect(r.body.status.error).toContain(message);
     const batch = { batch: { ids: [1], vectors: { 'dense-multi': [rows(6)] } } };
-    r = await s.http('PUT', `/collections/${C}/points?wait=true`, batch);
+    r = await s.call('PUT', `/collections/${C}/points?wait=true`, batch);
     expect(r.status).toBeGreaterThanOrEqual(400);
     expect(r.body.status.error).toContain(message);
     await strict({ enabled: false, multivector_config: { 'dense-multi': { max_vectors: 5 } } });
-    await ok(s.http('PUT', `/collections/${C}/points?wait=true`, batch));
+    await s.ok('PUT', `/collections/${C}/points?wait=true`, batch);
   });
 
   it.each([
@@ -141,7 +142,7 @@ describe('strict mode', () => {
     expect((await config())[`${kind}_rate_limit`]).toBe(1);
     let refused = 0;
     for (let i = 0; i < 10; i++) {
-      const r = await s.http(...call());
+      const r = await s.call(...call());
       if (r.status === 200) continue;
       refused++;
       expect(r.status).toBe(429);
@@ -149,14 +150,14 @@ describe('strict mode', () => {
     }
     expect(refused).toBeGreaterThan(5);
     await strict({ enabled: false });
-    for (let i = 0; i < 10; i++) expect((await s.http(...call())).status).toBe(200);
+    for (let i = 0; i < 10; i++) expect((await s.call(...call())).status).toBe(200);
   });
 
   it('charges a filtered payload update by the points it may touch', async () => {
     await strict({ enabled: true, write_rate_limit: 7 });
-    await ok(s.http('PUT', `/collections/${C}/index`, { field_name: 'city', field_schema: 'keyword' }));
-    await ok(s.http('PUT', `/collections/${C}/points/payload`, { payload: { City: 'Not Berlin' }, filter: { must: [{ key: 'City', match: { value: 'Berlin' } }] } }));
-    const r = await s.http('PUT', `/collections/${C}/points/payload`, { payload: { City: 'Not London' }, filter: { must: [{ key: 'City', match: { value: 'London' } }] } });
+    await s.ok('PUT', `/collections/${C}/index`, { field_name: 'city', field_schema: 'keyword' });
+    await s.ok('PUT', `/collections/${C}/points/payload`, { payload: { City: 'Not Berlin' }, filter: { must: [{ key: 'City', match: { value: 'Berlin' } }] } });
+    const r = await s.call('PUT', `/collections/${C}/points/payload`, { payload: { City: 'Not London' }, filter: { must: [{ key: 'City', match: { value: 'London' } }] } });
     expect(r.status).toBe(429);
     expect(r.body.status.error).toContain('Rate limiting exceeded: Write rate limit exceeded: Operation requires 5 tokens but only');
   });
