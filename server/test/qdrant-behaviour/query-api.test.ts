@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type Server } from './live-server.js';
 import { basicCollection } from './qdrant-collections.js';
+import { ids } from './result-values.js';
 
 // The universal /points/query endpoint as Qdrant's REST tests pin it: what it refuses and with which words, and that
 // each older endpoint (search, scroll, recommend, discover) equals its query form, whether asked at the root or as a
 // rescoring of a wide prefetch.
 const C = 'query_api';
 const q = [0.1, 0.2, 0.3, 0.4];
-const ids = (points: Array<{ id: unknown }>) => points.map((p) => p.id);
 
 describe('query API semantics', () => {
   let s: Server;

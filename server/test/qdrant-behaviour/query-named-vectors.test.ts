@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resultOf, startServer, type Server } from './live-server.js';
 import { fullCollection } from './qdrant-collections.js';
+import { ids } from './result-values.js';
 
 // The query API over a collection of several named dense, multi and sparse vectors, as Qdrant's REST tests pin it:
 // every legacy endpoint (search, recommend, discover, their batch and group forms) equals its query form, lookups
@@ -11,7 +12,6 @@ const U1 = '6f1c1b86-3b4a-4a53-9f1e-2f0b5f3c8a01';
 const U2 = '0b7d8e2a-91c4-4f6e-8a3d-5c2e1f9b7d02';
 const U3 = 'c3a9e4f1-7b2d-4c8e-b1f6-9d4a2e6c3b03';
 const q = [0.1, 0.2, 0.3, 0.4];
-const ids = (points: Array<{ id: unknown }>) => points.map((p) => p.id);
 const berlin = { must: [{ key: 'city', match: { value: 'Berlin' } }] };
 
 /** The sixteen uuid-index filters: four match kinds under must, must_not, should and min_should (count 2). */

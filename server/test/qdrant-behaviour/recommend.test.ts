@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resultOf, startServer, type Server } from './live-server.js';
 import { basicCollection } from './qdrant-collections.js';
+import { ids } from './result-values.js';
 
 // The legacy recommend endpoint as Qdrant's REST tests pin it: average_vector is the default, batches equal single
 // calls, examples are left out of the answer, best_score runs on negatives alone, and errors for empty examples and
 // a missing lookup collection.
 const C = 'recommend';
-const ids = (points: Array<{ id: unknown }>) => points.map((p) => p.id);
 
 describe('recommend', () => {
   let s: Server;
