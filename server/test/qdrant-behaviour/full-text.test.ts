@@ -14,7 +14,7 @@ const TITLES = [
 describe('full-text match as Qdrant answers it', () => {
   let s: Server;
   const scroll = async (filter: object) =>
-    new Set((await s.ok('POST', '/collections/t/points/scroll', { offset: null, limit: 10, with_payload: true, with_vector: false, filter })).points.map((p: { id: number }) => p.id));
+    new Set<number>((await s.ok('POST', '/collections/t/points/scroll', { offset: null, limit: 10, with_payload: true, with_vector: false, filter })).points.map((p: { id: number }) => p.id));
 
   beforeAll(async () => {
     s = await startServer();

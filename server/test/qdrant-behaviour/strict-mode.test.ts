@@ -142,7 +142,7 @@ describe('strict mode', () => {
     expect((await config())[`${kind}_rate_limit`]).toBe(1);
     let refused = 0;
     for (let i = 0; i < 10; i++) {
-      const r = await s.call(...call());
+      const r = await s.call(...(call() as readonly [string, string, unknown]));
       if (r.status === 200) continue;
       refused++;
       expect(r.status).toBe(429);
@@ -150,7 +150,7 @@ describe('strict mode', () => {
     }
     expect(refused).toBeGreaterThan(5);
     await strict({ enabled: false });
-    for (let i = 0; i < 10; i++) expect((await s.call(...call())).status).toBe(200);
+    for (let i = 0; i < 10; i++) expect((await s.call(...(call() as readonly [string, string, unknown]))).status).toBe(200);
   });
 
   it('charges a filtered payload update by the points it may touch', async () => {
