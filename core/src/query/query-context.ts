@@ -7,6 +7,7 @@ import type { PayloadObject } from '../collection/operations.js';
 import { errors } from '../client/errors.js';
 import type { NearestResult } from './nearest.js';
 import { type PayloadSelector, type VectorSelector, payloadSelector, vectorSelector } from './selectors.js';
+import { float32Decimal } from './float32-json.js';
 
 /** What every read of one collection needs: the segment, vector specs by name, and how to shape points out. */
 export interface QueryContext {
@@ -66,7 +67,9 @@ export function toScoredPoint(ctx: QueryContext, id: number, score: number, shap
   return {
     id: ctx.segment.ids.externalOf(id),
     version: ctx.segment.ids.version(id),
-    score,
+    // Qdrant's scores are float32 and print as their shortest decimal (a Dot score 1.362, not 1.3619999885559082):
+    // the same float32, as the number that prints so (gRPC sends the same float32 either way).
+    score: float32Decimal(Math.fround(score)),
     payload: shape.payload(ctx.segment.payloads.get(id) as PayloadObject | undefined),
     vector: shape.vector(id),
   };
