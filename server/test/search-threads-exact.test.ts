@@ -56,7 +56,7 @@ describe('exact scans on the search threads', () => {
       if (scan === undefined) continue;
       const ids = client.engine.resolve(name).segment.ids;
       expect(threaded.points.map((p) => p.id)).toEqual(Array.from(scan.ids, (id) => ids.externalOf(id)));
-      expect(threaded.points.map((p) => p.score)).toEqual(Array.from(scan.scores));
+      expect(threaded.points.map((p) => Math.fround(p.score))).toEqual(Array.from(scan.scores));
       kept++;
     }
     return kept;

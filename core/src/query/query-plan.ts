@@ -47,7 +47,7 @@ export function planQuery(ctx: QueryContext, req: Schemas['QueryRequest'], defau
     query,
     filter,
     params: req.params ?? undefined,
-    scoreThreshold: req.score_threshold ?? undefined,
+    scoreThreshold: threshold(req.score_threshold),
     limit: limit + rawOffset,
   };
   // A random sample has no stable order to page through: Qdrant ignores the offset of a root sample.
@@ -78,7 +78,7 @@ function planPrefetch(
     query,
     filter,
     params: p.params ?? undefined,
-    scoreThreshold: p.score_threshold ?? undefined,
+    scoreThreshold: threshold(p.score_threshold),
     limit,
   };
 }
@@ -86,6 +86,14 @@ function planPrefetch(
 function prefetchList(raw: unknown): PrefetchInput[] {
   if (raw === undefined || raw === null) return [];
   return (Array.isArray(raw) ? raw : [raw]) as PrefetchInput[];
+}
+
+/**
+ * Qdrant reads `score_threshold` as a float32, as its scores are: a threshold copied from an answer (which prints the
+ * score's shortest decimal, 1.362 for the float32 1.36199998...) keeps that point.
+ */
+function threshold(value: number | null | undefined): number | undefined {
+  return value === undefined || value === null ? undefined : Math.fround(value);
 }
 
 function checkLevel(query: ScoringQuery | undefined, prefetches: number, scoreThreshold: unknown, root: boolean): void {
