@@ -197,6 +197,9 @@ export function describeServerRow(row: Row): [string, string] {
   if (typeof row['p50Ms'] === 'number') parts.push(`p50 ${value('p50Ms', row['p50Ms'])}`);
   if (typeof row['p99Ms'] === 'number') parts.push(`p99 ${value('p99Ms', row['p99Ms'])}`);
   if (typeof row['overhead'] === 'number') parts.push(`${(row['overhead'] * 100).toFixed(0)}% below in-process`);
+  if (typeof row['ceilingQps'] === 'number' && typeof row['ceilingOverhead'] === 'number') {
+    parts.push(`CPU ceiling ${rate(row['ceilingQps'])} q/s (${(row['ceilingOverhead'] * 100).toFixed(0)}% below)`);
+  }
   if (typeof row['errors'] === 'number' && row['errors'] > 0) parts.push(`${row['errors']} errors`);
   return [`${size}${row['path']}${clients}${threads}`, parts.join(', ')];
 }

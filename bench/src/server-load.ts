@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '@sextant/server';
@@ -88,6 +88,14 @@ export interface LoadRow extends LoadResult {
   clientCpuUs?: number;
   /** What generated the load: wrk or autocannon (REST), the official client (grpc), node:http2 (grpc-raw). */
   generator?: string;
+  /**
+   * The most this transport could answer on these cores by CPU alone (rows with search threads on, see
+   * `withCpuCeilings`): the cores' microseconds over the in-process row's µs/q plus its floor row's server and
+   * generator µs/q. No server of this transport on this machine answers more, whatever it does.
+   */
+  ceilingQps?: number;
+  /** 1 - ceilingQps / in-process q/s: the share of the overhead that is the machine's, not the server's. */
+  ceilingOverhead?: number;
 }
 
 const GENERATOR_OF_GRPC = { grpc: '@qdrant/js-client-grpc', 'grpc-raw': 'node:http2', 'grpc-floor': 'node:http2' } as const;
@@ -210,11 +218,33 @@ export async function runServerLoad(options: ServerLoadOptions = DEFAULT_SERVER_
       }
     }
     engine.executor = executor;
-    return { options, searchThreads: executor?.threads ?? 0, loadSeconds: (loaded - started) / 1000, indexSeconds: (indexed - loaded) / 1000, rows: results };
+    return { options, searchThreads: executor?.threads ?? 0, loadSeconds: (loaded - started) / 1000, indexSeconds: (indexed - loaded) / 1000, rows: withCpuCeilings(results, availableParallelism()) };
   } finally {
     await server.close();
     await rm(folder, { recursive: true, force: true });
   }
+}
+
+const FLOOR_OF: Partial<Record<LoadPath, LoadPath>> = { rest: 'http-floor', grpc: 'grpc-floor', 'grpc-raw': 'grpc-floor' };
+
+/**
+ * Each transport row with search threads on gets the CPU ceiling of its transport on these `cores`: a query over it
+ * costs at least the engine call (the in-process row's server µs/q, same threads and clients) plus what the bare
+ * HTTP server of its floor row spends (server µs/q) and what the load generator spends beside it (client µs/q), all
+ * on the same cores. So `cores x 1e6 / (engine + floor server + floor generator)` q/s is more than any server of
+ * that transport answers here, and its overhead against in-process is the least any can show. Rows with threads off
+ * (the server on one core) and rows whose floor did not run are left as they are.
+ */
+export function withCpuCeilings(rows: LoadRow[], cores: number): LoadRow[] {
+  return rows.map((row) => {
+    const floorPath = FLOOR_OF[row.path];
+    if (row.threads === 'off' || floorPath === undefined) return row;
+    const inProcess = rows.find((r) => r.path === 'in-process' && r.threads === row.threads && r.concurrency === row.concurrency);
+    const floor = rows.find((r) => r.path === floorPath && r.concurrency === row.concurrency);
+    if (inProcess === undefined || floor?.clientCpuUs === undefined) return row;
+    const ceilingQps = (cores * 1e6) / (inProcess.serverCpuUs + floor.serverCpuUs + floor.clientCpuUs);
+    return { ...row, ceilingQps, ceilingOverhead: 1 - ceilingQps / inProcess.qps };
+  });
 }
 
 /** Upserts in batches through the engine (loading is not what is measured), with a graph built past 1 KB. */
@@ -276,7 +306,7 @@ function runClient(job: ClientJob): Promise<LoadResult> {
 /** One plain-text table: a row per path and concurrency, overhead against in-process at the same concurrency. */
 export function formatServerLoad(report: ServerLoadReport): string {
   const { n, dim, limit, durationMs } = report.options;
-  const header = ['path', 'threads', 'clients', 'q/s', 'p50 ms', 'p99 ms', 'errors', 'q/s overhead', 'server µs/q', 'client µs/q'];
+  const header = ['path', 'threads', 'clients', 'q/s', 'p50 ms', 'p99 ms', 'errors', 'q/s overhead', 'server µs/q', 'client µs/q', 'CPU ceiling q/s'];
   const body = report.rows.map((r) => [
     (r.path === 'rest' || r.path === 'http-floor') && r.generator !== undefined ? `${r.path} (${r.generator})` : r.path,
     r.threads,
@@ -288,6 +318,7 @@ export function formatServerLoad(report: ServerLoadReport): string {
     r.overhead === undefined ? '-' : `${(r.overhead * 100).toFixed(1)}%`,
     r.serverCpuUs.toFixed(0),
     r.clientCpuUs === undefined ? '-' : r.clientCpuUs.toFixed(0),
+    r.ceilingQps === undefined || r.ceilingOverhead === undefined ? '-' : `${r.ceilingQps.toFixed(0)} (${(r.ceilingOverhead * 100).toFixed(0)}%)`,
   ]);
   const widths = header.map((h, c) => Math.max(h.length, ...body.map((row) => row[c]!.length)));
   const line = (cells: string[]) => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
@@ -304,5 +335,8 @@ export function formatServerLoad(report: ServerLoadReport): string {
     `threads: graph walks on ${report.searchThreads} search threads (on) or on the event loop (off); in-process rows likewise.`,
     'q/s overhead: 1 - q/s / in-process q/s at the same concurrency. µs/q: CPU time per query of the server',
     'process (in-process rows: the engine call alone) and of the separate load-generating process.',
+    'CPU ceiling: the most the transport answers on these cores by CPU alone, every core busy and each query costing',
+    'the engine call (in-process µs/q) plus its floor\'s server and generator µs/q; in brackets, that ceiling\'s own',
+    'overhead against in-process: the least any server of the transport can show on this machine.',
   ].join('\n');
 }

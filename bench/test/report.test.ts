@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { withCpuCeilings, type LoadRow } from '../src/server-load.js';
 import { combinedTable, describeRow, describeServerRow, detailTables, markdownTable, rate, recallPlot, value, type HnswRow, type Row, type SectionResult } from '../src/report.js';
 import { mergeSections, parseSectionOutput, runSection } from '../src/sections.js';
 
@@ -80,6 +81,35 @@ describe('server load rows', () => {
     expect(describeServerRow({ metric: 'x', value: 2, unit: 'ms' })).toEqual(['x', '2 ms']);
     // Rows of a run at another size say which (the section holds the 128- and 768-dimension runs together).
     expect(describeServerRow({ ...row, n: 20000, dim: 768 })[0]).toBe('20k x 768, rest, 16 clients, search threads off');
+    expect(describeServerRow({ ...row, ceilingQps: 5969.6, ceilingOverhead: 0.3616 })[1]).toBe(
+      '1500 q/s, p50 9.87 ms, p99 21.2 ms, 23% below in-process, CPU ceiling 5970 q/s (36% below)',
+    );
+  });
+});
+
+describe('CPU ceilings of transport rows', () => {
+  const base = { queries: 1, errors: 0, seconds: 1, p50Ms: 1, p99Ms: 1 };
+  const rows: LoadRow[] = [
+    { ...base, path: 'in-process', concurrency: 16, threads: 'off', qps: 9700, serverCpuUs: 106 },
+    { ...base, path: 'rest', concurrency: 16, threads: 'off', qps: 3200, serverCpuUs: 323, clientCpuUs: 50, overhead: 0.67 },
+    { ...base, path: 'http-floor', concurrency: 16, threads: 'off', qps: 8000, serverCpuUs: 125, clientCpuUs: 41, overhead: 0.17 },
+    { ...base, path: 'in-process', concurrency: 16, threads: 'on', qps: 9350, serverCpuUs: 169 },
+    { ...base, path: 'rest', concurrency: 16, threads: 'on', qps: 3600, serverCpuUs: 342, clientCpuUs: 32, overhead: 0.61 },
+    { ...base, path: 'grpc-raw', concurrency: 16, threads: 'on', qps: 2950, serverCpuUs: 364, clientCpuUs: 175, overhead: 0.68 },
+    { ...base, path: 'in-process', concurrency: 1, threads: 'on', qps: 3500, serverCpuUs: 278 },
+    { ...base, path: 'rest', concurrency: 1, threads: 'on', qps: 1500, serverCpuUs: 470, clientCpuUs: 115, overhead: 0.57 },
+  ];
+  const out = withCpuCeilings(rows, 2);
+
+  it('bound a threads-on row by the cores over the engine call plus its floor server and generator', () => {
+    const rest = out[4]!;
+    // 2 cores x 1e6 µs / (169 + 125 + 41) µs a query
+    expect(rest.ceilingQps).toBeCloseTo(2e6 / 335, 6);
+    expect(rest.ceilingOverhead).toBeCloseTo(1 - 2e6 / 335 / 9350, 6);
+  });
+
+  it('leave rows with threads off, floors, in-process rows and rows without a floor at their concurrency alone', () => {
+    for (const i of [0, 1, 2, 3, 5, 6, 7]) expect(out[i]).toEqual(rows[i]);
   });
 });
 
