@@ -329,6 +329,18 @@ describe('search threads over shared memory', () => {
         await new Promise((resolve) => setImmediate(resolve));
       }
       expect(threads.walked - before).toBe(0);
+      // 1b. Awaited one after another with no turn in between (an embedded caller's loop, `query` and `search`): every
+      // walk on the event loop too. Each used to mark the turn busy, so every second one hopped (half the speed).
+      const alone = await inThread(async () => {
+        const out = [];
+        for (const query of queries.slice(0, 10)) out.push(await client.query('c', { query, limit: 10 }), await client.search('c', { vector: query, limit: 5 }));
+        return out;
+      });
+      before = threads.walked;
+      const awaited = [];
+      for (const query of queries.slice(0, 10)) awaited.push(await client.query('c', { query, limit: 10 }), await client.search('c', { vector: query, limit: 5 }));
+      expect(awaited).toEqual(alone);
+      expect(threads.walked - before).toBe(0);
       // 2. Eight at once (one turn): the first on the event loop, the seven others on the threads, same answers.
       const expected = await inThread(() => Promise.all(queries.slice(0, 8).map((query) => client.query('c', { query, limit: 10 }))));
       before = threads.walked;

@@ -97,6 +97,8 @@ export class SearchPool implements SearchExecutor {
       defer: (flush) => setImmediate(flush),
       active: (t, busy) => (busy || t.plans > 0 ? t.worker.ref() : t.worker.unref()),
       stop: (t) => t.worker.terminate().then(() => undefined),
+      // The server counts its REST and gRPC calls (`ownerLoad`); an embedded caller awaits in one task.
+      together: 'run',
     });
     for (let slot = 1; slot <= threads; slot++) this.dispatch.lanes.push(this.spawn(script, slot));
   }
