@@ -341,6 +341,16 @@ describe('search threads over shared memory', () => {
       for (const query of queries.slice(0, 10)) awaited.push(await client.query('c', { query, limit: 10 }), await client.search('c', { vector: query, limit: 5 }));
       expect(awaited).toEqual(alone);
       expect(threads.walked - before).toBe(0);
+      // 1c. Asked from two tasks of one turn (two requests read from two sockets): the first on the event loop, the
+      // second hops, as a request arriving while the owner works.
+      before = threads.walked;
+      await new Promise<void>((resolve) => {
+        let left = 2;
+        const ask = (query: number[]) => () => void client.query('c', { query, limit: 10 }).then(() => --left === 0 && resolve());
+        setImmediate(ask(queries[0]!));
+        setImmediate(ask(queries[1]!));
+      });
+      expect(threads.walked - before).toBe(1);
       // 2. Eight at once (one turn): the first on the event loop, the seven others on the threads, same answers.
       const expected = await inThread(() => Promise.all(queries.slice(0, 8).map((query) => client.query('c', { query, limit: 10 }))));
       before = threads.walked;

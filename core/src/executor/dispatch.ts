@@ -34,18 +34,16 @@ export interface LaneTransport<L extends DispatchLane> {
    */
   defer(flush: () => void): void;
   /**
-   * Which searches read as arriving together with one the owner answered itself, so that the `busy` policy sends
-   * them to lanes:
-   * - `turn` (the default): every search asked before `defer`'s flush. For a platform whose requests arrive as
-   *   separate tasks of one turn (a browser worker's message events), which nothing else counts;
-   * - `run`: only those asked before the microtasks already queued at that answer ran: the rest of a synchronous run
-   *   (a Promise.all, a batch) and callers woken in the same wave. A caller that awaits one search and then asks the
-   *   next asks it after them, so it is answered in-thread again. For a platform whose concurrent requests are
-   *   counted by `ownerLoad` (a server's sockets) and whose embedded callers await in one task: under `turn` such a
-   *   caller's searches alternated between in-thread and a hop (half hopped; 20k x 128, one in-process client:
-   *   3,010 q/s threads on against 6,224 off).
+   * Optional: runs `run` once the current task's microtasks have all run, before the next task (Node: a
+   * `process.nextTick` queued from a microtask). With it, the `busy` policy tells apart, among the searches asked
+   * after one the owner answered itself in this turn, those asked later in the same task once that answer was
+   * delivered (a caller awaiting one search after another: answered in-thread too) from those of other tasks (a
+   * request per socket read: they hop, as do the rest of a synchronous run such as a Promise.all or a batch). Without
+   * it (a browser worker, whose callers await on the page, so their next search comes in a later turn) all of them
+   * hop. An embedded Node caller's awaited searches otherwise alternated between in-thread and a hop (20k x 128, one
+   * in-process client: 3,010 q/s threads on against 6,224 off).
    */
-  together?: 'turn' | 'run';
+  afterTask?(run: () => void): void;
   /** `lane` has its first search in flight (`true`) or its last one settled (`false`): Node refs / unrefs. */
   active?(lane: L, busy: boolean): void;
   /** Stops the lane's thread (at close). */
@@ -56,8 +54,8 @@ export interface LaneTransport<L extends DispatchLane> {
  * When a search hops to a thread:
  * - `always`: every search that can;
  * - `busy`: only when the owner already has work: a search in flight on a thread, one queued in this turn, or one it
- *   answered itself that arrived together with this one (`LaneTransport.together`), or (with `ownerLoad`) while the
- *   owner is handling other requests too. A lone search is answered in-thread, so it never pays the two thread hops
+ *   answered itself in this turn (except, with `LaneTransport.afterTask`, for a search its caller asked in the same task
+ *   after that answer), or (with `ownerLoad`) while the owner is handling other requests too. A lone search is answered in-thread, so it never pays the two thread hops
  *   (the bench's one-client rows: 0.13 ms in-thread against 0.32 ms threaded at p50), and neither does each of a
  *   caller's searches awaited one after another.
  */
@@ -82,13 +80,20 @@ export class SearchDispatch<L extends DispatchLane> {
   private nextId = 1;
   private closing = false;
   private flushing = false;
-  /**
-   * The owner answered a search itself and later ones read as arriving together with it (see `offloadNow`): reset at
-   * the end of the turn, or under `together: 'run'` once the microtasks queued before that answer ran.
-   */
+  /** Searches the owner answered itself in this turn (see `offloadNow`); reset at the end of the turn. */
   private ownerTook = false;
-  private readonly release = (): void => {
-    this.ownerTook = false;
+  /**
+   * With `afterTask`: the owner answered a search itself in this task (reset at its end), and, within it, the
+   * microtasks queued before the last such answer have not all run yet (`tookRun`): a search asked meanwhile was
+   * asked before that answer was delivered, so not by the caller awaiting it.
+   */
+  private inTask = false;
+  private tookRun = false;
+  private readonly endTask = (): void => {
+    this.inTask = false;
+  };
+  private readonly endRun = (): void => {
+    this.tookRun = false;
   };
   private answered = 0;
   private readonly gone = new FinalizationRegistry<number>((key) => this.forget(key));
@@ -131,13 +136,21 @@ export class SearchDispatch<L extends DispatchLane> {
    */
   offloadNow(): boolean {
     if (this.closing) return false;
-    if (this.policy === 'always' || this.waiting.size > 0 || this.ownerTook) return true;
+    if (this.policy === 'always' || this.waiting.size > 0) return true;
+    const afterTask = this.transport.afterTask;
+    if (this.ownerTook && (afterTask === undefined || this.tookRun || !this.inTask)) return true;
     if (this.ownerLoad !== undefined && this.ownerLoad() > 1) return true;
     this.ownerTook = true;
-    // Queued behind the microtasks already waiting (other callers woken with this one), ahead of this answer's own
-    // delivery: the caller that awaits it asks its next search with the flag down.
-    if (this.transport.together === 'run') void Promise.resolve().then(this.release);
-    else this.schedule();
+    this.schedule();
+    if (afterTask !== undefined) {
+      // Queued behind the microtasks already waiting (callers woken with this one), ahead of this answer's delivery.
+      this.tookRun = true;
+      void Promise.resolve().then(this.endRun);
+      if (!this.inTask) {
+        this.inTask = true;
+        afterTask(this.endTask);
+      }
+    }
     return false;
   }
 

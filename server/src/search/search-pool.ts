@@ -97,8 +97,8 @@ export class SearchPool implements SearchExecutor {
       defer: (flush) => setImmediate(flush),
       active: (t, busy) => (busy || t.plans > 0 ? t.worker.ref() : t.worker.unref()),
       stop: (t) => t.worker.terminate().then(() => undefined),
-      // The server counts its REST and gRPC calls (`ownerLoad`); an embedded caller awaits in one task.
-      together: 'run',
+      // A tick queued from a microtask runs once the microtask queue is empty: the end of this task.
+      afterTask: (run) => void Promise.resolve().then(() => process.nextTick(run)),
     });
     for (let slot = 1; slot <= threads; slot++) this.dispatch.lanes.push(this.spawn(script, slot));
   }
