@@ -7,8 +7,8 @@ import { openDatabase } from '../src/open-database.js';
 import type { SearchPool } from '../src/search/search-pool.js';
 import { counting, fillRows, seededRows } from './support/thread-fixtures.js';
 
-// Quantized walks on the search threads (issue 9): int8 and binary codes in shared memory, walked by real threads,
-// rescored by the owner. Every answer is compared with the same request answered in-thread (executor detached).
+// Quantized walks on the search threads (issue 9): int8, binary, product and turbo codes in shared memory, walked by
+// real threads, rescored by the owner. Every answer is compared with the same request answered in-thread (executor detached).
 // 3,000 x 96 floats reach WebAssembly memory (1 MB), so the codes are in a shared arena too.
 const DIM = 96;
 const START = 3_000;
@@ -37,9 +37,9 @@ function requests(query: number[]) {
   ];
 }
 
-async function setUp(client: EmbeddedClient, name: string, config: object | undefined, datatype?: 'float16' | 'uint8'): Promise<void> {
+async function setUp(client: EmbeddedClient, name: string, config: object | undefined, datatype?: 'float16' | 'uint8', distance = 'Cosine'): Promise<void> {
   await client.createCollection(name, {
-    vectors: { size: DIM, distance: 'Cosine', ...(datatype === undefined ? {} : { datatype }) },
+    vectors: { size: DIM, distance: distance as 'Cosine', ...(datatype === undefined ? {} : { datatype }) },
     hnsw_config: HNSW,
     optimizers_config: { indexing_threshold: 1 },
     ...(config === undefined ? {} : { quantization_config: config as never }),
@@ -132,32 +132,51 @@ describe('quantized walks on search threads', () => {
     expect(threads.walked - before).toBe(asked);
   }, 120_000);
 
-  it('walks product codes on the threads (JS ranks over shared code bytes), as in-thread; turbo stays in-thread', async () => {
+  it('walks product codes on the threads (JS ranks over shared code bytes), as in-thread', async () => {
     await setUp(client, 'p', { product: { compression: 'x16', always_ram: true } });
     await sameAsInThread('p', queries.slice(0, 4));
+  }, 120_000);
+
+  it('walks turbo codes on the threads (the same rotations and query table, over shared rows), as in-thread', async () => {
+    // Cosine at 2 bits; Euclid at 1.5 bits (a second rotation's half, and |x|^2 per row); Dot at 4 bits, over 128
+    // rotated coordinates for 96 dimensions.
     await setUp(client, 't', { turbo: { bits: 'bits2' } });
+    // The codes rank (fitted by the indexing): unrescored scores are their estimates, not the floats' cosines.
+    const floats = await client.query('t', { query: queries[0]!, limit: 5, params: { quantization: { ignore: true } } });
+    const raw = await client.query('t', { query: queries[0]!, limit: 5, params: { quantization: { rescore: false } } });
+    expect(raw.points.map((p) => p.score)).not.toEqual(floats.points.map((p) => p.score));
+    await sameAsInThread('t', queries.slice(0, 4));
+    await setUp(client, 'te', { turbo: { bits: 'bits1_5' } }, undefined, 'Euclid');
+    await sameAsInThread('te', queries.slice(4, 8));
+    await setUp(client, 'td', { turbo: { bits: 'bits4', always_ram: true } }, undefined, 'Dot');
+    await sameAsInThread('td', queries.slice(8, 12));
+    // Manhattan rows are decoded and rotated back per rank: that stays in-thread, with the same answer.
+    await setUp(client, 'tm', { turbo: { bits: 'bits2' } }, undefined, 'Manhattan');
     const before = threads.walked;
     for (const query of queries.slice(0, 3)) {
       const req = { query, limit: 10 };
-      expect(await client.query('t', req)).toEqual(await inThread(() => client.query('t', req)));
+      expect(await client.query('tm', req)).toEqual(await inThread(() => client.query('tm', req)));
     }
     expect(threads.walked).toBe(before);
     // ignore: the float walk (the float32 arena is shared too), on a thread.
     const req = { query: queries[0]!, limit: 10, params: { quantization: { ignore: true } } };
-    expect(await client.query('t', req)).toEqual(await inThread(() => client.query('t', req)));
+    expect(await client.query('tm', req)).toEqual(await inThread(() => client.query('tm', req)));
     expect(threads.walked - before).toBe(1);
   }, 120_000);
 
-  it('never returns a deleted point while writes grow the codes under the walks', async () => {
+  it.each([
+    ['int8', 's'],
+    ['turbo', 't'],
+  ])('never returns a deleted point while writes grow the %s codes under the walks', async (_kind, name) => {
     const deleted = new Set<number>();
     let writing = true;
     const writer = (async () => {
       try {
         for (let r = 0; r < 12; r++) {
           const from = 2 * START + r * 400;
-          await fill(client, 's', from, vectors(100 + r, 400));
+          await fill(client, name, from, vectors(100 + r, 400));
           const victims = Array.from({ length: 30 }, (_, j) => (r * 97 + j * 13) % (2 * START)).filter((id) => !deleted.has(id));
-          await client.delete('s', { wait: true, points: victims });
+          await client.delete(name, { wait: true, points: victims });
           for (const id of victims) deleted.add(id);
         }
       } finally {
@@ -169,7 +188,7 @@ describe('quantized walks on search threads', () => {
     const reader = async (lane: number) => {
       for (let i = lane; writing; i += 2) {
         const deletedBefore = new Set(deleted);
-        const { points } = await client.query('s', { query: queries[i % queries.length]!, limit: 10, params: { quantization: { oversampling: 2 } } });
+        const { points } = await client.query(name, { query: queries[i % queries.length]!, limit: 10, params: { quantization: { oversampling: 2 } } });
         expect(points).toHaveLength(10);
         for (const p of points) expect(deletedBefore.has(p.id as number)).toBe(false);
         answered++;
@@ -178,8 +197,8 @@ describe('quantized walks on search threads', () => {
     await Promise.all([writer, reader(0), reader(1)]);
     expect(answered).toBeGreaterThan(10);
     expect(threads.walked - before).toBeGreaterThan(5);
-    await client.engine.resolve('s').whenIndexed();
-    await sameAsInThread('s', queries.slice(16, 20));
+    await client.engine.resolve(name).whenIndexed();
+    await sameAsInThread(name, queries.slice(16, 20));
   }, 120_000);
 
   it('answers as in-thread after a reopen (codes re-derived from the saved fit)', async () => {
@@ -192,5 +211,7 @@ describe('quantized walks on search threads', () => {
     await sameAsInThread('s', queries.slice(20, 24));
     await sameAsInThread('b2', queries.slice(0, 4));
     await sameAsInThread('p', queries.slice(4, 8));
+    await sameAsInThread('t', queries.slice(8, 12));
+    await sameAsInThread('te', queries.slice(12, 16));
   }, 120_000);
 });

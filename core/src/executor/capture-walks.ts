@@ -8,6 +8,7 @@ import { type NearestResult, quantizedOf, quantizedTop } from '../query/nearest.
 import { BinaryQuantizedStorage } from '../segment/quantized-binary-storage.js';
 import { ScalarQuantizedStorage } from '../segment/quantized-scalar-storage.js';
 import { ProductQuantizedStorage } from '../segment/quantized-product-storage.js';
+import { TurboQuantizedStorage } from '../segment/quantized-turbo-storage.js';
 import type { Schemas } from '../client/sextant-client.js';
 import type { QueryContext } from '../query/query-context.js';
 import type { PlanLevel, QueryPlan } from '../query/query-plan.js';
@@ -43,11 +44,11 @@ export interface CapturedWalk {
 
 type Search = DenseIndex['search'];
 
-/** The quantized companions whose codes search threads can rank (turbo walks stay in-thread). */
-export type SharedQuantized = ScalarQuantizedStorage | BinaryQuantizedStorage | ProductQuantizedStorage;
+/** The quantized companions whose codes search threads can rank (turbo's Manhattan rows excepted: no shared view). */
+export type SharedQuantized = ScalarQuantizedStorage | BinaryQuantizedStorage | ProductQuantizedStorage | TurboQuantizedStorage;
 
 function sharable(q: unknown): q is SharedQuantized {
-  return q instanceof ScalarQuantizedStorage || q instanceof BinaryQuantizedStorage || q instanceof ProductQuantizedStorage;
+  return q instanceof ScalarQuantizedStorage || q instanceof BinaryQuantizedStorage || q instanceof ProductQuantizedStorage || q instanceof TurboQuantizedStorage;
 }
 
 /** What a dense leaf's walk ranks with on a thread; undefined: it cannot run there. */
@@ -61,9 +62,10 @@ export interface WalkTarget {
 /**
  * How `searchNearest` would rank the graph walk of a dense leaf (not `exact`) on `slot`, as a thread can do it: the
  * vectors themselves in a shared arena (float32, float16 or uint8: exact ranks), or, when the slot is quantized
- * (and `quantization.ignore` is not set), int8, binary or product codes in shared memory, whatever the originals'
- * datatype (the owner rescores with them). Undefined when that ranker is not shared, or is turbo codes. Refreshes the codes' fit as the search
- * will (nearest.ts `quantizedOf`), so the thread ranks with the fit the in-thread search would use now.
+ * (and `quantization.ignore` is not set), int8, binary, product or turbo codes in shared memory, whatever the
+ * originals' datatype (the owner rescores with them). Undefined when that ranker is not shared (turbo codes of a
+ * Manhattan collection never are). Refreshes the codes' fit as the search will (nearest.ts `quantizedOf`), so the
+ * thread ranks with the fit the in-thread search would use now.
  */
 export function walkTarget(slot: DenseSlot, k: number, quantization: Schemas['QuantizationSearchParams'] | null | undefined): WalkTarget | undefined {
   const graph = slot.index.graph;

@@ -163,7 +163,7 @@ export function originalsTarget(index: HnswIndex): SharedSearchTarget | undefine
   return 'sharedView' in vectors ? sharedCodesTarget(index, vectors as unknown as SharedCodes) : undefined;
 }
 
-/** Rows a search thread can rank other than float32: int8 / binary / product codes, float16 / uint8 vectors. */
+/** Rows a search thread can rank other than float32: int8 / binary / product / turbo codes, float16 / uint8 vectors. */
 export interface SharedCodes {
   readonly epoch: number;
   sharedView(): CodesView | undefined;

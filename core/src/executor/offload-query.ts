@@ -37,12 +37,12 @@ interface Offload {
  * filtered leaf whose filter payload indexes answer (capture-walks.ts: the owner evaluates its accept once into
  * shared bits); the plan then runs here as it
  * always does, taking those answers instead of walking again (`QueryContext.presearched`, `replayWalks`). Walks
- * of float16 / uint8 vectors and of int8, binary or product codes go too (for codes the thread returns their
+ * of float16 / uint8 vectors and of int8, binary, product or turbo codes go too (for codes the thread returns their
  * candidates and the owner rescores them with the originals, as in-thread), and so do unfiltered exact scans of
  * float32, float16 and uint8 rows (`exact: true`, collections below `full_scan_threshold` or not indexed yet; see
  * offload-scan.ts) when the executor has `scanRows`; everything else (filtered or quantized scans, turbo
- * codes, sparse and multivectors, examples, fusion, payloads and vectors of the answer, scores thresholds, offsets)
- * is the in-thread code, so the answer is the in-thread answer.
+ * codes of Manhattan vectors, sparse and multivectors, examples, fusion, payloads and vectors of the answer, scores
+ * thresholds, offsets) is the in-thread code, so the answer is the in-thread answer.
  *
  * A thread's walk overlaps the writes this thread keeps applying, so its answer is checked when it comes back:
  * same segment (no compaction in between), same graph, every id still live. Anything else, and any leaf a thread
@@ -113,7 +113,7 @@ export function runSearchThreaded(
 /**
  * Leaves that `searchNearest` would answer with a plain graph walk of the whole graph: a dense `nearest` query
  * (no MMR) with no filter and no excluded examples, not `exact`, ranked by what a thread can rank (`walkTarget`:
- * the vectors, or int8 / binary / product codes, whose limit x oversampling candidates the owner rescores), and a
+ * the vectors, or int8 / binary / product / turbo codes, whose limit x oversampling candidates the owner rescores), and a
  * graph with nodes and enough stored vectors that the planner would not scan. Vectors not linked into the graph
  * yet are scored exactly here at dispatch (by the same ranker) and merged with the walk, as DenseIndex.search does.
  * Mirrors that planner's choices (nearest.ts): anything it would do differently stays in-thread. Leaves the planner

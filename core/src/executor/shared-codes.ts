@@ -6,14 +6,17 @@ import type { BatchRanker } from '../index/hnsw/batch-ranker.js';
 import type { BinaryCodesView } from '../segment/quantized-binary-storage.js';
 import type { ScalarCodesView } from '../segment/quantized-scalar-storage.js';
 import type { ProductCodesView } from '../segment/quantized-product-storage.js';
+import type { TurboCodesView } from '../segment/quantized-turbo-storage.js';
+import { TurboQuery, turboRanks } from '../segment/turbo-codes.js';
 import { binaryRanks, loadBinaryQuery, productRanks, productTable, quantizeQuery, scalarRanks } from '../segment/quantized-codes.js';
 import { BATCH_CAPACITY } from '../distance/wasm-memory.js';
 
 /**
  * Rows other than float32 a search thread can walk a graph with: quantized codes (int8 or binary in a shared
- * WasmU8Arena, product bytes in a SharedArrayBuffer; the owner rescores their candidates), or compact originals (uint8 or float16 vectors, exact ranks).
+ * WasmU8Arena, product or turbo rows in SharedArrayBuffers; the owner rescores their candidates), or compact
+ * originals (uint8 or float16 vectors, exact ranks).
  */
-export type CodesView = ScalarCodesView | BinaryCodesView | ProductCodesView | U8RowsView | F16RowsView;
+export type CodesView = ScalarCodesView | BinaryCodesView | ProductCodesView | TurboCodesView | U8RowsView | F16RowsView;
 
 /** What a walk needs of a ranker, plus `stale`: set when a rank read past what this thread was handed. */
 export type CodesReader = Pick<BatchRanker, 'batchIds' | 'batchOut' | 'loadQuery' | 'rankBatch'> & { stale: boolean };
@@ -26,6 +29,7 @@ export type CodesReader = Pick<BatchRanker, 'batchIds' | 'batchOut' | 'loadQuery
  */
 export function attachCodes(view: CodesView, slot: number): CodesReader | undefined {
   if (view.kind === 'product') return productReader(view);
+  if (view.kind === 'turbo') return turboReader(view);
   if (view.kind === 'f16') {
     const arena = WasmF16ArenaReader.attach(view.arena, slot);
     return arena === undefined ? undefined : f16Reader(view, arena);
@@ -50,6 +54,29 @@ function productReader(view: ProductCodesView): CodesReader {
     rankBatch(_h, count) {
       // A row past these codes was written to a larger array this thread has not been handed yet.
       if (productRanks(table, codes, subspaces, reader.batchIds, 0, count, reader.batchOut)) reader.stale = true;
+    },
+  };
+  return reader;
+}
+
+/**
+ * TurboQuantizedStorage's ranking (JS, no arena): the same TurboQuery (rotations from their seeds, the query's
+ * table) and turboRanks over the shared rows. Manhattan rows are never handed over (sharedView keeps them in-thread).
+ */
+function turboReader(view: TurboCodesView): CodesReader {
+  const q = new TurboQuery(view);
+  const { distance, codes, factor, norm2, rowBytes } = view;
+  const reader: CodesReader = {
+    batchIds: new Uint32Array(BATCH_CAPACITY),
+    batchOut: new Float32Array(BATCH_CAPACITY),
+    stale: false,
+    loadQuery(query) {
+      q.load(view, query);
+      return -1;
+    },
+    rankBatch(_h, count) {
+      // A row past these arrays was written to larger ones this thread has not been handed yet.
+      if (turboRanks(distance, q, codes, factor, norm2, rowBytes, reader.batchIds, 0, count, reader.batchOut)) reader.stale = true;
     },
   };
   return reader;

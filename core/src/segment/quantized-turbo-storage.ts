@@ -1,33 +1,39 @@
 import type { TurboSpec } from '../collection/quantization-config.js';
 import { BATCH_CAPACITY } from '../distance/wasm-arena.js';
+import { newBuffer, sharedThreads } from '../executor/shared-memory.js';
 import { BackgroundFit } from './background-fit.js';
-import { tableSum } from './code-table.js';
 import { grown, sampleLiveRows } from './quantized-sample.js';
-import { RandomRotation, powerOfTwoAtLeast } from './turbo-rotation.js';
+import { TURBO_LEVELS, TURBO_SEED, type TurboCoding, TurboQuery, turboRanks } from './turbo-codes.js';
+import { powerOfTwoAtLeast } from './turbo-rotation.js';
 import type { DenseVectors } from './vector-storage.js';
 import { ByteReader, ByteWriter } from './vector-storage-codec.js';
 
 export const TURBO_PARAMS_MAGIC = 0x53515431; // "SQT1"
 const PARAMS_VERSION = 1;
-const SEED = 0x7051;
+const SEED = TURBO_SEED;
 /** Vectors the per-coordinate calibration samples (fewer for very wide vectors: at most 4M sampled values). */
 const TRAIN = 4096;
 const SAMPLE_VALUES = 4 << 20;
 
-/**
- * Lloyd-Max quantizers of the standard normal distribution (Max, 1960): the levels that minimise the squared
- * error of N(0, 1) at 1, 2 and 4 bits, ascending. Codes index them; a value takes the nearest level.
- */
-const LEVELS: Record<1 | 2 | 4, Float32Array> = {
-  1: Float32Array.of(-0.7979, 0.7979),
-  2: Float32Array.of(-1.5104, -0.4528, 0.4528, 1.5104),
-  4: Float32Array.of(
-    -2.7326, -2.069, -1.6181, -1.2562, -0.9424, -0.6568, -0.3881, -0.1284,
-    0.1284, 0.3881, 0.6568, 0.9424, 1.2562, 1.6181, 2.069, 2.7326,
-  ),
-};
+const LEVELS = TURBO_LEVELS;
 /** Phi(-outermost level): the tail probability the calibration anchors each coordinate's quantiles at. */
 const P_OUTER: Record<1 | 2 | 4, number> = { 1: 0.21246, 2: 0.06547, 4: 0.003142 };
+
+/**
+ * Turbo codes as a search thread ranks them (executor/shared-codes.ts): the rows (shared memory) and the fit, its
+ * calibration copied. `epoch` changes when a fit starts or ends and when the rows move to larger arrays.
+ */
+export interface TurboCodesView extends TurboCoding {
+  kind: 'turbo';
+  epoch: number;
+  codes: Uint8Array;
+  factor: Float32Array;
+  norm2: Float32Array;
+}
+
+/** Row arrays, in shared memory while search threads are on. */
+const newBytes = (n: number): Uint8Array => new Uint8Array(newBuffer(n, sharedThreads() > 0));
+const newFloats = (n: number): Float32Array => new Float32Array(newBuffer(n * 4, sharedThreads() > 0));
 
 /**
  * Qdrant 1.18+'s TurboQuant of one dense vector storage (float32 or float16), after its article: every vector is
@@ -48,7 +54,8 @@ const P_OUTER: Record<1 | 2 | 4, number> = { 1: 0.21246, 2: 0.06547, 4: 0.003142
  *
  * The calibration, the per-row factors and the codes are saved with the segment and restored at open; the
  * rotation is re-derived from its seed. Same batch protocol as DenseVectorStorage; JS only. A fit runs in slices
- * (`fitSome`), searches ranking the floats until `ready`, as ProductQuantizedStorage's does.
+ * (`fitSome`), searches ranking the floats until `ready`, as ProductQuantizedStorage's does. The query's
+ * rotation, table and ranks are TurboQuery / turboRanks (turbo-codes.ts), which search threads run too.
  */
 export class TurboQuantizedStorage extends BackgroundFit {
   readonly bits: 1 | 2 | 4;
@@ -56,10 +63,8 @@ export class TurboQuantizedStorage extends BackgroundFit {
   readonly m: number;
   readonly p: number;
   readonly rowBytes: number;
-  private readonly rotation: RandomRotation;
-  /** bits1_5: the second rotation whose first P / 2 coordinates follow the first rotation's P. */
-  private readonly extra: RandomRotation | undefined;
-  private readonly extraScratch: Float32Array;
+  /** The rotations and the loaded query's table; its `z` is the rotated row or query. */
+  private readonly q: TurboQuery;
   private readonly levels: Float32Array;
   /** Midpoints between consecutive levels (the encode's decision thresholds). */
   private readonly mids: Float64Array;
@@ -72,14 +77,13 @@ export class TurboQuantizedStorage extends BackgroundFit {
   private factor: Float32Array;
   /** |x|^2 per row. */
   private norm2: Float32Array;
+  /** The rotated row or query (the Manhattan path decodes rows into it). */
   private readonly scratch: Float32Array;
-  private readonly table: Float32Array;
-  /** The prepared query as given, for the Manhattan path (which decodes rows into `scratch`). */
+  /** The prepared query as given, for the Manhattan path. */
   private readonly rawQuery: Float32Array;
-  /** The loaded query's per-coordinate weights z_i / (M scale_i). */
-  private readonly queryWeights: Float32Array;
-  private qNorm = 0;
-  private qConst = 0;
+  private view: TurboCodesView | undefined;
+  /** The layout and the calibration (the same arrays, rewritten in place by a fit) as TurboQuery reads them. */
+  private readonly coding: TurboCoding;
   batchIds: Uint32Array = new Uint32Array(BATCH_CAPACITY);
   batchOut: Float32Array = new Float32Array(BATCH_CAPACITY);
 
@@ -91,24 +95,22 @@ export class TurboQuantizedStorage extends BackgroundFit {
     super(vectors, TRAIN, 256);
     const dim = vectors.dim;
     ({ bits: this.bits, p: this.p, m: this.m } = turboLayout(dim, spec));
-    this.extra = this.m > this.p ? new RandomRotation(this.p, SEED + 1) : undefined;
-    this.extraScratch = new Float32Array(this.m > this.p ? this.p : 0);
     this.rawQuery = new Float32Array(dim);
     this.rowBytes = (this.m * this.bits) / 8;
-    this.rotation = new RandomRotation(this.p, SEED);
+    this.q = new TurboQuery(this);
+    this.scratch = this.q.z;
     this.levels = LEVELS[this.bits];
     this.mids = new Float64Array(this.levels.length - 1);
     for (let c = 0; c < this.mids.length; c++) this.mids[c] = (this.levels[c]! + this.levels[c + 1]!) / 2;
     this.shift = new Float32Array(this.m);
     this.scale = new Float32Array(this.m).fill(1);
+    const { bits, p, m, rowBytes, shift, scale } = this;
+    this.coding = { dim, distance: vectors.distance, bits, p, m, rowBytes, shift, scale };
     this.decoded = new Float64Array(this.m * this.levels.length);
-    this.scratch = new Float32Array(this.m);
-    this.table = new Float32Array(this.rowBytes * 256);
-    this.queryWeights = new Float32Array(this.m);
     const cap = Math.max(16, vectors.capacity);
-    this.codes = new Uint8Array(cap * this.rowBytes);
-    this.factor = new Float32Array(cap);
-    this.norm2 = new Float32Array(cap);
+    this.codes = newBytes(cap * this.rowBytes);
+    this.factor = newFloats(cap);
+    this.norm2 = newFloats(cap);
     // Unfitted (a new companion, or a saved image taken before its fit ended): `fitSome` / `refresh` fit it.
     if (fitted === undefined || fitted.at <= 0) return;
     this.shift.set(fitted.shift);
@@ -171,33 +173,31 @@ export class TurboQuantizedStorage extends BackgroundFit {
   }
 
   protected ensureRows(rows: number): void {
-    this.codes = grown(this.codes, rows * this.rowBytes, (n) => new Uint8Array(n));
-    this.factor = grown(this.factor, rows, (n) => new Float32Array(n));
-    this.norm2 = grown(this.norm2, rows, (n) => new Float32Array(n));
+    const { codes, factor } = this;
+    this.codes = grown(codes, rows * this.rowBytes, newBytes);
+    this.factor = grown(factor, rows, newFloats);
+    this.norm2 = grown(this.norm2, rows, newFloats);
+    // New arrays: a thread ranking the old ones reads the rows it was handed (and retries past their end).
+    if (this.codes !== codes || this.factor !== factor) this.codesEpoch++;
   }
 
-
   /**
-   * Rotates `dim` values at `src[off ..]` into `scratch` as z = sqrt(P) R(x / |x|) (bits1_5: then the first P / 2
-   * coordinates of the second rotation at P ..); returns |x|.
+   * The rows as search threads rank them, or undefined when they are not in shared memory (sharing off when they
+   * were made), not `ready`, or Manhattan (which decodes and rotates rows back: it stays in-thread). The
+   * calibration is copied once per epoch (a fit rewrites it in place).
    */
-  private rotate(src: Float32Array, off: number): number {
-    const dim = this.vectors.dim;
-    const z = this.scratch;
-    let n2 = 0;
-    for (let i = 0; i < dim; i++) n2 += src[off + i]! * src[off + i]!;
-    const norm = Math.sqrt(n2);
-    const inv = norm > 0 ? Math.sqrt(this.p) / norm : 0;
-    for (let i = 0; i < dim; i++) z[i] = src[off + i]! * inv;
-    z.fill(0, dim, this.p);
-    if (this.extra !== undefined) {
-      const e = this.extraScratch;
-      for (let i = 0; i < this.p; i++) e[i] = z[i]!;
-      this.extra.apply(e);
-      for (let i = 0; i < this.p / 2; i++) z[this.p + i] = e[i]!;
+  sharedView(): TurboCodesView | undefined {
+    if (!this.ready || this.distance === 'Manhattan' || !(this.codes.buffer instanceof SharedArrayBuffer)) return undefined;
+    if (this.view?.epoch !== this.codesEpoch) {
+      const { codes, factor, norm2 } = this;
+      this.view = { ...this.coding, kind: 'turbo', epoch: this.codesEpoch, shift: this.shift.slice(), scale: this.scale.slice(), codes, factor, norm2 };
     }
-    this.rotation.apply(z);
-    return norm;
+    return this.view;
+  }
+
+  /** See TurboQuery.rotate (into `scratch`). */
+  private rotate(src: Float32Array, off: number): number {
+    return this.q.rotate(src, off, this.vectors.dim);
   }
 
   /** Per-coordinate (shift, scale): the sample's quantiles at P_OUTER and 1 - P_OUTER land on -/+ the outer level. */
@@ -269,28 +269,7 @@ export class TurboQuantizedStorage extends BackgroundFit {
   /** Rotates the query and folds it into the per-byte table (see the class comment); returns the QUERY handle. */
   loadQuery(query: Float32Array): number {
     this.rawQuery.set(query.subarray(0, this.vectors.dim));
-    this.qNorm = this.rotate(query, 0);
-    const z = this.scratch;
-    const m = this.m;
-    const bits = this.bits;
-    const perByte = 8 / bits;
-    const mask = (1 << bits) - 1;
-    const levels = this.levels;
-    const t = this.table;
-    const w = this.queryWeights;
-    let c0 = 0;
-    for (let i = 0; i < m; i++) {
-      c0 += z[i]! * this.shift[i]!;
-      w[i] = z[i]! / (m * this.scale[i]!);
-    }
-    this.qConst = c0 / m;
-    for (let j = 0; j < this.rowBytes; j++) {
-      for (let b = 0; b < 256; b++) {
-        let s = 0;
-        for (let k = 0; k < perByte; k++) s += w[j * perByte + k]! * levels[(b >> (k * bits)) & mask]!;
-        t[(j << 8) + b] = s;
-      }
-    }
+    this.q.load(this.coding, query);
     return -1;
   }
 
@@ -305,22 +284,7 @@ export class TurboQuantizedStorage extends BackgroundFit {
   private rank(ids: Uint32Array | undefined, from: number, count: number): void {
     const metric = this.vectors.distance;
     if (metric === 'Manhattan') return this.rankL1(ids, from, count);
-    const nb = this.rowBytes;
-    const codes = this.codes;
-    const t = this.table;
-    const out = this.batchOut;
-    const qn = this.qNorm;
-    const c0 = this.qConst;
-    const rowsHeld = this.factor.length;
-    for (let r = 0; r < count; r++) {
-      const id = ids === undefined ? from + r : ids[r]!;
-      if (id >= rowsHeld) {
-        out[r] = 0;
-        continue;
-      }
-      const dot = qn * this.factor[id]! * (tableSum(t, codes, id * nb, nb) - c0);
-      out[r] = metric === 'Euclid' ? qn * qn + this.norm2[id]! - 2 * dot : -dot;
-    }
+    turboRanks(metric, this.q, this.codes, this.factor, this.norm2, this.rowBytes, ids, from, count, this.batchOut);
   }
 
   /** L1 against each row decoded and rotated back (a rotation keeps L2, not L1). */
@@ -346,7 +310,7 @@ export class TurboQuantizedStorage extends BackgroundFit {
         const c = (this.codes[off + Math.floor(i / perByte)]! >> ((i % perByte) * bits)) & mask;
         a[i] = f * (this.levels[c]! / this.scale[i]! - this.shift[i]!);
       }
-      this.rotation.invert(a);
+      this.q.rotation.invert(a);
       let s = 0;
       for (let i = 0; i < dim; i++) s += Math.abs(q[i]! - a[i]!);
       out[r] = s;
