@@ -50,9 +50,10 @@ export interface ServerLoadOptions {
   filterEvery?: number;
   /**
    * Quantize the collection's vectors (searches then walk the codes and rescore with the floats): `int8` (scalar,
-   * Qdrant's recommended default) or `binary` (one bit). Default: the environment's SEXTANT_LOAD_QUANT, else none.
+   * Qdrant's recommended default), `binary` (one bit) or `turbo` (Qdrant's default 4 bits). Default: the
+   * environment's SEXTANT_LOAD_QUANT, else none.
    */
-  quantization?: 'int8' | 'binary';
+  quantization?: 'int8' | 'binary' | 'turbo';
 }
 
 /** `on`: the pool's default offload policy (a lone search stays on the event loop); `always`: every walk hops. */
@@ -251,7 +252,13 @@ export function withCpuCeilings(rows: LoadRow[], cores: number): LoadRow[] {
 async function load(server: RunningServer, points: Float32Array, options: ServerLoadOptions): Promise<void> {
   const quant = options.quantization ?? process.env['SEXTANT_LOAD_QUANT'];
   const quantization_config =
-    quant === 'int8' ? { scalar: { type: 'int8' as const, always_ram: true } } : quant === 'binary' ? { binary: { always_ram: true } } : undefined;
+    quant === 'int8'
+      ? { scalar: { type: 'int8' as const, always_ram: true } }
+      : quant === 'binary'
+        ? { binary: { always_ram: true } }
+        : quant === 'turbo'
+          ? { turbo: { always_ram: true } }
+          : undefined;
   await server.client.createCollection(COLLECTION, {
     vectors: { size: options.dim, distance: 'Cosine' },
     optimizers_config: { indexing_threshold: 1 },
