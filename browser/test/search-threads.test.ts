@@ -129,9 +129,9 @@ describe('search workers in a cross-origin isolated page (Chromium)', () => {
     await page.context().close();
   }, 120_000);
 
-  it('walks int8 and binary codes on the search workers, answering as the engine worker does over the same graph and codes', async () => {
+  it('walks int8, binary and turbo codes on the search workers, answering as the engine worker does over the same graph and codes', async () => {
     const page = await harness.newPage();
-    for (const [i, quantization] of [{ scalar: { type: 'int8', always_ram: true } }, { binary: { always_ram: true } }].entries()) {
+    for (const [i, quantization] of [{ scalar: { type: 'int8', always_ram: true } }, { binary: { always_ram: true } }, { turbo: { bits: 'bits2' } }].entries()) {
       const name = `q${i}`;
       expect(await run(page, 'fill', name, 2, 'c', COUNT, DIM, quantization)).toBe(COUNT);
       const threaded = await run<unknown[]>(page, 'answers', name, 'c', DIM, 24);

@@ -82,7 +82,8 @@ export async function fill(name: string, searchThreads: number | false | null, c
 async function waitIndexed(client: BrowserDatabase, collection: string, count: number) {
   for (let i = 0; i < 600; i++) {
     const info = await client.getCollection(collection);
-    if (info.indexed_vectors_count === count && info.points_count === count) return count;
+    // Green too: quantized codes fitted in the background rank only once their fit is done.
+    if (info.indexed_vectors_count === count && info.points_count === count && info.status === 'green') return count;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`${collection}: not indexed in time`);
