@@ -54,10 +54,10 @@ export interface LaneTransport<L extends DispatchLane> {
  * When a search hops to a thread:
  * - `always`: every search that can;
  * - `busy`: only when the owner already has work: a search in flight on a thread, one queued in this turn, or one it
- *   answered itself in this turn (except, with `LaneTransport.afterTask`, for a search its caller asked in the same task
- *   after that answer), or (with `ownerLoad`) while the owner is handling other requests too. A lone search is answered in-thread, so it never pays the two thread hops
- *   (the bench's one-client rows: 0.13 ms in-thread against 0.32 ms threaded at p50), and neither does each of a
- *   caller's searches awaited one after another.
+ *   answered itself in this turn (except, with `LaneTransport.afterTask`, a search its caller asked in the same task
+ *   after that answer), or (with `ownerLoad`) while the owner is handling other requests too. A lone search is
+ *   answered in-thread, so it never pays the two thread hops (the bench's one-client rows: 0.13 ms in-thread against
+ *   0.32 ms threaded at p50), and neither does each of a caller's searches awaited one after another.
  */
 export type OffloadPolicy = 'always' | 'busy';
 
