@@ -129,13 +129,21 @@ export class HnswGraph {
     this.pruneDists = new Float64Array(2 * this.m0 + 2);
   }
 
-  /** Makes the candidate scratch hold at least `n` entries. */
+  /**
+   * Makes the candidate scratch hold at least `n` entries, keeping those it holds: a build thread's plan grows it
+   * while its walk's candidates are in it (plan-links.ts `addEarlier`). Dropping them once left zeros there, read as
+   * node 0 at rank 0: the best rank under Euclid, so early threaded plans linked node 0 several times.
+   */
   ensureCandScratch(n: number): void {
     if (n <= this.candIds.length) return;
     let cap = this.candIds.length * 2;
     while (cap < n) cap *= 2;
-    this.candIds = new Uint32Array(cap);
-    this.candDists = new Float64Array(cap);
+    const ids = new Uint32Array(cap);
+    ids.set(this.candIds);
+    this.candIds = ids;
+    const dists = new Float64Array(cap);
+    dists.set(this.candDists);
+    this.candDists = dists;
   }
 
   /**
