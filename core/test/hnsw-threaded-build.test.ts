@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DenseVectorStorage, HnswIndex, exactSearch, shareWithThreads, sharedMemorySupported } from '../src/index.js';
+import { DenseVectorStorage, HnswIndex, createDenseVectors, exactSearch, shareWithThreads, sharedMemorySupported } from '../src/index.js';
+import type { Distance } from '../src/index.js';
+import type { VectorDatatype } from '../src/collection/config.js';
+import { attachCodes } from '../src/executor/shared-codes.js';
+import { originalsTarget } from '../src/executor/executor.js';
 import type { ScoredIds, SearchExecutor, SharedSearchTarget } from '../src/index.js';
 import { DenseIndex } from '../src/collection/dense-index.js';
 import { buildOnThreads } from '../src/executor/build-threads.js';
@@ -31,7 +35,7 @@ class InThreadPlanners implements SearchExecutor {
     const planner = this.planners[this.turn++ % this.planners.length]!;
     return new Promise((resolve) =>
       setTimeout(() => {
-        const ok = planner.plan({ key: target.key, distance: target.distance, arena: target.arena, graph: target.graph, efConstruct, batch });
+        const ok = planner.plan({ key: target.key, distance: target.distance, arena: target.arena, codes: target.codes, graph: target.graph, efConstruct, batch });
         if (ok) this.planned += batch.to - batch.from;
         resolve(ok);
       }, 0),
@@ -262,3 +266,83 @@ describe.runIf(sharedMemorySupported())('batch-parallel HNSW build', () => {
   });
 });
 
+describe.runIf(sharedMemorySupported())('batch-parallel HNSW build over float16 and uint8 rows', () => {
+  const executor = new InThreadPlanners();
+  beforeAll(() => {
+    shareWithThreads(2);
+    buildOnThreads(executor);
+  });
+  afterAll(() => {
+    buildOnThreads(undefined);
+    shareWithThreads(0);
+  });
+
+  /** Clustered rows as the datatype holds them: uint8 gets them mapped into the byte range (casting truncates). */
+  function rowsFor(datatype: VectorDatatype, n: number, seed: number): Float32Array {
+    const rows = clustered(n, seed);
+    if (datatype === 'uint8') for (let i = 0; i < rows.length; i++) rows[i] = Math.min(255.9, Math.max(0, rows[i]! * 80 + 128));
+    return rows;
+  }
+
+  const cases: [VectorDatatype, Distance][] = [
+    ['float16', 'Cosine'],
+    ['float16', 'Euclid'],
+    ['uint8', 'Cosine'],
+    ['uint8', 'Dot'],
+  ];
+
+  it.each(cases)('a thread ranks %s (%s) from a stored row exactly as the storage does', (datatype, distance) => {
+    const n = 6_000;
+    const rows = rowsFor(datatype, n, 5);
+    const storage = createDenseVectors(DIM, distance, datatype, n);
+    const index = new HnswIndex(storage, { m: M, efConstruct: EF });
+    for (let id = 0; id < n; id++) storage.set(id, rows.subarray(id * DIM, (id + 1) * DIM));
+    // 1. The rows are in shared memory (past 1 MB of float32-equivalent rows), as a thread gets them.
+    const target = originalsTarget(index);
+    expect(target?.codes?.kind).toBe(datatype === 'float16' ? 'f16' : 'u8');
+    const reader = attachCodes(target!.codes!, 1)!;
+    // 2. Several handles in a row (the decoded-row cache must follow the handle), each against ids far and near.
+    for (const h of [7, 5_999, 7, 1_234, 0]) {
+      const ids = [0, 1, h, 2_000, 5_998, 5_999, 4_321];
+      ids.forEach((id, i) => ((reader.batchIds[i] = id), (storage.batchIds[i] = id)));
+      reader.rankBatch(h, ids.length);
+      storage.rankBatch(h, ids.length);
+      expect(Array.from(reader.batchOut.subarray(0, ids.length))).toEqual(Array.from(storage.batchOut.subarray(0, ids.length)));
+    }
+    expect(reader.stale).toBe(false);
+  });
+
+  it.each(cases)('builds a %s (%s) graph on the planners whose recall matches the serial build, with the graph invariants', async (datatype, distance) => {
+    const n = 8_000;
+    const rows = rowsFor(datatype, n + 100, 17);
+    const build = async (threaded: boolean) => {
+      buildOnThreads(threaded ? executor : undefined);
+      const storage = createDenseVectors(DIM, distance, datatype, n);
+      const index = DenseIndex.create(storage, M, EF, 1);
+      for (let id = 0; id < n; id++) {
+        storage.set(id, rows.subarray(id * DIM, (id + 1) * DIM));
+        index.add(id);
+      }
+      await indexInSlices(index);
+      return { storage, graph: index.graph! };
+    };
+    const serial = await build(false);
+    const before = executor.planned;
+    const threaded = await build(true);
+    buildOnThreads(executor);
+    // 1. Everything past the serial start went through the planners (none of it fell back to the serial insert).
+    expect(executor.planned - before).toBeGreaterThanOrEqual(n - THREADED_MIN_GRAPH - 512);
+    // 2. The invariants, and no more orphans than the serial build (or a thousandth).
+    const live = new Set(Array.from({ length: n }, (_, i) => i));
+    const lostT = checkInvariants(threaded.graph, live);
+    const lostS = checkInvariants(serial.graph, live);
+    expect(lostT).toBeLessThanOrEqual(Math.max(lostS, n / 1000));
+    // 3. Recall against the exact top 10 of the stored (rounded / cast) values, on held-out rows of the same clusters.
+    const queries = Array.from({ length: 100 }, (_, q) => serial.storage.prepareQuery(Array.from(rows.subarray((n + q) * DIM, (n + q + 1) * DIM))));
+    const truth = queries.map((q) => Array.from(exactSearch(serial.storage, q, 10).ids));
+    const rs = recall(serial.graph, queries, truth, 10, 64);
+    const rt = recall(threaded.graph, queries, truth, 10, 64);
+    expect(rs).toBeGreaterThan(0.9);
+    expect(rt).toBeGreaterThanOrEqual(rs - 0.01);
+  });
+});

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildThreads, DenseVectorStorage, HnswIndex, linkOnThreads, seededRandom, type EmbeddedClient, type SearchExecutor } from '@sextant/core';
+import { buildThreads, createDenseVectors, DenseVectorStorage, exactSearch, HnswIndex, linkOnThreads, seededRandom, type EmbeddedClient, type SearchExecutor } from '@sextant/core';
 import { openDatabase } from '../src/open-database.js';
 import { SearchPool } from '../src/search/search-pool.js';
 
@@ -38,6 +38,32 @@ function exact(data: number[][], live: Iterable<number>, q: number[], k = 10): n
   return scored.sort((a, b) => b[1] - a[1]).slice(0, k).map((p) => p[0]);
 }
 
+/** Every id below `n` in the graph, within its degree bounds, with no self, duplicate or dangling link. */
+function expectInvariants(index: HnswIndex, n: number): void {
+  const g = (index as unknown as { g: { levels: Int8Array; nodes: number; linkArray(id: number, l: number): Uint32Array; linkBase(id: number, l: number): number; maxLinks(l: number): number } }).g;
+  const problems: string[] = [];
+  for (let id = 0; id < n; id++) {
+    const level = g.levels[id]!;
+    if (level < 0) problems.push(`${id} missing`);
+    for (let l = 0; l <= level; l++) {
+      const links = g.linkArray(id, l);
+      const base = g.linkBase(id, l);
+      const ids = Array.from(links.subarray(base + 1, base + 1 + links[base]!));
+      if (ids.length > g.maxLinks(l)) problems.push(`${id}: ${ids.length} links on ${l}`);
+      if (ids.includes(id)) problems.push(`${id} links to itself`);
+      if (new Set(ids).size !== ids.length) problems.push(`${id} has a duplicate link`);
+      if (ids.some((nb) => g.levels[nb]! < l)) problems.push(`${id} links below a neighbour's level`);
+    }
+  }
+  expect(problems.slice(0, 5)).toEqual([]);
+  expect(g.nodes).toBe(n);
+}
+
+/** `rows` as uint8 holds them: mapped into the byte range, so the cast keeps their shape. */
+function byteRange(data: number[][]): number[][] {
+  return data.map((v) => v.map((x) => Math.min(255.9, Math.max(0, x * 80 + 128))));
+}
+
 describe('HNSW builds on worker threads', () => {
   let pool: SearchPool;
   let counter: { planned: number };
@@ -65,23 +91,7 @@ describe('HNSW builds on worker threads', () => {
     // 1. Past the serial start (2,048 nodes) every node was planned on a thread.
     expect(counter.planned - before).toBe(n - 2_048);
     // 2. Invariants, read back through the codec's view of the graph: every node, no self or duplicate link.
-    const g = (threaded.index as unknown as { g: { levels: Int8Array; nodes: number; linkArray(id: number, l: number): Uint32Array; linkBase(id: number, l: number): number; maxLinks(l: number): number } }).g;
-    const problems: string[] = [];
-    for (let id = 0; id < n; id++) {
-      const level = g.levels[id]!;
-      if (level < 0) problems.push(`${id} missing`);
-      for (let l = 0; l <= level; l++) {
-        const links = g.linkArray(id, l);
-        const base = g.linkBase(id, l);
-        const ids = Array.from(links.subarray(base + 1, base + 1 + links[base]!));
-        if (ids.length > g.maxLinks(l)) problems.push(`${id}: ${ids.length} links on ${l}`);
-        if (ids.includes(id)) problems.push(`${id} links to itself`);
-        if (new Set(ids).size !== ids.length) problems.push(`${id} has a duplicate link`);
-        if (ids.some((nb) => g.levels[nb]! < l)) problems.push(`${id} links below a neighbour's level`);
-      }
-    }
-    expect(problems.slice(0, 5)).toEqual([]);
-    expect(g.nodes).toBe(n);
+    expectInvariants(threaded.index, n);
     // 3. Recall on held-out rows of the same clusters.
     const all = Array.from({ length: n }, (_, i) => i);
     let hitS = 0;
@@ -91,6 +101,43 @@ describe('HNSW builds on worker threads', () => {
       const truth = new Set(exact(data, all, query));
       for (const id of serial.index.search(serial.storage.prepareQuery(query), 10, 64).ids) if (truth.has(id)) hitS++;
       for (const id of threaded.index.search(threaded.storage.prepareQuery(query), 10, 64).ids) if (truth.has(id)) hitT++;
+    }
+    expect(hitS / 1000).toBeGreaterThan(0.9);
+    expect(hitT / 1000).toBeGreaterThanOrEqual(hitS / 1000 - 0.01);
+  }, 120_000);
+
+  // float16 and uint8 rows: the threads rank them with the readers their search walks use (rows in shared memory).
+  it.each([
+    ['float16', 'Cosine'],
+    ['uint8', 'Cosine'],
+    ['uint8', 'Euclid'],
+  ] as const)('builds a %s (%s) graph on the threads whose recall matches the serial build', async (datatype, distance) => {
+    const n = 8_000;
+    const raw = rows(5, n + 100);
+    const data = datatype === 'uint8' ? byteRange(raw) : raw;
+    const build = async (threaded: boolean) => {
+      const storage = createDenseVectors(DIM, distance, datatype, n);
+      const index = new HnswIndex(storage, { m: 12, efConstruct: 80, seed: 100 });
+      for (let i = 0; i < n; i++) storage.set(i, data[i]!);
+      if (threaded) await linkOnThreads(index, Uint32Array.from({ length: n }, (_, i) => i), pool);
+      else for (let i = 0; i < n; i++) index.insert(i);
+      return { storage, index };
+    };
+    const serial = await build(false);
+    const before = counter.planned;
+    const threaded = await build(true);
+    // 1. Past the serial start (2,048 nodes) every node was planned on a thread.
+    expect(counter.planned - before).toBe(n - 2_048);
+    // 2. The invariants.
+    expectInvariants(threaded.index, n);
+    // 3. Recall against the exact top 10 of the stored (rounded / cast) values: the same as the serial build's.
+    let hitS = 0;
+    let hitT = 0;
+    for (let q = 0; q < 100; q++) {
+      const query = serial.storage.prepareQuery(data[n + q]!);
+      const truth = new Set(exactSearch(serial.storage, query, 10).ids);
+      for (const id of serial.index.search(query, 10, 64).ids) if (truth.has(id)) hitS++;
+      for (const id of threaded.index.search(query, 10, 64).ids) if (truth.has(id)) hitT++;
     }
     expect(hitS / 1000).toBeGreaterThan(0.9);
     expect(hitT / 1000).toBeGreaterThanOrEqual(hitS / 1000 - 0.01);
@@ -150,6 +197,36 @@ describe('background indexing on the search threads', () => {
       }
     }
     expect(hit / 500).toBeGreaterThan(0.9);
+  }, 180_000);
+
+  it.each(['float16', 'uint8'] as const)('links a %s collection in the background on the threads', async (datatype) => {
+    const n = 6_000;
+    const raw = rows(21, n + 30);
+    const data = datatype === 'uint8' ? byteRange(raw) : raw;
+    // What the storage holds: uint8 casts by truncation (the float16 rounding moves no exact answer much).
+    const stored = datatype === 'uint8' ? data.map((v) => v.map(Math.floor)) : data;
+    const name = `d-${datatype}`;
+    await client.createCollection(name, { vectors: { size: DIM, distance: 'Cosine', datatype }, hnsw_config: { m: 12, ef_construct: 80, full_scan_threshold: 100 }, optimizers_config: { indexing_threshold: 1 } });
+    const before = counter.planned;
+    for (let from = 0; from < n; from += 1_000) {
+      await client.upsert(name, { wait: true, points: data.slice(from, from + 1_000).map((vector, j) => ({ id: from + j, vector })) });
+    }
+    for (let i = 0; i < 600; i++) {
+      const info = await client.getCollection(name);
+      if (info.status === 'green' && info.indexed_vectors_count === n) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect((await client.getCollection(name)).indexed_vectors_count).toBe(n);
+    // Most of the graph past the serial start was planned on the threads, not linked by the serial insert.
+    expect(counter.planned - before).toBeGreaterThan((n - 2_048) / 2);
+    const all = Array.from({ length: n }, (_, i) => i);
+    let hit = 0;
+    for (let q = 0; q < 30; q++) {
+      const truth = new Set(exact(stored, all, stored[n + q]!));
+      const { points: found } = await client.query(name, { query: data[n + q]!, limit: 10, params: { hnsw_ef: 64 } });
+      for (const p of found) if (truth.has(p.id as number)) hit++;
+    }
+    expect(hit / 300).toBeGreaterThan(0.9);
   }, 180_000);
 });
 

@@ -181,16 +181,16 @@ export class WebSearchPool implements SearchExecutor {
    */
   planLinks(target: SharedSearchTarget, batch: LinkBatch, efConstruct: number): Promise<boolean> {
     const thread = this.dispatch.pickPlanner();
-    // Only float32 arenas plan on the threads (a float16 / uint8 graph builds in the engine's worker).
-    const { key, distance, arena, graph } = target;
-    if (thread === undefined || arena === undefined) return Promise.resolve(false);
+    // The graph's originals: the float32 arena, or float16 / uint8 rows (`codes`).
+    const { key, distance, arena, codes, graph } = target;
+    if (thread === undefined || (arena === undefined && codes === undefined)) return Promise.resolve(false);
     const plan = this.nextPlan++;
     thread.plans++;
     if (!thread.planKeys.has(target.key)) {
       if (!this.dispatch.lanes.some((t) => t.planKeys.has(target.key))) this.planned.register(target.index, target.key);
       thread.planKeys.add(target.key);
     }
-    const message: PlanMessage = { plan, key, distance, arena, graph, efConstruct, batch };
+    const message: PlanMessage = { plan, key, distance, arena, codes, graph, efConstruct, batch };
     return new Promise((resolve) => {
       this.plans.set(plan, { thread: thread!, resolve });
       thread!.worker.postMessage(message);

@@ -25,8 +25,9 @@ const HNSW_SEED = 0x5eed;
  * also scores the pending ids exactly and merges, so results never miss a point that is not indexed yet.
  * The pending list is not persisted: after decoding, it is "every stored vector the graph does not hold".
  *
- * With build threads registered (`buildOnThreads`) and a graph past THREADED_MIN_GRAPH nodes in shared memory, the
- * background slices link batches whose neighbours the threads planned (executor/build-batches.ts). A batch's ids
+ * With build threads registered (`buildOnThreads`) and a graph past THREADED_MIN_GRAPH nodes in shared memory, its
+ * vectors too (float32, float16 or uint8 rows: `originalsTarget`), the background slices link batches whose
+ * neighbours the threads planned (executor/build-batches.ts). A batch's ids
  * stay pending (flag 2: in flight) until each is linked, so searches keep scoring them exactly meanwhile.
  */
 export class DenseIndex implements PendingSource {

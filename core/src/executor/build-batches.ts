@@ -1,7 +1,7 @@
 import type { HnswIndex } from '../index/hnsw/hnsw-index.js';
 import type { LinkBatch } from '../index/hnsw/plan-links.js';
 import type { SearchExecutor } from './executor.js';
-import { sharedSearchTarget } from './executor.js';
+import { originalsTarget } from './executor.js';
 import { newBuffer } from './shared-memory.js';
 
 /** Nodes per build thread in one batch: big enough that a message is cheap beside it, small enough that the exact
@@ -102,7 +102,7 @@ export class ThreadedBuild {
   private dispatch(prev: Batch | undefined): boolean {
     const plan = this.executor.planLinks;
     const threads = this.executor.threads;
-    if (plan === undefined || threads < 1 || sharedSearchTarget(this.graph) === undefined) return false;
+    if (plan === undefined || threads < 1 || originalsTarget(this.graph) === undefined) return false;
     const fresh = this.source.takePending(BATCH_PER_THREAD * threads);
     if (fresh.length === 0) return false;
     const before = prev === undefined ? 0 : prev.batch.ids.length - prev.start;
@@ -128,7 +128,7 @@ export class ThreadedBuild {
     const batch: Batch = { batch: { ids, levels, from: before, to: total, at, out }, start: before, planned: new Uint8Array(fresh.length), done: false, promise: Promise.resolve(), next: before };
     this.batches.push(batch);
     // Taken after the nodes were readied: their blocks may have grown the graph into a new array set.
-    const target = sharedSearchTarget(this.graph);
+    const target = originalsTarget(this.graph);
     if (target === undefined) {
       batch.done = true;
       return true;

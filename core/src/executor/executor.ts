@@ -58,7 +58,8 @@ export interface SearchExecutor {
   /**
    * Optional: plans the links of `batch.ids[from..to)` on a thread for a batch-parallel index build (see
    * index/hnsw/plan-links.ts and build-planner.ts, which the thread runs): the thread walks `target`'s graph read
-   * only and fills its blocks of `batch.out`, then this resolves true. False when it could not (no thread, closed,
+   * only, ranking with its originals (the float32 `arena`, or float16 / uint8 rows in `codes`: `originalsTarget`),
+   * and fills its blocks of `batch.out`, then this resolves true. False when it could not (no thread, closed,
    * the graph's entry point moving): the owner links those nodes itself. The batch's arrays are shared memory.
    */
   planLinks?(target: SharedSearchTarget, batch: LinkBatch, efConstruct: number): Promise<boolean>;

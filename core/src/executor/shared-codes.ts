@@ -1,3 +1,4 @@
+import { f16Table } from '../distance/half-float.js';
 import { WasmF16ArenaReader } from '../distance/wasm-f16-arena.js';
 import { WasmU8ArenaReader } from '../distance/wasm-u8-arena.js';
 import { type F16RowsView } from '../segment/dense-f16-storage.js';
@@ -18,7 +19,11 @@ import { BATCH_CAPACITY } from '../distance/wasm-memory.js';
  */
 export type CodesView = ScalarCodesView | BinaryCodesView | ProductCodesView | TurboCodesView | U8RowsView | F16RowsView;
 
-/** What a walk needs of a ranker, plus `stale`: set when a rank read past what this thread was handed. */
+/**
+ * What a walk needs of a ranker, plus `stale`: set when a rank read past what this thread was handed. The handle of
+ * `rankBatch` is the loaded query (-1) or, for compact originals (f16 / u8) only, a stored row: a build thread ranks
+ * from its batch's nodes as the owner's storage does (quantized codes are never a build's ranker: graphs rank originals).
+ */
 export type CodesReader = Pick<BatchRanker, 'batchIds' | 'batchOut' | 'loadQuery' | 'rankBatch'> & { stale: boolean };
 
 /**
@@ -96,20 +101,31 @@ function u8Reader(view: U8RowsView, w: WasmU8ArenaReader): CodesReader {
       if (distance === 'Cosine') qi = invNorm(query);
       return -1;
     },
-    rankBatch(_h, count) {
+    rankBatch(h, count) {
       const ids = w.ids;
       // Norms of ids past this array were written to a larger one this thread has not been handed yet.
-      if (distance === 'Cosine') for (let i = 0; i < count; i++) if (ids[i]! >= invNorms.length) reader.stale = true;
-      w.batch(w.queryPtr, w.idsPtr, count, w.outPtr, w.base, w.rowBytes);
-      u8Ranks(distance, qi, invNorms, w.out, ids, 0, count);
+      if (distance === 'Cosine') {
+        for (let i = 0; i < count; i++) if (ids[i]! >= invNorms.length) reader.stale = true;
+        if (h >= invNorms.length) reader.stale = true;
+      }
+      // A stored row as the query: its bytes are already a query's integers, in place (Uint8VectorStorage's SIMD path).
+      w.batch(h < 0 ? w.queryPtr : w.base + h * w.rowBytes, w.idsPtr, count, w.outPtr, w.base, w.rowBytes);
+      u8Ranks(distance, h < 0 ? qi : invNorms[h]!, invNorms, w.out, ids, 0, count);
     },
   };
   return reader;
 }
 
-/** Float16VectorStorage's SIMD path: the float query in the scratch (zero past dim), the f16 kernels' ranks. */
+/**
+ * Float16VectorStorage's SIMD path: the float query in the scratch (zero past dim), the f16 kernels' ranks. A stored
+ * row as the query is decoded into the slot's handle scratch through the storage's table, as the storage does.
+ */
 function f16Reader(view: F16RowsView, w: WasmF16ArenaReader): CodesReader {
   const dim = view.dim;
+  const table = f16Table();
+  // The row decoded in the handle scratch (-1: none): a build thread's node is the handle of a few hundred batches.
+  // It never goes stale: a row is written once per id (a changed point takes a fresh id), a new arena a new reader.
+  let handleId = -1;
   return {
     batchIds: w.ids,
     batchOut: w.out,
@@ -118,8 +134,15 @@ function f16Reader(view: F16RowsView, w: WasmF16ArenaReader): CodesReader {
       w.query.set(query.length === dim ? query : query.subarray(0, dim));
       return -1;
     },
-    rankBatch(_h, count) {
-      w.batch(w.queryPtr, w.idsPtr, count, w.outPtr, w.base, w.rowBytes);
+    rankBatch(h, count) {
+      if (h >= 0 && h !== handleId) {
+        const rows = w.rowsFor(h);
+        const out = w.handle;
+        const off = h * w.padded;
+        for (let i = 0; i < dim; i++) out[i] = table[rows[off + i]!]!;
+        handleId = h;
+      }
+      w.batch(h < 0 ? w.queryPtr : w.handlePtr, w.idsPtr, count, w.outPtr, w.base, w.rowBytes);
     },
   };
 }

@@ -169,14 +169,15 @@ export class SearchPool implements SearchExecutor {
    */
   planLinks(target: SharedSearchTarget, batch: LinkBatch, efConstruct: number): Promise<boolean> {
     const thread = this.dispatch.pickPlanner();
-    const { key, distance, arena, graph } = target;
-    if (thread === undefined || arena === undefined) return Promise.resolve(false);
+    // The graph's originals: the float32 arena, or float16 / uint8 rows (`codes`).
+    const { key, distance, arena, codes, graph } = target;
+    if (thread === undefined || (arena === undefined && codes === undefined)) return Promise.resolve(false);
     const plan = this.nextPlan++;
     thread.plans++;
     return new Promise((resolve) => {
       this.plans.set(plan, { thread: thread!, resolve });
       thread!.worker.ref();
-      thread!.worker.postMessage({ plan, key, distance, arena, graph, efConstruct, batch } satisfies PlanMessage);
+      thread!.worker.postMessage({ plan, key, distance, arena, codes, graph, efConstruct, batch } satisfies PlanMessage);
     });
   }
 
