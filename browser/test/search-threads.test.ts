@@ -80,6 +80,20 @@ describe('search workers in a cross-origin isolated page (Chromium)', () => {
     await page.context().close();
   }, 120_000);
 
+  it('builds a float16 graph on the search workers: a good graph, every point reachable', async () => {
+    const page = await harness.newPage();
+    // As the float32 build above: the half-float rows are shared from the same 1 MB of float32-equivalent rows
+    // (2,048 x 128), so (5,000 - 2,048) / 32 = 92 shares, half of them at least planned on the workers.
+    const built = await run<{ isolated: boolean; searchThreads: number; planned: number }>(page, 'build', 'h', 2, 'c', BUILD_COUNT, BUILD_DIM, true, 500, 'float16');
+    expect(built).toMatchObject({ isolated: true, searchThreads: 2 });
+    expect(built.planned).toBeGreaterThanOrEqual(46);
+    expect(built.planned).toBeLessThanOrEqual(93);
+    // Recall against the exact answer over the stored half floats, and every point found by its own vector.
+    expect((await run<{ recall: number }>(page, 'buildRecall', 'h', 'c', BUILD_COUNT, BUILD_DIM, 50)).recall).toBeGreaterThanOrEqual(0.95);
+    expect(await run(page, 'unreachable', 'h', 'c', BUILD_COUNT, BUILD_DIM)).toEqual([]);
+    await page.context().close();
+  }, 120_000);
+
   it('closed in the middle of a build on the workers, reopens and finishes it to a good graph', async () => {
     const page = await harness.newPage();
     // 1. The last write acknowledged, the build still has most of the 2,952 nodes past 2,048 to plan: closing now

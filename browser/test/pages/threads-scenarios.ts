@@ -228,10 +228,12 @@ export async function build(
   /** False: return once the last write is acknowledged, the build still running. */
   untilIndexed = true,
   chunk = 500,
+  /** The vectors' datatype (float16 / uint8 graphs plan on the workers too, ranking the rows as stored). */
+  datatype: 'float32' | 'float16' | 'uint8' = 'float32',
 ) {
   const client = await db(name, searchThreads);
   await client.createCollection(collection, {
-    vectors: { size: dim, distance: 'Cosine' },
+    vectors: { size: dim, distance: 'Cosine', datatype },
     hnsw_config: { m: 16, ef_construct: 64, full_scan_threshold: 10 },
     optimizers_config: { indexing_threshold: 1 },
   });
