@@ -1,30 +1,37 @@
 /**
- * `node bench/dist/build-threads.js [n] [dim] [reps]`: Sextant's HNSW build serial against the batch-parallel build on
- * 2 worker_threads (the server's search pool), alternating A/B on the same seeded clustered data, with wall clock
- * and the process's CPU time (owner and threads together) of each, then the medians. CPU time is the figure that
- * survives a busy machine: the threads' work against the serial build's; wall clock shows the speed-up only when
- * two cores are free.
+ * `node bench/dist/build-threads.js [n] [dim] [reps] [datatypes]`: Sextant's HNSW build serial against the
+ * batch-parallel build on 2 worker_threads (the server's search pool), alternating A/B on the same seeded clustered
+ * data, with wall clock and the process's CPU time (owner and threads together) of each, then the medians. CPU time
+ * is the figure that survives a busy machine: the threads' work against the serial build's; wall clock shows the
+ * speed-up only when two cores are free.
+ *
+ * `datatypes`: comma-separated, default float32; float16 and uint8 store the same rows as those datatypes (uint8:
+ * mapped into the byte range, x * 32 + 128, as bench/datatypes.ts does), Cosine throughout.
  */
-import { DenseVectorStorage, HnswIndex, linkOnThreads } from '@sextant/core';
+import { type DenseVectors, HnswIndex, createDenseVectors, linkOnThreads } from '@sextant/core';
 import { SearchPool } from '@sextant/server';
 import { clustered } from './dataset.js';
 
+type Datatype = 'float32' | 'float16' | 'uint8';
 const n = Number(process.argv[2] ?? 30_000);
 const dim = Number(process.argv[3] ?? 128);
 const reps = Number(process.argv[4] ?? 3);
+const datatypes = (process.argv[5] ?? 'float32').split(',') as Datatype[];
 // Before any storage exists: only memory made after the threads are announced is shared with them.
 const pool = SearchPool.start(2);
 if (pool === undefined) throw new Error('no worker threads or shared memory here');
 const ds = clustered(`${n} x ${dim}`, n, dim, 10, dim);
+const bytes = Float32Array.from(ds.points, (x) => Math.min(255.99, Math.max(0, x * 32 + 128)));
 
-function filled(): HnswIndex {
-  const vs = new DenseVectorStorage(dim, 'Cosine', n);
-  for (let i = 0; i < n; i++) vs.set(i, ds.points.subarray(i * dim, (i + 1) * dim));
+function filled(datatype: Datatype): HnswIndex {
+  const vs: DenseVectors = createDenseVectors(dim, 'Cosine', datatype, n);
+  const points = datatype === 'uint8' ? bytes : ds.points;
+  for (let i = 0; i < n; i++) vs.set(i, points.subarray(i * dim, (i + 1) * dim));
   return new HnswIndex(vs, { m: 16, efConstruct: 100, seed: 100 });
 }
 
-async function timed(build: (index: HnswIndex) => Promise<void> | void): Promise<{ wall: number; cpu: number }> {
-  const index = filled();
+async function timed(datatype: Datatype, build: (index: HnswIndex) => Promise<void> | void): Promise<{ wall: number; cpu: number }> {
+  const index = filled(datatype);
   const cpu = process.cpuUsage();
   const t = performance.now();
   await build(index);
@@ -33,20 +40,24 @@ async function timed(build: (index: HnswIndex) => Promise<void> | void): Promise
 }
 
 const ids = Uint32Array.from({ length: n }, (_, i) => i);
-const serial: { wall: number; cpu: number }[] = [];
-const threaded: { wall: number; cpu: number }[] = [];
-for (let r = 0; r < reps; r++) {
-  serial.push(await timed((index) => ids.forEach((id) => index.insert(id))));
-  threaded.push(await timed((index) => linkOnThreads(index, ids, pool)));
-  const s = serial[r]!;
-  const t = threaded[r]!;
-  console.log(`rep ${r + 1}: serial ${s.wall.toFixed(2)} s (cpu ${s.cpu.toFixed(2)} s), 2 threads ${t.wall.toFixed(2)} s (cpu ${t.cpu.toFixed(2)} s)`);
+const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const summary: string[] = [];
+for (const datatype of datatypes) {
+  const serial: { wall: number; cpu: number }[] = [];
+  const threaded: { wall: number; cpu: number }[] = [];
+  for (let r = 0; r < reps; r++) {
+    serial.push(await timed(datatype, (index) => ids.forEach((id) => index.insert(id))));
+    threaded.push(await timed(datatype, (index) => linkOnThreads(index, ids, pool)));
+    const s = serial[r]!;
+    const t = threaded[r]!;
+    console.log(`${datatype} rep ${r + 1}: serial ${s.wall.toFixed(2)} s (cpu ${s.cpu.toFixed(2)} s), 2 threads ${t.wall.toFixed(2)} s (cpu ${t.cpu.toFixed(2)} s)`);
+  }
+  const ms = { wall: median(serial.map((x) => x.wall)), cpu: median(serial.map((x) => x.cpu)) };
+  const mt = { wall: median(threaded.map((x) => x.wall)), cpu: median(threaded.map((x) => x.cpu)) };
+  summary.push(
+    `${datatype} ${n} x ${dim}, medians of ${reps}: serial ${ms.wall.toFixed(2)} s wall, ${ms.cpu.toFixed(2)} s cpu; ` +
+      `2 threads ${mt.wall.toFixed(2)} s wall, ${mt.cpu.toFixed(2)} s cpu (${(ms.wall / mt.wall).toFixed(2)}x faster, ${(mt.cpu / ms.cpu).toFixed(2)}x the serial work)`,
+  );
 }
 await pool.close();
-const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const ms = { wall: median(serial.map((x) => x.wall)), cpu: median(serial.map((x) => x.cpu)) };
-const mt = { wall: median(threaded.map((x) => x.wall)), cpu: median(threaded.map((x) => x.cpu)) };
-console.log(
-  `${n} x ${dim}, medians of ${reps}: serial ${ms.wall.toFixed(2)} s wall, ${ms.cpu.toFixed(2)} s cpu; ` +
-    `2 threads ${mt.wall.toFixed(2)} s wall, ${mt.cpu.toFixed(2)} s cpu (${(mt.cpu / ms.cpu).toFixed(2)}x the serial work)`,
-);
+for (const line of summary) console.log(line);
