@@ -1,4 +1,5 @@
-import { type DenseVectors, HnswIndex, createDenseVectors, exactSearch } from '@sextant/core';
+import { type DenseVectors, HnswIndex, createDenseVectors, exactSearch, linkOnThreads } from '@sextant/core';
+import { SearchPool } from '@sextant/server';
 import { clustered, type Dataset } from './dataset.js';
 import { memoryNow, settle } from './measure.js';
 
@@ -15,6 +16,9 @@ import { memoryNow, settle } from './measure.js';
  * per-row extras), `graphBytesPerPoint` the HNSW arrays, `rssBytesPerPoint` the process growth while the
  * vectors were written (noisy). Searches of the four builds run interleaved, 25 queries each in turn, so a shared
  * machine's load hits them alike. With --json, stdout's last line is `{ "section": "datatypes", "rows": [...] }`.
+ * With --threads, 2 search threads start first (every arena shared, as a server with threads has them) and each
+ * datatype's graph is built a second time on them (`threadedBuildSeconds`, batch-parallel: build-batches.ts); the
+ * searches still walk the serial build. bench/build-threads.ts A/Bs the two builds over several rounds.
  */
 const QUICK = process.argv.includes('--quick');
 const JSON_OUT = process.argv.includes('--json');
@@ -24,6 +28,8 @@ const QUERIES = QUICK ? 200 : 500;
 const EFS = [64, 128];
 const K = 10;
 const BUDGET_MS = QUICK ? 1500 : 4000;
+// Before any storage exists: only memory made after the threads are announced is shared with them.
+const POOL = process.argv.includes('--threads') ? SearchPool.start(2) : undefined;
 
 export interface DatatypeRow {
   data: 'raw' | 'byte-range';
@@ -37,6 +43,8 @@ export interface DatatypeRow {
   graphBytesPerPoint: number;
   rssBytesPerPoint: number;
   buildSeconds: number;
+  /** The same graph built on 2 search threads (--threads only). */
+  threadedBuildSeconds?: number;
 }
 
 function toByteRange(ds: Dataset): Dataset {
@@ -70,7 +78,7 @@ interface Built {
   own: Uint32Array[];
 }
 
-function build(ds: Dataset, datatype: DatatypeRow['datatype']): Omit<Built, 'truth'> {
+async function build(ds: Dataset, datatype: DatatypeRow['datatype']): Promise<Omit<Built, 'truth'>> {
   settle();
   const before = memoryNow();
   const t0 = performance.now();
@@ -81,6 +89,12 @@ function build(ds: Dataset, datatype: DatatypeRow['datatype']): Omit<Built, 'tru
   const index = new HnswIndex(vs, { m: 16, efConstruct: 100, seed: 1 });
   for (let i = 0; i < ds.n; i++) index.insert(i);
   const buildSeconds = (performance.now() - t0) / 1000;
+  let threadedBuildSeconds: number | undefined;
+  if (POOL !== undefined) {
+    const t1 = performance.now();
+    await linkOnThreads(new HnswIndex(vs, { m: 16, efConstruct: 100, seed: 1 }), Uint32Array.from({ length: ds.n }, (_, i) => i), POOL);
+    threadedBuildSeconds = Math.round((performance.now() - t1) / 100) / 10;
+  }
   // The graph's arrays: layer 0, levels, and the upper layers (one pool and its offsets, or per-node arrays).
   type GraphArrays = { links0: Uint32Array; levels: Int8Array; upperAt?: Uint32Array; upperPool?: Uint32Array; upper?: (Uint32Array | undefined)[] };
   const g = (index as unknown as { g: GraphArrays }).g;
@@ -93,8 +107,10 @@ function build(ds: Dataset, datatype: DatatypeRow['datatype']): Omit<Built, 'tru
     graphBytesPerPoint: Math.round(graphBytes / ds.n),
     rssBytesPerPoint: Math.round(rss),
     buildSeconds: Math.round(buildSeconds * 10) / 10,
+    threadedBuildSeconds,
   };
-  console.log(`built ${common.data} ${datatype} in ${common.buildSeconds}s`);
+  const threaded = threadedBuildSeconds === undefined ? '' : `, ${threadedBuildSeconds}s on 2 threads`;
+  console.log(`built ${common.data} ${datatype} in ${common.buildSeconds}s${threaded}`);
   return { ds, vs, index, common, own: topK(vs, ds) };
 }
 
@@ -132,7 +148,7 @@ function runInterleaved(all: Built[], search: 'exact' | number): DatatypeRow[] {
   }));
 }
 
-export function measureDatatypes(n = N, dim = DIM): DatatypeRow[] {
+export async function measureDatatypes(n = N, dim = DIM): Promise<DatatypeRow[]> {
   const raw = clustered('clustered', n, dim, QUERIES, 42);
   const bytes = toByteRange(raw);
   const all: Built[] = [];
@@ -141,9 +157,9 @@ export function measureDatatypes(n = N, dim = DIM): DatatypeRow[] {
     [bytes, 'uint8'],
   ] as const) {
     // The float32 build's exact answers are the truth of its data set.
-    const f32 = build(ds, 'float32');
+    const f32 = await build(ds, 'float32');
     all.push({ ...f32, truth: f32.own });
-    all.push({ ...build(ds, compact), truth: f32.own });
+    all.push({ ...(await build(ds, compact)), truth: f32.own });
   }
   const rows: DatatypeRow[] = [];
   for (const search of ['exact', ...EFS] as const) {
@@ -165,6 +181,7 @@ function log(r: DatatypeRow): void {
 
 if (process.argv[1] !== undefined && /datatypes\.(m?js|ts)$/.test(process.argv[1])) {
   console.log(`datatypes: ${N} x ${DIM}, ${QUERIES} queries, Cosine, HNSW m 16 ef_construct 100`);
-  const rows = measureDatatypes();
+  const rows = await measureDatatypes();
+  await POOL?.close();
   if (JSON_OUT) console.log(JSON.stringify({ section: 'datatypes', rows }));
 }
