@@ -312,6 +312,31 @@ describe.runIf(sharedMemorySupported())('batch-parallel HNSW build over float16 
     expect(reader.stale).toBe(false);
   });
 
+  it('a float16 reader decodes its stored row again after another reader of the same slot wrote the scratch', () => {
+    const n = 6_000;
+    const make = (seed: number) => {
+      const rows = rowsFor('float16', n, seed);
+      const storage = createDenseVectors(DIM, 'Cosine', 'float16', n);
+      for (let id = 0; id < n; id++) storage.set(id, rows.subarray(id * DIM, (id + 1) * DIM));
+      const reader = attachCodes(originalsTarget(new HnswIndex(storage, { m: M, efConstruct: EF }))!.codes!, 1)!;
+      return { storage, reader };
+    };
+    // 1. Two storages' readers in one thread's slot (two graphs planned by one thread), the same handle id in both.
+    const a = make(31);
+    const b = make(32);
+    const rank = (r: { batchIds: Uint32Array; batchOut: Float32Array; rankBatch(h: number, c: number): void }) => {
+      [3, 4, 5].forEach((id, i) => (r.batchIds[i] = id));
+      r.rankBatch(9, 3);
+      return Array.from(r.batchOut.subarray(0, 3));
+    };
+    const want = rank(a.storage);
+    expect(rank(a.reader)).toEqual(want);
+    expect(rank(b.reader)).not.toEqual(want);
+    // 2. A new request (as the planner starts each plan): a's row 9 is decoded again, not b's row 9 used.
+    a.reader.startRequest!();
+    expect(rank(a.reader)).toEqual(want);
+  });
+
   it.each(cases)('builds a %s (%s) graph on the planners whose recall matches the serial build, with the graph invariants', async (datatype, distance) => {
     const n = 8_000;
     const rows = rowsFor(datatype, n + 100, 17);

@@ -24,8 +24,8 @@ interface Walker {
   graph: HnswGraph;
   /** The epoch of the float16 / uint8 rows the walker ranks (-1: the float arena). */
   rows: number;
-  /** The rows' reader when it can find it read past what it was handed (uint8 Cosine norms). */
-  stale: CodesReader | undefined;
+  /** The float16 / uint8 rows' reader: its `stale` flag (uint8 Cosine norms) and the slot it shares (`startRequest`). */
+  codes: CodesReader | undefined;
 }
 
 /**
@@ -56,15 +56,18 @@ export class SharedLinkPlanner {
       if (reader === undefined) return false;
       const ranker = Object.assign(reader, { distance: req.distance }) as unknown as DenseVectors;
       const graph = new HnswGraph(ranker, { m: req.graph.m, efConstruct: req.efConstruct }, 0, req.graph);
-      w = { graph, rows, stale: 'stale' in reader ? reader : undefined };
+      w = { graph, rows, codes: 'stale' in reader ? reader : undefined };
       this.walkers.set(req.key, w);
     } else if (w.graph.epoch !== req.graph.epoch) {
       w.graph.rebind(req.graph);
     }
-    if (w.stale !== undefined) w.stale.stale = false;
+    if (w.codes !== undefined) {
+      w.codes.stale = false;
+      w.codes.startRequest?.();
+    }
     const ok = planLinks(w.graph, req.batch);
     // A rank past the rows this thread holds is not the owner's rank: the owner links the share itself.
-    return ok && w.stale?.stale !== true;
+    return ok && w.codes?.stale !== true;
   }
 
   private reader(req: PlanRequest): WasmArenaReader | CodesReader | undefined {

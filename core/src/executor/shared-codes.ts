@@ -24,7 +24,14 @@ export type CodesView = ScalarCodesView | BinaryCodesView | ProductCodesView | T
  * `rankBatch` is the loaded query (-1) or, for compact originals (f16 / u8) only, a stored row: a build thread ranks
  * from its batch's nodes as the owner's storage does (quantized codes are never a build's ranker: graphs rank originals).
  */
-export type CodesReader = Pick<BatchRanker, 'batchIds' | 'batchOut' | 'loadQuery' | 'rankBatch'> & { stale: boolean };
+export type CodesReader = Pick<BatchRanker, 'batchIds' | 'batchOut' | 'loadQuery' | 'rankBatch'> & {
+  stale: boolean;
+  /**
+   * A new request on this thread: other readers of the same scratch slot (another graph's, another storage's) may
+   * have written it since this one last ranked, so a stored row it decoded there must be decoded again.
+   */
+  startRequest?(): void;
+};
 
 /**
  * A search thread's ranker over shared quantized codes: the owner's kernels (the same SIMD module over the same
@@ -124,12 +131,16 @@ function f16Reader(view: F16RowsView, w: WasmF16ArenaReader): CodesReader {
   const dim = view.dim;
   const table = f16Table();
   // The row decoded in the handle scratch (-1: none): a build thread's node is the handle of a few hundred batches.
-  // It never goes stale: a row is written once per id (a changed point takes a fresh id), a new arena a new reader.
+  // Within a request only this reader writes the slot, and a row is written once per id (a changed point takes a
+  // fresh id), so the decoded row stays right until the next request (`startRequest`).
   let handleId = -1;
   return {
     batchIds: w.ids,
     batchOut: w.out,
     stale: false,
+    startRequest() {
+      handleId = -1;
+    },
     loadQuery(query) {
       w.query.set(query.length === dim ? query : query.subarray(0, dim));
       return -1;
