@@ -8,7 +8,7 @@
  * `datatypes`: comma-separated, default float32; float16 and uint8 store the same rows as those datatypes (uint8:
  * mapped into the byte range, x * 32 + 128, as bench/datatypes.ts does), Cosine throughout.
  */
-import { type DenseVectors, HnswIndex, createDenseVectors, linkOnThreads } from '@sextant/core';
+import { type DenseVectors, HnswIndex, createDenseVectors, exactSearch, linkOnThreads } from '@sextant/core';
 import { SearchPool } from '@sextant/server';
 import { clustered } from './dataset.js';
 
@@ -20,8 +20,11 @@ const datatypes = (process.argv[5] ?? 'float32').split(',') as Datatype[];
 // Before any storage exists: only memory made after the threads are announced is shared with them.
 const pool = SearchPool.start(2);
 if (pool === undefined) throw new Error('no worker threads or shared memory here');
-const ds = clustered(`${n} x ${dim}`, n, dim, 10, dim);
-const bytes = Float32Array.from(ds.points, (x) => Math.min(255.99, Math.max(0, x * 32 + 128)));
+const QUERIES = 200;
+const ds = clustered(`${n} x ${dim}`, n, dim, QUERIES, dim);
+const toBytes = (a: Float32Array) => Float32Array.from(a, (x) => Math.min(255.99, Math.max(0, x * 32 + 128)));
+const bytes = toBytes(ds.points);
+const byteQueries = toBytes(ds.queries);
 
 function filled(datatype: Datatype): HnswIndex {
   const vs: DenseVectors = createDenseVectors(dim, 'Cosine', datatype, n);
@@ -30,13 +33,26 @@ function filled(datatype: Datatype): HnswIndex {
   return new HnswIndex(vs, { m: 16, efConstruct: 100, seed: 100 });
 }
 
-async function timed(datatype: Datatype, build: (index: HnswIndex) => Promise<void> | void): Promise<{ wall: number; cpu: number }> {
+async function timed(datatype: Datatype, build: (index: HnswIndex) => Promise<void> | void): Promise<{ wall: number; cpu: number; index: HnswIndex }> {
   const index = filled(datatype);
   const cpu = process.cpuUsage();
   const t = performance.now();
   await build(index);
   const used = process.cpuUsage(cpu);
-  return { wall: (performance.now() - t) / 1000, cpu: (used.user + used.system) / 1e6 };
+  return { wall: (performance.now() - t) / 1000, cpu: (used.user + used.system) / 1e6, index };
+}
+
+/** recall@10 at ef 64 against the exact top 10 of the stored (rounded / cast) rows. */
+function recall(index: HnswIndex, datatype: Datatype): number {
+  const vs = index.vectors;
+  const queries = datatype === 'uint8' ? byteQueries : ds.queries;
+  let hit = 0;
+  for (let q = 0; q < QUERIES; q++) {
+    const query = vs.prepareQuery(queries.subarray(q * dim, (q + 1) * dim));
+    const truth = new Set(exactSearch(vs, query, 10).ids);
+    for (const id of index.search(query, 10, 64).ids) if (truth.has(id)) hit++;
+  }
+  return hit / (QUERIES * 10);
 }
 
 const ids = Uint32Array.from({ length: n }, (_, i) => i);
@@ -45,18 +61,27 @@ const summary: string[] = [];
 for (const datatype of datatypes) {
   const serial: { wall: number; cpu: number }[] = [];
   const threaded: { wall: number; cpu: number }[] = [];
+  // Every serial build is the same graph (seeded); threaded ones differ with timing: recall of the last of each.
+  let last: HnswIndex[] = [];
   for (let r = 0; r < reps; r++) {
-    serial.push(await timed(datatype, (index) => ids.forEach((id) => index.insert(id))));
-    threaded.push(await timed(datatype, (index) => linkOnThreads(index, ids, pool)));
+    last = [];
+    const a = await timed(datatype, (index) => ids.forEach((id) => index.insert(id)));
+    const b = await timed(datatype, (index) => linkOnThreads(index, ids, pool));
+    serial.push({ wall: a.wall, cpu: a.cpu });
+    threaded.push({ wall: b.wall, cpu: b.cpu });
+    last = [a.index, b.index];
     const s = serial[r]!;
     const t = threaded[r]!;
     console.log(`${datatype} rep ${r + 1}: serial ${s.wall.toFixed(2)} s (cpu ${s.cpu.toFixed(2)} s), 2 threads ${t.wall.toFixed(2)} s (cpu ${t.cpu.toFixed(2)} s)`);
   }
+  const rs = recall(last[0]!, datatype);
+  const rt = recall(last[1]!, datatype);
   const ms = { wall: median(serial.map((x) => x.wall)), cpu: median(serial.map((x) => x.cpu)) };
   const mt = { wall: median(threaded.map((x) => x.wall)), cpu: median(threaded.map((x) => x.cpu)) };
   summary.push(
     `${datatype} ${n} x ${dim}, medians of ${reps}: serial ${ms.wall.toFixed(2)} s wall, ${ms.cpu.toFixed(2)} s cpu; ` +
-      `2 threads ${mt.wall.toFixed(2)} s wall, ${mt.cpu.toFixed(2)} s cpu (${(ms.wall / mt.wall).toFixed(2)}x faster, ${(mt.cpu / ms.cpu).toFixed(2)}x the serial work)`,
+      `2 threads ${mt.wall.toFixed(2)} s wall, ${mt.cpu.toFixed(2)} s cpu (${(ms.wall / mt.wall).toFixed(2)}x faster, ${(mt.cpu / ms.cpu).toFixed(2)}x the serial work); ` +
+      `recall@10 ef 64 ${rs.toFixed(3)} serial, ${rt.toFixed(3)} threaded`,
   );
 }
 await pool.close();
