@@ -1,4 +1,4 @@
-import { type F16Kernels, f16KernelModule, instantiateF16Kernels } from './wasm-f16-kernels.js';
+import { type F16Decode, type F16Kernels, f16KernelModule, instantiateF16Kernels } from './wasm-f16-kernels.js';
 import type { WasmKernel, WasmMemory, WasmMetric } from './wasm-kernels.js';
 import { BATCH_CAPACITY, MAX_BYTES, growMemory, scratchSlot, withMemory } from './wasm-memory.js';
 
@@ -37,6 +37,8 @@ export class WasmF16Arena {
   handle!: Float32Array;
   readonly batch: WasmKernel;
   readonly range: WasmKernel;
+  /** Decodes halves to f32 inside the memory (see F16Decode): a stored row into the handle scratch. */
+  readonly decode: F16Decode;
   readonly slotBytes: number;
 
   private constructor(
@@ -58,6 +60,7 @@ export class WasmF16Arena {
     this.base = (1 + threads) * slot.bytes;
     this.batch = kernels[`batch_${metric}`];
     this.range = kernels[`range_${metric}`];
+    this.decode = kernels.decode;
     this.refresh();
   }
 

@@ -24,7 +24,14 @@ import {
  * flushed), sign kept. Infinities and NaN would decode wrong, but the storage never holds them (writes that would
  * overflow are refused). Sums are f32 in two 4-lane accumulators.
  */
-export type F16Kernels = Record<`batch_${WasmMetric}` | `range_${WasmMetric}`, WasmKernel>;
+export type F16Kernels = Record<`batch_${WasmMetric}` | `range_${WasmMetric}`, WasmKernel> & { decode: F16Decode };
+
+/**
+ * `decode(src, dst, halves)`: the f32 values of `halves` (a multiple of 8) half floats at byte `src`, written from
+ * byte `dst`, as the kernels decode a row (the same values as the JS table for every finite half). A stored row
+ * used as the query is decoded once this way, then ranked as a loaded query.
+ */
+export type F16Decode = (src: number, dst: number, halves: number) => void;
 
 const simd = (code: number, ...imm: number[]): number[] => [0xfd, ...uleb(code), ...imm];
 const v128Const = (bytes: number[]): number[] => simd(0x0c, ...bytes);
@@ -37,16 +44,20 @@ const V128_AND = simd(0x4e);
 const I32X4_EXTEND_LOW_I16X8_S = simd(0xa7);
 const I32X4_EXTEND_HIGH_I16X8_S = simd(0xa8);
 const I32X4_SHL = simd(0xab);
+const v128Store = (offset: number): number[] => [...simd(0x0b), 4, ...uleb(offset)];
 
 const I = 6, P = 7, QQ = 8, E = 9, W0 = 10, WE = 11, E16 = 12;
 const ACC = [13, 14, 15, 16], H = 17, T = 18, MASK = 19, SCALE = 20;
 const LOCALS = [I32, I32, I32, I32, I32, I32, I32, V128, V128, V128, V128, V128, V128, V128, V128];
 
-/** Decodes the low or high 4 of the 8 halves in H into f32 lanes on the stack. */
-function decode(high: boolean): number[] {
+/** Decodes the low or high 4 of the 8 halves in local `h` into f32 lanes on the stack. */
+function decode(high: boolean, h = H, mask = MASK, scale = SCALE): number[] {
   const extend = high ? I32X4_EXTEND_HIGH_I16X8_S : I32X4_EXTEND_LOW_I16X8_S;
-  return [...op.get(H), ...extend, ...op.i32(13), ...I32X4_SHL, ...op.get(MASK), ...V128_AND, ...op.get(SCALE), ...op.f32x4Mul];
+  return [...op.get(h), ...extend, ...op.i32(13), ...I32X4_SHL, ...op.get(mask), ...V128_AND, ...op.get(scale), ...op.f32x4Mul];
 }
+
+const decodeMask = (): number[] => splat32(0x8fffffff);
+const decodeScale = (): number[] => splatF32(2 ** 112);
 
 /** Adds the metric's terms of 4 halves (the high or low ones of H) against the query at QQ + qOffset into `acc`. */
 function term(metric: WasmMetric, high: boolean, qOffset: number, acc: number): number[] {
@@ -96,14 +107,34 @@ function kernel(metric: WasmMetric, gather: boolean): FuncDef {
     ...op.f32x4Add, ...op.set(ACC[0]!),
   ];
   const value = [...lane(0), ...lane(1), ...op.f32Add, ...lane(2), ...lane(3), ...op.f32Add, ...op.f32Add, ...(metric === 'dot' ? op.f32Neg : [])];
-  const prologue = [...splat32(0x8fffffff), ...op.set(MASK), ...splatF32(2 ** 112), ...op.set(SCALE)];
+  const prologue = [...decodeMask(), ...op.set(MASK), ...decodeScale(), ...op.set(SCALE)];
   return rowKernel(`${gather ? 'batch' : 'range'}_${metric}`, gather, { i: I, p: P, e: E, w0: W0, we: WE }, LOCALS, perRow, value, prologue);
 }
 
+/** See F16Decode: 8 halves a step, one load and two stores. */
+function decodeRows(): FuncDef {
+  const SRC_ = 0, DST = 1, N = 2, END = 3, HH = 4, MM = 5, SS = 6;
+  const body = [
+    ...decodeMask(), ...op.set(MM), ...decodeScale(), ...op.set(SS),
+    ...op.get(SRC_), ...op.get(N), ...op.i32(1), ...op.i32Shl, ...op.i32Add, ...op.set(END),
+    ...op.block, ...op.loop,
+    ...op.get(SRC_), ...op.get(END), ...op.i32GeU, ...op.brIf(1),
+    ...op.get(SRC_), ...op.v128Load(0), ...op.set(HH),
+    ...op.get(DST), ...decode(false, HH, MM, SS), ...v128Store(0),
+    ...op.get(DST), ...decode(true, HH, MM, SS), ...v128Store(16),
+    ...op.get(SRC_), ...op.i32(16), ...op.i32Add, ...op.set(SRC_),
+    ...op.get(DST), ...op.i32(32), ...op.i32Add, ...op.set(DST),
+    ...op.br(0),
+    ...op.end, ...op.end,
+  ];
+  return { name: 'decode', params: [I32, I32, I32], results: [], locals: [I32, V128, V128, V128], body };
+}
+
 /** The compiled half-float kernel module, or undefined without WebAssembly SIMD (callers keep the JS loops). */
-export const f16KernelModule: (shared?: boolean) => WasmModule | undefined = compiledOnce(() =>
-  (['dot', 'l2', 'l1'] as const).flatMap((m) => [kernel(m, true), kernel(m, false)]),
-);
+export const f16KernelModule: (shared?: boolean) => WasmModule | undefined = compiledOnce(() => [
+  ...(['dot', 'l2', 'l1'] as const).flatMap((m) => [kernel(m, true), kernel(m, false)]),
+  decodeRows(),
+]);
 
 export function instantiateF16Kernels(module: WasmModule, memory: WasmMemory): F16Kernels {
   return instantiateOver<F16Kernels>(module, memory);
