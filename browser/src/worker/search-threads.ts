@@ -44,8 +44,6 @@ interface Thread extends DispatchLane {
   worker: Worker;
   /** Requests of the current task, sent as one message at its end. */
   outbox: SearchRequest[];
-  /** Graphs this worker planned for, so it drops its walkers of them once they are garbage-collected. */
-  planKeys: Set<number>;
 }
 
 /**
@@ -68,10 +66,6 @@ export class WebSearchPool implements SearchExecutor {
   private readonly plans = new Map<number, { thread: Thread; resolve: (ok: boolean) => void }>();
   private nextPlan = 1;
   private plannedOk = 0;
-  /** Graphs planned for, by key: a graph gone tells the workers that planned for it (a search's are the dispatch's). */
-  private readonly planned = new FinalizationRegistry<number>((key) => {
-    for (const t of this.dispatch.lanes) if (t.planKeys.delete(key) && t.alive) t.worker.postMessage({ forget: key });
-  });
 
   private constructor(
     script: URL,
@@ -186,10 +180,8 @@ export class WebSearchPool implements SearchExecutor {
     if (thread === undefined || (arena === undefined && codes === undefined)) return Promise.resolve(false);
     const plan = this.nextPlan++;
     thread.plans++;
-    if (!thread.planKeys.has(target.key)) {
-      if (!this.dispatch.lanes.some((t) => t.planKeys.has(target.key))) this.planned.register(target.index, target.key);
-      thread.planKeys.add(target.key);
-    }
+    // A graph gone tells the workers that planned for it to forget it, as those that searched it.
+    this.dispatch.notePlan(thread, target);
     const message: PlanMessage = { plan, key, distance, arena, codes, graph, efConstruct, batch };
     return new Promise((resolve) => {
       this.plans.set(plan, { thread: thread!, resolve });

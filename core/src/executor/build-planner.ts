@@ -40,6 +40,11 @@ export class SharedLinkPlanner {
 
   constructor(private readonly slot: number) {}
 
+  /** Graphs this thread holds a walker of (forgotten when the owner's graph is garbage-collected). */
+  get size(): number {
+    return this.walkers.size;
+  }
+
   forget(key: number): void {
     this.walkers.delete(key);
   }

@@ -16,6 +16,11 @@ export interface DispatchLane {
   queued: number;
   /** Index-build shares sent to this lane and not answered yet (the platform counts them). */
   plans: number;
+  /**
+   * Graph keys this lane planned build shares of (see `notePlan`): its planner keeps a walker of each, which a graph
+   * only planned, never searched, is not in `known` for.
+   */
+  planKeys: Set<number>;
 }
 
 /** What a platform does for the dispatch: only the moving of messages, never bookkeeping. */
@@ -25,7 +30,7 @@ export interface LaneTransport<L extends DispatchLane> {
    * it must then drop its outbox unsent (the dispatch already settled those searches undefined).
    */
   send(lane: L): void;
-  /** Tells `lane` that graph `key` was garbage-collected, so it drops its walker of it. */
+  /** Tells `lane` that graph `key` was garbage-collected, so it drops its walkers of it (searches' and plans'). */
   forget(lane: L, key: number): void;
   /**
    * Runs `flush` once the current turn has queued all it will: a macrotask after the ones already waiting (Node's
@@ -185,16 +190,28 @@ export class SearchDispatch<L extends DispatchLane> {
    * send what it lacks ahead of (or with) the search.
    */
   attach(lane: L, target: SharedSearchTarget | SharedScanTarget): 'new' | 'grown' | undefined {
-    if (!this.registered.has(target.key)) {
-      this.registered.add(target.key);
-      // Either going ends the pair (forgetting twice is harmless).
-      this.gone.register(target.index, target.key);
-      if ('ranker' in target && target.ranker !== undefined) this.gone.register(target.ranker, target.key);
-    }
+    this.register(target);
     const epoch = lane.known.get(target.key);
     if (epoch === target.epoch) return undefined;
     lane.known.set(target.key, target.epoch);
     return epoch === undefined ? 'new' : 'grown';
+  }
+
+  /**
+   * A build share of `target` goes to `lane`: once the graph is garbage-collected the lane is told to forget it, as
+   * for a graph it searched (its planner's walker holds the graph's arrays and a reader of its rows).
+   */
+  notePlan(lane: L, target: SharedSearchTarget): void {
+    this.register(target);
+    lane.planKeys.add(target.key);
+  }
+
+  private register(target: SharedSearchTarget | SharedScanTarget): void {
+    if (this.registered.has(target.key)) return;
+    this.registered.add(target.key);
+    // Either going ends the pair (forgetting twice is harmless).
+    this.gone.register(target.index, target.key);
+    if ('ranker' in target && target.ranker !== undefined) this.gone.register(target.ranker, target.key);
   }
 
   /**
@@ -254,12 +271,13 @@ export class SearchDispatch<L extends DispatchLane> {
     }
   }
 
-  /** A graph was garbage-collected: lanes drop their walkers of it. */
+  /** A graph was garbage-collected: lanes that searched or planned it drop their walkers of it. */
   private forget(key: number): void {
     this.registered.delete(key);
     for (const l of this.lanes) {
-      if (!l.known.delete(key) || !l.alive) continue;
-      this.transport.forget(l, key);
+      const searched = l.known.delete(key);
+      const planned = l.planKeys.delete(key);
+      if ((searched || planned) && l.alive) this.transport.forget(l, key);
     }
   }
 }

@@ -41,12 +41,24 @@ export interface FilterMessage {
   twoHop: boolean;
 }
 
-/** Floats of each thread's query ring: 512 queries of 128 dimensions in flight before searches fall back. */
 /** A share of an index build's batch for a thread to plan (core's PlanRequest), answered `{ planned, ok }`. */
 export interface PlanMessage extends PlanRequest {
   plan: number;
 }
 
+/** Asks a thread what it holds (`SearchPool.heldGraphs`), answered with a HeldReply of the same id. */
+export interface HeldMessage {
+  held: number;
+}
+
+/** Graphs a thread holds walkers of: its SharedSearcher's and its SharedLinkPlanner's. */
+export interface HeldReply {
+  held: number;
+  searched: number;
+  planned: number;
+}
+
+/** Floats of each thread's query ring: 512 queries of 128 dimensions in flight before searches fall back. */
 const RING_FLOATS = 1 << 16;
 /** Numbers per request in a batch: id, key, k, ef, ring offset, dimensions, row limit (-1: a walk, else a scan). */
 const REQUEST_FIELDS = 7;
@@ -84,6 +96,8 @@ export class SearchPool implements SearchExecutor {
   private warned = false;
   /** Build batches on the threads, by plan id (searches and plans share a thread's queue, one message at a time). */
   private readonly plans = new Map<number, { thread: Thread; resolve: (ok: boolean) => void }>();
+  /** `heldGraphs` questions waiting for their thread's answer, by id (drawn from the plan ids). */
+  private readonly held = new Map<number, (reply: HeldReply) => void>();
   private nextPlan = 1;
 
   private constructor(script: WorkerScript, readonly threads: number) {
@@ -119,11 +133,13 @@ export class SearchPool implements SearchExecutor {
     const ring = new Float32Array(new SharedArrayBuffer(RING_FLOATS * 4));
     const options = { workerData: { slot, queries: ring }, name: `sextant-search-${slot}` };
     const worker = script instanceof URL ? new Worker(script, options) : new Worker(script.code, { ...options, eval: true });
-    const thread: Thread = { worker, busy: 0, known: new Map(), alive: true, queued: 0, outbox: [], ring, starts: [], head: 0, plans: 0 };
+    const thread: Thread = { worker, busy: 0, known: new Map(), alive: true, queued: 0, outbox: [], ring, starts: [], head: 0, plans: 0, planKeys: new Set() };
     worker.unref();
-    worker.on('message', (replies: number[] | { planned: number; ok: boolean }) =>
-      Array.isArray(replies) ? this.answer(thread, replies) : this.planned(replies.planned, replies.ok),
-    );
+    worker.on('message', (replies: number[] | { planned: number; ok: boolean } | HeldReply) => {
+      if (Array.isArray(replies)) this.answer(thread, replies);
+      else if ('held' in replies) this.held.get(replies.held)?.(replies);
+      else this.planned(replies.planned, replies.ok);
+    });
     const fail = (why: string) => {
       for (const [id, p] of this.plans) if (p.thread === thread) this.planned(id, false);
       if (this.dispatch.fail(thread)) this.warn(`search thread ${slot} stopped (${why}); its searches run on the main thread`);
@@ -174,11 +190,33 @@ export class SearchPool implements SearchExecutor {
     if (thread === undefined || (arena === undefined && codes === undefined)) return Promise.resolve(false);
     const plan = this.nextPlan++;
     thread.plans++;
+    this.dispatch.notePlan(thread, target);
     return new Promise((resolve) => {
       this.plans.set(plan, { thread: thread!, resolve });
       thread!.worker.ref();
       thread!.worker.postMessage({ plan, key, distance, arena, codes, graph, efConstruct, batch } satisfies PlanMessage);
     });
+  }
+
+  /**
+   * The graphs each live thread holds walkers of, for searches and for build plans (diagnostics; a graph the owner
+   * dropped leaves both once it is garbage-collected). A thread answers after the messages already sent to it.
+   */
+  heldGraphs(): Promise<{ searched: number; planned: number }[]> {
+    const threads = this.dispatch.lanes.filter((t) => t.alive);
+    return Promise.all(
+      threads.map(
+        (t) =>
+          new Promise<{ searched: number; planned: number }>((resolve) => {
+            const id = this.nextPlan++;
+            this.held.set(id, (r) => {
+              this.held.delete(id);
+              resolve({ searched: r.searched, planned: r.planned });
+            });
+            t.worker.postMessage({ held: id } satisfies HeldMessage);
+          }),
+      ),
+    );
   }
 
   private planned(plan: number, ok: boolean): void {

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { SharedLinkPlanner, SharedSearcher, type SearchReply, type SearchRequest } from '@sextant/core';
-import type { AttachMessage, FilterMessage, PlanMessage } from './search-pool.js';
+import type { AttachMessage, FilterMessage, HeldMessage, HeldReply, PlanMessage } from './search-pool.js';
 
 /** search-pool.ts's REQUEST_FIELDS (this entry imports only its types, so the pool module never loads here). */
 const REQUEST_FIELDS = 7;
@@ -21,7 +21,7 @@ const distances = new Map<number, SearchRequest['distance']>();
 /** Accept sets of filtered walks, by request id, until their batch arrives. */
 const filters = new Map<number, FilterMessage>();
 
-port.on('message', (message: number[] | AttachMessage | FilterMessage | PlanMessage | { forget: number }) => {
+port.on('message', (message: number[] | AttachMessage | FilterMessage | PlanMessage | HeldMessage | { forget: number }) => {
   if (!Array.isArray(message)) {
     if ('plan' in message) {
       let ok = false;
@@ -31,6 +31,8 @@ port.on('message', (message: number[] | AttachMessage | FilterMessage | PlanMess
         // A plan that throws is a bug, not the batch's fault: the main thread links those nodes itself.
       }
       port.postMessage({ planned: message.plan, ok });
+    } else if ('held' in message) {
+      port.postMessage({ held: message.held, searched: searcher.size, planned: planner.size } satisfies HeldReply);
     } else if ('filter' in message) {
       filters.set(message.filter, message);
     } else if ('forget' in message) {
