@@ -120,10 +120,9 @@ export class WasmF16ArenaReader {
   readonly base: number;
   readonly rowBytes: number;
   readonly batch: WasmKernel;
+  /** See WasmF16Arena's `decode`: a stored row into this slot's handle scratch. */
+  readonly decode: F16Decode;
   readonly padded: number;
-  private readonly memory: WasmMemory;
-  /** The rows as this thread last saw the memory; re-read when a row lies past it (the owner grew the arena). */
-  private rowView: Uint16Array;
 
   /** `slot` in 1..view.threads, distinct per thread; undefined when this engine cannot run the kernels. */
   static attach(view: WasmF16ArenaView, slot: number): WasmF16ArenaReader | undefined {
@@ -142,21 +141,11 @@ export class WasmF16ArenaReader {
     this.rowBytes = view.padded * 2;
     this.handlePtr = this.queryPtr + view.padded * 4;
     this.padded = view.padded;
-    this.memory = view.memory;
     this.query = new Float32Array(buf, this.queryPtr, view.padded);
     this.handle = new Float32Array(buf, this.handlePtr, view.padded);
     this.ids = new Uint32Array(buf, this.idsPtr, BATCH_CAPACITY);
     this.out = new Float32Array(buf, this.outPtr, BATCH_CAPACITY);
     this.batch = kernels[`batch_${view.metric}`];
-    this.rowView = new Uint16Array(buf, this.base, (buf.byteLength - this.base) >> 1);
-  }
-
-  /** The half-float rows, covering row `id` (written before the caller was handed it, so inside the memory). */
-  rowsFor(id: number): Uint16Array {
-    if ((id + 1) * this.padded > this.rowView.length) {
-      const buf = this.memory.buffer;
-      this.rowView = new Uint16Array(buf, this.base, (buf.byteLength - this.base) >> 1);
-    }
-    return this.rowView;
+    this.decode = kernels.decode;
   }
 }

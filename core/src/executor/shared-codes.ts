@@ -1,4 +1,3 @@
-import { f16Table } from '../distance/half-float.js';
 import { WasmF16ArenaReader } from '../distance/wasm-f16-arena.js';
 import { WasmU8ArenaReader } from '../distance/wasm-u8-arena.js';
 import { type F16RowsView } from '../segment/dense-f16-storage.js';
@@ -125,11 +124,12 @@ function u8Reader(view: U8RowsView, w: WasmU8ArenaReader): CodesReader {
 
 /**
  * Float16VectorStorage's SIMD path: the float query in the scratch (zero past dim), the f16 kernels' ranks. A stored
- * row as the query is decoded into the slot's handle scratch through the storage's table, as the storage does.
+ * row as the query is decoded into the slot's handle scratch by the SIMD decode, as the storage does (neighbour
+ * selection makes every candidate the handle in turn: through the JS table this was 1.6 s of each thread's 13 s in
+ * a 50k x 128 build).
  */
 function f16Reader(view: F16RowsView, w: WasmF16ArenaReader): CodesReader {
   const dim = view.dim;
-  const table = f16Table();
   // The row decoded in the handle scratch (-1: none): a build thread's node is the handle of a few hundred batches.
   // Within a request only this reader writes the slot, and a row is written once per id (a changed point takes a
   // fresh id), so the decoded row stays right until the next request (`startRequest`).
@@ -147,10 +147,7 @@ function f16Reader(view: F16RowsView, w: WasmF16ArenaReader): CodesReader {
     },
     rankBatch(h, count) {
       if (h >= 0 && h !== handleId) {
-        const rows = w.rowsFor(h);
-        const out = w.handle;
-        const off = h * w.padded;
-        for (let i = 0; i < dim; i++) out[i] = table[rows[off + i]!]!;
+        w.decode(w.base + h * w.rowBytes, w.handlePtr, w.padded);
         handleId = h;
       }
       w.batch(h < 0 ? w.queryPtr : w.handlePtr, w.idsPtr, count, w.outPtr, w.base, w.rowBytes);
