@@ -8,6 +8,7 @@ import { docsPage } from './docs-page.js';
 import { sendError, sendResult } from './envelope.js';
 import { registerHttpExtras } from './http-extras.js';
 import { registerBackPressure } from './back-pressure.js';
+import { serveQueriesDirectly, type DirectRoute } from './direct-queries.js';
 import { IssueLog } from './issues.js';
 import { Metrics, type EndpointStats } from './metrics.js';
 import { parseQuery } from './query-params.js';
@@ -110,7 +111,7 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
     route.onResponse = [...(route.onResponse === undefined ? [] : [route.onResponse].flat()), endpointCounter(services.metrics, actixPattern(route.url))];
   });
   registerHttpExtras(app);
-  registerBackPressure(app, options.maxInFlight);
+  const gate = registerBackPressure(app, options.maxInFlight);
   registerBodyParsers(app);
   app.setErrorHandler((error, _request, reply) => sendError(reply, error));
   app.setNotFoundHandler((request, reply) =>
@@ -157,6 +158,11 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
         );
       },
     });
+  }
+
+  // Plain queries skip fastify on an open server (direct-queries.ts); keys are checked in fastify's hooks only.
+  if (!keysConfigured(keys) && options.logger !== true) {
+    app.decorate('sextantDirectQueries', serveQueriesDirectly(app, { routes: directRoutes(services), gate, metrics: services.metrics, bodyLimit }));
   }
 
   if (options.sync !== false && 'engine' in options.client) registerSyncRoutes(app, { engine: (options.client as EmbeddedClient).engine, keys });
@@ -221,6 +227,31 @@ function endpointCounter(metrics: Metrics, url: string): onResponseHookHandler {
   };
 }
 
+
+/**
+ * query_points and search_points as direct-queries.ts serves them: the steps of the route above in its order (the
+ * content-type parser, then the path, query and body checks, then the handler). The handlers read neither
+ * `request` nor `reply`.
+ */
+function directRoutes(services: RestServices): DirectRoute[] {
+  return specOperations()
+    .filter((op) => op.id === 'query_points' || op.id === 'search_points')
+    .map((op) => {
+      const handler = HANDLERS[op.id]!;
+      return {
+        suffix: op.url.slice(op.url.indexOf('/', '/collections/'.length)),
+        pattern: actixPattern(op.url),
+        read: (raw: Buffer) => parseJsonBody(raw),
+        answer: (collection: string, parsed: unknown) => {
+          const params = { collection_name: collection };
+          checkCollectionPath(params);
+          const query = parseQuery(op, {});
+          const body = validBody(op, parsed);
+          return handler({ services, client: services.client, params, query, body, request: undefined!, reply: undefined! });
+        },
+      };
+    });
+}
 
 /**
  * The JSON body, checked against the operation's schema. Qdrant's spec marks every body optional, but its handlers

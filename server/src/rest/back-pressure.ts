@@ -25,8 +25,15 @@ export interface BackPressure {
   readonly refused: number;
 }
 
-export function registerBackPressure(app: FastifyInstance, maxInFlight = DEFAULT_MAX_IN_FLIGHT): BackPressure {
-  const state = { inFlight: 0, refused: 0 };
+/** The counters themselves, for a path that admits requests beside fastify's hooks (direct-queries.ts). */
+export interface BackPressureGate extends BackPressure {
+  inFlight: number;
+  refused: number;
+  readonly max: number;
+}
+
+export function registerBackPressure(app: FastifyInstance, maxInFlight = DEFAULT_MAX_IN_FLIGHT): BackPressureGate {
+  const state: BackPressureGate = { inFlight: 0, refused: 0, max: maxInFlight };
   // Callback-style hooks: an async one costs a promise and a microtask turn per request, for a few lines of work.
   const release = (request: FastifyRequest, done: () => void) => {
     if ((request as AdmittedRequest).sextantSlot) {

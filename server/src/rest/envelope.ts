@@ -7,7 +7,15 @@ import { SextantError } from '@sextant/core';
  * before the first onRequest hook, or for a request no route took (a malformed URL), since `startedMs`.
  */
 export function elapsedSeconds(reply: FastifyReply, startedMs?: number): number {
-  const ms = startedMs === undefined ? reply.elapsedTime : performance.now() - startedMs;
+  return startedMs === undefined ? toSeconds(reply.elapsedTime) : secondsSince(startedMs);
+}
+
+/** `time` for an answer whose request started at `startedMs` (a `performance.now()`). */
+export function secondsSince(startedMs: number): number {
+  return toSeconds(performance.now() - startedMs);
+}
+
+function toSeconds(ms: number): number {
   // Whole nanoseconds over 1e9, as Qdrant's Duration::as_secs_f64 (0.000136304); milliseconds over 1e3 would print
   // the clock's binary fraction (0.00013630399997532368).
   return Math.round(ms * 1e6) / 1e9;

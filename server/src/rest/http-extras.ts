@@ -2,7 +2,7 @@ import { createGunzip, createInflate, gzip } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 
 /** Below this size compression costs more than it saves. */
-const MIN_COMPRESS_BYTES = 1024;
+export const MIN_COMPRESS_BYTES = 1024;
 
 /**
  * Transport conveniences of Qdrant's HTTP server: CORS for browser apps (any origin, as Qdrant's default), gzip
@@ -35,9 +35,7 @@ export function registerHttpExtras(app: FastifyInstance): void {
   });
 
   app.addHook('onSend', (request, reply, payload, done) => {
-    const accepted = request.headers['accept-encoding'];
-    // Most API clients send no Accept-Encoding; only they skip the checks below on every answer.
-    if (accepted === undefined || !/\bgzip\b/.test(accepted)) return done(null, payload);
+    if (!acceptsGzip(request.headers['accept-encoding'])) return done(null, payload);
     if (reply.getHeader('content-encoding') !== undefined) return done(null, payload);
     if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return done(null, payload);
     if (Buffer.byteLength(payload) < MIN_COMPRESS_BYTES) return done(null, payload);
@@ -45,4 +43,10 @@ export function registerHttpExtras(app: FastifyInstance): void {
     reply.removeHeader('content-length');
     gzip(payload, (error, zipped) => (error ? done(error) : done(null, zipped)));
   });
+}
+
+/** Whether a request's Accept-Encoding lets its answer be gzipped. */
+export function acceptsGzip(accepted: string | undefined): boolean {
+  // Most API clients send no Accept-Encoding; only they skip the checks after this one on every answer.
+  return accepted !== undefined && /\bgzip\b/.test(accepted);
 }
