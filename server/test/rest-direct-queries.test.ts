@@ -1,9 +1,11 @@
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { createEmbeddedClient } from '@sextant/core';
 import { buildRestApp } from '../src/rest/app.js';
+import type { BackPressure } from '../src/rest/back-pressure.js';
 import type { DirectQueries } from '../src/rest/direct-queries.js';
 
 // direct-queries.ts answers plain points/query and points/search beside fastify. Its promise: whatever it answers,
@@ -90,6 +92,23 @@ describe('REST plain queries answered beside fastify', () => {
       expect(raw.status).toBeLessThan(500);
     }
     expect(direct()).toBe(before);
+  });
+
+  it('holds a back-pressure slot while it reads, and gives it back when the client hangs up mid-body', async () => {
+    const gate = (app as unknown as { sextantBackPressure: BackPressure }).sextantBackPressure;
+    const until = async (done: () => boolean) => {
+      for (let i = 0; i < 200 && !done(); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(done()).toBe(true);
+    };
+    const before = direct();
+    const socket = connect(port, '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    // 1. Headers and part of the body: the direct path takes the request and its slot.
+    socket.write('POST /collections/items/points/query HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"query":');
+    await until(() => direct() === before + 1 && gate.inFlight === 1);
+    // 2. The client goes away: the slot is free again, and nothing was counted as answered.
+    socket.destroy();
+    await until(() => gate.inFlight === 0);
   });
 
   it('counts its answers where fastify counts them', async () => {
