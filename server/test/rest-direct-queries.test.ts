@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
+import { QdrantClient } from '@qdrant/js-client-rest';
 import { createEmbeddedClient } from '@sextant/core';
 import { buildRestApp } from '../src/rest/app.js';
 import type { BackPressure } from '../src/rest/back-pressure.js';
@@ -124,5 +125,25 @@ describe('REST plain queries answered beside fastify', () => {
     const after = await telemetry();
     expect((after['200']?.count ?? 0) - (before['200']?.count ?? 0)).toBe(2);
     expect((after['400']?.count ?? 0) - (before['400']?.count ?? 0)).toBe(1);
+  });
+
+  it('serves the official REST client of an open server, with the engine\'s answers and its errors', async () => {
+    const qdrant = new QdrantClient({ url: `http://127.0.0.1:${port}`, checkCompatibility: false });
+    const engine = await createEmbeddedClient();
+    await engine.createCollection('items', { vectors: { size: DIM, distance: 'Dot' } });
+    await engine.upsert('items', {
+      wait: true,
+      points: Array.from({ length: 40 }, (_, i) => ({ id: i + 1, vector: [i * 0.1, 1 - i * 0.01, 0.5, (i % 7) * 0.3], payload: { text: 'x'.repeat(60), i } })),
+    });
+    const before = direct();
+    const query = { query: [0.3, 0.2, 0.1, 0.9], limit: 5, with_payload: ['i'] };
+    const remote = await qdrant.query('items', query);
+    expect(remote).toEqual(JSON.parse(JSON.stringify(await engine.query('items', query))));
+    const filtered = { query: [0.3, 0.2, 0.1, 0.9], limit: 3, filter: { must: [{ key: 'i', range: { gte: 10 } }] }, with_vector: true };
+    expect(await qdrant.query('items', filtered)).toEqual(JSON.parse(JSON.stringify(await engine.query('items', filtered))));
+    await expect(qdrant.query('missing', query)).rejects.toMatchObject({ status: 404 });
+    await expect(qdrant.query('items', { query: [1, 2], limit: 1 })).rejects.toMatchObject({ status: 400 });
+    // All four went the direct way (the client sends `content-type: application/json`).
+    expect(direct() - before).toBe(4);
   });
 });
