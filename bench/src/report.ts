@@ -196,12 +196,18 @@ export function describeServerRow(row: Row): [string, string] {
   const parts = [`${rate(row['qps'])} q/s`];
   if (typeof row['p50Ms'] === 'number') parts.push(`p50 ${value('p50Ms', row['p50Ms'])}`);
   if (typeof row['p99Ms'] === 'number') parts.push(`p99 ${value('p99Ms', row['p99Ms'])}`);
-  if (typeof row['overhead'] === 'number') parts.push(`${(row['overhead'] * 100).toFixed(0)}% below in-process`);
+  if (typeof row['overhead'] === 'number') parts.push(relativeToInProcess(row['overhead']));
   if (typeof row['ceilingQps'] === 'number' && typeof row['ceilingOverhead'] === 'number') {
-    parts.push(`CPU ceiling ${rate(row['ceilingQps'])} q/s (${(row['ceilingOverhead'] * 100).toFixed(0)}% below)`);
+    parts.push(`CPU ceiling ${rate(row['ceilingQps'])} q/s (${relativeToInProcess(row['ceilingOverhead']).replace(' in-process', '')})`);
   }
   if (typeof row['errors'] === 'number' && row['errors'] > 0) parts.push(`${row['errors']} errors`);
   return [`${size}${row['path']}${clients}${threads}`, parts.join(', ')];
+}
+
+/** An overhead (1 - q/s ÷ in-process q/s) in words: a floor that does no search can answer more than in-process. */
+function relativeToInProcess(overhead: number): string {
+  const percent = Math.round(overhead * 100);
+  return percent < 0 ? `${-percent}% above in-process` : `${percent}% below in-process`;
 }
 
 const SEXTANT_ONLY: { section: string; title: string }[] = [

@@ -81,6 +81,8 @@ describe('server load rows', () => {
     expect(describeServerRow({ metric: 'x', value: 2, unit: 'ms' })).toEqual(['x', '2 ms']);
     // Rows of a run at another size say which (the section holds the 128- and 768-dimension runs together).
     expect(describeServerRow({ ...row, n: 20000, dim: 768 })[0]).toBe('20k x 768, rest, 16 clients, search threads off');
+    // A floor answers without searching, so it can outrun in-process.
+    expect(describeServerRow({ ...row, path: 'http-floor', overhead: -0.198 })[1]).toBe('1500 q/s, p50 9.87 ms, p99 21.2 ms, 20% above in-process');
     expect(describeServerRow({ ...row, ceilingQps: 5969.6, ceilingOverhead: 0.3616 })[1]).toBe(
       '1500 q/s, p50 9.87 ms, p99 21.2 ms, 23% below in-process, CPU ceiling 5970 q/s (36% below)',
     );
