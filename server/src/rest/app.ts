@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyReply, type onResponseHookHandler } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type onResponseHookHandler } from 'fastify';
 import { SextantError, type EmbeddedClient, type Filter } from '@sextant/core';
 import { authenticate, authorize, keysConfigured, OPEN_OPERATIONS, accessOfRequest, type AuthKeys } from './auth.js';
 import { FILTERED_LISTS } from './operation-access.js';
@@ -143,10 +143,7 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
       // An async handler returning the (thenable) reply cost two more microtask turns per request, and, when the
       // answer is gzipped, stream end-of-life listeners on the response to learn that it had been sent.
       handler: (request, reply) => {
-        checkCollectionPath(request.params as Record<string, string>);
-        const query = parseQuery(op, request.query as Record<string, unknown>);
-        const body = op.body ? validBody(op, request.body) : undefined;
-        handler({ services, client: services.client, params: request.params as Record<string, string>, query, body, request, reply }).then(
+        runOperation(op, services, request.params as Record<string, string>, request.query as Record<string, unknown>, request.body, request, reply).then(
           (result) => {
             try {
               if (result !== RAW) sendResult(reply, FILTERED_LISTS.has(op.id) ? onlyReadable(result, accessOfRequest(request)) : result);
@@ -236,21 +233,31 @@ function endpointCounter(metrics: Metrics, url: string): onResponseHookHandler {
 function directRoutes(services: RestServices): DirectRoute[] {
   return specOperations()
     .filter((op) => op.id === 'query_points' || op.id === 'search_points')
-    .map((op) => {
-      const handler = HANDLERS[op.id]!;
-      return {
-        suffix: op.url.slice(op.url.indexOf('/', '/collections/'.length)),
-        pattern: actixPattern(op.url),
-        read: (raw: Buffer) => parseJsonBody(raw),
-        answer: (collection: string, parsed: unknown) => {
-          const params = { collection_name: collection };
-          checkCollectionPath(params);
-          const query = parseQuery(op, {});
-          const body = validBody(op, parsed);
-          return handler({ services, client: services.client, params, query, body, request: undefined!, reply: undefined! });
-        },
-      };
-    });
+    .map((op) => ({
+      suffix: op.url.slice(op.url.indexOf('/', '/collections/'.length)),
+      pattern: actixPattern(op.url),
+      read: (raw: Buffer) => parseJsonBody(raw),
+      answer: (collection: string, parsed: unknown) => runOperation(op, services, { collection_name: collection }, {}, parsed, undefined!, undefined!),
+    }));
+}
+
+/**
+ * An operation's steps after its body was read, for fastify's route and the direct path alike: the path, query and
+ * body checks (they throw Qdrant's 4xx), then the handler. Returns the handler's answer, the envelope's `result`.
+ */
+function runOperation(
+  op: Operation,
+  services: RestServices,
+  params: Record<string, string>,
+  rawQuery: Record<string, unknown>,
+  rawBody: unknown,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<unknown> {
+  checkCollectionPath(params);
+  const query = parseQuery(op, rawQuery);
+  const body = op.body ? validBody(op, rawBody) : undefined;
+  return HANDLERS[op.id]!({ services, client: services.client, params, query, body, request, reply });
 }
 
 /**
