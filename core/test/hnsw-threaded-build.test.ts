@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DenseVectorStorage, HnswIndex, createDenseVectors, exactSearch, shareWithThreads, sharedMemorySupported } from '../src/index.js';
-import type { Distance } from '../src/index.js';
+import type { DenseVectors, Distance } from '../src/index.js';
 import type { VectorDatatype } from '../src/collection/config.js';
 import { attachCodes } from '../src/executor/shared-codes.js';
 import { originalsTarget } from '../src/executor/executor.js';
@@ -155,6 +155,29 @@ async function indexInSlices(index: DenseIndex, between?: (slice: number) => voi
   return slices;
 }
 
+/**
+ * The same rows indexed twice through background slices, serially and on `executor`'s planners; `planned`: the
+ * build shares the planners took during the threaded build. Leaves `executor` registered for builds.
+ */
+async function serialAndThreaded(executor: InThreadPlanners, storageOf: () => DenseVectors, rows: Float32Array, n: number) {
+  const build = async (threaded: boolean) => {
+    buildOnThreads(threaded ? executor : undefined);
+    const storage = storageOf();
+    const index = DenseIndex.create(storage, M, EF, 1);
+    for (let id = 0; id < n; id++) {
+      storage.set(id, rows.subarray(id * DIM, (id + 1) * DIM));
+      index.add(id);
+    }
+    await indexInSlices(index);
+    return { storage, graph: index.graph! };
+  };
+  const serial = await build(false);
+  const before = executor.planned;
+  const threaded = await build(true);
+  buildOnThreads(executor);
+  return { serial, threaded, planned: executor.planned - before };
+}
+
 describe.runIf(sharedMemorySupported())('batch-parallel HNSW build', () => {
   const executor = new InThreadPlanners();
   beforeAll(() => {
@@ -170,23 +193,9 @@ describe.runIf(sharedMemorySupported())('batch-parallel HNSW build', () => {
   it.each(['Cosine', 'Euclid'] as const)('builds a %s graph whose recall matches the serial build, with the graph invariants', async (distance) => {
     const n = 10_000;
     const rows = clustered(n + 200, 11);
-    const build = async (threaded: boolean) => {
-      buildOnThreads(threaded ? executor : undefined);
-      const storage = new DenseVectorStorage(DIM, distance, n);
-      const index = DenseIndex.create(storage, M, EF, 1);
-      for (let id = 0; id < n; id++) {
-        storage.set(id, rows.subarray(id * DIM, (id + 1) * DIM));
-        index.add(id);
-      }
-      await indexInSlices(index);
-      return { storage, graph: index.graph! };
-    };
-    const serial = await build(false);
-    const before = executor.planned;
-    const threaded = await build(true);
-    buildOnThreads(executor);
+    const { serial, threaded, planned } = await serialAndThreaded(executor, () => new DenseVectorStorage(DIM, distance, n), rows, n);
     // Everything past the serial start went through the planners.
-    expect(executor.planned - before).toBeGreaterThanOrEqual(n - THREADED_MIN_GRAPH - 512);
+    expect(planned).toBeGreaterThanOrEqual(n - THREADED_MIN_GRAPH - 512);
     const live = new Set(Array.from({ length: n }, (_, i) => i));
     // HNSW does not promise every node an in-link on layer 0 (the heuristic may prune a node's last one, in the serial
     // build too): the threaded build may orphan no more nodes than a thousandth.
@@ -340,23 +349,9 @@ describe.runIf(sharedMemorySupported())('batch-parallel HNSW build over float16 
   it.each(cases)('builds a %s (%s) graph on the planners whose recall matches the serial build, with the graph invariants', async (datatype, distance) => {
     const n = 8_000;
     const rows = rowsFor(datatype, n + 100, 17);
-    const build = async (threaded: boolean) => {
-      buildOnThreads(threaded ? executor : undefined);
-      const storage = createDenseVectors(DIM, distance, datatype, n);
-      const index = DenseIndex.create(storage, M, EF, 1);
-      for (let id = 0; id < n; id++) {
-        storage.set(id, rows.subarray(id * DIM, (id + 1) * DIM));
-        index.add(id);
-      }
-      await indexInSlices(index);
-      return { storage, graph: index.graph! };
-    };
-    const serial = await build(false);
-    const before = executor.planned;
-    const threaded = await build(true);
-    buildOnThreads(executor);
+    const { serial, threaded, planned } = await serialAndThreaded(executor, () => createDenseVectors(DIM, distance, datatype, n), rows, n);
     // 1. Everything past the serial start went through the planners (none of it fell back to the serial insert).
-    expect(executor.planned - before).toBeGreaterThanOrEqual(n - THREADED_MIN_GRAPH - 512);
+    expect(planned).toBeGreaterThanOrEqual(n - THREADED_MIN_GRAPH - 512);
     // 2. The invariants, and no more orphans than the serial build (or a thousandth).
     const live = new Set(Array.from({ length: n }, (_, i) => i));
     const lostT = checkInvariants(threaded.graph, live);

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildThreads, createDenseVectors, DenseVectorStorage, exactSearch, HnswIndex, linkOnThreads, seededRandom, type EmbeddedClient, type SearchExecutor } from '@sextant/core';
+import { buildThreads, createDenseVectors, DenseVectorStorage, exactSearch, HnswIndex, linkOnThreads, seededRandom, type DenseVectors, type EmbeddedClient, type SearchExecutor } from '@sextant/core';
 import { openDatabase } from '../src/open-database.js';
 import { SearchPool } from '../src/search/search-pool.js';
 
@@ -67,6 +67,22 @@ function byteRange(data: number[][]): number[][] {
 describe('HNSW builds on worker threads', () => {
   let pool: SearchPool;
   let counter: { planned: number };
+  /** The same rows linked serially and on the pool's threads; `planned`: the shares the threads took meanwhile. */
+  const serialAndThreaded = async (storageOf: () => DenseVectors, data: number[][], n: number) => {
+    const build = async (threaded: boolean) => {
+      const storage = storageOf();
+      const index = new HnswIndex(storage, { m: 12, efConstruct: 80, seed: 100 });
+      for (let i = 0; i < n; i++) storage.set(i, data[i]!);
+      if (threaded) await linkOnThreads(index, Uint32Array.from({ length: n }, (_, i) => i), pool);
+      else for (let i = 0; i < n; i++) index.insert(i);
+      return { storage, index };
+    };
+    const serial = await build(false);
+    const before = counter.planned;
+    const threaded = await build(true);
+    return { serial, threaded, planned: counter.planned - before };
+  };
+
   beforeAll(() => {
     pool = SearchPool.start(2)!;
     expect(pool).toBeDefined();
@@ -77,19 +93,9 @@ describe('HNSW builds on worker threads', () => {
   it('builds a graph whose recall at ef 64 matches the serial build, with no self, duplicate or excess links', async () => {
     const n = 8_000;
     const data = rows(3, n + 100);
-    const build = async (threaded: boolean) => {
-      const storage = new DenseVectorStorage(DIM, 'Cosine', n);
-      const index = new HnswIndex(storage, { m: 12, efConstruct: 80, seed: 100 });
-      for (let i = 0; i < n; i++) storage.set(i, data[i]!);
-      if (threaded) await linkOnThreads(index, Uint32Array.from({ length: n }, (_, i) => i), pool);
-      else for (let i = 0; i < n; i++) index.insert(i);
-      return { storage, index };
-    };
-    const serial = await build(false);
-    const before = counter.planned;
-    const threaded = await build(true);
+    const { serial, threaded, planned } = await serialAndThreaded(() => new DenseVectorStorage(DIM, 'Cosine', n), data, n);
     // 1. Past the serial start (2,048 nodes) every node was planned on a thread.
-    expect(counter.planned - before).toBe(n - 2_048);
+    expect(planned).toBe(n - 2_048);
     // 2. Invariants, read back through the codec's view of the graph: every node, no self or duplicate link.
     expectInvariants(threaded.index, n);
     // 3. Recall on held-out rows of the same clusters.
@@ -115,19 +121,9 @@ describe('HNSW builds on worker threads', () => {
     const n = 8_000;
     const raw = rows(5, n + 100);
     const data = datatype === 'uint8' ? byteRange(raw) : raw;
-    const build = async (threaded: boolean) => {
-      const storage = createDenseVectors(DIM, distance, datatype, n);
-      const index = new HnswIndex(storage, { m: 12, efConstruct: 80, seed: 100 });
-      for (let i = 0; i < n; i++) storage.set(i, data[i]!);
-      if (threaded) await linkOnThreads(index, Uint32Array.from({ length: n }, (_, i) => i), pool);
-      else for (let i = 0; i < n; i++) index.insert(i);
-      return { storage, index };
-    };
-    const serial = await build(false);
-    const before = counter.planned;
-    const threaded = await build(true);
+    const { serial, threaded, planned } = await serialAndThreaded(() => createDenseVectors(DIM, distance, datatype, n), data, n);
     // 1. Past the serial start (2,048 nodes) every node was planned on a thread.
-    expect(counter.planned - before).toBe(n - 2_048);
+    expect(planned).toBe(n - 2_048);
     // 2. The invariants.
     expectInvariants(threaded.index, n);
     // 3. Recall against the exact top 10 of the stored (rounded / cast) values: the same as the serial build's.
